@@ -1,0 +1,1 @@
+//! The simulated world: members, virtual clock. Being written.

@@ -1,0 +1,28 @@
+//! etcd-sim: a simulated etcd v3 cluster that answers etcd's HTTP/JSON gateway.
+//!
+//! Layers (see `../shared/DESIGN.md`), from the front door down:
+//! [`gateway`] (HTTP/JSON <-> typed requests) -> [`cluster`] (the simulated
+//! world: members, virtual clock) -> [`server`] (one etcd member) -> [`raft`]
+//! -> the state machine ([`mvcc`]).
+//!
+//! ```
+//! use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
+//!
+//! let mut gw = Gateway::new(Config::default());
+//! let req = HttpRequest { method: "POST".into(), path: "/v3/kv/put".into(), headers: vec![] };
+//! let t = gw.request(0, req, br#"{"key":"Zm9v","value":"YmFy"}"#);
+//! gw.run_until_idle();
+//! let out = gw.drain();
+//! assert!(matches!(&out[0], Output::Response { ticket, response } if *ticket == t && response.status == 200));
+//! ```
+
+pub mod cluster;
+pub mod errors;
+pub mod gateway;
+pub mod mvcc;
+pub mod pb;
+pub mod raft;
+pub mod server;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,1 @@
+//! The multi-version key-value store (etcd `server/mvcc`). Being written.

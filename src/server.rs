@@ -1,0 +1,1 @@
+//! One etcd member: Raft node, applier and state machine. Being written.
