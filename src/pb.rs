@@ -9,6 +9,7 @@
 
 mod kv;
 mod mvccpb;
+pub mod size;
 
 pub use kv::*;
 pub use mvccpb::*;

@@ -1,0 +1,77 @@
+//! `/_sim/`: the simulator's own control and inspection paths (not etcd's,
+//! so they cannot clash). Answered on every member URL, even a down one.
+
+use super::respond;
+use super::{Config, Gateway, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResetBody {
+    members: Option<usize>,
+    seed: Option<u64>,
+    watch_progress_notify_interval_ms: Option<u64>,
+}
+
+pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
+    match (method, cmd) {
+        ("POST", "reset") => {
+            let b: ResetBody = if body.iter().all(u8::is_ascii_whitespace) {
+                ResetBody::default()
+            } else {
+                match serde_json::from_slice(body) {
+                    Ok(b) => b,
+                    Err(e) => return bad_request(&e.to_string()),
+                }
+            };
+            let members = b.members.unwrap_or(gw.config.members);
+            if !(1..=7).contains(&members) {
+                return bad_request("members must be between 1 and 7");
+            }
+            let config = Config {
+                members,
+                seed: b.seed.unwrap_or(gw.config.seed),
+                watch_progress_notify_interval_ms: b
+                    .watch_progress_notify_interval_ms
+                    .unwrap_or(Config::default().watch_progress_notify_interval_ms),
+            };
+            gw.reset(config);
+            state(gw)
+        }
+        ("GET", "state") => state(gw),
+        (_, "reset" | "state") => respond::text_error(405, "Method Not Allowed", &[]),
+        _ => respond::text_error(404, "404 page not found", &[]),
+    }
+}
+
+fn bad_request(msg: &str) -> HttpResponse {
+    let body = json!({ "error": msg }).to_string();
+    respond::plain(400, "application/json", body.into_bytes())
+}
+
+/// The world as `/_sim/state` shows it.
+fn state(gw: &Gateway) -> HttpResponse {
+    let c = &gw.cluster;
+    let members: Vec<_> = (0..c.member_count())
+        .filter_map(|i| c.member(i).map(|m| (i, m)))
+        .map(|(i, m)| {
+            json!({
+                "index": i,
+                "id": m.id.to_string(),
+                "role": if i == c.leader() { "leader" } else { "follower" },
+                "term": c.term(),
+                "commit": c.commit_index(),
+                "applied": m.applied_index(),
+                "crashed": false,
+            })
+        })
+        .collect();
+    let body = json!({
+        "now": c.now(),
+        "leader": c.leader(),
+        "cluster_id": c.cluster_id().to_string(),
+        "members": members,
+    });
+    respond::plain(200, "application/json", body.to_string().into_bytes())
+}

@@ -1,0 +1,260 @@
+//! Which handler a request reaches, following the muxes etcd 3.5.1 stacks:
+//! a CORS wrapper (answers every OPTIONS), `/v3beta/` rewritten to `/v3/`,
+//! Go's `http.ServeMux` (path cleaning, `/v3/` subtree redirect, `/` for
+//! the rest) and grpc-gateway's mux under `/v3/` (POST only).
+
+/// A gateway RPC (grpc-gateway route under `/v3/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rpc {
+    Range,
+    Put,
+    DeleteRange,
+    Txn,
+    Compaction,
+    Watch,
+    LeaseGrant,
+    LeaseRevoke,
+    LeaseKeepAlive,
+    LeaseTimeToLive,
+    LeaseLeases,
+    MemberAdd,
+    MemberRemove,
+    MemberUpdate,
+    MemberList,
+    MemberPromote,
+    Alarm,
+    Status,
+    Defragment,
+    Hash,
+    Snapshot,
+    MoveLeader,
+    Downgrade,
+    AuthEnable,
+    AuthDisable,
+    AuthStatus,
+    Authenticate,
+    UserAdd,
+    UserGet,
+    UserList,
+    UserDelete,
+    UserChangePassword,
+    UserGrantRole,
+    UserRevokeRole,
+    RoleAdd,
+    RoleGet,
+    RoleList,
+    RoleDelete,
+    RoleGrantPermission,
+    RoleRevokePermission,
+    Lock,
+    Unlock,
+    Campaign,
+    Proclaim,
+    Leader,
+    Observe,
+    Resign,
+}
+
+/// Gateway paths (after `/v3/`), as registered in etcd 3.5.1's protos.
+const RPCS: &[(&str, Rpc)] = &[
+    ("kv/range", Rpc::Range),
+    ("kv/put", Rpc::Put),
+    ("kv/deleterange", Rpc::DeleteRange),
+    ("kv/txn", Rpc::Txn),
+    ("kv/compaction", Rpc::Compaction),
+    ("watch", Rpc::Watch),
+    ("lease/grant", Rpc::LeaseGrant),
+    ("lease/revoke", Rpc::LeaseRevoke),
+    ("kv/lease/revoke", Rpc::LeaseRevoke),
+    ("lease/keepalive", Rpc::LeaseKeepAlive),
+    ("lease/timetolive", Rpc::LeaseTimeToLive),
+    ("kv/lease/timetolive", Rpc::LeaseTimeToLive),
+    ("lease/leases", Rpc::LeaseLeases),
+    ("kv/lease/leases", Rpc::LeaseLeases),
+    ("cluster/member/add", Rpc::MemberAdd),
+    ("cluster/member/remove", Rpc::MemberRemove),
+    ("cluster/member/update", Rpc::MemberUpdate),
+    ("cluster/member/list", Rpc::MemberList),
+    ("cluster/member/promote", Rpc::MemberPromote),
+    ("maintenance/alarm", Rpc::Alarm),
+    ("maintenance/status", Rpc::Status),
+    ("maintenance/defragment", Rpc::Defragment),
+    // HashKV is registered on the same path after Hash and never reached
+    ("maintenance/hash", Rpc::Hash),
+    ("maintenance/snapshot", Rpc::Snapshot),
+    ("maintenance/transfer-leadership", Rpc::MoveLeader),
+    ("maintenance/downgrade", Rpc::Downgrade),
+    ("auth/enable", Rpc::AuthEnable),
+    ("auth/disable", Rpc::AuthDisable),
+    ("auth/status", Rpc::AuthStatus),
+    ("auth/authenticate", Rpc::Authenticate),
+    ("auth/user/add", Rpc::UserAdd),
+    ("auth/user/get", Rpc::UserGet),
+    ("auth/user/list", Rpc::UserList),
+    ("auth/user/delete", Rpc::UserDelete),
+    ("auth/user/changepw", Rpc::UserChangePassword),
+    ("auth/user/grant", Rpc::UserGrantRole),
+    ("auth/user/revoke", Rpc::UserRevokeRole),
+    ("auth/role/add", Rpc::RoleAdd),
+    ("auth/role/get", Rpc::RoleGet),
+    ("auth/role/list", Rpc::RoleList),
+    ("auth/role/delete", Rpc::RoleDelete),
+    ("auth/role/grant", Rpc::RoleGrantPermission),
+    ("auth/role/revoke", Rpc::RoleRevokePermission),
+    ("lock/lock", Rpc::Lock),
+    ("lock/unlock", Rpc::Unlock),
+    ("election/campaign", Rpc::Campaign),
+    ("election/proclaim", Rpc::Proclaim),
+    ("election/leader", Rpc::Leader),
+    ("election/observe", Rpc::Observe),
+    ("election/resign", Rpc::Resign),
+];
+
+/// Where a request goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// The CORS wrapper answers OPTIONS on any path: 200, empty body.
+    Preflight,
+    /// `http.ServeMux` redirect (unclean path, or `/v3` without slash).
+    Redirect(String),
+    /// A gateway RPC.
+    Rpc(Rpc),
+    /// grpc-gateway: the path exists for another method.
+    MethodNotAllowed,
+    /// grpc-gateway: nothing under `/v3/` matches: `Not Found`.
+    GatewayNotFound,
+    /// The simulator's own control paths.
+    Sim(String),
+    /// etcd's plain HTTP handlers.
+    Version,
+    Health,
+    Metrics,
+    DebugVars,
+    /// A plain handler reached with the wrong method: 405 with `Allow`.
+    PlainMethodNotAllowed(&'static str),
+    /// `http.ServeMux`'s `404 page not found`.
+    NotFound,
+}
+
+/// Go's `path.Clean` as `http.ServeMux` applies it (keeping a trailing slash).
+fn clean_path(p: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let mut s = String::from("/");
+    s.push_str(&out.join("/"));
+    if p.ends_with('/') && s != "/" {
+        s.push('/');
+    }
+    s
+}
+
+pub fn route(method: &str, raw_path: &str) -> Route {
+    if method == "OPTIONS" {
+        return Route::Preflight;
+    }
+    let (path, query) = match raw_path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (raw_path, None),
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    if let Some(rest) = path.strip_prefix("/_sim/") {
+        return Route::Sim(rest.to_string());
+    }
+    // etcd rewrites /v3beta/ to /v3/ before its mux sees the request
+    let path = match path.strip_prefix("/v3beta/") {
+        Some(rest) => format!("/v3/{rest}"),
+        None => path.to_string(),
+    };
+    if method != "CONNECT" {
+        let clean = clean_path(&path);
+        if clean != path {
+            return Route::Redirect(with_query(clean, query));
+        }
+    }
+    if path == "/v3" {
+        return Route::Redirect(with_query("/v3/".into(), query));
+    }
+    if let Some(rest) = path.strip_prefix("/v3/") {
+        return match RPCS.iter().find(|(p, _)| *p == rest) {
+            Some((_, rpc)) if method == "POST" => Route::Rpc(*rpc),
+            Some(_) => Route::MethodNotAllowed,
+            None => Route::GatewayNotFound,
+        };
+    }
+    let get_only = |r: Route| if method == "GET" { r } else { Route::PlainMethodNotAllowed("GET") };
+    match path.as_str() {
+        "/version" => get_only(Route::Version),
+        "/health" => get_only(Route::Health),
+        "/metrics" => Route::Metrics,
+        "/debug/vars" => Route::DebugVars,
+        _ => Route::NotFound,
+    }
+}
+
+fn with_query(path: String, query: Option<&str>) -> String {
+    match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_paths_accept_post_only() {
+        assert_eq!(route("POST", "/v3/kv/range"), Route::Rpc(Rpc::Range));
+        assert_eq!(route("GET", "/v3/kv/range"), Route::MethodNotAllowed);
+        assert_eq!(route("PUT", "/v3/watch"), Route::MethodNotAllowed);
+    }
+
+    #[test]
+    fn query_strings_are_ignored() {
+        assert_eq!(route("POST", "/v3/kv/range?key=Zm9v"), Route::Rpc(Rpc::Range));
+    }
+
+    #[test]
+    fn unknown_paths_under_v3_are_the_gateways_not_found() {
+        for p in ["/v3/kv/foo", "/v3/kv", "/v3/kv/range/", "/v3/kv/Range", "/v3/maintenance/hashkv"] {
+            assert_eq!(route("POST", p), Route::GatewayNotFound, "{p}");
+        }
+    }
+
+    #[test]
+    fn paths_outside_the_gateway_are_the_muxs_not_found() {
+        for p in ["/", "/V3/kv/range", "/v3alpha/kv/range", "/readyz", "/v2/keys/foo"] {
+            assert_eq!(route("POST", p), Route::NotFound, "{p}");
+        }
+    }
+
+    #[test]
+    fn v3beta_is_an_alias() {
+        assert_eq!(route("POST", "/v3beta/kv/lease/leases"), Route::Rpc(Rpc::LeaseLeases));
+    }
+
+    #[test]
+    fn v3_without_slash_redirects() {
+        assert_eq!(route("GET", "/v3"), Route::Redirect("/v3/".into()));
+        assert_eq!(route("POST", "/v3/kv/../kv/range"), Route::Redirect("/v3/kv/range".into()));
+    }
+
+    #[test]
+    fn options_is_a_preflight_everywhere() {
+        assert_eq!(route("OPTIONS", "/v3/kv/range"), Route::Preflight);
+    }
+
+    #[test]
+    fn health_and_version_are_get_only() {
+        assert_eq!(route("GET", "/health?serializable=true"), Route::Health);
+        assert_eq!(route("POST", "/health"), Route::PlainMethodNotAllowed("GET"));
+    }
+}
