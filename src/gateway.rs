@@ -159,7 +159,12 @@ impl Gateway {
                 "text/plain; charset=utf-8",
                 br#"{"health":"true","reason":""}"#.to_vec(),
             ),
-            Route::Metrics | Route::DebugVars => respond::text_error(404, "404 page not found", &[]),
+            Route::DebugVars => respond::plain(
+                200,
+                "application/json; charset=utf-8",
+                control::debug_vars(self, p.member).into_bytes(),
+            ),
+            Route::Metrics => respond::text_error(404, "404 page not found", &[]),
         };
         self.respond(ticket, response);
     }

@@ -75,3 +75,16 @@ fn state(gw: &Gateway) -> HttpResponse {
     });
     respond::plain(200, "application/json", body.to_string().into_bytes())
 }
+
+/// Go's expvar page (`/debug/vars`): the command line and memory statistics
+/// of a Go process; ours describes the simulated member.
+pub fn debug_vars(gw: &Gateway, member: usize) -> String {
+    let name = format!("m{member}");
+    json!({
+        "cmdline": ["etcd", "--name", name, "--initial-cluster-state", "new"],
+        "file_descriptor_limit": 20000,
+        "memstats": { "Alloc": 0, "TotalAlloc": 0, "Sys": 0, "NumGC": 0 },
+        "etcd_sim": { "members": gw.cluster.member_count(), "now_ms": gw.cluster.now() },
+    })
+    .to_string()
+}

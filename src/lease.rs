@@ -1,0 +1,211 @@
+//! The lessor (etcd `server/lease/lessor.go`): leases, their TTLs and the
+//! keys attached to them. Time is passed in (virtual milliseconds); only the
+//! primary (the leader's lessor) tracks expiry, as in etcd: followers keep
+//! leases "forever" until they are promoted.
+
+use crate::errors::EtcdError;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// etcd's `MaxLeaseTTL`.
+pub const MAX_LEASE_TTL: i64 = 9_000_000_000;
+
+/// A lease as the lessor holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lease {
+    pub id: i64,
+    /// Granted TTL in seconds (after raising to the minimum).
+    pub ttl: i64,
+    /// Virtual time (ms) it expires at; `None` = forever (not primary).
+    pub expiry: Option<u64>,
+    /// Attached keys, sorted (etcd sorts them before revoking so every
+    /// member deletes in the same order).
+    pub keys: BTreeSet<Vec<u8>>,
+}
+
+impl Lease {
+    /// Remaining time in whole seconds, truncated as etcd's
+    /// `int64(Remaining().Seconds())`; `None` when not tracked.
+    pub fn remaining_secs(&self, now: u64) -> Option<i64> {
+        self.expiry.map(|e| (e.saturating_sub(now) / 1000) as i64)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Lessor {
+    leases: BTreeMap<i64, Lease>,
+    /// `ceil(1.5 * election timeout)` in seconds: 2 with etcd's defaults.
+    min_ttl: i64,
+    primary: bool,
+}
+
+impl Lessor {
+    pub fn new(min_ttl: i64, primary: bool) -> Self {
+        Lessor { leases: BTreeMap::new(), min_ttl, primary }
+    }
+
+    pub fn is_primary(&self) -> bool {
+        self.primary
+    }
+
+    pub fn lookup(&self, id: i64) -> Option<&Lease> {
+        self.leases.get(&id)
+    }
+
+    pub fn grant(&mut self, id: i64, ttl: i64, now: u64) -> Result<Lease, EtcdError> {
+        if id == 0 {
+            return Err(EtcdError::LeaseNotFound);
+        }
+        if ttl > MAX_LEASE_TTL {
+            return Err(EtcdError::TooLargeLeaseTtl);
+        }
+        if self.leases.contains_key(&id) {
+            return Err(EtcdError::LeaseExist);
+        }
+        let ttl = ttl.max(self.min_ttl);
+        let expiry = self.primary.then(|| expiry_at(now, ttl));
+        let lease = Lease { id, ttl, expiry, keys: BTreeSet::new() };
+        self.leases.insert(id, lease.clone());
+        Ok(lease)
+    }
+
+    /// Removes the lease and returns its keys, which the caller deletes in
+    /// one write txn (one revision).
+    pub fn revoke(&mut self, id: i64) -> Result<Vec<Vec<u8>>, EtcdError> {
+        let lease = self.leases.remove(&id).ok_or(EtcdError::LeaseNotFound)?;
+        Ok(lease.keys.into_iter().collect())
+    }
+
+    /// A keep-alive: the lease lives a full TTL from now. Only the primary
+    /// renews (etcd answers `not leader` elsewhere; the server forwards).
+    pub fn renew(&mut self, id: i64, now: u64) -> Result<i64, EtcdError> {
+        if !self.primary {
+            return Err(EtcdError::NotLeader);
+        }
+        let lease = self.leases.get_mut(&id).ok_or(EtcdError::LeaseNotFound)?;
+        lease.expiry = Some(expiry_at(now, lease.ttl));
+        Ok(lease.ttl)
+    }
+
+    pub fn attach(&mut self, id: i64, key: &[u8]) {
+        if let Some(l) = self.leases.get_mut(&id) {
+            l.keys.insert(key.to_vec());
+        }
+    }
+
+    pub fn detach(&mut self, id: i64, key: &[u8]) {
+        if let Some(l) = self.leases.get_mut(&id) {
+            l.keys.remove(key);
+        }
+    }
+
+    /// Becoming primary (a new leader): every lease gets its full TTL again,
+    /// as etcd 3.5 without checkpointing does.
+    pub fn promote(&mut self, now: u64) {
+        self.primary = true;
+        for l in self.leases.values_mut() {
+            l.expiry = Some(expiry_at(now, l.ttl));
+        }
+    }
+
+    /// No longer primary: stop tracking expiry.
+    pub fn demote(&mut self) {
+        self.primary = false;
+        for l in self.leases.values_mut() {
+            l.expiry = None;
+        }
+    }
+
+    /// Leases whose time is up at `now` (expiry ≤ now), by expiry then id.
+    pub fn expired(&self, now: u64) -> Vec<i64> {
+        let mut v: Vec<(u64, i64)> =
+            self.leases.values().filter_map(|l| l.expiry.filter(|e| *e <= now).map(|e| (e, l.id))).collect();
+        v.sort();
+        v.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The earliest expiry, for the clock to wake up at.
+    pub fn next_expiry(&self) -> Option<u64> {
+        self.leases.values().filter_map(|l| l.expiry).min()
+    }
+
+    /// All leases, ordered by expiry (forever last) then id, as etcd's
+    /// `Leases()` sorts them.
+    pub fn leases(&self) -> Vec<&Lease> {
+        let mut v: Vec<&Lease> = self.leases.values().collect();
+        v.sort_by_key(|l| (l.expiry.is_none(), l.expiry, l.id));
+        v
+    }
+}
+
+fn expiry_at(now: u64, ttl: i64) -> u64 {
+    now.saturating_add((ttl.max(0) as u64).saturating_mul(1000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_below_minimum_is_raised_to_it() {
+        let mut l = Lessor::new(2, true);
+        assert_eq!(l.grant(1, 0, 0).map(|l| l.ttl), Ok(2));
+        assert_eq!(l.grant(2, -5, 0).map(|l| l.ttl), Ok(2));
+    }
+
+    #[test]
+    fn ttl_above_maximum_is_refused() {
+        let mut l = Lessor::new(2, true);
+        assert_eq!(l.grant(1, MAX_LEASE_TTL + 1, 0), Err(EtcdError::TooLargeLeaseTtl));
+        assert!(l.grant(1, MAX_LEASE_TTL, 0).is_ok());
+    }
+
+    #[test]
+    fn duplicate_id_is_refused() {
+        let mut l = Lessor::new(2, true);
+        l.grant(7, 10, 0).ok();
+        assert_eq!(l.grant(7, 10, 0), Err(EtcdError::LeaseExist));
+    }
+
+    #[test]
+    fn a_lease_expires_exactly_at_its_ttl_not_before() {
+        let mut l = Lessor::new(2, true);
+        l.grant(1, 5, 1000).ok();
+        assert!(l.expired(5999).is_empty());
+        assert_eq!(l.expired(6000), vec![1]);
+    }
+
+    #[test]
+    fn keep_alive_extends_from_now() {
+        let mut l = Lessor::new(2, true);
+        l.grant(1, 5, 0).ok();
+        assert_eq!(l.renew(1, 4000), Ok(5));
+        assert!(l.expired(8999).is_empty());
+        assert_eq!(l.expired(9000), vec![1]);
+    }
+
+    #[test]
+    fn followers_do_not_expire_leases_until_promoted_with_full_ttl() {
+        let mut l = Lessor::new(2, false);
+        l.grant(1, 5, 0).ok();
+        assert!(l.expired(100_000).is_empty());
+        l.promote(100_000);
+        assert_eq!(l.next_expiry(), Some(105_000));
+    }
+
+    #[test]
+    fn revoke_returns_attached_keys_sorted() {
+        let mut l = Lessor::new(2, true);
+        l.grant(1, 5, 0).ok();
+        l.attach(1, b"b");
+        l.attach(1, b"a");
+        assert_eq!(l.revoke(1), Ok(vec![b"a".to_vec(), b"b".to_vec()]));
+        assert_eq!(l.revoke(1), Err(EtcdError::LeaseNotFound));
+    }
+
+    #[test]
+    fn remaining_is_truncated_to_whole_seconds() {
+        let mut l = Lessor::new(2, true);
+        let lease = l.grant(1, 600, 0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lease.remaining_secs(1), Some(599));
+    }
+}
