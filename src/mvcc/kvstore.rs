@@ -179,3 +179,154 @@ impl KvStore {
 pub(super) fn entry_size(record: &Record) -> i64 {
     (record.kv.key.len() + record.kv.value.len()) as i64 + ENTRY_OVERHEAD
 }
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    pub(in crate::mvcc) fn put(store: &mut KvStore, key: &str, value: &str) -> KeyValue {
+        let mut txn = store.write();
+        let kv = txn.put(key.as_bytes(), value.as_bytes(), 0);
+        txn.end();
+        kv
+    }
+
+    pub(in crate::mvcc) fn delete(store: &mut KvStore, key: &str, end: &str) -> Vec<KeyValue> {
+        let mut txn = store.write();
+        let deleted = txn.delete_range(key.as_bytes(), end.as_bytes());
+        txn.end();
+        deleted
+    }
+
+    pub(in crate::mvcc) fn get(store: &KvStore, key: &str, rev: i64) -> Option<KeyValue> {
+        store.kv_at(key.as_bytes(), rev).unwrap()
+    }
+
+    fn at(rev: i64) -> RangeOptions {
+        RangeOptions { rev, ..RangeOptions::default() }
+    }
+
+    #[test]
+    fn fresh_store_is_at_revision_one_and_never_compacted() {
+        let store = KvStore::new();
+        assert_eq!(store.current_revision(), 1);
+        assert_eq!(store.compact_revision(), 0);
+        let r = store.range(b"foo", b"", RangeOptions::default()).unwrap();
+        assert_eq!(r, RangeResult { kvs: vec![], rev: 1, count: 0 });
+    }
+
+    #[test]
+    fn range_at_future_revision_fails() {
+        let mut store = KvStore::new();
+        put(&mut store, "foo", "bar");
+        assert_eq!(store.range(b"foo", b"", at(3)), Err(EtcdError::FutureRev));
+        assert!(store.range(b"foo", b"", at(2)).is_ok());
+    }
+
+    #[test]
+    fn range_below_compaction_fails_but_compaction_revision_is_readable() {
+        let mut store = KvStore::new();
+        put(&mut store, "foo", "a"); // 2
+        put(&mut store, "foo", "b"); // 3
+        put(&mut store, "foo", "c"); // 4
+        store.compact(3).unwrap();
+        assert_eq!(store.range(b"foo", b"", at(2)), Err(EtcdError::Compacted));
+        assert_eq!(get(&store, "foo", 3).unwrap().value, b"b");
+        assert_eq!(get(&store, "foo", 4).unwrap().value, b"c");
+    }
+
+    #[test]
+    fn range_count_is_total_before_limit() {
+        let mut store = KvStore::new();
+        for k in ["a", "b", "c"] {
+            put(&mut store, k, "v");
+        }
+        let r = store.range(b"a", &[0], RangeOptions { limit: 1, ..RangeOptions::default() }).unwrap();
+        assert_eq!(r.kvs.len(), 1);
+        assert_eq!(r.kvs[0].key, b"a");
+        assert_eq!(r.count, 3);
+        let r = store.range(b"a", &[0], RangeOptions { limit: -1, ..RangeOptions::default() }).unwrap();
+        assert_eq!(r.kvs.len(), 3);
+    }
+
+    #[test]
+    fn count_only_returns_no_key_values() {
+        let mut store = KvStore::new();
+        put(&mut store, "a", "v");
+        put(&mut store, "b", "v");
+        let opts = RangeOptions { count_only: true, ..RangeOptions::default() };
+        let r = store.range(b"a", b"c", opts).unwrap();
+        assert_eq!(r, RangeResult { kvs: vec![], rev: 3, count: 2 });
+    }
+
+    #[test]
+    fn range_result_carries_the_current_revision_not_the_requested_one() {
+        let mut store = KvStore::new();
+        put(&mut store, "a", "1");
+        put(&mut store, "a", "2");
+        let r = store.range(b"a", b"", at(2)).unwrap();
+        assert_eq!(r.rev, 3);
+        assert_eq!(r.kvs[0].value, b"1");
+    }
+
+    #[test]
+    fn range_returns_key_values_in_key_order_at_the_revision() {
+        let mut store = KvStore::new();
+        put(&mut store, "b", "1"); // 2
+        put(&mut store, "a", "1"); // 3
+        put(&mut store, "c", "1"); // 4
+        delete(&mut store, "b", ""); // 5
+        let keys = |rev| -> Vec<Vec<u8>> {
+            store.range(b"a", b"z", at(rev)).unwrap().kvs.into_iter().map(|kv| kv.key).collect()
+        };
+        assert_eq!(keys(4), vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+        assert_eq!(keys(5), vec![b"a".to_vec(), b"c".to_vec()]);
+        assert_eq!(keys(2), vec![b"b".to_vec()]);
+    }
+
+    #[test]
+    fn put_sets_create_mod_revision_version_and_lease() {
+        let mut store = KvStore::new();
+        let kv = put(&mut store, "foo", "bar");
+        let want = KeyValue {
+            key: b"foo".to_vec(),
+            create_revision: 2,
+            mod_revision: 2,
+            version: 1,
+            value: b"bar".to_vec(),
+            lease: 0,
+        };
+        assert_eq!(kv, want);
+        let mut txn = store.write();
+        let kv = txn.put(b"foo", b"baz", 7);
+        txn.end();
+        assert_eq!((kv.create_revision, kv.mod_revision, kv.version, kv.lease), (2, 3, 2, 7));
+        assert_eq!(get(&store, "foo", 0), Some(kv));
+    }
+
+    #[test]
+    fn delete_then_put_resets_create_revision_and_version() {
+        let mut store = KvStore::new();
+        put(&mut store, "foo", "a"); // 2
+        put(&mut store, "foo", "b"); // 3
+        delete(&mut store, "foo", ""); // 4
+        let kv = put(&mut store, "foo", "c"); // 5
+        assert_eq!((kv.create_revision, kv.mod_revision, kv.version), (5, 5, 1));
+        assert_eq!(get(&store, "foo", 4), None);
+        assert_eq!(get(&store, "foo", 3).unwrap().version, 2);
+    }
+
+    #[test]
+    fn db_size_starts_at_etcd_fresh_size_and_never_shrinks() {
+        let mut store = KvStore::new();
+        assert_eq!((store.db_size(), store.db_size_in_use()), (20480, 16384));
+        for i in 0..200 {
+            put(&mut store, "k", &format!("value-{i:0>64}"));
+        }
+        let grown = store.db_size();
+        assert!(grown > 20480);
+        store.compact(store.current_revision()).unwrap();
+        assert_eq!(store.db_size(), grown);
+        assert!(store.db_size_in_use() < grown);
+    }
+}

@@ -38,3 +38,81 @@ impl KvStore {
         Ok(events)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvcc::kvstore::tests::{delete, put};
+    use crate::pb::KeyValue;
+
+    fn summary(events: &[Event]) -> Vec<(i32, String, i64)> {
+        events
+            .iter()
+            .map(|e| {
+                let kv = e.kv.clone().unwrap_or_default();
+                (e.r#type, String::from_utf8_lossy(&kv.key).into_owned(), kv.mod_revision)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn events_since_lists_changes_in_revision_order() {
+        let mut store = KvStore::new();
+        put(&mut store, "b", "1"); // 2
+        put(&mut store, "a", "1"); // 3
+        delete(&mut store, "b", ""); // 4
+        put(&mut store, "z", "1"); // 5
+        let events = store.events_since(b"a", b"c", 2).unwrap();
+        let (put_t, del_t) = (event_type::PUT, event_type::DELETE);
+        assert_eq!(
+            summary(&events),
+            vec![(put_t, "b".into(), 2), (put_t, "a".into(), 3), (del_t, "b".into(), 4)]
+        );
+        assert_eq!(summary(&store.events_since(b"a", b"c", 4).unwrap()), vec![(del_t, "b".into(), 4)]);
+        assert!(store.events_since(b"a", b"c", 6).unwrap().is_empty());
+        assert_eq!(store.events_since(b"a", &[0], 5).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn delete_events_carry_only_key_and_deletion_revision() {
+        let mut store = KvStore::new();
+        put(&mut store, "k", "v"); // 2
+        delete(&mut store, "k", ""); // 3
+        let events = store.events_since(b"k", b"", 3).unwrap();
+        let want = KeyValue { key: b"k".to_vec(), mod_revision: 3, ..KeyValue::default() };
+        assert_eq!(events, vec![Event { r#type: event_type::DELETE, kv: Some(want), prev_kv: None }]);
+    }
+
+    #[test]
+    fn history_below_compaction_revision_is_compacted() {
+        let mut store = KvStore::new();
+        put(&mut store, "k", "a"); // 2
+        put(&mut store, "k", "b"); // 3
+        put(&mut store, "k", "c"); // 4
+        store.compact(3).unwrap();
+        assert_eq!(store.events_since(b"k", b"", 2), Err(EtcdError::Compacted));
+        assert_eq!(store.events_since(b"k", b"", 1), Err(EtcdError::Compacted));
+        // etcd accepts the compaction revision itself (minRev < compactRev cancels).
+        let events = store.events_since(b"k", b"", 3).unwrap();
+        assert_eq!(summary(&events), vec![(event_type::PUT, "k".into(), 3), (event_type::PUT, "k".into(), 4)]);
+    }
+
+    #[test]
+    fn history_at_compaction_revision_loses_deletes_of_that_revision() {
+        let mut store = KvStore::new();
+        put(&mut store, "k", "a"); // 2
+        delete(&mut store, "k", ""); // 3
+        store.compact(3).unwrap();
+        assert!(store.events_since(b"k", b"", 3).unwrap().is_empty());
+    }
+
+    #[test]
+    fn prev_kv_is_the_value_before_the_event() {
+        let mut store = KvStore::new();
+        put(&mut store, "k", "a"); // 2
+        put(&mut store, "k", "b"); // 3
+        let prev = store.kv_at(b"k", 3 - 1).unwrap().unwrap();
+        assert_eq!(prev.value, b"a");
+        assert_eq!(store.kv_at(b"k", 1).unwrap(), None);
+    }
+}

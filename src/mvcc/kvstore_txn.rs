@@ -170,3 +170,135 @@ impl Drop for TxnWrite<'_> {
         self.finish();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvcc::kvstore::tests::{get, put};
+
+    #[test]
+    fn txn_writes_share_one_revision() {
+        let mut store = KvStore::new();
+        let mut txn = store.write();
+        let a = txn.put(b"a", b"1", 0);
+        let b = txn.put(b"b", b"1", 0);
+        let events = txn.end();
+        assert_eq!((a.mod_revision, b.mod_revision), (2, 2));
+        assert_eq!(store.current_revision(), 2);
+        assert_eq!(events.len(), 2);
+        // Two changes, two backend entries with sub revisions 0 and 1.
+        let subs: Vec<Revision> = store.backend.keys().copied().collect();
+        assert_eq!(subs, vec![Revision::new(2, 0), Revision::new(2, 1)]);
+    }
+
+    #[test]
+    fn txn_without_changes_does_not_bump_the_revision() {
+        let mut store = KvStore::new();
+        let mut txn = store.write();
+        assert!(txn.delete_range(b"missing", b"").is_empty());
+        assert!(txn.range(b"a", b"", RangeOptions::default()).unwrap().kvs.is_empty());
+        assert!(txn.end().is_empty());
+        assert_eq!(store.current_revision(), 1);
+    }
+
+    #[test]
+    fn reading_inside_write_txn_sees_own_writes() {
+        let mut store = KvStore::new();
+        put(&mut store, "a", "old"); // 2
+        let mut txn = store.write();
+        assert_eq!(txn.range(b"a", b"", RangeOptions::default()).unwrap().rev, 2);
+        txn.put(b"a", b"new", 0);
+        txn.put(b"b", b"new", 0);
+        let r = txn.range(b"a", b"c", RangeOptions::default()).unwrap();
+        assert_eq!(r.rev, 3);
+        assert_eq!(r.kvs.iter().map(|kv| kv.value.as_slice()).collect::<Vec<_>>(), vec![b"new", b"new"]);
+        // The write revision is not in the future for the txn's own reads.
+        let at3 = RangeOptions { rev: 3, ..RangeOptions::default() };
+        assert_eq!(txn.range(b"b", b"", at3).unwrap().count, 1);
+        txn.end();
+    }
+
+    #[test]
+    fn puts_of_one_key_in_one_txn_get_increasing_sub_revisions() {
+        let mut store = KvStore::new();
+        let mut txn = store.write();
+        let first = txn.put(b"k", b"1", 0);
+        let second = txn.put(b"k", b"2", 0);
+        let events = txn.end();
+        assert_eq!((first.version, second.version), (1, 2));
+        assert_eq!((first.create_revision, second.create_revision), (2, 2));
+        assert_eq!(events.len(), 2);
+        assert_eq!(get(&store, "k", 0).unwrap().value, b"2");
+        let ki = store.index().key_index(b"k").unwrap();
+        assert_eq!(ki.modified(), Revision::new(2, 1));
+    }
+
+    #[test]
+    fn delete_and_put_of_one_key_in_one_txn_recreates_it() {
+        let mut store = KvStore::new();
+        put(&mut store, "k", "old"); // 2
+        let mut txn = store.write();
+        assert_eq!(txn.delete_range(b"k", b"").len(), 1);
+        assert!(txn.range(b"k", b"", RangeOptions::default()).unwrap().kvs.is_empty());
+        let kv = txn.put(b"k", b"new", 0);
+        let events = txn.end();
+        assert_eq!((kv.create_revision, kv.version), (3, 1));
+        let types: Vec<i32> = events.iter().map(|e| e.r#type).collect();
+        assert_eq!(types, vec![event_type::DELETE, event_type::PUT]);
+    }
+
+    #[test]
+    fn delete_range_returns_the_deleted_key_values() {
+        let mut store = KvStore::new();
+        put(&mut store, "a", "1"); // 2
+        put(&mut store, "b", "2"); // 3
+        put(&mut store, "c", "3"); // 4
+        let mut txn = store.write();
+        let deleted = txn.delete_range(b"a", b"c");
+        let events = txn.end();
+        assert_eq!(deleted.iter().map(|kv| kv.value.as_slice()).collect::<Vec<_>>(), vec![b"1", b"2"]);
+        assert_eq!(deleted[1].mod_revision, 3);
+        assert_eq!(store.current_revision(), 5);
+        let want = Event {
+            r#type: event_type::DELETE,
+            kv: Some(KeyValue { key: b"a".to_vec(), mod_revision: 5, ..KeyValue::default() }),
+            prev_kv: None,
+        };
+        assert_eq!(events[0], want);
+    }
+
+    #[test]
+    fn delete_of_nothing_is_no_change() {
+        let mut store = KvStore::new();
+        put(&mut store, "a", "1");
+        let mut txn = store.write();
+        assert!(txn.delete_range(b"b", b"z").is_empty());
+        assert!(txn.changes().is_empty());
+        txn.end();
+        assert_eq!(store.current_revision(), 2);
+    }
+
+    #[test]
+    fn dropping_a_txn_still_commits_its_revision() {
+        let mut store = KvStore::new();
+        {
+            let mut txn = store.write();
+            txn.put(b"a", b"1", 0);
+        }
+        assert_eq!(store.current_revision(), 2);
+        put(&mut store, "a", "2");
+        assert_eq!(get(&store, "a", 0).unwrap().version, 2);
+    }
+
+    #[test]
+    fn delete_keys_removes_a_key_list_in_one_revision() {
+        let mut store = KvStore::new();
+        put(&mut store, "a", "1");
+        put(&mut store, "b", "1");
+        let events = store.delete_keys(&[b"a".to_vec(), b"missing".to_vec(), b"b".to_vec()]);
+        assert_eq!(events.len(), 2);
+        assert_eq!(store.current_revision(), 4);
+        assert!(store.delete_keys(&[b"a".to_vec()]).is_empty());
+        assert_eq!(store.current_revision(), 4);
+    }
+}
