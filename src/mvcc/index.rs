@@ -68,8 +68,14 @@ impl TreeIndex {
         self.tree.iter().map(|(k, ki)| (k.as_slice(), ki))
     }
 
-    fn visit<'a>(&'a self, key: &'a [u8], end: &'a [u8]) -> impl Iterator<Item = (&'a [u8], &'a KeyIndex)> {
-        self.tree.range::<[u8], _>(bounds(key, end)).map(|(k, ki)| (k.as_slice(), ki))
+    fn visit<'a>(
+        &'a self,
+        key: &'a [u8],
+        end: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], &'a KeyIndex)> {
+        self.tree
+            .range::<[u8], _>(bounds(key, end))
+            .map(|(k, ki)| (k.as_slice(), ki))
     }
 
     /// Records a put of `key` at `rev`.
@@ -86,11 +92,18 @@ impl TreeIndex {
 
     /// Records a delete of `key` at `rev`; the key must exist.
     pub fn tombstone(&mut self, key: &[u8], rev: Revision) -> Result<(), RevisionNotFound> {
-        self.tree.get_mut(key).ok_or(RevisionNotFound)?.tombstone(rev)
+        self.tree
+            .get_mut(key)
+            .ok_or(RevisionNotFound)?
+            .tombstone(rev)
     }
 
     /// (modified, created, version) of `key` at `at_rev`.
-    pub fn get(&self, key: &[u8], at_rev: i64) -> Result<(Revision, Revision, i64), RevisionNotFound> {
+    pub fn get(
+        &self,
+        key: &[u8],
+        at_rev: i64,
+    ) -> Result<(Revision, Revision, i64), RevisionNotFound> {
         self.tree.get(key).ok_or(RevisionNotFound)?.get(at_rev)
     }
 
@@ -105,13 +118,19 @@ impl TreeIndex {
     /// The revisions of the values alive at `at_rev` in the range, in key
     /// order, at most `limit` of them when `limit > 0`; and the total number
     /// of keys alive in the range (counted past the limit, as etcd's `count`).
-    pub fn revisions(&self, key: &[u8], end: &[u8], at_rev: i64, limit: i64) -> (Vec<Revision>, i64) {
+    pub fn revisions(
+        &self,
+        key: &[u8],
+        end: &[u8],
+        at_rev: i64,
+        limit: i64,
+    ) -> (Vec<Revision>, i64) {
         let limit = usize::try_from(limit).ok().filter(|&l| l > 0);
         let mut revs = Vec::new();
         let mut total = 0;
         for (_, ki) in self.visit(key, end) {
             if let Ok((m, _, _)) = ki.get(at_rev) {
-                if limit.map_or(true, |l| revs.len() < l) {
+                if limit.is_none_or(|l| revs.len() < l) {
                     revs.push(m);
                 }
                 total += 1;
@@ -122,13 +141,18 @@ impl TreeIndex {
 
     /// The number of keys alive at `at_rev` in the range.
     pub fn count_revisions(&self, key: &[u8], end: &[u8], at_rev: i64) -> i64 {
-        self.visit(key, end).filter(|(_, ki)| ki.get(at_rev).is_ok()).count() as i64
+        self.visit(key, end)
+            .filter(|(_, ki)| ki.get(at_rev).is_ok())
+            .count() as i64
     }
 
     /// The revisions `>= rev` of every key in the range, in revision order
     /// (one per key and transaction, see [`KeyIndex::since`]).
     pub fn range_since(&self, key: &[u8], end: &[u8], rev: i64) -> Vec<Revision> {
-        let mut revs: Vec<Revision> = self.visit(key, end).flat_map(|(_, ki)| ki.since(rev)).collect();
+        let mut revs: Vec<Revision> = self
+            .visit(key, end)
+            .flat_map(|(_, ki)| ki.since(rev))
+            .collect();
         revs.sort();
         revs
     }
@@ -183,13 +207,19 @@ mod tests {
 
     #[test]
     fn range_end_zero_byte_means_all_keys_from_key() {
-        assert_eq!(keys(&index(), b"foo1", &[0], 3), vec![b"foo1".to_vec(), b"foo2".to_vec()]);
+        assert_eq!(
+            keys(&index(), b"foo1", &[0], 3),
+            vec![b"foo1".to_vec(), b"foo2".to_vec()]
+        );
         assert_eq!(keys(&index(), &[0], &[0], 3).len(), 3);
     }
 
     #[test]
     fn range_is_half_open_and_empty_when_end_is_not_after_key() {
-        assert_eq!(keys(&index(), b"foo", b"foo2", 3), vec![b"foo".to_vec(), b"foo1".to_vec()]);
+        assert_eq!(
+            keys(&index(), b"foo", b"foo2", 3),
+            vec![b"foo".to_vec(), b"foo1".to_vec()]
+        );
         assert!(keys(&index(), b"foo2", b"foo", 3).is_empty());
         assert!(keys(&index(), b"foo", b"foo", 3).is_empty());
     }
@@ -197,7 +227,10 @@ mod tests {
     #[test]
     fn range_sees_only_keys_alive_at_the_revision() {
         let ti = index();
-        assert_eq!(keys(&ti, b"foo", &[0], 2), vec![b"foo".to_vec(), b"foo1".to_vec()]);
+        assert_eq!(
+            keys(&ti, b"foo", &[0], 2),
+            vec![b"foo".to_vec(), b"foo1".to_vec()]
+        );
         assert!(keys(&ti, b"foo", &[0], 0).is_empty());
     }
 
@@ -205,7 +238,10 @@ mod tests {
     fn revisions_count_is_total_before_limit() {
         let ti = index();
         assert_eq!(ti.revisions(b"foo", &[0], 3, 1), (vec![rev(1)], 3));
-        assert_eq!(ti.revisions(b"foo", &[0], 3, 0), (vec![rev(1), rev(2), rev(3)], 3));
+        assert_eq!(
+            ti.revisions(b"foo", &[0], 3, 0),
+            (vec![rev(1), rev(2), rev(3)], 3)
+        );
         assert_eq!(ti.revisions(b"foo", &[0], 3, -1).1, 3);
         assert_eq!(ti.count_revisions(b"foo", b"foo2", 3), 2);
     }
@@ -215,7 +251,10 @@ mod tests {
         let mut ti = index();
         ti.put(b"foo", rev(4));
         ti.tombstone(b"foo1", rev(5)).unwrap();
-        assert_eq!(ti.range_since(b"foo", &[0], 2), vec![rev(2), rev(3), rev(4), rev(5)]);
+        assert_eq!(
+            ti.range_since(b"foo", &[0], 2),
+            vec![rev(2), rev(3), rev(4), rev(5)]
+        );
         assert_eq!(ti.range_since(b"foo", b"", 1), vec![rev(1), rev(4)]);
     }
 

@@ -74,7 +74,10 @@ pub struct KeyIndex {
 
 impl Default for KeyIndex {
     fn default() -> Self {
-        KeyIndex { modified: Revision::default(), generations: vec![Generation::default()] }
+        KeyIndex {
+            modified: Revision::default(),
+            generations: vec![Generation::default()],
+        }
     }
 }
 
@@ -101,7 +104,11 @@ impl KeyIndex {
     /// Records a put at `rev`, creating the key if the open generation is empty.
     /// Revisions only grow; the store guarantees it (etcd panics otherwise).
     pub fn put(&mut self, rev: Revision) {
-        debug_assert!(rev > self.modified, "put at {rev:?} after {:?}", self.modified);
+        debug_assert!(
+            rev > self.modified,
+            "put at {rev:?} after {:?}",
+            self.modified
+        );
         if self.generations.is_empty() {
             self.generations.push(Generation::default());
         }
@@ -132,7 +139,11 @@ impl KeyIndex {
     /// history at that revision was compacted away).
     pub fn get(&self, at_rev: i64) -> Result<(Revision, Revision, i64), RevisionNotFound> {
         let g = self.find_generation(at_rev).ok_or(RevisionNotFound)?;
-        let n = g.revs.iter().rposition(|r| r.main <= at_rev).ok_or(RevisionNotFound)?;
+        let n = g
+            .revs
+            .iter()
+            .rposition(|r| r.main <= at_rev)
+            .ok_or(RevisionNotFound)?;
         let newer = (g.revs.len() - n - 1) as i64;
         Ok((g.revs[n], g.created, g.ver - newer))
     }
@@ -195,7 +206,7 @@ impl KeyIndex {
             return;
         }
         let (gen_idx, rev_index) = self.do_compact(at_rev, available);
-        let last = self.generations.len() - 1;
+        let last = self.generations.len().saturating_sub(1);
         if let Some(g) = self.generations.get(gen_idx) {
             if !g.is_empty() && rev_index == Some(g.revs.len() - 1) && gen_idx != last {
                 available.remove(&g.revs[g.revs.len() - 1]);
@@ -206,7 +217,11 @@ impl KeyIndex {
     /// Finds the first generation not deleted at or before `at_rev` and, in
     /// it, the index of the largest revision `<= at_rev` (recorded in
     /// `available`).
-    fn do_compact(&self, at_rev: i64, available: &mut BTreeSet<Revision>) -> (usize, Option<usize>) {
+    fn do_compact(
+        &self,
+        at_rev: i64,
+        available: &mut BTreeSet<Revision>,
+    ) -> (usize, Option<usize>) {
         let mut gen_idx = 0;
         while gen_idx + 1 < self.generations.len() {
             match self.generations[gen_idx].revs.last() {
@@ -250,7 +265,11 @@ mod tests {
     }
 
     fn generation(created: Revision, ver: i64, revs: &[Revision]) -> Generation {
-        Generation { ver, created, revs: revs.to_vec() }
+        Generation {
+            ver,
+            created,
+            revs: revs.to_vec(),
+        }
     }
 
     /// etcd's `newTestKeyIndex`:
@@ -304,7 +323,15 @@ mod tests {
     fn since_returns_one_revision_per_transaction() {
         let mut ki = test_key_index();
         ki.compact(4, &mut BTreeSet::new());
-        let all = [rev(4, 0), rev(6, 0), rev(8, 0), rev(10, 0), rev(12, 0), rev(14, 1), rev(16, 0)];
+        let all = [
+            rev(4, 0),
+            rev(6, 0),
+            rev(8, 0),
+            rev(10, 0),
+            rev(12, 0),
+            rev(14, 1),
+            rev(16, 0),
+        ];
         let cases: [(i64, &[Revision]); 18] = [
             (17, &[]),
             (16, &all[6..]),
@@ -338,7 +365,10 @@ mod tests {
         assert_eq!(ki.generations(), &[generation(rev(5, 0), 1, &[rev(5, 0)])]);
         ki.put(rev(7, 0));
         assert_eq!(ki.modified(), rev(7, 0));
-        assert_eq!(ki.generations(), &[generation(rev(5, 0), 2, &[rev(5, 0), rev(7, 0)])]);
+        assert_eq!(
+            ki.generations(),
+            &[generation(rev(5, 0), 2, &[rev(5, 0), rev(7, 0)])]
+        );
     }
 
     #[test]
@@ -349,7 +379,10 @@ mod tests {
         assert_eq!(ki.modified(), rev(7, 0));
         assert_eq!(
             ki.generations(),
-            &[generation(rev(5, 0), 2, &[rev(5, 0), rev(7, 0)]), Generation::default()]
+            &[
+                generation(rev(5, 0), 2, &[rev(5, 0), rev(7, 0)]),
+                Generation::default()
+            ]
         );
         ki.put(rev(8, 0));
         ki.put(rev(9, 0));
@@ -380,21 +413,83 @@ mod tests {
         let g3_all = g3(&[rev(14, 0), rev(14, 1), rev(16, 0)]);
         let open = Generation::default();
         let cases: Vec<(i64, Vec<Generation>, Vec<Revision>)> = vec![
-            (1, vec![g1_all.clone(), g2_all.clone(), g3_all.clone(), open.clone()], vec![]),
-            (2, vec![g1_all.clone(), g2_all.clone(), g3_all.clone(), open.clone()], vec![rev(2, 0)]),
-            (3, vec![g1_all.clone(), g2_all.clone(), g3_all.clone(), open.clone()], vec![rev(2, 0)]),
-            (4, vec![g1(&[rev(4, 0), rev(6, 0)]), g2_all.clone(), g3_all.clone(), open.clone()], vec![rev(4, 0)]),
-            (5, vec![g1(&[rev(4, 0), rev(6, 0)]), g2_all.clone(), g3_all.clone(), open.clone()], vec![rev(4, 0)]),
-            (6, vec![g2_all.clone(), g3_all.clone(), open.clone()], vec![]),
-            (7, vec![g2_all.clone(), g3_all.clone(), open.clone()], vec![]),
-            (8, vec![g2_all.clone(), g3_all.clone(), open.clone()], vec![rev(8, 0)]),
-            (9, vec![g2_all.clone(), g3_all.clone(), open.clone()], vec![rev(8, 0)]),
-            (10, vec![g2(&[rev(10, 0), rev(12, 0)]), g3_all.clone(), open.clone()], vec![rev(10, 0)]),
-            (11, vec![g2(&[rev(10, 0), rev(12, 0)]), g3_all.clone(), open.clone()], vec![rev(10, 0)]),
+            (
+                1,
+                vec![g1_all.clone(), g2_all.clone(), g3_all.clone(), open.clone()],
+                vec![],
+            ),
+            (
+                2,
+                vec![g1_all.clone(), g2_all.clone(), g3_all.clone(), open.clone()],
+                vec![rev(2, 0)],
+            ),
+            (
+                3,
+                vec![g1_all.clone(), g2_all.clone(), g3_all.clone(), open.clone()],
+                vec![rev(2, 0)],
+            ),
+            (
+                4,
+                vec![
+                    g1(&[rev(4, 0), rev(6, 0)]),
+                    g2_all.clone(),
+                    g3_all.clone(),
+                    open.clone(),
+                ],
+                vec![rev(4, 0)],
+            ),
+            (
+                5,
+                vec![
+                    g1(&[rev(4, 0), rev(6, 0)]),
+                    g2_all.clone(),
+                    g3_all.clone(),
+                    open.clone(),
+                ],
+                vec![rev(4, 0)],
+            ),
+            (
+                6,
+                vec![g2_all.clone(), g3_all.clone(), open.clone()],
+                vec![],
+            ),
+            (
+                7,
+                vec![g2_all.clone(), g3_all.clone(), open.clone()],
+                vec![],
+            ),
+            (
+                8,
+                vec![g2_all.clone(), g3_all.clone(), open.clone()],
+                vec![rev(8, 0)],
+            ),
+            (
+                9,
+                vec![g2_all.clone(), g3_all.clone(), open.clone()],
+                vec![rev(8, 0)],
+            ),
+            (
+                10,
+                vec![g2(&[rev(10, 0), rev(12, 0)]), g3_all.clone(), open.clone()],
+                vec![rev(10, 0)],
+            ),
+            (
+                11,
+                vec![g2(&[rev(10, 0), rev(12, 0)]), g3_all.clone(), open.clone()],
+                vec![rev(10, 0)],
+            ),
             (12, vec![g3_all.clone(), open.clone()], vec![]),
             (13, vec![g3_all.clone(), open.clone()], vec![]),
-            (14, vec![g3(&[rev(14, 1), rev(16, 0)]), open.clone()], vec![rev(14, 1)]),
-            (15, vec![g3(&[rev(14, 1), rev(16, 0)]), open.clone()], vec![rev(14, 1)]),
+            (
+                14,
+                vec![g3(&[rev(14, 1), rev(16, 0)]), open.clone()],
+                vec![rev(14, 1)],
+            ),
+            (
+                15,
+                vec![g3(&[rev(14, 1), rev(16, 0)]), open.clone()],
+                vec![rev(14, 1)],
+            ),
             (16, vec![open.clone()], vec![]),
             (17, vec![open.clone()], vec![]),
         ];
@@ -403,8 +498,16 @@ mod tests {
         for (at, want_gens, want_kept) in &cases {
             let mut kept = BTreeSet::new();
             stepwise.compact(*at, &mut kept);
-            assert_eq!(stepwise.generations(), want_gens.as_slice(), "stepwise compact({at})");
-            assert_eq!(kept.into_iter().collect::<Vec<_>>(), *want_kept, "stepwise kept({at})");
+            assert_eq!(
+                stepwise.generations(),
+                want_gens.as_slice(),
+                "stepwise compact({at})"
+            );
+            assert_eq!(
+                kept.into_iter().collect::<Vec<_>>(),
+                *want_kept,
+                "stepwise kept({at})"
+            );
         }
         // Compacting once, after asking what would be kept.
         for (at, want_gens, want_kept) in &cases {
@@ -412,11 +515,19 @@ mod tests {
             let mut kept = BTreeSet::new();
             ki.keep(*at, &mut kept);
             assert_eq!(ki, test_key_index(), "keep({at}) must not change the index");
-            assert_eq!(kept.iter().copied().collect::<Vec<_>>(), *want_kept, "keep({at})");
+            assert_eq!(
+                kept.iter().copied().collect::<Vec<_>>(),
+                *want_kept,
+                "keep({at})"
+            );
             let mut kept = BTreeSet::new();
             ki.compact(*at, &mut kept);
             assert_eq!(ki.generations(), want_gens.as_slice(), "compact({at})");
-            assert_eq!(kept.into_iter().collect::<Vec<_>>(), *want_kept, "kept({at})");
+            assert_eq!(
+                kept.into_iter().collect::<Vec<_>>(),
+                *want_kept,
+                "kept({at})"
+            );
             assert_eq!(ki.modified(), rev(16, 0));
         }
     }

@@ -109,14 +109,22 @@ impl KvStore {
     /// `opts.rev > current` fails with `FutureRev`; a revision below the
     /// compaction revision fails with `Compacted` (the compaction revision
     /// itself is still readable, FINDINGS.md #28).
-    pub fn range(&self, key: &[u8], end: &[u8], opts: RangeOptions) -> Result<RangeResult, EtcdError> {
+    pub fn range(
+        &self,
+        key: &[u8],
+        end: &[u8],
+        opts: RangeOptions,
+    ) -> Result<RangeResult, EtcdError> {
         self.range_keys(key, end, self.current_rev, opts)
     }
 
     /// The value of `key` at revision `rev` (`rev <= 0`: now), if it existed.
     /// Watchers use it for `prev_kv` at `mod_revision - 1`.
     pub fn kv_at(&self, key: &[u8], rev: i64) -> Result<Option<KeyValue>, EtcdError> {
-        let opts = RangeOptions { rev, ..RangeOptions::default() };
+        let opts = RangeOptions {
+            rev,
+            ..RangeOptions::default()
+        };
         Ok(self.range(key, b"", opts)?.kvs.into_iter().next())
     }
 
@@ -138,13 +146,25 @@ impl KvStore {
         }
         if opts.count_only {
             let count = self.index.count_revisions(key, end, rev);
-            return Ok(RangeResult { kvs: Vec::new(), rev: cur_rev, count });
+            return Ok(RangeResult {
+                kvs: Vec::new(),
+                rev: cur_rev,
+                count,
+            });
         }
         let (revs, count) = self.index.revisions(key, end, rev, opts.limit);
         // The index only names revisions the backend holds (compaction keeps
         // both in step), so nothing is skipped here.
-        let kvs = revs.iter().filter_map(|r| self.backend.get(r)).map(|rec| rec.kv.clone()).collect();
-        Ok(RangeResult { kvs, rev: cur_rev, count })
+        let kvs = revs
+            .iter()
+            .filter_map(|r| self.backend.get(r))
+            .map(|rec| rec.kv.clone())
+            .collect();
+        Ok(RangeResult {
+            kvs,
+            rev: cur_rev,
+            count,
+        })
     }
 
     /// Estimated size of the backend file in bytes (etcd `dbSize`): a fresh
@@ -203,7 +223,10 @@ pub(super) mod tests {
     }
 
     fn at(rev: i64) -> RangeOptions {
-        RangeOptions { rev, ..RangeOptions::default() }
+        RangeOptions {
+            rev,
+            ..RangeOptions::default()
+        }
     }
 
     #[test]
@@ -212,7 +235,14 @@ pub(super) mod tests {
         assert_eq!(store.current_revision(), 1);
         assert_eq!(store.compact_revision(), 0);
         let r = store.range(b"foo", b"", RangeOptions::default()).unwrap();
-        assert_eq!(r, RangeResult { kvs: vec![], rev: 1, count: 0 });
+        assert_eq!(
+            r,
+            RangeResult {
+                kvs: vec![],
+                rev: 1,
+                count: 0
+            }
+        );
     }
 
     #[test]
@@ -241,11 +271,29 @@ pub(super) mod tests {
         for k in ["a", "b", "c"] {
             put(&mut store, k, "v");
         }
-        let r = store.range(b"a", &[0], RangeOptions { limit: 1, ..RangeOptions::default() }).unwrap();
+        let r = store
+            .range(
+                b"a",
+                &[0],
+                RangeOptions {
+                    limit: 1,
+                    ..RangeOptions::default()
+                },
+            )
+            .unwrap();
         assert_eq!(r.kvs.len(), 1);
         assert_eq!(r.kvs[0].key, b"a");
         assert_eq!(r.count, 3);
-        let r = store.range(b"a", &[0], RangeOptions { limit: -1, ..RangeOptions::default() }).unwrap();
+        let r = store
+            .range(
+                b"a",
+                &[0],
+                RangeOptions {
+                    limit: -1,
+                    ..RangeOptions::default()
+                },
+            )
+            .unwrap();
         assert_eq!(r.kvs.len(), 3);
     }
 
@@ -254,9 +302,19 @@ pub(super) mod tests {
         let mut store = KvStore::new();
         put(&mut store, "a", "v");
         put(&mut store, "b", "v");
-        let opts = RangeOptions { count_only: true, ..RangeOptions::default() };
+        let opts = RangeOptions {
+            count_only: true,
+            ..RangeOptions::default()
+        };
         let r = store.range(b"a", b"c", opts).unwrap();
-        assert_eq!(r, RangeResult { kvs: vec![], rev: 3, count: 2 });
+        assert_eq!(
+            r,
+            RangeResult {
+                kvs: vec![],
+                rev: 3,
+                count: 2
+            }
+        );
     }
 
     #[test]
@@ -277,7 +335,13 @@ pub(super) mod tests {
         put(&mut store, "c", "1"); // 4
         delete(&mut store, "b", ""); // 5
         let keys = |rev| -> Vec<Vec<u8>> {
-            store.range(b"a", b"z", at(rev)).unwrap().kvs.into_iter().map(|kv| kv.key).collect()
+            store
+                .range(b"a", b"z", at(rev))
+                .unwrap()
+                .kvs
+                .into_iter()
+                .map(|kv| kv.key)
+                .collect()
         };
         assert_eq!(keys(4), vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
         assert_eq!(keys(5), vec![b"a".to_vec(), b"c".to_vec()]);
@@ -300,7 +364,10 @@ pub(super) mod tests {
         let mut txn = store.write();
         let kv = txn.put(b"foo", b"baz", 7);
         txn.end();
-        assert_eq!((kv.create_revision, kv.mod_revision, kv.version, kv.lease), (2, 3, 2, 7));
+        assert_eq!(
+            (kv.create_revision, kv.mod_revision, kv.version, kv.lease),
+            (2, 3, 2, 7)
+        );
         assert_eq!(get(&store, "foo", 0), Some(kv));
     }
 

@@ -24,7 +24,9 @@ impl KvStore {
         self.compact_main_rev = rev;
         let keep = self.index.compact(rev);
         // Backend: every revision <= rev goes, except those the index keeps.
-        let newer = self.backend.split_off(&Revision::new(rev.saturating_add(1), 0));
+        let newer = self
+            .backend
+            .split_off(&Revision::new(rev.saturating_add(1), 0));
         let older = std::mem::replace(&mut self.backend, newer);
         for (r, record) in older {
             if keep.contains(&r) {

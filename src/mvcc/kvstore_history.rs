@@ -20,7 +20,12 @@ impl KvStore {
     /// compaction revision is accepted and then only shows what compaction
     /// kept of that revision: the last put of each key still alive at it
     /// (deletes and overwritten puts at that revision are gone).
-    pub fn events_since(&self, key: &[u8], end: &[u8], from_rev: i64) -> Result<Vec<Event>, EtcdError> {
+    pub fn events_since(
+        &self,
+        key: &[u8],
+        end: &[u8],
+        from_rev: i64,
+    ) -> Result<Vec<Event>, EtcdError> {
         if from_rev < self.compact_main_rev {
             return Err(EtcdError::Compacted);
         }
@@ -30,7 +35,11 @@ impl KvStore {
             .range(start..)
             .filter(|(_, rec)| in_range(&rec.kv.key, key, end))
             .map(|(_, rec)| Event {
-                r#type: if rec.tombstone { event_type::DELETE } else { event_type::PUT },
+                r#type: if rec.tombstone {
+                    event_type::DELETE
+                } else {
+                    event_type::PUT
+                },
                 kv: Some(rec.kv.clone()),
                 prev_kv: None,
             })
@@ -50,7 +59,11 @@ mod tests {
             .iter()
             .map(|e| {
                 let kv = e.kv.clone().unwrap_or_default();
-                (e.r#type, String::from_utf8_lossy(&kv.key).into_owned(), kv.mod_revision)
+                (
+                    e.r#type,
+                    String::from_utf8_lossy(&kv.key).into_owned(),
+                    kv.mod_revision,
+                )
             })
             .collect()
     }
@@ -66,9 +79,16 @@ mod tests {
         let (put_t, del_t) = (event_type::PUT, event_type::DELETE);
         assert_eq!(
             summary(&events),
-            vec![(put_t, "b".into(), 2), (put_t, "a".into(), 3), (del_t, "b".into(), 4)]
+            vec![
+                (put_t, "b".into(), 2),
+                (put_t, "a".into(), 3),
+                (del_t, "b".into(), 4)
+            ]
         );
-        assert_eq!(summary(&store.events_since(b"a", b"c", 4).unwrap()), vec![(del_t, "b".into(), 4)]);
+        assert_eq!(
+            summary(&store.events_since(b"a", b"c", 4).unwrap()),
+            vec![(del_t, "b".into(), 4)]
+        );
         assert!(store.events_since(b"a", b"c", 6).unwrap().is_empty());
         assert_eq!(store.events_since(b"a", &[0], 5).unwrap().len(), 1);
     }
@@ -79,8 +99,19 @@ mod tests {
         put(&mut store, "k", "v"); // 2
         delete(&mut store, "k", ""); // 3
         let events = store.events_since(b"k", b"", 3).unwrap();
-        let want = KeyValue { key: b"k".to_vec(), mod_revision: 3, ..KeyValue::default() };
-        assert_eq!(events, vec![Event { r#type: event_type::DELETE, kv: Some(want), prev_kv: None }]);
+        let want = KeyValue {
+            key: b"k".to_vec(),
+            mod_revision: 3,
+            ..KeyValue::default()
+        };
+        assert_eq!(
+            events,
+            vec![Event {
+                r#type: event_type::DELETE,
+                kv: Some(want),
+                prev_kv: None
+            }]
+        );
     }
 
     #[test]
@@ -94,7 +125,13 @@ mod tests {
         assert_eq!(store.events_since(b"k", b"", 1), Err(EtcdError::Compacted));
         // etcd accepts the compaction revision itself (minRev < compactRev cancels).
         let events = store.events_since(b"k", b"", 3).unwrap();
-        assert_eq!(summary(&events), vec![(event_type::PUT, "k".into(), 3), (event_type::PUT, "k".into(), 4)]);
+        assert_eq!(
+            summary(&events),
+            vec![
+                (event_type::PUT, "k".into(), 3),
+                (event_type::PUT, "k".into(), 4)
+            ]
+        );
     }
 
     #[test]

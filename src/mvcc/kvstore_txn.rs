@@ -30,7 +30,12 @@ impl KvStore {
     /// rest of the world sees them once it ends.
     pub fn write(&mut self) -> TxnWrite<'_> {
         let begin_rev = self.current_rev;
-        TxnWrite { store: self, begin_rev, changes: Vec::new(), ended: false }
+        TxnWrite {
+            store: self,
+            begin_rev,
+            changes: Vec::new(),
+            ended: false,
+        }
     }
 
     /// Deletes each of `keys` (single keys, not ranges) in one transaction,
@@ -70,7 +75,12 @@ impl TxnWrite<'_> {
 
     /// Reads as [`KvStore::range`], seeing this transaction's own writes;
     /// `rev` in the result is the transaction's read revision.
-    pub fn range(&self, key: &[u8], end: &[u8], opts: RangeOptions) -> Result<RangeResult, EtcdError> {
+    pub fn range(
+        &self,
+        key: &[u8],
+        end: &[u8],
+        opts: RangeOptions,
+    ) -> Result<RangeResult, EtcdError> {
         self.store.range_keys(key, end, self.read_rev(), opts)
     }
 
@@ -93,7 +103,13 @@ impl TxnWrite<'_> {
             value: value.to_vec(),
             lease,
         };
-        self.store.insert_record(idx_rev, Record { kv: kv.clone(), tombstone: false });
+        self.store.insert_record(
+            idx_rev,
+            Record {
+                kv: kv.clone(),
+                tombstone: false,
+            },
+        );
         self.store.index.put(key, idx_rev);
         self.changes.push(kv.clone());
         kv
@@ -124,9 +140,22 @@ impl TxnWrite<'_> {
             debug_assert!(false, "tombstone of a missing key");
             return;
         }
-        let kv = KeyValue { key: key.to_vec(), mod_revision: rev, ..KeyValue::default() };
-        self.store.insert_record(idx_rev, Record { kv, tombstone: true });
-        self.changes.push(KeyValue { key: key.to_vec(), ..KeyValue::default() });
+        let kv = KeyValue {
+            key: key.to_vec(),
+            mod_revision: rev,
+            ..KeyValue::default()
+        };
+        self.store.insert_record(
+            idx_rev,
+            Record {
+                kv,
+                tombstone: true,
+            },
+        );
+        self.changes.push(KeyValue {
+            key: key.to_vec(),
+            ..KeyValue::default()
+        });
     }
 
     /// The changes so far (etcd `Changes`): put key-values, and key-only
@@ -147,9 +176,17 @@ impl TxnWrite<'_> {
             .map(|mut kv| {
                 if kv.create_revision == 0 {
                     kv.mod_revision = rev;
-                    Event { r#type: event_type::DELETE, kv: Some(kv), prev_kv: None }
+                    Event {
+                        r#type: event_type::DELETE,
+                        kv: Some(kv),
+                        prev_kv: None,
+                    }
                 } else {
-                    Event { r#type: event_type::PUT, kv: Some(kv), prev_kv: None }
+                    Event {
+                        r#type: event_type::PUT,
+                        kv: Some(kv),
+                        prev_kv: None,
+                    }
                 }
             })
             .collect()
@@ -196,7 +233,11 @@ mod tests {
         let mut store = KvStore::new();
         let mut txn = store.write();
         assert!(txn.delete_range(b"missing", b"").is_empty());
-        assert!(txn.range(b"a", b"", RangeOptions::default()).unwrap().kvs.is_empty());
+        assert!(txn
+            .range(b"a", b"", RangeOptions::default())
+            .unwrap()
+            .kvs
+            .is_empty());
         assert!(txn.end().is_empty());
         assert_eq!(store.current_revision(), 1);
     }
@@ -206,14 +247,26 @@ mod tests {
         let mut store = KvStore::new();
         put(&mut store, "a", "old"); // 2
         let mut txn = store.write();
-        assert_eq!(txn.range(b"a", b"", RangeOptions::default()).unwrap().rev, 2);
+        assert_eq!(
+            txn.range(b"a", b"", RangeOptions::default()).unwrap().rev,
+            2
+        );
         txn.put(b"a", b"new", 0);
         txn.put(b"b", b"new", 0);
         let r = txn.range(b"a", b"c", RangeOptions::default()).unwrap();
         assert_eq!(r.rev, 3);
-        assert_eq!(r.kvs.iter().map(|kv| kv.value.as_slice()).collect::<Vec<_>>(), vec![b"new", b"new"]);
+        assert_eq!(
+            r.kvs
+                .iter()
+                .map(|kv| kv.value.as_slice())
+                .collect::<Vec<_>>(),
+            vec![b"new", b"new"]
+        );
         // The write revision is not in the future for the txn's own reads.
-        let at3 = RangeOptions { rev: 3, ..RangeOptions::default() };
+        let at3 = RangeOptions {
+            rev: 3,
+            ..RangeOptions::default()
+        };
         assert_eq!(txn.range(b"b", b"", at3).unwrap().count, 1);
         txn.end();
     }
@@ -239,7 +292,11 @@ mod tests {
         put(&mut store, "k", "old"); // 2
         let mut txn = store.write();
         assert_eq!(txn.delete_range(b"k", b"").len(), 1);
-        assert!(txn.range(b"k", b"", RangeOptions::default()).unwrap().kvs.is_empty());
+        assert!(txn
+            .range(b"k", b"", RangeOptions::default())
+            .unwrap()
+            .kvs
+            .is_empty());
         let kv = txn.put(b"k", b"new", 0);
         let events = txn.end();
         assert_eq!((kv.create_revision, kv.version), (3, 1));
@@ -256,12 +313,22 @@ mod tests {
         let mut txn = store.write();
         let deleted = txn.delete_range(b"a", b"c");
         let events = txn.end();
-        assert_eq!(deleted.iter().map(|kv| kv.value.as_slice()).collect::<Vec<_>>(), vec![b"1", b"2"]);
+        assert_eq!(
+            deleted
+                .iter()
+                .map(|kv| kv.value.as_slice())
+                .collect::<Vec<_>>(),
+            vec![b"1", b"2"]
+        );
         assert_eq!(deleted[1].mod_revision, 3);
         assert_eq!(store.current_revision(), 5);
         let want = Event {
             r#type: event_type::DELETE,
-            kv: Some(KeyValue { key: b"a".to_vec(), mod_revision: 5, ..KeyValue::default() }),
+            kv: Some(KeyValue {
+                key: b"a".to_vec(),
+                mod_revision: 5,
+                ..KeyValue::default()
+            }),
             prev_kv: None,
         };
         assert_eq!(events[0], want);
