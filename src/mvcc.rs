@@ -38,7 +38,7 @@ mod revision;
 #[cfg(test)]
 mod model_test;
 
-pub use index::TreeIndex;
+pub use index::{in_range, TreeIndex};
 pub use key_index::{Generation, KeyIndex, RevisionNotFound};
 pub use kvstore::{KvStore, RangeOptions, RangeResult};
 pub use kvstore_txn::TxnWrite;

@@ -27,7 +27,8 @@ fn bounds<'a>(key: &'a [u8], end: &'a [u8]) -> (Bound<&'a [u8]>, Bound<&'a [u8]>
     }
 }
 
-/// Whether `k` lies in the range `[key, end)` taken in etcd's conventions.
+/// Whether `k` lies in the range `[key, end)` taken in etcd's conventions;
+/// the watch layer matches live events to watchers with it.
 pub fn in_range(k: &[u8], key: &[u8], end: &[u8]) -> bool {
     if end.is_empty() {
         k == key
