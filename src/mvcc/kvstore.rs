@@ -100,6 +100,12 @@ impl KvStore {
         self.compact_main_rev.max(0)
     }
 
+    /// etcd's `FirstRev()`: the compaction revision, -1 if never compacted
+    /// (a txn's range at a negative revision is compared against it).
+    pub fn first_rev(&self) -> i64 {
+        self.compact_main_rev
+    }
+
     /// The index, for inspection (keys, generations, revisions).
     pub fn index(&self) -> &TreeIndex {
         &self.index

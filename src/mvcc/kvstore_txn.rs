@@ -65,12 +65,17 @@ impl TxnWrite<'_> {
 
     /// The revision reads inside the transaction see: its own writes once it
     /// has any (etcd reads at `beginRev + 1` then).
-    fn read_rev(&self) -> i64 {
+    pub fn read_rev(&self) -> i64 {
         if self.changes.is_empty() {
             self.begin_rev
         } else {
             self.write_rev()
         }
+    }
+
+    /// etcd's `FirstRev()` of the store under this transaction.
+    pub fn first_rev(&self) -> i64 {
+        self.store.first_rev()
     }
 
     /// Reads as [`KvStore::range`], seeing this transaction's own writes;

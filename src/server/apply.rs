@@ -34,7 +34,7 @@ impl ReadView for KvStore {
         self.current_revision()
     }
     fn first_rev(&self) -> i64 {
-        self.compact_revision()
+        KvStore::first_rev(self)
     }
 }
 
@@ -43,7 +43,7 @@ impl ReadView for TxnWrite<'_> {
         TxnWrite::range(self, key, end, ro)
     }
     fn rev(&self) -> i64 {
-        TxnWrite::rev(self)
+        self.read_rev()
     }
     fn first_rev(&self) -> i64 {
         TxnWrite::first_rev(self)
@@ -144,7 +144,7 @@ fn put_in(txn: &mut TxnWrite<'_>, p: &PutRequest) -> Result<PutResponse, EtcdErr
             lease = pkv.lease;
         }
     }
-    let rev = txn.put(&p.key, &value, lease);
+    let rev = txn.put(&p.key, &value, lease).mod_revision;
     Ok(PutResponse { header: header(rev), prev_kv: if p.prev_kv { prev } else { None } })
 }
 
@@ -167,8 +167,8 @@ fn delete_in(txn: &mut TxnWrite<'_>, d: &DeleteRangeRequest) -> Result<DeleteRan
     if d.prev_kv {
         prev_kvs = txn.range(&d.key, &d.range_end, RangeOptions::default())?.kvs;
     }
-    let (deleted, rev) = txn.delete_range(&d.key, &d.range_end);
-    Ok(DeleteRangeResponse { header: header(rev), deleted, prev_kvs })
+    let deleted = txn.delete_range(&d.key, &d.range_end).len() as i64;
+    Ok(DeleteRangeResponse { header: header(txn.read_rev()), deleted, prev_kvs })
 }
 
 pub fn delete_range(
@@ -225,7 +225,7 @@ pub fn txn_write(
     let mut txn = store.write();
     let mut at = 0;
     let r = apply_txn_ops(&mut TxnOps::Write(&mut txn), t, &path, &mut at, &mut resp);
-    let rev = txn.rev();
+    let rev = txn.read_rev();
     let events = txn.end();
     r?;
     resp.header = header(rev);
