@@ -33,6 +33,8 @@ impl Lease {
 #[derive(Clone, Debug)]
 pub struct Lessor {
     leases: BTreeMap<i64, Lease>,
+    /// Which lease each key is attached to (etcd's `itemMap`).
+    key_leases: BTreeMap<Vec<u8>, i64>,
     /// `ceil(1.5 * election timeout)` in seconds: 2 with etcd's defaults.
     min_ttl: i64,
     primary: bool,
@@ -40,7 +42,7 @@ pub struct Lessor {
 
 impl Lessor {
     pub fn new(min_ttl: i64, primary: bool) -> Self {
-        Lessor { leases: BTreeMap::new(), min_ttl, primary }
+        Lessor { leases: BTreeMap::new(), key_leases: BTreeMap::new(), min_ttl, primary }
     }
 
     pub fn is_primary(&self) -> bool {
@@ -72,6 +74,9 @@ impl Lessor {
     /// one write txn (one revision).
     pub fn revoke(&mut self, id: i64) -> Result<Vec<Vec<u8>>, EtcdError> {
         let lease = self.leases.remove(&id).ok_or(EtcdError::LeaseNotFound)?;
+        for k in &lease.keys {
+            self.key_leases.remove(k);
+        }
         Ok(lease.keys.into_iter().collect())
     }
 
@@ -86,15 +91,18 @@ impl Lessor {
         Ok(lease.ttl)
     }
 
-    pub fn attach(&mut self, id: i64, key: &[u8]) {
-        if let Some(l) = self.leases.get_mut(&id) {
-            l.keys.insert(key.to_vec());
+    /// Records that `key` now carries `lease` (0 = none, e.g. deleted):
+    /// detaches it from its previous lease and attaches it to the new one,
+    /// as etcd's store does on every put and delete.
+    pub fn bind(&mut self, key: &[u8], lease: i64) {
+        if let Some(old) = self.key_leases.remove(key) {
+            if let Some(l) = self.leases.get_mut(&old) {
+                l.keys.remove(key);
+            }
         }
-    }
-
-    pub fn detach(&mut self, id: i64, key: &[u8]) {
-        if let Some(l) = self.leases.get_mut(&id) {
-            l.keys.remove(key);
+        if let Some(l) = self.leases.get_mut(&lease) {
+            l.keys.insert(key.to_vec());
+            self.key_leases.insert(key.to_vec(), lease);
         }
     }
 
@@ -196,10 +204,22 @@ mod tests {
     fn revoke_returns_attached_keys_sorted() {
         let mut l = Lessor::new(2, true);
         l.grant(1, 5, 0).ok();
-        l.attach(1, b"b");
-        l.attach(1, b"a");
+        l.bind(b"b", 1);
+        l.bind(b"a", 1);
         assert_eq!(l.revoke(1), Ok(vec![b"a".to_vec(), b"b".to_vec()]));
         assert_eq!(l.revoke(1), Err(EtcdError::LeaseNotFound));
+    }
+
+    #[test]
+    fn binding_a_key_to_another_lease_detaches_it_from_the_first() {
+        let mut l = Lessor::new(2, true);
+        l.grant(1, 5, 0).ok();
+        l.grant(2, 5, 0).ok();
+        l.bind(b"k", 1);
+        l.bind(b"k", 2);
+        assert!(l.lookup(1).is_some_and(|l| l.keys.is_empty()));
+        l.bind(b"k", 0);
+        assert!(l.lookup(2).is_some_and(|l| l.keys.is_empty()));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod apply;
 mod gosort;
 mod validate;
+pub mod watch;
 
 use crate::errors::EtcdError;
 use crate::mvcc::KvStore;

@@ -125,6 +125,54 @@ impl EncodedLen for TxnRequest {
     }
 }
 
+fn string(field: u32, v: &str) -> usize {
+    bytes(field, v.as_bytes())
+}
+
+fn message<T: EncodedLen>(field: u32, v: &Option<T>) -> usize {
+    v.as_ref().map_or(0, |m| embedded(field, m.encoded_len()))
+}
+
+impl EncodedLen for ResponseHeader {
+    fn encoded_len(&self) -> usize {
+        int(1, self.cluster_id as i64)
+            + int(2, self.member_id as i64)
+            + int(3, self.revision)
+            + int(4, self.raft_term as i64)
+    }
+}
+
+impl EncodedLen for KeyValue {
+    fn encoded_len(&self) -> usize {
+        bytes(1, &self.key)
+            + int(2, self.create_revision)
+            + int(3, self.mod_revision)
+            + int(4, self.version)
+            + bytes(5, &self.value)
+            + int(6, self.lease)
+    }
+}
+
+impl EncodedLen for Event {
+    fn encoded_len(&self) -> usize {
+        int32(1, self.r#type) + message(2, &self.kv) + message(3, &self.prev_kv)
+    }
+}
+
+impl EncodedLen for WatchResponse {
+    fn encoded_len(&self) -> usize {
+        let events: usize = self.events.iter().map(|e| embedded(11, e.encoded_len())).sum();
+        message(1, &self.header)
+            + int(2, self.watch_id)
+            + boolean(3, self.created)
+            + boolean(4, self.canceled)
+            + int(5, self.compact_revision)
+            + string(6, &self.cancel_reason)
+            + boolean(7, self.fragment)
+            + events
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,446 @@
+//! A member's watch hub: the watch streams of its clients and their
+//! watchers (etcd `server/mvcc/watchable_store.go`, `watcher.go` and the
+//! stream logic of `api/v3rpc/watch.go`). Watches belong to the member the
+//! client talks to and fire as that member applies.
+
+use crate::errors::EtcdError;
+use crate::mvcc::{in_range, KvStore};
+use crate::pb::size::EncodedLen;
+use crate::pb::watch_request::RequestUnion;
+use crate::pb::{event_type, filter_type, Event, ResponseHeader, WatchCreateRequest, WatchRequest, WatchResponse};
+use std::collections::BTreeMap;
+
+/// The client stream a watcher belongs to (the front door's ticket).
+pub type StreamId = u64;
+
+/// etcd's `watchBatchMaxRevs`: a replay sends at most this many revisions
+/// per message.
+const WATCH_BATCH_MAX_REVS: usize = 1000;
+
+const ERR_EMPTY_RANGE: &str = "mvcc: watcher range is empty";
+const ERR_DUPLICATE_ID: &str = "mvcc: duplicate watch ID provided on the WatchStream";
+
+/// What a watch response header carries besides the revision.
+#[derive(Clone, Copy, Debug)]
+pub struct HeaderInfo {
+    pub cluster_id: u64,
+    pub member_id: u64,
+    pub raft_term: u64,
+}
+
+impl HeaderInfo {
+    fn at(&self, revision: i64) -> Option<ResponseHeader> {
+        Some(ResponseHeader {
+            cluster_id: self.cluster_id,
+            member_id: self.member_id,
+            revision,
+            raft_term: self.raft_term,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Watcher {
+    key: Vec<u8>,
+    /// mvcc range convention: empty = the key, `[0]` = every key from it.
+    end: Vec<u8>,
+    /// The next revision this watcher has to see (etcd `minRev`).
+    next_rev: i64,
+    no_put: bool,
+    no_delete: bool,
+    prev_kv: bool,
+    fragment: bool,
+    progress_notify: bool,
+    /// etcd's `progress[id]`: true when nothing was sent since the last tick.
+    progress_due: bool,
+    /// Canceled for compaction: holds its id but gets nothing more.
+    compacted: bool,
+}
+
+impl Watcher {
+    fn wants(&self, ev: &Event) -> bool {
+        let Some(kv) = &ev.kv else { return false };
+        if ev.r#type == event_type::PUT && self.no_put || ev.r#type == event_type::DELETE && self.no_delete {
+            return false;
+        }
+        in_range(&kv.key, &self.key, &self.end)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct WatchStream {
+    watchers: BTreeMap<i64, Watcher>,
+    next_id: i64,
+}
+
+/// Messages for client streams, in the order they are to be sent.
+pub type Outbox = Vec<(StreamId, WatchResponse)>;
+
+#[derive(Clone, Debug, Default)]
+pub struct WatchHub {
+    streams: BTreeMap<StreamId, WatchStream>,
+    /// etcd's `--max-request-bytes`, the size above which `fragment` splits.
+    max_request_bytes: usize,
+}
+
+impl WatchHub {
+    pub fn new(max_request_bytes: usize) -> Self {
+        WatchHub { streams: BTreeMap::new(), max_request_bytes }
+    }
+
+    /// Number of live watchers (inspection; a closed stream frees its own).
+    pub fn watcher_count(&self) -> usize {
+        self.streams.values().map(|s| s.watchers.values().filter(|w| !w.compacted).count()).sum()
+    }
+
+    /// Watchers as (stream, watch id, key, range end, next revision).
+    pub fn watchers(&self) -> Vec<(StreamId, i64, Vec<u8>, Vec<u8>, i64)> {
+        let mut v = Vec::new();
+        for (sid, s) in &self.streams {
+            for (id, w) in s.watchers.iter().filter(|(_, w)| !w.compacted) {
+                v.push((*sid, *id, w.key.clone(), w.end.clone(), w.next_rev));
+            }
+        }
+        v
+    }
+
+    pub fn open(&mut self, stream: StreamId) {
+        self.streams.entry(stream).or_default();
+    }
+
+    /// The client is gone: its watchers go with it.
+    pub fn close(&mut self, stream: StreamId) {
+        self.streams.remove(&stream);
+    }
+
+    /// One message of the client's request stream.
+    pub fn request(&mut self, stream: StreamId, req: WatchRequest, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        let rev = kv.current_revision();
+        match req.request_union {
+            Some(RequestUnion::CreateRequest(c)) => self.create(stream, c, kv, hdr, out),
+            Some(RequestUnion::CancelRequest(c)) => {
+                let Some(s) = self.streams.get_mut(&stream) else { return };
+                // canceling an unknown id answers nothing (FINDINGS #39)
+                if s.watchers.remove(&c.watch_id).is_some() {
+                    let resp = WatchResponse { header: hdr.at(rev), watch_id: c.watch_id, canceled: true, ..Default::default() };
+                    out.push((stream, resp));
+                }
+            }
+            Some(RequestUnion::ProgressRequest(_)) => {
+                // not tied to a watcher: watch_id -1 (FINDINGS #37)
+                let resp = WatchResponse { header: hdr.at(rev), watch_id: -1, ..Default::default() };
+                out.push((stream, resp));
+            }
+            None => {}
+        }
+    }
+
+    fn create(&mut self, stream: StreamId, mut c: WatchCreateRequest, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        let s = self.streams.entry(stream).or_default();
+        let rev = kv.current_revision();
+        if c.key.is_empty() {
+            // "\x00 is the smallest key"
+            c.key = vec![0];
+        }
+        let from_key = c.range_end == [0];
+        let refused = |reason: &str| WatchResponse {
+            header: hdr.at(rev),
+            watch_id: -1,
+            created: true,
+            canceled: true,
+            cancel_reason: reason.to_string(),
+            ..Default::default()
+        };
+        if !c.range_end.is_empty() && !from_key && c.key >= c.range_end {
+            return out.push((stream, refused(ERR_EMPTY_RANGE)));
+        }
+        let id = if c.watch_id == 0 {
+            while s.watchers.contains_key(&s.next_id) {
+                s.next_id += 1;
+            }
+            s.next_id += 1;
+            s.next_id - 1
+        } else if s.watchers.contains_key(&c.watch_id) {
+            return out.push((stream, refused(ERR_DUPLICATE_ID)));
+        } else {
+            c.watch_id
+        };
+        let synced = c.start_revision == 0 || c.start_revision > rev;
+        let next_rev = if synced { c.start_revision.max(rev + 1) } else { c.start_revision };
+        let mut w = Watcher {
+            key: c.key,
+            end: c.range_end,
+            next_rev,
+            no_put: c.filters.contains(&filter_type::NOPUT),
+            no_delete: c.filters.contains(&filter_type::NODELETE),
+            prev_kv: c.prev_kv,
+            fragment: c.fragment,
+            progress_notify: c.progress_notify,
+            progress_due: true,
+            compacted: false,
+        };
+        out.push((stream, WatchResponse { header: hdr.at(rev), watch_id: id, created: true, ..Default::default() }));
+        if !synced {
+            self.replay(stream, id, &mut w, kv, hdr, out);
+        }
+        if let Some(s) = self.streams.get_mut(&stream) {
+            s.watchers.insert(id, w);
+        }
+    }
+
+    /// Catches an unsynced watcher up with history (etcd `syncWatchers`).
+    fn replay(&self, stream: StreamId, id: i64, w: &mut Watcher, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        let rev = kv.current_revision();
+        let compact = kv.compact_revision();
+        if w.next_rev < compact {
+            // this header has neither revision nor term (FINDINGS #38)
+            let header = Some(ResponseHeader { cluster_id: hdr.cluster_id, member_id: hdr.member_id, ..Default::default() });
+            let resp = WatchResponse { header, watch_id: id, canceled: true, compact_revision: compact, ..Default::default() };
+            out.push((stream, resp));
+            w.compacted = true;
+            return;
+        }
+        let events = match kv.events_since(&w.key, &w.end, w.next_rev) {
+            Ok(evs) => evs,
+            Err(EtcdError::Compacted) | Err(_) => Vec::new(),
+        };
+        let events: Vec<Event> = events.into_iter().filter(|e| w.wants(e)).collect();
+        w.next_rev = rev + 1;
+        for batch in batches_by_revision(events, WATCH_BATCH_MAX_REVS) {
+            self.send_events(stream, id, w, batch, rev, kv, hdr, out);
+        }
+    }
+
+    /// A member applied a revision: every synced watcher that wants some of
+    /// its events gets one message (etcd `notify`).
+    pub fn notify(&mut self, events: &[Event], rev: i64, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        if events.is_empty() {
+            return;
+        }
+        let mut sends = Vec::new();
+        for (sid, s) in self.streams.iter_mut() {
+            for (id, w) in s.watchers.iter_mut() {
+                if w.compacted || w.next_rev > rev {
+                    continue;
+                }
+                let evs: Vec<Event> = events.iter().filter(|e| w.wants(e)).cloned().collect();
+                w.next_rev = rev + 1;
+                if !evs.is_empty() {
+                    w.progress_due = false;
+                    sends.push((*sid, *id, w.clone(), evs));
+                }
+            }
+        }
+        for (sid, id, w, evs) in sends {
+            self.send_events(sid, id, &w, evs, rev, kv, hdr, out);
+        }
+    }
+
+    /// The periodic progress notification (etcd's progress ticker):
+    /// watchers asking for it that saw no events since the last tick get an
+    /// empty message with the current revision.
+    pub fn progress_tick(&mut self, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        let rev = kv.current_revision();
+        for (sid, s) in self.streams.iter_mut() {
+            for (id, w) in s.watchers.iter_mut().filter(|(_, w)| w.progress_notify && !w.compacted) {
+                if w.progress_due && w.next_rev > rev {
+                    out.push((*sid, WatchResponse { header: hdr.at(rev), watch_id: *id, ..Default::default() }));
+                }
+                w.progress_due = true;
+            }
+        }
+    }
+
+    /// Whether any watcher wants periodic progress notifications.
+    pub fn wants_progress(&self) -> bool {
+        self.streams.values().any(|s| s.watchers.values().any(|w| w.progress_notify && !w.compacted))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send_events(&self, stream: StreamId, id: i64, w: &Watcher, mut events: Vec<Event>, rev: i64, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        if w.prev_kv {
+            for ev in &mut events {
+                let Some(k) = &ev.kv else { continue };
+                let create = ev.r#type == event_type::PUT && k.version == 1;
+                if !create {
+                    ev.prev_kv = kv.kv_at(&k.key, k.mod_revision - 1).ok().flatten();
+                }
+            }
+        }
+        let resp = WatchResponse { header: hdr.at(rev), watch_id: id, events, ..Default::default() };
+        if w.fragment {
+            for part in fragments(resp, self.max_request_bytes) {
+                out.push((stream, part));
+            }
+        } else {
+            out.push((stream, resp));
+        }
+    }
+}
+
+/// Splits events into groups of at most `max_revs` revisions.
+fn batches_by_revision(events: Vec<Event>, max_revs: usize) -> Vec<Vec<Event>> {
+    let mut batches: Vec<Vec<Event>> = Vec::new();
+    let mut revs = 0;
+    let mut last = None;
+    for ev in events {
+        let r = ev.kv.as_ref().map(|k| k.mod_revision);
+        if r != last {
+            revs += 1;
+            last = r;
+            if batches.is_empty() || revs > max_revs {
+                batches.push(Vec::new());
+                revs = 1;
+            }
+        }
+        if let Some(b) = batches.last_mut() {
+            b.push(ev);
+        }
+    }
+    batches
+}
+
+/// etcd's `sendFragments`: a response larger than the request limit with
+/// more than one event is split; every part but the last says `fragment`.
+fn fragments(resp: WatchResponse, max: usize) -> Vec<WatchResponse> {
+    if resp.encoded_len() < max || resp.events.len() < 2 {
+        return vec![resp];
+    }
+    let mut parts = Vec::new();
+    let template = WatchResponse { events: Vec::new(), fragment: true, ..resp.clone() };
+    let mut idx = 0;
+    loop {
+        let mut cur = template.clone();
+        for ev in &resp.events[idx..] {
+            cur.events.push(ev.clone());
+            if cur.events.len() > 1 && cur.encoded_len() >= max {
+                cur.events.pop();
+                break;
+            }
+            idx += 1;
+        }
+        if idx == resp.events.len() {
+            cur.fragment = false;
+        }
+        let last = !cur.fragment;
+        parts.push(cur);
+        if last {
+            return parts;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pb::{WatchCancelRequest, WatchCreateRequest};
+
+    const HDR: HeaderInfo = HeaderInfo { cluster_id: 1, member_id: 2, raft_term: 2 };
+
+    fn create(c: WatchCreateRequest) -> WatchRequest {
+        WatchRequest { request_union: Some(RequestUnion::CreateRequest(c)) }
+    }
+
+    fn put(kv: &mut KvStore, hub: &mut WatchHub, k: &str, v: &str, out: &mut Outbox) {
+        let mut t = kv.write();
+        t.put(k.as_bytes(), v.as_bytes(), 0);
+        let evs = t.end();
+        let rev = kv.current_revision();
+        hub.notify(&evs, rev, kv, HDR, out);
+    }
+
+    fn del(kv: &mut KvStore, hub: &mut WatchHub, k: &str, out: &mut Outbox) {
+        let mut t = kv.write();
+        t.delete_range(k.as_bytes(), b"");
+        let evs = t.end();
+        let rev = kv.current_revision();
+        hub.notify(&evs, rev, kv, HDR, out);
+    }
+
+    #[test]
+    fn replay_from_every_past_revision_equals_what_happened() {
+        let mut kv = KvStore::new();
+        let mut hub = WatchHub::new(1 << 20);
+        let mut live = Outbox::new();
+        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), range_end: b"z".to_vec(), ..Default::default() }), &kv, HDR, &mut live);
+        put(&mut kv, &mut hub, "a", "1", &mut live);
+        put(&mut kv, &mut hub, "b", "2", &mut live);
+        del(&mut kv, &mut hub, "a", &mut live);
+        put(&mut kv, &mut hub, "b", "3", &mut live);
+        let seen: Vec<Event> = live.iter().flat_map(|(_, r)| r.events.clone()).collect();
+        assert_eq!(seen.len(), 4);
+        for start in 2..=5 {
+            let mut out = Outbox::new();
+            let mut h = WatchHub::new(1 << 20);
+            let c = WatchCreateRequest { key: b"a".to_vec(), range_end: b"z".to_vec(), start_revision: start, ..Default::default() };
+            h.request(9, create(c), &kv, HDR, &mut out);
+            assert!(out[0].1.created);
+            let replayed: Vec<Event> = out[1..].iter().flat_map(|(_, r)| r.events.clone()).collect();
+            let want: Vec<Event> = seen.iter().filter(|e| e.kv.as_ref().is_some_and(|k| k.mod_revision >= start)).cloned().collect();
+            assert_eq!(replayed, want, "start {start}");
+        }
+    }
+
+    #[test]
+    fn a_txn_revision_arrives_as_one_message() {
+        let mut kv = KvStore::new();
+        let mut hub = WatchHub::new(1 << 20);
+        let mut out = Outbox::new();
+        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), range_end: vec![0], ..Default::default() }), &kv, HDR, &mut out);
+        let mut t = kv.write();
+        t.put(b"a", b"1", 0);
+        t.put(b"b", b"1", 0);
+        let evs = t.end();
+        hub.notify(&evs, kv.current_revision(), &kv, HDR, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].1.events.len(), 2);
+    }
+
+    #[test]
+    fn canceled_watchers_get_nothing_more() {
+        let mut kv = KvStore::new();
+        let mut hub = WatchHub::new(1 << 20);
+        let mut out = Outbox::new();
+        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), ..Default::default() }), &kv, HDR, &mut out);
+        let cancel = WatchRequest { request_union: Some(RequestUnion::CancelRequest(WatchCancelRequest { watch_id: 0 })) };
+        hub.request(1, cancel, &kv, HDR, &mut out);
+        assert!(out[1].1.canceled);
+        put(&mut kv, &mut hub, "a", "1", &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(hub.watcher_count(), 0);
+    }
+
+    #[test]
+    fn compaction_during_a_watch_cancels_a_lagging_replay_only() {
+        let mut kv = KvStore::new();
+        let mut hub = WatchHub::new(1 << 20);
+        let mut out = Outbox::new();
+        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), ..Default::default() }), &kv, HDR, &mut out);
+        put(&mut kv, &mut hub, "a", "1", &mut out);
+        put(&mut kv, &mut hub, "a", "2", &mut out);
+        assert!(kv.compact(3).is_ok());
+        put(&mut kv, &mut hub, "a", "3", &mut out);
+        // the synced watcher keeps going
+        assert_eq!(out.iter().filter(|(_, r)| !r.events.is_empty()).count(), 3);
+        // a new one from before the compaction is canceled with its revision
+        let mut late = Outbox::new();
+        hub.request(2, create(WatchCreateRequest { key: b"a".to_vec(), start_revision: 2, ..Default::default() }), &kv, HDR, &mut late);
+        assert!(late[1].1.canceled);
+        assert_eq!(late[1].1.compact_revision, 3);
+    }
+
+    #[test]
+    fn fragments_split_big_responses_and_mark_all_but_the_last() {
+        let ev = |i: i64| Event {
+            r#type: 0,
+            kv: Some(crate::pb::KeyValue { key: vec![b'k'], value: vec![0; 100], mod_revision: i, ..Default::default() }),
+            prev_kv: None,
+        };
+        let resp = WatchResponse { events: (0..10).map(ev).collect(), ..Default::default() };
+        let parts = fragments(resp, 300);
+        assert!(parts.len() > 1);
+        assert!(parts[..parts.len() - 1].iter().all(|p| p.fragment));
+        assert!(!parts[parts.len() - 1].fragment);
+        assert_eq!(parts.iter().map(|p| p.events.len()).sum::<usize>(), 10);
+    }
+}
