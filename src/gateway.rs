@@ -2,6 +2,7 @@
 //! to HTTP status, stream framing; and the `/_sim/` control paths.
 
 mod http;
+pub mod jsonpb;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
