@@ -91,7 +91,7 @@ pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
     let mut d = StreamDecoder::<M>::new();
     d.push(body);
     d.finish();
-    match d.next() {
+    match d.next_message() {
         Decoded::Message(m) => Ok(m),
         Decoded::End => Ok(M::default()),
         Decoded::Error(e) => Err(e),

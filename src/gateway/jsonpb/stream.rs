@@ -7,7 +7,7 @@ use super::scanner::{is_space, Op, Scanner};
 use super::value::trim_space;
 use super::{decode_message, Message};
 
-/// What [`StreamDecoder::next`] found.
+/// What [`StreamDecoder::next_message`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decoded<M> {
     /// One complete value, decoded.
@@ -65,7 +65,7 @@ impl<M: Message> StreamDecoder<M> {
 
     /// The next message, if one is complete. Call until it answers
     /// `NeedMore`, `End` or `Error`.
-    pub fn next(&mut self) -> Decoded<M> {
+    pub fn next_message(&mut self) -> Decoded<M> {
         if let Some(e) = &self.failed {
             return Decoded::Error(e.clone());
         }
@@ -131,7 +131,7 @@ mod tests {
     fn ids(d: &mut StreamDecoder<LeaseKeepAliveRequest>) -> Vec<Result<i64, String>> {
         let mut out = Vec::new();
         loop {
-            match d.next() {
+            match d.next_message() {
                 Decoded::Message(m) => out.push(Ok(m.id)),
                 Decoded::Error(e) => {
                     out.push(Err(e));
@@ -148,7 +148,7 @@ mod tests {
         d.push(b"{\"ID\":1}{\"ID\":\"2\"}\n {\"ID\":3}\n");
         assert_eq!(ids(&mut d), vec![Ok(1), Ok(2), Ok(3)]);
         d.finish();
-        assert_eq!(d.next(), Decoded::End);
+        assert_eq!(d.next_message(), Decoded::End);
     }
 
     #[test]
@@ -165,19 +165,19 @@ mod tests {
     fn a_top_level_literal_needs_the_next_byte_or_eof() {
         let mut d = StreamDecoder::<LeaseKeepAliveRequest>::new();
         d.push(b"null");
-        assert_eq!(d.next(), Decoded::NeedMore);
+        assert_eq!(d.next_message(), Decoded::NeedMore);
         d.finish();
-        assert_eq!(d.next(), Decoded::Message(LeaseKeepAliveRequest::default()));
-        assert_eq!(d.next(), Decoded::End);
+        assert_eq!(d.next_message(), Decoded::Message(LeaseKeepAliveRequest::default()));
+        assert_eq!(d.next_message(), Decoded::End);
     }
 
     #[test]
     fn a_truncated_value_at_eof_is_unexpected_eof() {
         let mut d = StreamDecoder::<WatchRequest>::new();
         d.push(b"{");
-        assert_eq!(d.next(), Decoded::NeedMore);
+        assert_eq!(d.next_message(), Decoded::NeedMore);
         d.finish();
-        assert_eq!(d.next(), Decoded::Error("unexpected EOF".into()));
+        assert_eq!(d.next_message(), Decoded::Error("unexpected EOF".into()));
     }
 
     #[test]
@@ -202,8 +202,8 @@ mod tests {
     fn empty_or_blank_body_ends_without_message() {
         let mut d = StreamDecoder::<WatchRequest>::new();
         d.push(b" \n\t ");
-        assert_eq!(d.next(), Decoded::NeedMore);
+        assert_eq!(d.next_message(), Decoded::NeedMore);
         d.finish();
-        assert_eq!(d.next(), Decoded::End);
+        assert_eq!(d.next_message(), Decoded::End);
     }
 }

@@ -6,7 +6,7 @@
 
 use super::base64;
 use super::scanner::check_valid;
-use super::value::{array_elements, kind, object_members, trim_space, unquote, Kind};
+use super::value::{array_elements, kind, object_members, trim_space, unquote, Kind, Members};
 
 /// Go's `UnmarshalTypeError.Error()` (no struct context: jsonpb decodes
 /// into plain values).
@@ -116,7 +116,7 @@ pub fn bytes(input: &[u8]) -> Result<Vec<u8>, String> {
 
 /// `json.Unmarshal(input, &map[string]json.RawMessage{})`, members in
 /// document order (the caller applies "last one wins").
-pub fn object(input: &[u8]) -> Result<Vec<(Vec<u8>, &[u8])>, String> {
+pub fn object(input: &[u8]) -> Result<Members<'_>, String> {
     let v = valid(input)?;
     match kind(v) {
         Kind::Null => Ok(Vec::new()),

@@ -105,8 +105,11 @@ pub fn value_end(data: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Object members: unquoted key and raw value, in document order.
+pub type Members<'a> = Vec<(Vec<u8>, &'a [u8])>;
+
 /// The members of an object value, in order, keys unquoted.
-pub fn object_members(v: &[u8]) -> Option<Vec<(Vec<u8>, &[u8])>> {
+pub fn object_members(v: &[u8]) -> Option<Members<'_>> {
     let mut out = Vec::new();
     let mut i = skip_space(v, 1);
     if v.get(i) == Some(&b'}') {
