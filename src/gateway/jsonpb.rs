@@ -22,7 +22,9 @@ mod stream;
 mod unmarshal;
 mod value;
 
-pub use codec::{Bool, Bytes, Codec, Enum, Int32, Int64, Msg, Opt, ProtoEnum, Rep, Str, Uint32, Uint64};
+pub use codec::{
+    Bool, Bytes, Codec, Enum, Int32, Int64, Msg, Opt, ProtoEnum, Rep, Str, Uint32, Uint64,
+};
 pub use stream::{Decoded, StreamDecoder};
 
 use std::collections::BTreeMap;
@@ -79,7 +81,11 @@ pub fn json_name(proto_name: &str) -> String {
     let mut was_underscore = false;
     for c in proto_name.chars() {
         if c != '_' {
-            out.push(if was_underscore { c.to_ascii_uppercase() } else { c });
+            out.push(if was_underscore {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            });
         }
         was_underscore = c == '_';
     }
@@ -105,7 +111,9 @@ pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, 
         return Ok(M::default());
     }
     if depth > MAX_MESSAGE_DEPTH {
-        return Err(format!("jsonpb: messages nested deeper than {MAX_MESSAGE_DEPTH} levels"));
+        return Err(format!(
+            "jsonpb: messages nested deeper than {MAX_MESSAGE_DEPTH} levels"
+        ));
     }
     // map[string]json.RawMessage: a repeated key keeps its last value.
     let mut members: BTreeMap<Vec<u8>, &[u8]> = unmarshal::object(raw)?.into_iter().collect();
@@ -146,8 +154,14 @@ pub fn encode_into<M: Message>(msg: &M, out: &mut String) {
 /// The unary error body: grpc-gateway's `runtime.Error` message
 /// `{"error":..,"code":N,"message":..}` (`details` empty, so omitted).
 pub fn encode_error(code: i32, message: &str) -> String {
-    encode(&schema::GatewayError { error: message.to_string(), code, message: message.to_string() })
+    encode(&schema::GatewayError {
+        error: message.to_string(),
+        code,
+        message: message.to_string(),
+    })
 }
 
+#[cfg(test)]
+mod scenario_tests;
 #[cfg(test)]
 mod tests;

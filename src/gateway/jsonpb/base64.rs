@@ -6,8 +6,20 @@ use base64::Engine as _;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// `decodeMap`: byte -> 6-bit value, 0xff for bytes outside the alphabet.
+const DECODE_MAP: [u8; 256] = {
+    let mut map = [0xffu8; 256];
+    let mut i = 0;
+    while i < 64 {
+        map[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    map
+};
+
 fn sextet(c: u8) -> Option<u8> {
-    ALPHABET.iter().position(|&a| a == c).map(|p| p as u8)
+    let v = DECODE_MAP[usize::from(c)];
+    (v != 0xff).then_some(v)
 }
 
 fn corrupt(offset: usize) -> String {

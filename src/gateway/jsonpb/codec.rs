@@ -149,7 +149,13 @@ impl<E: ProtoEnum> Codec for Enum<E> {
                 .iter()
                 .find(|(n, _)| n.as_bytes() == name)
                 .map(|&(_, number)| number)
-                .ok_or_else(|| format!("unknown value {} for enum {}", marshal::go_quote(raw), E::NAME));
+                .ok_or_else(|| {
+                    format!(
+                        "unknown value {} for enum {}",
+                        marshal::go_quote(raw),
+                        E::NAME
+                    )
+                });
         }
         unmarshal::int(raw, ENUM_NUMBER).map(|n| n as i32)
     }
@@ -205,7 +211,10 @@ pub struct Rep<C>(PhantomData<C>);
 impl<C: Codec> Codec for Rep<C> {
     type Value = Vec<C::Value>;
     fn decode(raw: &[u8], depth: usize) -> Result<Self::Value, String> {
-        unmarshal::array(raw)?.into_iter().map(|e| C::decode(e, depth)).collect()
+        unmarshal::array(raw)?
+            .into_iter()
+            .map(|e| C::decode(e, depth))
+            .collect()
     }
     fn is_default(v: &Self::Value) -> bool {
         v.is_empty()

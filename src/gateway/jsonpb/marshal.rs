@@ -63,8 +63,14 @@ mod tests {
     #[test]
     fn json_strings_are_escaped_html_safe_like_go() {
         assert_eq!(q("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(q("<a href='x'>&</a>"), r#""\u003ca href='x'\u003e\u0026\u003c/a\u003e""#);
-        assert_eq!(q("\n\r\t\u{8}\u{c}\u{1}\u{1f}"), r#""\n\r\t\u0008\u000c\u0001\u001f""#);
+        assert_eq!(
+            q("<a href='x'>&</a>"),
+            r#""\u003ca href='x'\u003e\u0026\u003c/a\u003e""#
+        );
+        assert_eq!(
+            q("\n\r\t\u{8}\u{c}\u{1}\u{1f}"),
+            r#""\n\r\t\u0008\u000c\u0001\u001f""#
+        );
         assert_eq!(q("\u{2028}\u{2029}\u{7f}é/"), "\"\\u2028\\u2029\u{7f}é/\"");
     }
 

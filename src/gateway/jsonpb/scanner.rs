@@ -48,7 +48,10 @@ enum Step {
     ESign,
     E0,
     /// Inside `true`/`false`/`null`, `at` bytes of `word` read.
-    Literal { word: &'static str, at: usize },
+    Literal {
+        word: &'static str,
+        at: usize,
+    },
     Error,
 }
 
@@ -65,7 +68,12 @@ pub struct Scanner {
 
 impl Default for Scanner {
     fn default() -> Self {
-        Scanner { step: Step::BeginValue, end_top: false, parse_state: Vec::new(), err: None }
+        Scanner {
+            step: Step::BeginValue,
+            end_top: false,
+            parse_state: Vec::new(),
+            err: None,
+        }
     }
 }
 
@@ -90,7 +98,10 @@ pub fn check_valid(data: &[u8]) -> Result<(), String> {
 
 impl Scanner {
     pub fn reset(&mut self) {
-        *self = Scanner { parse_state: std::mem::take(&mut self.parse_state), ..Scanner::default() };
+        *self = Scanner {
+            parse_state: std::mem::take(&mut self.parse_state),
+            ..Scanner::default()
+        };
         self.parse_state.clear();
     }
 
@@ -200,7 +211,11 @@ impl Scanner {
             },
             Step::InStringEscU(n) => {
                 if c.is_ascii_hexdigit() {
-                    self.step = if n == 3 { Step::InString } else { Step::InStringEscU(n + 1) };
+                    self.step = if n == 3 {
+                        Step::InString
+                    } else {
+                        Step::InStringEscU(n + 1)
+                    };
                     Op::Continue
                 } else {
                     self.error(c, "in \\u hexadecimal character escape")
@@ -448,7 +463,10 @@ mod tests {
 
     #[test]
     fn missing_value_after_colon_looks_for_beginning_of_value() {
-        assert_eq!(err(r#"{"a":}"#), "invalid character '}' looking for beginning of value");
+        assert_eq!(
+            err(r#"{"a":}"#),
+            "invalid character '}' looking for beginning of value"
+        );
     }
 
     #[test]
@@ -461,11 +479,23 @@ mod tests {
     #[test]
     fn object_contexts_name_where_the_scanner_was() {
         assert_eq!(err(r#"{"a" 1}"#), "invalid character '1' after object key");
-        assert_eq!(err(r#"{"a":1 "b"}"#), "invalid character '\"' after object key:value pair");
-        assert_eq!(err(r#"{a:1}"#), "invalid character 'a' looking for beginning of object key string");
-        assert_eq!(err(r#"{"a":1,}"#), "invalid character '}' looking for beginning of object key string");
+        assert_eq!(
+            err(r#"{"a":1 "b"}"#),
+            "invalid character '\"' after object key:value pair"
+        );
+        assert_eq!(
+            err(r#"{a:1}"#),
+            "invalid character 'a' looking for beginning of object key string"
+        );
+        assert_eq!(
+            err(r#"{"a":1,}"#),
+            "invalid character '}' looking for beginning of object key string"
+        );
         assert_eq!(err("[1 2]"), "invalid character '2' after array element");
-        assert_eq!(err("[1,]"), "invalid character ']' looking for beginning of value");
+        assert_eq!(
+            err("[1,]"),
+            "invalid character ']' looking for beginning of value"
+        );
     }
 
     #[test]
@@ -479,28 +509,70 @@ mod tests {
     #[test]
     fn numbers_and_literals_report_their_state_at_eof() {
         assert_eq!(err("-"), "invalid character ' ' in numeric literal");
-        assert_eq!(err("1."), "invalid character ' ' after decimal point in numeric literal");
-        assert_eq!(err("1e"), "invalid character ' ' in exponent of numeric literal");
-        assert_eq!(err("1e+"), "invalid character ' ' in exponent of numeric literal");
-        assert_eq!(err("tru"), "invalid character ' ' in literal true (expecting 'e')");
-        assert_eq!(err("nul"), "invalid character ' ' in literal null (expecting 'l')");
-        assert_eq!(err("fx"), "invalid character 'x' in literal false (expecting 'a')");
+        assert_eq!(
+            err("1."),
+            "invalid character ' ' after decimal point in numeric literal"
+        );
+        assert_eq!(
+            err("1e"),
+            "invalid character ' ' in exponent of numeric literal"
+        );
+        assert_eq!(
+            err("1e+"),
+            "invalid character ' ' in exponent of numeric literal"
+        );
+        assert_eq!(
+            err("tru"),
+            "invalid character ' ' in literal true (expecting 'e')"
+        );
+        assert_eq!(
+            err("nul"),
+            "invalid character ' ' in literal null (expecting 'l')"
+        );
+        assert_eq!(
+            err("fx"),
+            "invalid character 'x' in literal false (expecting 'a')"
+        );
         assert_eq!(err("-a"), "invalid character 'a' in numeric literal");
     }
 
     #[test]
     fn string_errors_quote_the_byte_like_go() {
         assert_eq!(err("\"a\nb\""), r"invalid character '\n' in string literal");
-        assert_eq!(err("\"\u{1}\""), r"invalid character '\x01' in string literal");
-        assert_eq!(err(r#""\x""#), r"invalid character 'x' in string escape code");
-        assert_eq!(err(r#""\u12g4""#), r"invalid character 'g' in \u hexadecimal character escape");
-        assert_eq!(err("'a'"), r"invalid character '\'' looking for beginning of value");
-        assert_eq!(err("\\"), r"invalid character '\\' looking for beginning of value");
-        assert_eq!(err("\u{e9}"), r"invalid character 'Ã' looking for beginning of value");
-        assert_eq!(err("\u{85}"), r"invalid character 'Â' looking for beginning of value");
+        assert_eq!(
+            err("\"\u{1}\""),
+            r"invalid character '\x01' in string literal"
+        );
+        assert_eq!(
+            err(r#""\x""#),
+            r"invalid character 'x' in string escape code"
+        );
+        assert_eq!(
+            err(r#""\u12g4""#),
+            r"invalid character 'g' in \u hexadecimal character escape"
+        );
+        assert_eq!(
+            err("'a'"),
+            r"invalid character '\'' looking for beginning of value"
+        );
+        assert_eq!(
+            err("\\"),
+            r"invalid character '\\' looking for beginning of value"
+        );
+        assert_eq!(
+            err("\u{e9}"),
+            r"invalid character 'Ã' looking for beginning of value"
+        );
+        assert_eq!(
+            err("\u{85}"),
+            r"invalid character 'Â' looking for beginning of value"
+        );
         let mut s = Scanner::default();
         assert_eq!(s.step(0x85), Op::Error);
-        assert_eq!(s.error_text(), r"invalid character '\u0085' looking for beginning of value");
+        assert_eq!(
+            s.error_text(),
+            r"invalid character '\u0085' looking for beginning of value"
+        );
         assert_eq!(quote_char(0x7f), r"'\x7f'");
         assert_eq!(quote_char(0xa0), r"'\u00a0'");
     }
@@ -515,7 +587,12 @@ mod tests {
 
     #[test]
     fn valid_documents_pass() {
-        for s in [r#"{"a":[1,-0.5e+3,true,false,null,"\u00e9\n"],"b":{}}"#, "[]", "0", "\"\""] {
+        for s in [
+            r#"{"a":[1,-0.5e+3,true,false,null,"\u00e9\n"],"b":{}}"#,
+            "[]",
+            "0",
+            "\"\"",
+        ] {
             assert_eq!(err(s), "", "{s}");
         }
     }

@@ -38,7 +38,9 @@ macro_rules! oneof {
         $crate::gateway::jsonpb::Field {
             name: $name,
             decode: |m, raw, depth| {
-                m.$f = Some($variant(<$c as $crate::gateway::jsonpb::Codec>::decode(raw, depth)?));
+                m.$f = Some($variant(<$c as $crate::gateway::jsonpb::Codec>::decode(
+                    raw, depth,
+                )?));
                 Ok(())
             },
             encode: |m, w| {

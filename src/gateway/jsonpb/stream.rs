@@ -167,7 +167,10 @@ mod tests {
         d.push(b"null");
         assert_eq!(d.next_message(), Decoded::NeedMore);
         d.finish();
-        assert_eq!(d.next_message(), Decoded::Message(LeaseKeepAliveRequest::default()));
+        assert_eq!(
+            d.next_message(),
+            Decoded::Message(LeaseKeepAliveRequest::default())
+        );
         assert_eq!(d.next_message(), Decoded::End);
     }
 

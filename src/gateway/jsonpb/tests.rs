@@ -14,11 +14,16 @@ fn range_err(body: &str) -> String {
 }
 
 fn txn_err(body: &str) -> String {
-    decode::<TxnRequest>(body.as_bytes()).err().unwrap_or_else(|| "<decoded>".to_string())
+    decode::<TxnRequest>(body.as_bytes())
+        .err()
+        .unwrap_or_else(|| "<decoded>".to_string())
 }
 
 fn key(k: &[u8]) -> RangeRequest {
-    RangeRequest { key: k.to_vec(), ..Default::default() }
+    RangeRequest {
+        key: k.to_vec(),
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -54,18 +59,41 @@ fn truncated_body_is_unexpected_eof() {
 
 #[test]
 fn syntax_errors_carry_go_scanner_messages() {
-    assert_eq!(range_err(r#"{"a":}"#), "invalid character '}' looking for beginning of value");
-    assert_eq!(range_err(r#"{"a" 1}"#), "invalid character '1' after object key");
-    assert_eq!(range_err(r#"{"a":1 "b":2}"#), "invalid character '\"' after object key:value pair");
-    assert_eq!(range_err("{bad"), "invalid character 'b' looking for beginning of object key string");
-    assert_eq!(range_err("{\"a\":\"x\ty\"}"), r"invalid character '\t' in string literal");
-    assert_eq!(range_err(r#"{"a":tru}"#), "invalid character '}' in literal true (expecting 'e')");
-    assert_eq!(range_err("x"), "invalid character 'x' looking for beginning of value");
+    assert_eq!(
+        range_err(r#"{"a":}"#),
+        "invalid character '}' looking for beginning of value"
+    );
+    assert_eq!(
+        range_err(r#"{"a" 1}"#),
+        "invalid character '1' after object key"
+    );
+    assert_eq!(
+        range_err(r#"{"a":1 "b":2}"#),
+        "invalid character '\"' after object key:value pair"
+    );
+    assert_eq!(
+        range_err("{bad"),
+        "invalid character 'b' looking for beginning of object key string"
+    );
+    assert_eq!(
+        range_err("{\"a\":\"x\ty\"}"),
+        r"invalid character '\t' in string literal"
+    );
+    assert_eq!(
+        range_err(r#"{"a":tru}"#),
+        "invalid character '}' in literal true (expecting 'e')"
+    );
+    assert_eq!(
+        range_err("x"),
+        "invalid character 'x' looking for beginning of value"
+    );
 }
 
 #[test]
 fn a_body_that_is_not_an_object_cannot_unmarshal_into_a_map() {
-    let e = |what: &str| format!("json: cannot unmarshal {what} into Go value of type map[string]json.RawMessage");
+    let e = |what: &str| {
+        format!("json: cannot unmarshal {what} into Go value of type map[string]json.RawMessage")
+    };
     assert_eq!(range_err("[]"), e("array"));
     assert_eq!(range_err(r#"[{"key":"Zm9v"}]"#), e("array"));
     assert_eq!(range_err(r#""x""#), e("string"));
@@ -82,14 +110,22 @@ fn a_repeated_key_keeps_its_last_value() {
 
 #[test]
 fn proto_name_and_json_name_are_both_accepted_and_json_name_wins() {
-    let want = RangeRequest { range_end: b"foo".to_vec(), keys_only: true, ..Default::default() };
+    let want = RangeRequest {
+        range_end: b"foo".to_vec(),
+        keys_only: true,
+        ..Default::default()
+    };
     assert_eq!(range(r#"{"rangeEnd":"Zm9v","keysOnly":true}"#), Ok(want));
     let r = range(r#"{"rangeEnd":"YmFy","range_end":"Zm9v"}"#).unwrap_or_default();
     assert_eq!(r.range_end, b"bar");
-    let p = decode::<PutRequest>(br#"{"key":"Zm9v","prevKv":true,"ignoreValue":true}"#).unwrap_or_default();
+    let p = decode::<PutRequest>(br#"{"key":"Zm9v","prevKv":true,"ignoreValue":true}"#)
+        .unwrap_or_default();
     assert!(p.prev_kv && p.ignore_value);
     let w = decode::<WatchRequest>(br#"{"createRequest":{"key":"Zm9v","startRevision":"3"}}"#);
-    let Ok(WatchRequest { request_union: Some(watch_request::RequestUnion::CreateRequest(c)) }) = w else {
+    let Ok(WatchRequest {
+        request_union: Some(watch_request::RequestUnion::CreateRequest(c)),
+    }) = w
+    else {
         panic!("createRequest not decoded: {w:?}");
     };
     assert_eq!(c.start_revision, 3);
@@ -98,7 +134,10 @@ fn proto_name_and_json_name_are_both_accepted_and_json_name_wins() {
 #[test]
 fn the_shadowed_name_is_not_decoded_when_both_are_present() {
     // jsonpb consumes both names but decodes only the JSON name's value.
-    assert_eq!(range(r#"{"range_end":5,"rangeEnd":"Zm9v"}"#).map(|r| r.range_end), Ok(b"foo".to_vec()));
+    assert_eq!(
+        range(r#"{"range_end":5,"rangeEnd":"Zm9v"}"#).map(|r| r.range_end),
+        Ok(b"foo".to_vec())
+    );
 }
 
 #[test]
@@ -106,23 +145,44 @@ fn camel_case_proto_names_have_no_snake_case_alias() {
     let m = decode::<MemberAddRequest>(br#"{"peer_urls":["http://a:1"],"is_learner":true}"#);
     assert_eq!(m, Ok(MemberAddRequest::default()));
     let m = decode::<MemberAddRequest>(br#"{"peerURLs":["http://a:1"],"isLearner":true}"#);
-    assert_eq!(m, Ok(MemberAddRequest { peer_urls: vec!["http://a:1".into()], is_learner: true }));
-    assert_eq!(decode::<LeaseGrantRequest>(br#"{"ttl":60,"id":5}"#), Ok(LeaseGrantRequest::default()));
-    assert_eq!(decode::<LeaseGrantRequest>(br#"{"TTL":60,"ID":5}"#), Ok(LeaseGrantRequest { ttl: 60, id: 5 }));
+    assert_eq!(
+        m,
+        Ok(MemberAddRequest {
+            peer_urls: vec!["http://a:1".into()],
+            is_learner: true
+        })
+    );
+    assert_eq!(
+        decode::<LeaseGrantRequest>(br#"{"ttl":60,"id":5}"#),
+        Ok(LeaseGrantRequest::default())
+    );
+    assert_eq!(
+        decode::<LeaseGrantRequest>(br#"{"TTL":60,"ID":5}"#),
+        Ok(LeaseGrantRequest { ttl: 60, id: 5 })
+    );
 }
 
 #[test]
 fn unknown_fields_are_ignored() {
     let r = range(r#"{"no_such_field":1,"another":{"x":[1,2]},"key":"Zm9v"}"#);
     assert_eq!(r, Ok(key(b"foo")));
-    assert_eq!(decode::<CompactionRequest>(br#"{"zzz":"y"}"#), Ok(CompactionRequest::default()));
+    assert_eq!(
+        decode::<CompactionRequest>(br#"{"zzz":"y"}"#),
+        Ok(CompactionRequest::default())
+    );
 }
 
 #[test]
 fn a_null_field_is_absent() {
     assert_eq!(range(r#"{"key":null}"#), Ok(RangeRequest::default()));
-    assert_eq!(range(r#"{"key":"Zm9v","sort_order":null}"#), Ok(key(b"foo")));
-    assert_eq!(decode::<TxnRequest>(br#"{"compare":null}"#), Ok(TxnRequest::default()));
+    assert_eq!(
+        range(r#"{"key":"Zm9v","sort_order":null}"#),
+        Ok(key(b"foo"))
+    );
+    assert_eq!(
+        decode::<TxnRequest>(br#"{"compare":null}"#),
+        Ok(TxnRequest::default())
+    );
 }
 
 #[test]
@@ -140,10 +200,22 @@ fn int64_takes_a_number_or_a_decimal_string() {
 
 #[test]
 fn int64_errors_are_go_json_errors_of_the_unquoted_text() {
-    assert_eq!(range_err(r#"{"limit":"abc"}"#), "invalid character 'a' looking for beginning of value");
-    assert_eq!(range_err(r#"{"limit":5.5}"#), "json: cannot unmarshal number 5.5 into Go value of type int64");
-    assert_eq!(range_err(r#"{"limit":1e2}"#), "json: cannot unmarshal number 1e2 into Go value of type int64");
-    assert_eq!(range_err(r#"{"limit":"1e2"}"#), "json: cannot unmarshal number 1e2 into Go value of type int64");
+    assert_eq!(
+        range_err(r#"{"limit":"abc"}"#),
+        "invalid character 'a' looking for beginning of value"
+    );
+    assert_eq!(
+        range_err(r#"{"limit":5.5}"#),
+        "json: cannot unmarshal number 5.5 into Go value of type int64"
+    );
+    assert_eq!(
+        range_err(r#"{"limit":1e2}"#),
+        "json: cannot unmarshal number 1e2 into Go value of type int64"
+    );
+    assert_eq!(
+        range_err(r#"{"limit":"1e2"}"#),
+        "json: cannot unmarshal number 1e2 into Go value of type int64"
+    );
     assert_eq!(
         range_err(r#"{"limit":99999999999999999999}"#),
         "json: cannot unmarshal number 99999999999999999999 into Go value of type int64"
@@ -152,37 +224,73 @@ fn int64_errors_are_go_json_errors_of_the_unquoted_text() {
         range_err(r#"{"limit":9223372036854775808}"#),
         "json: cannot unmarshal number 9223372036854775808 into Go value of type int64"
     );
-    assert_eq!(range_err(r#"{"limit":"0x10"}"#), "invalid character 'x' after top-level value");
-    assert_eq!(range_err(r#"{"limit":true}"#), "json: cannot unmarshal bool into Go value of type int64");
+    assert_eq!(
+        range_err(r#"{"limit":"0x10"}"#),
+        "invalid character 'x' after top-level value"
+    );
+    assert_eq!(
+        range_err(r#"{"limit":true}"#),
+        "json: cannot unmarshal bool into Go value of type int64"
+    );
     assert_eq!(range_err(r#"{"limit":""}"#), "unexpected end of JSON input");
-    assert_eq!(range_err(r#"{"limit":"-"}"#), "invalid character ' ' in numeric literal");
-    assert_eq!(range_err(r#"{"limit":"\u0035"}"#), r"invalid character '\\' looking for beginning of value");
-    assert_eq!(range_err(r#"{"limit":[1]}"#), "json: cannot unmarshal array into Go value of type int64");
-    assert_eq!(range_err(r#"{"limit":{}}"#), "json: cannot unmarshal object into Go value of type int64");
+    assert_eq!(
+        range_err(r#"{"limit":"-"}"#),
+        "invalid character ' ' in numeric literal"
+    );
+    assert_eq!(
+        range_err(r#"{"limit":"\u0035"}"#),
+        r"invalid character '\\' looking for beginning of value"
+    );
+    assert_eq!(
+        range_err(r#"{"limit":[1]}"#),
+        "json: cannot unmarshal array into Go value of type int64"
+    );
+    assert_eq!(
+        range_err(r#"{"limit":{}}"#),
+        "json: cannot unmarshal object into Go value of type int64"
+    );
     let e = decode::<LeaseGrantRequest>(br#"{"TTL":60,"ID":"x"}"#).err();
-    assert_eq!(e.as_deref(), Some("invalid character 'x' looking for beginning of value"));
+    assert_eq!(
+        e.as_deref(),
+        Some("invalid character 'x' looking for beginning of value")
+    );
 }
 
 #[test]
 fn uint64_rejects_negative_numbers() {
     let e = decode::<MemberRemoveRequest>(br#"{"ID":-1}"#).err();
-    assert_eq!(e.as_deref(), Some("json: cannot unmarshal number -1 into Go value of type uint64"));
+    assert_eq!(
+        e.as_deref(),
+        Some("json: cannot unmarshal number -1 into Go value of type uint64")
+    );
     let m = decode::<MemberRemoveRequest>(br#"{"ID":"18446744073709551615"}"#);
     assert_eq!(m, Ok(MemberRemoveRequest { id: u64::MAX }));
 }
 
 #[test]
 fn bool_takes_only_json_booleans() {
-    assert_eq!(range(r#"{"serializable":true}"#).map(|r| r.serializable), Ok(true));
-    assert_eq!(range_err(r#"{"serializable":"true"}"#), "json: cannot unmarshal string into Go value of type bool");
-    assert_eq!(range_err(r#"{"serializable":1}"#), "json: cannot unmarshal number into Go value of type bool");
+    assert_eq!(
+        range(r#"{"serializable":true}"#).map(|r| r.serializable),
+        Ok(true)
+    );
+    assert_eq!(
+        range_err(r#"{"serializable":"true"}"#),
+        "json: cannot unmarshal string into Go value of type bool"
+    );
+    assert_eq!(
+        range_err(r#"{"serializable":1}"#),
+        "json: cannot unmarshal number into Go value of type bool"
+    );
 }
 
 #[test]
 fn bytes_are_padded_standard_base64_after_json_unescaping() {
     assert_eq!(range(r#"{"key":"+/+/"}"#), Ok(key(&[0xfb, 0xff, 0xbf])));
     assert_eq!(range(r#"{"key":"Zm9v\n"}"#), Ok(key(b"foo")));
-    assert_eq!(range(r#"{"key":"\u005a\u006d\u0039\u0076"}"#), Ok(key(b"foo")));
+    assert_eq!(
+        range(r#"{"key":"\u005a\u006d\u0039\u0076"}"#),
+        Ok(key(b"foo"))
+    );
     assert_eq!(range(r#"{"key":"AA=="}"#), Ok(key(&[0])));
     assert_eq!(range(r#"{"key":""}"#), Ok(RangeRequest::default()));
 }
@@ -190,34 +298,80 @@ fn bytes_are_padded_standard_base64_after_json_unescaping() {
 #[test]
 fn bytes_reject_bad_base64_with_the_offset() {
     let put_err = |b: &str| decode::<PutRequest>(b.as_bytes()).err().unwrap_or_default();
-    assert_eq!(put_err(r#"{"key":"Zm9vYg","value":"YmFy"}"#), "illegal base64 data at input byte 4");
-    assert_eq!(put_err(r#"{"key":"-_-_","value":"YmFy"}"#), "illegal base64 data at input byte 0");
-    assert_eq!(put_err(r#"{"key":"Zm 9v","value":"YmFy"}"#), "illegal base64 data at input byte 2");
-    assert_eq!(put_err(r#"{"key":"Zm9v!","value":"YmFy"}"#), "illegal base64 data at input byte 4");
-    assert_eq!(put_err(r#"{"key":"Zm9v","value":"***"}"#), "illegal base64 data at input byte 0");
-    assert_eq!(put_err(r#"{"key":"foo","value":"bar"}"#), "illegal base64 data at input byte 0");
-    assert_eq!(range_err(r#"{"key":"Zm9v","range_end":"%%%"}"#), "illegal base64 data at input byte 0");
-    assert_eq!(range_err(r#"{"key":"Zm9"}"#), "illegal base64 data at input byte 0");
+    assert_eq!(
+        put_err(r#"{"key":"Zm9vYg","value":"YmFy"}"#),
+        "illegal base64 data at input byte 4"
+    );
+    assert_eq!(
+        put_err(r#"{"key":"-_-_","value":"YmFy"}"#),
+        "illegal base64 data at input byte 0"
+    );
+    assert_eq!(
+        put_err(r#"{"key":"Zm 9v","value":"YmFy"}"#),
+        "illegal base64 data at input byte 2"
+    );
+    assert_eq!(
+        put_err(r#"{"key":"Zm9v!","value":"YmFy"}"#),
+        "illegal base64 data at input byte 4"
+    );
+    assert_eq!(
+        put_err(r#"{"key":"Zm9v","value":"***"}"#),
+        "illegal base64 data at input byte 0"
+    );
+    assert_eq!(
+        put_err(r#"{"key":"foo","value":"bar"}"#),
+        "illegal base64 data at input byte 0"
+    );
+    assert_eq!(
+        range_err(r#"{"key":"Zm9v","range_end":"%%%"}"#),
+        "illegal base64 data at input byte 0"
+    );
+    assert_eq!(
+        range_err(r#"{"key":"Zm9"}"#),
+        "illegal base64 data at input byte 0"
+    );
 }
 
 #[test]
 fn bytes_take_an_array_of_numbers_but_not_of_strings() {
     assert_eq!(range(r#"{"key":[102,111,111]}"#), Ok(key(b"foo")));
-    assert_eq!(range_err(r#"{"key":["Zm9v"]}"#), "json: cannot unmarshal string into Go value of type uint8");
-    assert_eq!(range_err(r#"{"key":[1,300]}"#), "json: cannot unmarshal number 300 into Go value of type uint8");
-    assert_eq!(range_err(r#"{"key":123}"#), "json: cannot unmarshal number into Go value of type []uint8");
-    assert_eq!(range_err(r#"{"key":{"a":1}}"#), "json: cannot unmarshal object into Go value of type []uint8");
+    assert_eq!(
+        range_err(r#"{"key":["Zm9v"]}"#),
+        "json: cannot unmarshal string into Go value of type uint8"
+    );
+    assert_eq!(
+        range_err(r#"{"key":[1,300]}"#),
+        "json: cannot unmarshal number 300 into Go value of type uint8"
+    );
+    assert_eq!(
+        range_err(r#"{"key":123}"#),
+        "json: cannot unmarshal number into Go value of type []uint8"
+    );
+    assert_eq!(
+        range_err(r#"{"key":{"a":1}}"#),
+        "json: cannot unmarshal object into Go value of type []uint8"
+    );
 }
 
 #[test]
 fn enums_take_a_value_name_or_any_number() {
     let order = |b: &str| range(b).map(|r| r.sort_order);
-    assert_eq!(order(r#"{"sort_order":"DESCEND"}"#), Ok(sort_order::DESCEND));
+    assert_eq!(
+        order(r#"{"sort_order":"DESCEND"}"#),
+        Ok(sort_order::DESCEND)
+    );
     assert_eq!(order(r#"{"sort_order":2}"#), Ok(sort_order::DESCEND));
     assert_eq!(order(r#"{"sort_order":7}"#), Ok(7));
     assert_eq!(order(r#"{"sort_order":-3}"#), Ok(-3));
     let a = decode::<AlarmRequest>(br#"{"action":"ACTIVATE","memberID":"1","alarm":"NOSPACE"}"#);
-    assert_eq!(a, Ok(AlarmRequest { action: alarm_action::ACTIVATE, member_id: 1, alarm: alarm_type::NOSPACE }));
+    assert_eq!(
+        a,
+        Ok(AlarmRequest {
+            action: alarm_action::ACTIVATE,
+            member_id: 1,
+            alarm: alarm_type::NOSPACE
+        })
+    );
 }
 
 #[test]
@@ -252,13 +406,16 @@ fn a_non_integer_enum_number_names_protoreflect_enum_number() {
     assert_eq!(range_err(r#"{"sort_order":1.5}"#), want);
     let want = "json: cannot unmarshal bool into Go value of type protoreflect.EnumNumber";
     assert_eq!(range_err(r#"{"sort_order":true}"#), want);
-    let want = "json: cannot unmarshal number 2147483648 into Go value of type protoreflect.EnumNumber";
+    let want =
+        "json: cannot unmarshal number 2147483648 into Go value of type protoreflect.EnumNumber";
     assert_eq!(range_err(r#"{"sort_order":2147483648}"#), want);
 }
 
 #[test]
 fn a_repeated_field_needs_a_json_array() {
-    let e = |what: &str| format!("json: cannot unmarshal {what} into Go value of type []json.RawMessage");
+    let e = |what: &str| {
+        format!("json: cannot unmarshal {what} into Go value of type []json.RawMessage")
+    };
     assert_eq!(txn_err(r#"{"compare":{}}"#), e("object"));
     assert_eq!(txn_err(r#"{"success":"x"}"#), e("string"));
     let m = decode::<MemberAddRequest>(br#"{"peerURLs":"http://127.0.0.1:42380"}"#).err();
@@ -268,10 +425,16 @@ fn a_repeated_field_needs_a_json_array() {
 #[test]
 fn repeated_enums_take_names_and_numbers() {
     let w = decode::<WatchRequest>(br#"{"create_request":{"filters":["NODELETE",0,5,null]}}"#);
-    let Ok(WatchRequest { request_union: Some(watch_request::RequestUnion::CreateRequest(c)) }) = w else {
+    let Ok(WatchRequest {
+        request_union: Some(watch_request::RequestUnion::CreateRequest(c)),
+    }) = w
+    else {
         panic!("not decoded: {w:?}");
     };
-    assert_eq!(c.filters, vec![filter_type::NODELETE, filter_type::NOPUT, 5, 0]);
+    assert_eq!(
+        c.filters,
+        vec![filter_type::NODELETE, filter_type::NOPUT, 5, 0]
+    );
 }
 
 #[test]
@@ -285,14 +448,26 @@ fn a_nested_message_must_be_an_object() {
 #[test]
 fn a_null_list_element_is_an_empty_message() {
     let t = decode::<TxnRequest>(br#"{"success":[null,{}]}"#);
-    assert_eq!(t, Ok(TxnRequest { success: vec![RequestOp::default(), RequestOp::default()], ..Default::default() }));
+    assert_eq!(
+        t,
+        Ok(TxnRequest {
+            success: vec![RequestOp::default(), RequestOp::default()],
+            ..Default::default()
+        })
+    );
 }
 
 #[test]
 fn errors_inside_nested_messages_propagate() {
-    assert_eq!(txn_err(r#"{"compare":[{"key":"!"}]}"#), "illegal base64 data at input byte 0");
+    assert_eq!(
+        txn_err(r#"{"compare":[{"key":"!"}]}"#),
+        "illegal base64 data at input byte 0"
+    );
     let body = r#"{"success":[{"request_txn":{"failure":[{"request_range":{"limit":"x"}}]}}]}"#;
-    assert_eq!(txn_err(body), "invalid character 'x' looking for beginning of value");
+    assert_eq!(
+        txn_err(body),
+        "invalid character 'x' looking for beginning of value"
+    );
 }
 
 #[test]
@@ -301,8 +476,16 @@ fn the_later_oneof_member_in_declaration_order_wins() {
     // order in the document [bad_wrong_types_other].
     let body = br#"{"success":[{"request_put":{"key":"YQ=="},"request_range":{"key":"YQ=="}}]}"#;
     let t = decode::<TxnRequest>(body).unwrap_or_default();
-    let put = PutRequest { key: b"a".to_vec(), ..Default::default() };
-    assert_eq!(t.success, vec![RequestOp { request: Some(request_op::Request::RequestPut(put)) }]);
+    let put = PutRequest {
+        key: b"a".to_vec(),
+        ..Default::default()
+    };
+    assert_eq!(
+        t.success,
+        vec![RequestOp {
+            request: Some(request_op::Request::RequestPut(put))
+        }]
+    );
     // A null member does not clear an earlier one.
     let c = decode::<Compare>(br#"{"version":"3","lease":null}"#).unwrap_or_default();
     assert_eq!(c.target_union, Some(compare::TargetUnion::Version(3)));
@@ -313,19 +496,30 @@ fn a_oneof_member_set_to_zero_is_set() {
     let c = decode::<Compare>(br#"{"target":"VALUE","value":""}"#).unwrap_or_default();
     assert_eq!(c.target_union, Some(compare::TargetUnion::Value(vec![])));
     assert_eq!(encode(&c), r#"{"target":"VALUE","value":""}"#);
-    let c = Compare { target_union: Some(compare::TargetUnion::Version(0)), ..Default::default() };
+    let c = Compare {
+        target_union: Some(compare::TargetUnion::Version(0)),
+        ..Default::default()
+    };
     assert_eq!(encode(&c), r#"{"version":"0"}"#);
 }
 
 #[test]
 fn strings_are_unescaped_and_invalid_utf8_becomes_fffd() {
-    let a = decode::<AuthenticateRequest>(b"{\"name\":\"r\\u00f6\\ud83d\\ude00\",\"password\":\"a\xffb\"}");
+    let a = decode::<AuthenticateRequest>(
+        b"{\"name\":\"r\\u00f6\\ud83d\\ude00\",\"password\":\"a\xffb\"}",
+    );
     assert_eq!(
         a,
-        Ok(AuthenticateRequest { name: "r\u{f6}\u{1f600}".into(), password: "a\u{fffd}b".into() })
+        Ok(AuthenticateRequest {
+            name: "r\u{f6}\u{1f600}".into(),
+            password: "a\u{fffd}b".into()
+        })
     );
     let e = decode::<AuthUserAddRequest>(br#"{"name":5}"#).err();
-    assert_eq!(e.as_deref(), Some("json: cannot unmarshal number into Go value of type string"));
+    assert_eq!(
+        e.as_deref(),
+        Some("json: cannot unmarshal number into Go value of type string")
+    );
 }
 
 #[test]
@@ -351,44 +545,85 @@ fn no_input_prefix_panics() {
 // ---- encoding ----
 
 fn header() -> ResponseHeader {
-    ResponseHeader { cluster_id: 16953193277419372565, member_id: 5668734143396167528, revision: 1, raft_term: 2 }
+    ResponseHeader {
+        cluster_id: 16953193277419372565,
+        member_id: 5668734143396167528,
+        revision: 1,
+        raft_term: 2,
+    }
 }
 
-const HEADER: &str =
-    r#""header":{"cluster_id":"16953193277419372565","member_id":"5668734143396167528","revision":"1","raft_term":"2"}"#;
+const HEADER: &str = r#""header":{"cluster_id":"16953193277419372565","member_id":"5668734143396167528","revision":"1","raft_term":"2"}"#;
 
 #[test]
 fn zero_values_are_omitted() {
-    let r = RangeResponse { header: Some(header()), ..Default::default() };
+    let r = RangeResponse {
+        header: Some(header()),
+        ..Default::default()
+    };
     assert_eq!(encode(&r), format!("{{{HEADER}}}"));
     assert_eq!(encode(&RangeResponse::default()), "{}");
-    let h = ResponseHeader { revision: 2, ..Default::default() };
+    let h = ResponseHeader {
+        revision: 2,
+        ..Default::default()
+    };
     assert_eq!(encode(&h), r#"{"revision":"2"}"#);
 }
 
 #[test]
 fn a_present_empty_message_is_emitted() {
-    let t = TxnResponse { header: Some(ResponseHeader::default()), ..Default::default() };
+    let t = TxnResponse {
+        header: Some(ResponseHeader::default()),
+        ..Default::default()
+    };
     assert_eq!(encode(&t), r#"{"header":{}}"#);
 }
 
 #[test]
 fn sixty_four_bit_integers_are_strings_and_32_bit_are_numbers() {
-    let h = HashResponse { header: None, hash: 3455494814 };
+    let h = HashResponse {
+        header: None,
+        hash: 3455494814,
+    };
     assert_eq!(encode(&h), r#"{"hash":3455494814}"#);
-    let w = WatchResponse { watch_id: -1, created: true, ..Default::default() };
+    let w = WatchResponse {
+        watch_id: -1,
+        created: true,
+        ..Default::default()
+    };
     assert_eq!(encode(&w), r#"{"watch_id":"-1","created":true}"#);
-    assert_eq!(encode_error(3, "x"), r#"{"error":"x","code":3,"message":"x"}"#);
+    assert_eq!(
+        encode_error(3, "x"),
+        r#"{"error":"x","code":3,"message":"x"}"#
+    );
 }
 
 #[test]
 fn enums_are_names_and_unknown_numbers_are_numbers() {
-    let kv = KeyValue { key: b"foo".to_vec(), mod_revision: 3, ..Default::default() };
-    let e = Event { r#type: event_type::DELETE, kv: Some(kv), prev_kv: None };
-    assert_eq!(encode(&e), r#"{"type":"DELETE","kv":{"key":"Zm9v","mod_revision":"3"}}"#);
-    let e = Event { r#type: 7, ..Default::default() };
+    let kv = KeyValue {
+        key: b"foo".to_vec(),
+        mod_revision: 3,
+        ..Default::default()
+    };
+    let e = Event {
+        r#type: event_type::DELETE,
+        kv: Some(kv),
+        prev_kv: None,
+    };
+    assert_eq!(
+        encode(&e),
+        r#"{"type":"DELETE","kv":{"key":"Zm9v","mod_revision":"3"}}"#
+    );
+    let e = Event {
+        r#type: 7,
+        ..Default::default()
+    };
     assert_eq!(encode(&e), r#"{"type":7}"#);
-    let p = Permission { perm_type: permission_type::READ, key: b"a".to_vec(), range_end: b"b".to_vec() };
+    let p = Permission {
+        perm_type: permission_type::READ,
+        key: b"a".to_vec(),
+        range_end: b"b".to_vec(),
+    };
     assert_eq!(encode(&p), r#"{"key":"YQ==","range_end":"Yg=="}"#);
 }
 
@@ -409,9 +644,18 @@ fn proto_names_are_written_verbatim() {
 
 #[test]
 fn strings_are_escaped_like_go_encoding_json() {
-    let w = WatchResponse { cancel_reason: "a<b>&\"\\\n\u{1}\u{2028}é".into(), ..Default::default() };
-    assert_eq!(encode(&w), "{\"cancel_reason\":\"a\\u003cb\\u003e\\u0026\\\"\\\\\\n\\u0001\\u2028é\"}");
-    let e = encode_error(3, r#"unknown value "\"SIDEWAYS\"" for enum etcdserverpb.RangeRequest.SortOrder"#);
+    let w = WatchResponse {
+        cancel_reason: "a<b>&\"\\\n\u{1}\u{2028}é".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        encode(&w),
+        "{\"cancel_reason\":\"a\\u003cb\\u003e\\u0026\\\"\\\\\\n\\u0001\\u2028é\"}"
+    );
+    let e = encode_error(
+        3,
+        r#"unknown value "\"SIDEWAYS\"" for enum etcdserverpb.RangeRequest.SortOrder"#,
+    );
     assert_eq!(
         e,
         r#"{"error":"unknown value \"\\\"SIDEWAYS\\\"\" for enum etcdserverpb.RangeRequest.SortOrder","code":3,"message":"unknown value \"\\\"SIDEWAYS\\\"\" for enum etcdserverpb.RangeRequest.SortOrder"}"#
@@ -420,7 +664,12 @@ fn strings_are_escaped_like_go_encoding_json() {
 
 #[test]
 fn repeated_scalars_are_arrays() {
-    let t = LeaseTimeToLiveResponse { id: 5, ttl: -1, keys: vec![b"a".to_vec(), vec![]], ..Default::default() };
+    let t = LeaseTimeToLiveResponse {
+        id: 5,
+        ttl: -1,
+        keys: vec![b"a".to_vec(), vec![]],
+        ..Default::default()
+    };
     assert_eq!(encode(&t), r#"{"ID":"5","TTL":"-1","keys":["YQ==",""]}"#);
 }
 
@@ -450,7 +699,8 @@ fn every_message_type_round_trips_through_its_field_table() {
     rt::<DeleteRangeRequest>(del_req);
     let del_resp = format!(r#"{{{h},"deleted":"1","prev_kvs":[{kv}]}}"#);
     rt::<DeleteRangeResponse>(&del_resp);
-    let cmp = r#"{"result":"NOT_EQUAL","target":"LEASE","key":"YQ==","lease":"5","range_end":"Yg=="}"#;
+    let cmp =
+        r#"{"result":"NOT_EQUAL","target":"LEASE","key":"YQ==","lease":"5","range_end":"Yg=="}"#;
     rt::<Compare>(cmp);
     rt::<Compare>(r#"{"create_revision":"1"}"#);
     rt::<Compare>(r#"{"mod_revision":"1"}"#);
@@ -475,7 +725,9 @@ fn every_message_type_round_trips_through_its_field_table() {
     rt::<LeaseKeepAliveRequest>(r#"{"ID":"1"}"#);
     rt::<LeaseKeepAliveResponse>(&format!(r#"{{{h},"ID":"1","TTL":"2"}}"#));
     rt::<LeaseTimeToLiveRequest>(r#"{"ID":"1","keys":true}"#);
-    rt::<LeaseTimeToLiveResponse>(&format!(r#"{{{h},"ID":"1","TTL":"2","grantedTTL":"3","keys":["YQ=="]}}"#));
+    rt::<LeaseTimeToLiveResponse>(&format!(
+        r#"{{{h},"ID":"1","TTL":"2","grantedTTL":"3","keys":["YQ=="]}}"#
+    ));
     rt::<LeaseStatus>(r#"{"ID":"1"}"#);
     rt::<LeaseLeasesResponse>(&format!(r#"{{{h},"leases":[{{"ID":"1"}},{{}}]}}"#));
     // watch
@@ -493,7 +745,9 @@ fn every_message_type_round_trips_through_its_field_table() {
     let member = r#"{"ID":"1","name":"n","peerURLs":["p"],"clientURLs":["c"],"isLearner":true}"#;
     rt::<Member>(member);
     rt::<MemberAddRequest>(r#"{"peerURLs":["p","q"],"isLearner":true}"#);
-    rt::<MemberAddResponse>(&format!(r#"{{{h},"member":{member},"members":[{member}]}}"#));
+    rt::<MemberAddResponse>(&format!(
+        r#"{{{h},"member":{member},"members":[{member}]}}"#
+    ));
     rt::<MemberRemoveRequest>(r#"{"ID":"1"}"#);
     rt::<MemberRemoveResponse>(&format!(r#"{{{h},"members":[{member}]}}"#));
     rt::<MemberUpdateRequest>(r#"{"ID":"1","peerURLs":["p"]}"#);
@@ -505,7 +759,9 @@ fn every_message_type_round_trips_through_its_field_table() {
     // maintenance
     rt::<AlarmRequest>(r#"{"action":"DEACTIVATE","memberID":"1","alarm":"CORRUPT"}"#);
     rt::<AlarmMember>(r#"{"memberID":"1","alarm":"NOSPACE"}"#);
-    rt::<AlarmResponse>(&format!(r#"{{{h},"alarms":[{{"memberID":"1","alarm":"NOSPACE"}},{{"alarm":3}}]}}"#));
+    rt::<AlarmResponse>(&format!(
+        r#"{{{h},"alarms":[{{"memberID":"1","alarm":"NOSPACE"}},{{"alarm":3}}]}}"#
+    ));
     rt::<StatusResponse>(&format!(
         r#"{{{h},"version":"3.5.1","dbSize":"20480","leader":"1","raftIndex":"4","raftTerm":"2","raftAppliedIndex":"4","errors":["e"],"dbSizeInUse":"16384","isLearner":true}}"#
     ));
@@ -560,7 +816,10 @@ fn messages_without_fields_encode_as_empty_objects() {
     assert_eq!(encode(&WatchProgressRequest {}), "{}");
     assert_eq!(encode(&StatusRequest {}), "{}");
     assert_eq!(encode(&AuthEnableRequest {}), "{}");
-    assert_eq!(decode::<LeaseLeasesRequest>(br#"{"x":1}"#), Ok(LeaseLeasesRequest {}));
+    assert_eq!(
+        decode::<LeaseLeasesRequest>(br#"{"x":1}"#),
+        Ok(LeaseLeasesRequest {})
+    );
     for t in [
         encode(&AuthDisableRequest {}),
         encode(&AuthStatusRequest {}),
@@ -580,7 +839,10 @@ fn json_names_are_lower_camel_case_of_proto_names() {
     assert_eq!(json_name("prev_kv"), "prevKv");
     assert_eq!(json_name("request_delete_range"), "requestDeleteRange");
     assert_eq!(json_name("peerURLs"), "peerURLs");
-    assert_eq!(json_name("remaining_TTL"), "remaining_TTL".replace("_T", "T"));
+    assert_eq!(
+        json_name("remaining_TTL"),
+        "remaining_TTL".replace("_T", "T")
+    );
     assert_eq!(json_name("ID"), "ID");
 }
 
@@ -598,5 +860,8 @@ fn the_deepest_accepted_nesting_fits_in_a_one_mib_stack() {
             (ok, text.len())
         });
     let joined = worker.map(|h| h.join());
-    assert!(matches!(joined, Ok(Ok((true, len))) if len > 0), "{joined:?}");
+    assert!(
+        matches!(joined, Ok(Ok((true, len))) if len > 0),
+        "{joined:?}"
+    );
 }

@@ -43,7 +43,10 @@ pub fn kind(v: &[u8]) -> Kind {
 
 pub fn trim_space(v: &[u8]) -> &[u8] {
     let start = v.iter().position(|&c| !is_space(c)).unwrap_or(v.len());
-    let end = v.iter().rposition(|&c| !is_space(c)).map_or(start, |e| e + 1);
+    let end = v
+        .iter()
+        .rposition(|&c| !is_space(c))
+        .map_or(start, |e| e + 1);
     v.get(start..end).unwrap_or_default()
 }
 
@@ -217,7 +220,8 @@ fn hex4(h: &[u8]) -> Option<u32> {
     if h.len() != 4 {
         return None;
     }
-    h.iter().try_fold(0u32, |acc, &c| Some(acc * 16 + (c as char).to_digit(16)?))
+    h.iter()
+        .try_fold(0u32, |acc, &c| Some(acc * 16 + (c as char).to_digit(16)?))
 }
 
 /// Go's `utf8.DecodeRune`: an invalid sequence is (U+FFFD, 1) — always one
@@ -273,9 +277,15 @@ mod tests {
     fn unquote_replaces_each_invalid_utf8_byte_like_go() {
         // Truncated 3-byte sequence: Go replaces byte by byte (2 x U+FFFD).
         assert_eq!(uq(b"\"\xe2\x82a\""), "\u{fffd}\u{fffd}a".as_bytes());
-        assert_eq!(uq(b"\"\xed\xa0\x80\""), "\u{fffd}\u{fffd}\u{fffd}".as_bytes());
+        assert_eq!(
+            uq(b"\"\xed\xa0\x80\""),
+            "\u{fffd}\u{fffd}\u{fffd}".as_bytes()
+        );
         assert_eq!(uq(b"\"\xff\""), "\u{fffd}".as_bytes());
-        assert_eq!(uq("\"\u{e9}\u{1f600}\"".as_bytes()), "\u{e9}\u{1f600}".as_bytes());
+        assert_eq!(
+            uq("\"\u{e9}\u{1f600}\"".as_bytes()),
+            "\u{e9}\u{1f600}".as_bytes()
+        );
     }
 
     #[test]
@@ -292,7 +302,15 @@ mod tests {
 
     #[test]
     fn walking_garbage_gives_none_not_a_panic() {
-        for s in [&b"{"[..], b"[", b"{\"a\"", b"{\"a\":", b"[1", b"\"", b"{\"a\":1 x"] {
+        for s in [
+            &b"{"[..],
+            b"[",
+            b"{\"a\"",
+            b"{\"a\":",
+            b"[1",
+            b"\"",
+            b"{\"a\":1 x",
+        ] {
             let _ = object_members(s);
             let _ = array_elements(s);
             let _ = value_end(s, 0);
