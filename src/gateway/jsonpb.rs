@@ -162,6 +162,8 @@ pub fn encode_error(code: i32, message: &str) -> String {
 }
 
 #[cfg(test)]
-mod scenario_tests;
+mod decode_tests;
 #[cfg(test)]
-mod tests;
+mod encode_tests;
+#[cfg(test)]
+mod scenario_tests;

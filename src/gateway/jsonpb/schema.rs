@@ -9,7 +9,7 @@ mod lease;
 mod maintenance;
 mod watch;
 
-use super::{Field, Int32, Message, Str};
+use super::{Int32, Str};
 
 /// `field!(rust_field: Codec = "proto_name")`.
 macro_rules! field {
@@ -89,9 +89,3 @@ message!(GatewayError {
     field!(code: Int32 = "code"),
     field!(message: Str = "message"),
 });
-
-// Keeps `Field` and `Message` named in this module for the macros' users.
-#[allow(dead_code)]
-fn _uses(_: &Field<GatewayError>) -> &'static [Field<GatewayError>] {
-    <GatewayError as Message>::FIELDS
-}
