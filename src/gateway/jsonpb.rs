@@ -1,12 +1,169 @@
-//! TEMPORARY stand-in until the Go-faithful codec lands.
-pub trait Message: Default {}
-impl<T: Default> Message for T {}
-pub fn decode<T: Message>(_body: &[u8]) -> Result<T, String> {
-    Err("codec not merged".into())
+//! The JSON mapping of etcd's gateway: grpc-gateway v1.16's `JSONPb`
+//! marshaler, i.e. golang/protobuf 1.5.2 `jsonpb` on top of Go's
+//! `encoding/json`, reproduced byte for byte.
+//!
+//! * [`decode`]: a unary request body (`json.NewDecoder` +
+//!   `Unmarshaler{AllowUnknownFields: true}.UnmarshalNext`; an empty body is
+//!   the empty message, only the first JSON value is read).
+//! * [`StreamDecoder`]: a streaming request body (watch, lease keepalive):
+//!   one message per JSON value, as they complete.
+//! * [`encode`]: a response (`OrigName: true, EmitDefaults: false`).
+//! * [`encode_error`]: the unary error body.
+//!
+//! Each message type describes its fields once, in proto declaration order,
+//! as a table of [`Field`]s (see `jsonpb/schema/`).
+
+mod base64;
+mod codec;
+mod marshal;
+mod scanner;
+mod schema;
+mod stream;
+mod unmarshal;
+mod value;
+
+pub use codec::{
+    Bool, Bytes, Codec, Enum, Int32, Int64, Msg, Opt, ProtoEnum, Rep, Str, Uint32, Uint64,
+};
+pub use stream::{Decoded, StreamDecoder};
+
+use std::collections::BTreeMap;
+
+/// How deep messages may nest in a request. Go has no such limit below the
+/// scanner's 10000 JSON levels; this one keeps the recursive decoder (and
+/// whoever walks the result) within a small stack.
+pub const MAX_MESSAGE_DEPTH: usize = 256;
+
+/// A protobuf message with its JSON mapping.
+pub trait Message: Default + 'static {
+    /// The fields in proto declaration order.
+    const FIELDS: &'static [Field<Self>];
 }
-pub fn encode<T: Message>(_msg: &T) -> String {
-    "{}".into()
+
+/// One proto field of message `M`: its proto name and how to move its value
+/// between JSON and the Rust struct.
+pub struct Field<M: 'static> {
+    /// The proto field name (`prev_kv`, `ID`, `peerURLs`).
+    pub name: &'static str,
+    /// Decodes a raw JSON value (never `null`) into the field.
+    pub decode: fn(&mut M, &[u8], usize) -> Result<(), String>,
+    /// Writes `"name":value` unless the field is unset.
+    pub encode: fn(&M, &mut ObjectWriter),
 }
+
+/// Writes the members of one JSON object, commas included.
+pub struct ObjectWriter<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl ObjectWriter<'_> {
+    /// Starts member `name`; its value follows in [`ObjectWriter::out`].
+    pub fn key(&mut self, name: &str) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        self.out.push('"');
+        self.out.push_str(name);
+        self.out.push_str("\":");
+    }
+
+    pub fn out(&mut self) -> &mut String {
+        self.out
+    }
+}
+
+/// The lowerCamelCase JSON name protoc derives from a proto field name
+/// (`strs.JSONCamelCase`): `prev_kv` -> `prevKv`, `peerURLs` unchanged.
+pub fn json_name(proto_name: &str) -> String {
+    let mut out = String::with_capacity(proto_name.len());
+    let mut was_underscore = false;
+    for c in proto_name.chars() {
+        if c != '_' {
+            out.push(if was_underscore {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            });
+        }
+        was_underscore = c == '_';
+    }
+    out
+}
+
+/// Decodes a unary request body as the gateway does.
+pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
+    let mut d = StreamDecoder::<M>::new();
+    d.push(body);
+    d.finish();
+    match d.next_message() {
+        Decoded::Message(m) => Ok(m),
+        Decoded::End => Ok(M::default()),
+        Decoded::Error(e) => Err(e),
+        Decoded::NeedMore => Err("unexpected EOF".to_string()),
+    }
+}
+
+/// jsonpb's `unmarshalMessage` for one raw JSON value.
+pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
+    if raw == b"null" {
+        return Ok(M::default());
+    }
+    if depth > MAX_MESSAGE_DEPTH {
+        return Err(format!(
+            "jsonpb: messages nested deeper than {MAX_MESSAGE_DEPTH} levels"
+        ));
+    }
+    // map[string]json.RawMessage: a repeated key keeps its last value.
+    let mut members: BTreeMap<Vec<u8>, &[u8]> = unmarshal::object(raw)?.into_iter().collect();
+    let mut m = M::default();
+    for field in M::FIELDS {
+        // The proto name first, then the JSON name, which wins if both are
+        // present; both are consumed.
+        let mut raw = members.remove(field.name.as_bytes());
+        if let Some(v) = members.remove(json_name(field.name).as_bytes()) {
+            raw = Some(v);
+        }
+        match raw {
+            None | Some(b"null") => continue,
+            Some(v) => (field.decode)(&mut m, v, depth + 1)?,
+        }
+    }
+    // Unknown members are ignored (AllowUnknownFields).
+    Ok(m)
+}
+
+/// Encodes a message as the gateway does.
+pub fn encode<M: Message>(msg: &M) -> String {
+    let mut out = String::new();
+    encode_into(msg, &mut out);
+    out
+}
+
+/// Appends the encoding of `msg` to `out`.
+pub fn encode_into<M: Message>(msg: &M, out: &mut String) {
+    out.push('{');
+    let mut w = ObjectWriter { out, first: true };
+    for field in M::FIELDS {
+        (field.encode)(msg, &mut w);
+    }
+    w.out.push('}');
+}
+
+/// The unary error body: grpc-gateway's `runtime.Error` message
+/// `{"error":..,"code":N,"message":..}` (`details` empty, so omitted).
 pub fn encode_error(code: i32, message: &str) -> String {
-    format!("{{\"error\":{message:?},\"code\":{code},\"message\":{message:?}}}")
+    encode(&schema::GatewayError {
+        error: message.to_string(),
+        code,
+        message: message.to_string(),
+    })
 }
+
+#[cfg(test)]
+mod decode_tests;
+#[cfg(test)]
+mod encode_tests;
+#[cfg(test)]
+mod scenario_tests;
