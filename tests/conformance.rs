@@ -1,0 +1,181 @@
+//! Replays the recorded etcd 3.5.1 gateway corpus (`../shared/conformance/
+//! scenarios/*.json`) in-process against a fresh `Gateway` per scenario, with
+//! the comparison rules of `replay.py` (NORMALIZE.md).
+//!
+//! The test fails only when a scenario listed in
+//! `tests/conformance/passing.txt` fails (or when the corpus is missing):
+//! the others are work in progress and are reported, not enforced.
+//!
+//! Environment: `CONFORMANCE_SCENARIO=glob[,glob]` runs a subset;
+//! `CONFORMANCE_VERBOSE=1` prints every diff instead of the first few.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use support::glob::{any_match, fnmatch};
+use support::runner::run_scenario;
+
+/// Diffs printed per failing scenario without `CONFORMANCE_VERBOSE`.
+const MAX_DIFFS: usize = 6;
+
+struct Outcome {
+    name: String,
+    family: String,
+    diffs: Vec<String>,
+}
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/scenarios")
+}
+
+/// Every scenario, sorted by file name as replay.py loads them.
+fn load_corpus(dir: &Path) -> Vec<Value> {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| {
+        panic!(
+            "conformance corpus not found at {}: {e} (it must be checked out next to the crate)",
+            dir.display()
+        )
+    });
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        !files.is_empty(),
+        "conformance corpus at {} holds no *.json scenario",
+        dir.display()
+    );
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f)
+                .unwrap_or_else(|e| panic!("reading {}: {e}", f.display()));
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", f.display()))
+        })
+        .collect()
+}
+
+/// The globs of `passing.txt`: one per line, `#` starts a comment.
+fn load_passing() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/passing.txt");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn name_of(sc: &Value) -> String {
+    sc.get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("<unnamed>")
+        .to_string()
+}
+
+fn run_all(corpus: &[Value], verbose: bool) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for sc in corpus {
+        let name = name_of(sc);
+        let family = sc
+            .get("family")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let t0 = Instant::now();
+        let diffs = run_scenario(sc);
+        let dt = t0.elapsed().as_secs_f64();
+        report_one(&name, &diffs, dt, verbose);
+        outcomes.push(Outcome {
+            name,
+            family,
+            diffs,
+        });
+    }
+    outcomes
+}
+
+fn report_one(name: &str, diffs: &[String], secs: f64, verbose: bool) {
+    if diffs.is_empty() {
+        println!("PASS {name} ({secs:.2}s)");
+        return;
+    }
+    println!("FAIL {name} ({secs:.2}s)");
+    let shown = if verbose {
+        diffs.len()
+    } else {
+        MAX_DIFFS.min(diffs.len())
+    };
+    for d in &diffs[..shown] {
+        println!("    {d}");
+    }
+    if shown < diffs.len() {
+        println!("    ... {} more", diffs.len() - shown);
+    }
+}
+
+fn print_family_table(outcomes: &[Outcome]) {
+    let mut fam: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for o in outcomes {
+        let e = fam.entry(o.family.as_str()).or_default();
+        e.1 += 1;
+        if o.diffs.is_empty() {
+            e.0 += 1;
+        }
+    }
+    println!("\n{:<16} {:>6} / {:<6}", "family", "passed", "total");
+    for (f, (p, t)) in &fam {
+        println!("{f:<16} {p:>6} / {t:<6}");
+    }
+}
+
+#[test]
+fn conformance_corpus() {
+    let corpus = load_corpus(&corpus_dir());
+    let subset = std::env::var("CONFORMANCE_SCENARIO")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let verbose = std::env::var("CONFORMANCE_VERBOSE").is_ok_and(|v| !v.is_empty() && v != "0");
+    let selected: Vec<Value> = corpus
+        .iter()
+        .filter(|sc| subset.as_deref().is_none_or(|g| any_match(&name_of(sc), g)))
+        .cloned()
+        .collect();
+    assert!(
+        !selected.is_empty(),
+        "CONFORMANCE_SCENARIO={subset:?} selects no scenario"
+    );
+
+    let outcomes = run_all(&selected, verbose);
+    print_family_table(&outcomes);
+    let passed = outcomes.iter().filter(|o| o.diffs.is_empty()).count();
+    println!("{passed} passed, {} failed", outcomes.len() - passed);
+
+    let passing = load_passing();
+    if subset.is_none() {
+        // a line matching nothing is a typo or a renamed scenario: it would guard nothing
+        let all_names: Vec<String> = corpus.iter().map(name_of).collect();
+        let dead: Vec<&String> = passing
+            .iter()
+            .filter(|g| !all_names.iter().any(|n| fnmatch(n, g)))
+            .collect();
+        assert!(
+            dead.is_empty(),
+            "passing.txt entries matching no scenario: {dead:?}"
+        );
+    }
+    let regressions: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| !o.diffs.is_empty() && passing.iter().any(|g| fnmatch(&o.name, g)))
+        .map(|o| o.name.as_str())
+        .collect();
+    assert!(
+        regressions.is_empty(),
+        "scenarios listed in tests/conformance/passing.txt fail: {regressions:?}"
+    );
+}
