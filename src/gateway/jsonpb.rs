@@ -30,6 +30,8 @@ pub use stream::{Decoded, StreamDecoder};
 
 use std::collections::BTreeMap;
 
+use crate::errors::EtcdError;
+
 /// How deep messages may nest in a request. Go has no such limit below the
 /// scanner's 10000 JSON levels; this one keeps the recursive decoder (and
 /// whoever walks the result) within a small stack.
@@ -104,6 +106,12 @@ pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
         Decoded::Error(e) => Err(e),
         Decoded::NeedMore => Err("unexpected EOF".to_string()),
     }
+}
+
+/// [`decode`] with the error as etcd's [`EtcdError::Decode`] (answered as
+/// InvalidArgument by unary endpoints, Unknown by streaming ones).
+pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
+    decode(body).map_err(EtcdError::Decode)
 }
 
 /// jsonpb's `unmarshalMessage` for one raw JSON value.

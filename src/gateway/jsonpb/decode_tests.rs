@@ -561,3 +561,30 @@ fn the_deepest_accepted_nesting_fits_in_a_one_mib_stack() {
         "{joined:?}"
     );
 }
+
+#[test]
+fn member_names_are_matched_after_unescaping_and_case_sensitively() {
+    assert_eq!(range(r#"{"k\u0065y":"Zm9v"}"#), Ok(key(b"foo")));
+    assert_eq!(
+        range(r#"{"KEY":"Zm9v","Key":"Zm9v"}"#),
+        Ok(RangeRequest::default())
+    );
+}
+
+#[test]
+fn decode_request_wraps_the_message_in_etcd_decode_error() {
+    let e = decode_request::<RangeRequest>(b"{");
+    assert_eq!(
+        e,
+        Err(crate::errors::EtcdError::Decode("unexpected EOF".into()))
+    );
+    assert_eq!(e.map_err(|e| e.code().http_status()), Err(400));
+}
+
+#[test]
+fn a_leading_byte_order_mark_is_a_syntax_error() {
+    assert_eq!(
+        range_err("\u{feff}{}"),
+        "invalid character 'ï' looking for beginning of value"
+    );
+}
