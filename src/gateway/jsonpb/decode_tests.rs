@@ -588,3 +588,45 @@ fn a_leading_byte_order_mark_is_a_syntax_error() {
         "invalid character 'ï' looking for beginning of value"
     );
 }
+
+#[test]
+fn random_mutations_of_valid_bodies_never_panic() {
+    let seeds: [&[u8]; 4] = [
+        br#"{"compare":[{"result":"EQUAL","target":"VALUE","key":"Zm9v","value":"YmFy"}],"success":[{"request_put":{"key":"Zm9v","value":"YmFy","lease":"1"}},{"request_txn":{"failure":[{"request_range":{"key":"AA==","limit":1,"sort_order":2}}]}}]}"#,
+        br#"{"key":"\u005a\ud83d\ude00m9v","range_end":[1,2,3],"limit":" 5","sort_target":"MOD"}"#,
+        br#"{"create_request":{"key":"Zm9v","filters":["NOPUT",1],"start_revision":"3"}}{"cancel_request":{"watch_id":1}}"#,
+        br#"{"peerURLs":["http://a:1","\u00e9"],"isLearner":true,"ID":"18446744073709551615"}"#,
+    ];
+    let alphabet = b"{}[]\",:\\u0123456789abcdefnulltrue-+.eE \n\xff\xc3";
+    let mut state: u64 = 0x9e3779b97f4a7c15;
+    let mut rand = move |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n.max(1)
+    };
+    for round in 0..4000 {
+        let mut b = seeds[round % seeds.len()].to_vec();
+        for _ in 0..1 + rand(4) {
+            let at = rand(b.len() + 1);
+            match rand(3) {
+                0 if at < b.len() => b[at] = alphabet[rand(alphabet.len())],
+                1 => b.insert(at, alphabet[rand(alphabet.len())]),
+                _ if at < b.len() => {
+                    b.remove(at);
+                }
+                _ => {}
+            }
+        }
+        let _ = decode::<TxnRequest>(&b);
+        let _ = decode::<RangeRequest>(&b);
+        let _ = decode::<MemberAddRequest>(&b);
+        let mut d = StreamDecoder::<WatchRequest>::new();
+        for chunk in b.chunks(1 + rand(7)) {
+            d.push(chunk);
+            while let Decoded::Message(_) = d.next_message() {}
+        }
+        d.finish();
+        while let Decoded::Message(_) = d.next_message() {}
+    }
+}
