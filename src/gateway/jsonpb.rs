@@ -8,7 +8,8 @@
 //! * [`StreamDecoder`]: a streaming request body (watch, lease keepalive):
 //!   one message per JSON value, as they complete.
 //! * [`encode`]: a response (`OrigName: true, EmitDefaults: false`).
-//! * [`encode_error`]: the unary error body.
+//! * [`encode_error`]: the unary error body; [`encode_stream_result`] and
+//!   [`encode_stream_error`]: the messages of a streaming answer.
 //!
 //! Each message type describes its fields once, in proto declaration order,
 //! as a table of [`Field`]s (see `jsonpb/schema/`).
@@ -28,6 +29,8 @@ pub use codec::{
 pub use stream::{Decoded, StreamDecoder};
 
 use std::collections::BTreeMap;
+
+use crate::errors::EtcdError;
 
 /// How deep messages may nest in a request. Go has no such limit below the
 /// scanner's 10000 JSON levels; this one keeps the recursive decoder (and
@@ -105,6 +108,12 @@ pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
     }
 }
 
+/// [`decode`] with the error as etcd's [`EtcdError::Decode`] (answered as
+/// InvalidArgument by unary endpoints, Unknown by streaming ones).
+pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
+    decode(body).map_err(EtcdError::Decode)
+}
+
 /// jsonpb's `unmarshalMessage` for one raw JSON value.
 pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
     if raw == b"null" {
@@ -165,5 +174,37 @@ pub fn encode_error(code: i32, message: &str) -> String {
 mod decode_tests;
 #[cfg(test)]
 mod encode_tests;
+/// One message of a streaming answer (watch, keepalive, snapshot):
+/// grpc-gateway's `{"result":<message>}`; the caller writes the `\n`
+/// delimiter after it (a separate write in grpc-gateway, FINDINGS.md #33).
+pub fn encode_stream_result<M: Message>(msg: &M) -> String {
+    let mut out = String::from("{\"result\":");
+    encode_into(msg, &mut out);
+    out.push('}');
+    out
+}
+
+/// An error in the middle of a streaming answer: grpc-gateway v1.16's
+/// `{"error":<runtime.StreamError>}` as built by
+/// `DefaultHTTPStreamErrorHandler`. From the grpc-gateway source; no such
+/// chunk occurs in the recorded corpus.
+pub fn encode_stream_error(
+    grpc_code: i32,
+    http_code: i32,
+    http_status: &str,
+    message: &str,
+) -> String {
+    let e = schema::GatewayStreamError {
+        grpc_code,
+        http_code,
+        message: message.to_string(),
+        http_status: http_status.to_string(),
+    };
+    let mut out = String::from("{\"error\":");
+    encode_into(&e, &mut out);
+    out.push('}');
+    out
+}
+
 #[cfg(test)]
 mod scenario_tests;

@@ -561,3 +561,72 @@ fn the_deepest_accepted_nesting_fits_in_a_one_mib_stack() {
         "{joined:?}"
     );
 }
+
+#[test]
+fn member_names_are_matched_after_unescaping_and_case_sensitively() {
+    assert_eq!(range(r#"{"k\u0065y":"Zm9v"}"#), Ok(key(b"foo")));
+    assert_eq!(
+        range(r#"{"KEY":"Zm9v","Key":"Zm9v"}"#),
+        Ok(RangeRequest::default())
+    );
+}
+
+#[test]
+fn decode_request_wraps_the_message_in_etcd_decode_error() {
+    let e = decode_request::<RangeRequest>(b"{");
+    assert_eq!(
+        e,
+        Err(crate::errors::EtcdError::Decode("unexpected EOF".into()))
+    );
+    assert_eq!(e.map_err(|e| e.code().http_status()), Err(400));
+}
+
+#[test]
+fn a_leading_byte_order_mark_is_a_syntax_error() {
+    assert_eq!(
+        range_err("\u{feff}{}"),
+        "invalid character 'ï' looking for beginning of value"
+    );
+}
+
+#[test]
+fn random_mutations_of_valid_bodies_never_panic() {
+    let seeds: [&[u8]; 4] = [
+        br#"{"compare":[{"result":"EQUAL","target":"VALUE","key":"Zm9v","value":"YmFy"}],"success":[{"request_put":{"key":"Zm9v","value":"YmFy","lease":"1"}},{"request_txn":{"failure":[{"request_range":{"key":"AA==","limit":1,"sort_order":2}}]}}]}"#,
+        br#"{"key":"\u005a\ud83d\ude00m9v","range_end":[1,2,3],"limit":" 5","sort_target":"MOD"}"#,
+        br#"{"create_request":{"key":"Zm9v","filters":["NOPUT",1],"start_revision":"3"}}{"cancel_request":{"watch_id":1}}"#,
+        br#"{"peerURLs":["http://a:1","\u00e9"],"isLearner":true,"ID":"18446744073709551615"}"#,
+    ];
+    let alphabet = b"{}[]\",:\\u0123456789abcdefnulltrue-+.eE \n\xff\xc3";
+    let mut state: u64 = 0x9e3779b97f4a7c15;
+    let mut rand = move |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n.max(1)
+    };
+    for round in 0..4000 {
+        let mut b = seeds[round % seeds.len()].to_vec();
+        for _ in 0..1 + rand(4) {
+            let at = rand(b.len() + 1);
+            match rand(3) {
+                0 if at < b.len() => b[at] = alphabet[rand(alphabet.len())],
+                1 => b.insert(at, alphabet[rand(alphabet.len())]),
+                _ if at < b.len() => {
+                    b.remove(at);
+                }
+                _ => {}
+            }
+        }
+        let _ = decode::<TxnRequest>(&b);
+        let _ = decode::<RangeRequest>(&b);
+        let _ = decode::<MemberAddRequest>(&b);
+        let mut d = StreamDecoder::<WatchRequest>::new();
+        for chunk in b.chunks(1 + rand(7)) {
+            d.push(chunk);
+            while let Decoded::Message(_) = d.next_message() {}
+        }
+        d.finish();
+        while let Decoded::Message(_) = d.next_message() {}
+    }
+}

@@ -305,3 +305,20 @@ fn json_names_are_lower_camel_case_of_proto_names() {
     );
     assert_eq!(json_name("ID"), "ID");
 }
+
+#[test]
+fn stream_messages_are_wrapped_in_result_or_error() {
+    let k = LeaseKeepAliveResponse {
+        header: None,
+        id: 1000,
+        ttl: 60,
+    };
+    assert_eq!(
+        encode_stream_result(&k),
+        r#"{"result":{"ID":"1000","TTL":"60"}}"#
+    );
+    assert_eq!(
+        encode_stream_error(2, 500, "Internal Server Error", "x"),
+        r#"{"error":{"grpc_code":2,"http_code":500,"message":"x","http_status":"Internal Server Error"}}"#
+    );
+}

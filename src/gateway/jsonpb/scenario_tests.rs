@@ -15,6 +15,8 @@ type ReencodeFn = fn(&str) -> Result<String, String>;
 struct Endpoint {
     request: DecodeFn,
     response: ReencodeFn,
+    /// Re-encodes the message inside one `{"result":...}` stream line.
+    stream_response: ReencodeFn,
     streaming: bool,
 }
 
@@ -40,11 +42,16 @@ fn resp<M: Message>(raw: &str) -> Result<String, String> {
     decode::<M>(raw.as_bytes()).map(|m| encode(&m))
 }
 
+fn stream_resp<M: Message>(inner: &str) -> Result<String, String> {
+    decode::<M>(inner.as_bytes()).map(|m| encode_stream_result(&m))
+}
+
 macro_rules! unary {
     ($req:ty, $resp:ty) => {
         Endpoint {
             request: req::<$req>,
             response: resp::<$resp>,
+            stream_response: stream_resp::<$resp>,
             streaming: false,
         }
     };
@@ -72,11 +79,13 @@ fn endpoint(path: &str) -> Option<Endpoint> {
         "lease/keepalive" => Endpoint {
             request: req_stream::<LeaseKeepAliveRequest>,
             response: resp::<LeaseKeepAliveResponse>,
+            stream_response: stream_resp::<LeaseKeepAliveResponse>,
             streaming: true,
         },
         "watch" => Endpoint {
             request: req_stream::<WatchRequest>,
             response: resp::<WatchResponse>,
+            stream_response: stream_resp::<WatchResponse>,
             streaming: true,
         },
         "cluster/member/add" => unary!(MemberAddRequest, MemberAddResponse),
@@ -241,7 +250,7 @@ fn reencode(raw: &str, ep: &Endpoint) -> Result<(), String> {
         .strip_prefix(r#"{"result":"#)
         .and_then(|r| r.strip_suffix('}'))
     {
-        (ep.response)(inner).map(|m| format!(r#"{{"result":{m}}}"#))
+        (ep.stream_response)(inner)
     } else {
         (ep.response)(raw)
     };

@@ -89,3 +89,19 @@ message!(GatewayError {
     field!(code: Int32 = "code"),
     field!(message: Str = "message"),
 });
+
+/// grpc-gateway v1.16 `runtime/internal.StreamError` (`details` never set).
+#[derive(Default)]
+pub struct GatewayStreamError {
+    pub grpc_code: i32,
+    pub http_code: i32,
+    pub message: String,
+    pub http_status: String,
+}
+
+message!(GatewayStreamError {
+    field!(grpc_code: Int32 = "grpc_code"),
+    field!(http_code: Int32 = "http_code"),
+    field!(message: Str = "message"),
+    field!(http_status: Str = "http_status"),
+});
