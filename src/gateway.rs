@@ -7,10 +7,11 @@ mod http;
 pub mod jsonpb;
 mod respond;
 mod route;
+mod stream;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
-use crate::cluster::{Cluster, ClusterConfig, MAX_RECV_BYTES};
+use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
 use crate::server::{Reply, Request, Response};
 use route::{Route, Rpc};
@@ -33,6 +34,7 @@ impl Default for Config {
     }
 }
 
+/// A unary call whose body is still arriving: it is read whole, then handled.
 struct Pending {
     member: usize,
     request: HttpRequest,
@@ -45,15 +47,24 @@ pub struct Gateway {
     config: Config,
     cluster: Cluster,
     next_ticket: Ticket,
-    /// Requests whose body is still arriving.
     pending: BTreeMap<Ticket, Pending>,
+    /// Bidirectional streams (watch, keep-alive): request messages are
+    /// handled as they arrive, answers go out as they come.
+    streams: BTreeMap<Ticket, stream::Stream>,
     outputs: Vec<Output>,
 }
 
 impl Gateway {
     pub fn new(config: Config) -> Self {
         let cluster = Cluster::new(&cluster_config(&config));
-        Gateway { config, cluster, next_ticket: 1, pending: BTreeMap::new(), outputs: Vec::new() }
+        Gateway {
+            config,
+            cluster,
+            next_ticket: 1,
+            pending: BTreeMap::new(),
+            streams: BTreeMap::new(),
+            outputs: Vec::new(),
+        }
     }
 
     /// Number of members of the current cluster.
@@ -66,7 +77,23 @@ impl Gateway {
     pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        self.pending.insert(ticket, Pending { member, request, body: Vec::new() });
+        let decoder = match route::route(&request.method, &request.path) {
+            Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
+            Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
+            _ => None,
+        };
+        match decoder {
+            Some(d) if member < self.cluster.member_count() => {
+                let st = stream::Stream::new(member, d);
+                if st.is_watch() {
+                    self.cluster.watch_open(member, ticket);
+                }
+                self.streams.insert(ticket, st);
+            }
+            _ => {
+                self.pending.insert(ticket, Pending { member, request, body: Vec::new() });
+            }
+        }
         ticket
     }
 
@@ -74,19 +101,31 @@ impl Gateway {
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
         if let Some(p) = self.pending.get_mut(&ticket) {
             p.body.extend_from_slice(data);
+        } else if let Some(st) = self.streams.get_mut(&ticket) {
+            st.push(data);
+            self.pump(ticket);
         }
     }
 
     /// The request body of `ticket` is complete.
     pub fn finish(&mut self, ticket: Ticket) {
         if let Some(p) = self.pending.remove(&ticket) {
-            self.dispatch(ticket, p);
+            self.dispatch(ticket, p.member, &p.request, &p.body);
+        } else if let Some(st) = self.streams.get_mut(&ticket) {
+            st.finish();
+            self.pump(ticket);
         }
     }
 
-    /// The client of `ticket` went away: drop what belongs to it.
+    /// The client of `ticket` went away: drop what belongs to it (a watch
+    /// stream's watchers are freed).
     pub fn cancel(&mut self, ticket: Ticket) {
         self.pending.remove(&ticket);
+        if let Some(st) = self.streams.remove(&ticket) {
+            if st.is_watch() {
+                self.cluster.watch_close(st.member, ticket);
+            }
+        }
     }
 
     /// `submit` + `body` + `finish` in one call.
@@ -113,7 +152,7 @@ impl Gateway {
         self.cluster.next_due()
     }
 
-    /// Runs until every request that can be answered has been answered.
+    /// Runs until every request that can be answered now has been answered.
     pub fn run_until_idle(&mut self) {
         self.cluster.run_until_idle();
         self.collect();
@@ -128,18 +167,42 @@ impl Gateway {
         self.outputs.push(Output::Response { ticket, response });
     }
 
-    fn dispatch(&mut self, ticket: Ticket, p: Pending) {
-        let route = route::route(&p.request.method, &p.request.path);
+    /// Hands the request messages a stream has so far to the cluster.
+    fn pump(&mut self, ticket: Ticket) {
+        let Some(st) = self.streams.get_mut(&ticket) else { return };
+        let member = st.member;
+        let watch = st.is_watch();
+        for incoming in st.incoming() {
+            match incoming {
+                stream::Incoming::Watch(m) => self.cluster.watch(member, ticket, m),
+                stream::Incoming::KeepAlive(m) => self.cluster.keep_alive(member, ticket, m),
+                // closing a watch's request body does not end the watch
+                // (FINDINGS #34); a keep-alive stream ends with its requests
+                stream::Incoming::EndOfRequests if !watch => self.cluster.keep_alive_end(ticket),
+                stream::Incoming::EndOfRequests => {}
+                stream::Incoming::FirstMessageError(response) => {
+                    self.streams.remove(&ticket);
+                    if watch {
+                        self.cluster.watch_close(member, ticket);
+                    }
+                    return self.respond(ticket, response);
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, ticket: Ticket, member: usize, request: &HttpRequest, body: &[u8]) {
+        let route = route::route(&request.method, &request.path);
         if let Route::Sim(cmd) = &route {
-            let response = control::handle(self, &p.request.method, cmd, &p.body);
+            let response = control::handle(self, &request.method, cmd, body);
             return self.respond(ticket, response);
         }
-        if p.member >= self.cluster.member_count() {
+        if member >= self.cluster.member_count() {
             return self.outputs.push(Output::Refused { ticket });
         }
-        let method = p.request.method.as_str();
+        let method = request.method.as_str();
         let response = match route {
-            Route::Rpc(rpc) => return self.rpc(ticket, p.member, rpc, &p.body),
+            Route::Rpc(rpc) => return self.rpc(ticket, member, rpc, body),
             Route::Preflight => respond::preflight(),
             Route::Redirect(to) => respond::redirect(method, &to),
             Route::MethodNotAllowed => respond::text_error(405, "Method Not Allowed", &[]),
@@ -162,7 +225,7 @@ impl Gateway {
             Route::DebugVars => respond::plain(
                 200,
                 "application/json; charset=utf-8",
-                control::debug_vars(self, p.member).into_bytes(),
+                control::debug_vars(self, member).into_bytes(),
             ),
             Route::Metrics => respond::text_error(404, "404 page not found", &[]),
         };
@@ -170,19 +233,12 @@ impl Gateway {
     }
 
     fn rpc(&mut self, ticket: Ticket, member: usize, rpc: Rpc, body: &[u8]) {
-        let decoded: Result<Request, String> = match rpc {
-            Rpc::Range => jsonpb::decode(body).map(Request::Range),
-            Rpc::Put => jsonpb::decode(body).map(Request::Put),
-            Rpc::DeleteRange => jsonpb::decode(body).map(Request::DeleteRange),
-            Rpc::Txn => jsonpb::decode(body).map(Request::Txn),
-            Rpc::Compaction => jsonpb::decode(body).map(Request::Compaction),
-            other => {
-                let msg = format!("etcd-sim: {other:?} is not implemented yet");
+        let request = match decode_rpc(rpc, body) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
                 return self.respond(ticket, respond::grpc_error(Code::Unimplemented as i32, &msg, 501));
             }
-        };
-        let request = match decoded {
-            Ok(r) => r,
             Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
         };
         let size = request.encoded_len();
@@ -195,20 +251,110 @@ impl Gateway {
 
     /// Turns the cluster's answers into HTTP answers.
     fn collect(&mut self) {
-        for (ticket, reply) in self.cluster.drain() {
-            let response = encode_reply(&reply);
-            self.respond(ticket, response);
+        for outcome in self.cluster.drain() {
+            match outcome {
+                Outcome::Reply(ticket, reply) => {
+                    let response = encode_reply(&reply);
+                    self.respond(ticket, response);
+                }
+                Outcome::Watch(ticket, resp) => {
+                    if let Some(st) = self.streams.get_mut(&ticket) {
+                        st.message(ticket, jsonpb::encode_stream_result(&resp), &mut self.outputs);
+                    }
+                }
+                Outcome::KeepAlive(ticket, answer) => {
+                    let Some(st) = self.streams.get_mut(&ticket) else {
+                        continue;
+                    };
+                    match answer {
+                        Ok(resp) => st.message(ticket, jsonpb::encode_stream_result(&resp), &mut self.outputs),
+                        Err(e) => {
+                            st.error(ticket, &e, &mut self.outputs);
+                            self.streams.remove(&ticket);
+                        }
+                    }
+                }
+                Outcome::StreamEnd(ticket) => {
+                    if let Some(mut st) = self.streams.remove(&ticket) {
+                        st.end(ticket, &mut self.outputs);
+                    }
+                }
+            }
         }
     }
 
     fn reset(&mut self, config: Config) {
+        // every open stream belonged to the old cluster: end them
+        let tickets: Vec<Ticket> = self.streams.keys().copied().collect();
+        for t in tickets {
+            if let Some(mut st) = self.streams.remove(&t) {
+                st.end(t, &mut self.outputs);
+            }
+        }
         self.cluster = Cluster::new(&cluster_config(&config));
         self.config = config;
     }
 }
 
+/// Decodes a unary call's body into its request. Calls the simulator does
+/// not serve yet still decode first, so bad input gets etcd's answer.
+fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
+    use crate::pb::*;
+    fn only<T: jsonpb::Message>(body: &[u8]) -> Result<Option<Request>, String> {
+        jsonpb::decode::<T>(body).map(|_| None)
+    }
+    let d = body;
+    Ok(Some(match rpc {
+        Rpc::Range => Request::Range(jsonpb::decode(d)?),
+        Rpc::Put => Request::Put(jsonpb::decode(d)?),
+        Rpc::DeleteRange => Request::DeleteRange(jsonpb::decode(d)?),
+        Rpc::Txn => Request::Txn(jsonpb::decode(d)?),
+        Rpc::Compaction => Request::Compaction(jsonpb::decode(d)?),
+        Rpc::LeaseGrant => Request::LeaseGrant(jsonpb::decode(d)?),
+        Rpc::LeaseRevoke => Request::LeaseRevoke(jsonpb::decode(d)?),
+        Rpc::LeaseTimeToLive => Request::LeaseTimeToLive(jsonpb::decode(d)?),
+        Rpc::LeaseLeases => Request::LeaseLeases(jsonpb::decode(d)?),
+        Rpc::MemberAdd => return only::<MemberAddRequest>(d),
+        Rpc::MemberRemove => return only::<MemberRemoveRequest>(d),
+        Rpc::MemberUpdate => return only::<MemberUpdateRequest>(d),
+        Rpc::MemberList => return only::<MemberListRequest>(d),
+        Rpc::MemberPromote => return only::<MemberPromoteRequest>(d),
+        Rpc::Alarm => return only::<AlarmRequest>(d),
+        Rpc::Status => return only::<StatusRequest>(d),
+        Rpc::Defragment => return only::<DefragmentRequest>(d),
+        Rpc::Hash => return only::<HashRequest>(d),
+        Rpc::Snapshot => return only::<SnapshotRequest>(d),
+        Rpc::MoveLeader => return only::<MoveLeaderRequest>(d),
+        Rpc::Downgrade => return only::<DowngradeRequest>(d),
+        Rpc::AuthEnable => return only::<AuthEnableRequest>(d),
+        Rpc::AuthDisable => return only::<AuthDisableRequest>(d),
+        Rpc::AuthStatus => return only::<AuthStatusRequest>(d),
+        Rpc::Authenticate => return only::<AuthenticateRequest>(d),
+        Rpc::UserAdd => return only::<AuthUserAddRequest>(d),
+        Rpc::UserGet => return only::<AuthUserGetRequest>(d),
+        Rpc::UserList => return only::<AuthUserListRequest>(d),
+        Rpc::UserDelete => return only::<AuthUserDeleteRequest>(d),
+        Rpc::UserChangePassword => return only::<AuthUserChangePasswordRequest>(d),
+        Rpc::UserGrantRole => return only::<AuthUserGrantRoleRequest>(d),
+        Rpc::UserRevokeRole => return only::<AuthUserRevokeRoleRequest>(d),
+        Rpc::RoleAdd => return only::<AuthRoleAddRequest>(d),
+        Rpc::RoleGet => return only::<AuthRoleGetRequest>(d),
+        Rpc::RoleList => return only::<AuthRoleListRequest>(d),
+        Rpc::RoleDelete => return only::<AuthRoleDeleteRequest>(d),
+        Rpc::RoleGrantPermission => return only::<AuthRoleGrantPermissionRequest>(d),
+        Rpc::RoleRevokePermission => return only::<AuthRoleRevokePermissionRequest>(d),
+        // streams are served by `stream`; lock and election are not modelled
+        Rpc::Watch | Rpc::LeaseKeepAlive | Rpc::Lock | Rpc::Unlock | Rpc::Campaign | Rpc::Proclaim
+        | Rpc::Leader | Rpc::Observe | Rpc::Resign => return Ok(None),
+    }))
+}
+
 fn cluster_config(c: &Config) -> ClusterConfig {
-    ClusterConfig { members: c.members, seed: c.seed }
+    ClusterConfig {
+        members: c.members,
+        seed: c.seed,
+        watch_progress_notify_interval_ms: c.watch_progress_notify_interval_ms,
+    }
 }
 
 fn encode_reply(reply: &Reply) -> HttpResponse {
@@ -218,6 +364,10 @@ fn encode_reply(reply: &Reply) -> HttpResponse {
         Ok(Response::DeleteRange(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::Txn(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::Compaction(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::LeaseGrant(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::LeaseRevoke(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::LeaseTimeToLive(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::LeaseLeases(r)) => respond::json_ok(jsonpb::encode(r)),
         Err(e) => respond::etcd_error(e),
     }
 }

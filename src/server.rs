@@ -1,20 +1,28 @@
-//! One etcd member: its Raft node, applier and state machine (etcd
+//! One etcd member: its applier and state machine (MVCC store, lessor),
+//! its watch hub, and the checks etcd's gRPC layer makes (etcd
 //! `server/etcdserver`). A member never knows HTTP or JSON.
 
 mod apply;
 mod gosort;
+mod idgen;
 mod validate;
 pub mod watch;
 
 use crate::errors::EtcdError;
+use crate::lease::Lessor;
 use crate::mvcc::KvStore;
 use crate::pb;
 use crate::pb::size::{embedded, EncodedLen};
+use idgen::IdGenerator;
+use watch::{HeaderInfo, Outbox, StreamId, WatchHub};
 
 /// etcd's default `--max-request-bytes`: the largest Raft proposal.
 pub const MAX_REQUEST_BYTES: usize = 1_572_864;
 
-/// A request to a member, as its gRPC services receive it.
+/// The minimum lease TTL, `ceil(1.5 * election timeout)` = 2 s by default.
+pub const MIN_LEASE_TTL: i64 = 2;
+
+/// A unary request to a member, as its gRPC services receive it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
     Range(pb::RangeRequest),
@@ -22,6 +30,10 @@ pub enum Request {
     DeleteRange(pb::DeleteRangeRequest),
     Txn(pb::TxnRequest),
     Compaction(pb::CompactionRequest),
+    LeaseGrant(pb::LeaseGrantRequest),
+    LeaseRevoke(pb::LeaseRevokeRequest),
+    LeaseTimeToLive(pb::LeaseTimeToLiveRequest),
+    LeaseLeases(pb::LeaseLeasesRequest),
 }
 
 /// A member's answer; its header's cluster and member ids and term are
@@ -33,12 +45,17 @@ pub enum Response {
     DeleteRange(pb::DeleteRangeResponse),
     Txn(pb::TxnResponse),
     Compaction(pb::CompactionResponse),
+    LeaseGrant(pb::LeaseGrantResponse),
+    LeaseRevoke(pb::LeaseRevokeResponse),
+    LeaseTimeToLive(pb::LeaseTimeToLiveResponse),
+    LeaseLeases(pb::LeaseLeasesResponse),
 }
 
 pub type Reply = Result<Response, EtcdError>;
 
 impl Request {
-    /// The size of the message the gateway would send over gRPC.
+    /// The size of the message the gateway would send over gRPC, for the
+    /// receive limit; requests without a size model count as small.
     pub fn encoded_len(&self) -> usize {
         match self {
             Request::Range(r) => r.encoded_len(),
@@ -46,6 +63,7 @@ impl Request {
             Request::DeleteRange(r) => r.encoded_len(),
             Request::Txn(r) => r.encoded_len(),
             Request::Compaction(r) => r.encoded_len(),
+            _ => 0,
         }
     }
 }
@@ -53,10 +71,12 @@ impl Request {
 /// How a request is served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Path {
-    /// Read from the member's own state at once (`serializable`).
+    /// Read from the member's own state at once (`serializable`, leases list).
     LocalRead,
     /// Read after a ReadIndex round confirms the member is up to date.
     LinearizableRead,
+    /// Answered by the leader (lease time-to-live and keep-alive).
+    Leader,
     /// Proposed to Raft and answered once applied.
     Propose,
 }
@@ -78,6 +98,7 @@ impl InternalRaftRequest {
             Request::DeleteRange(_) => 5,
             Request::Txn(_) => 6,
             Request::Compaction(_) => 7,
+            _ => 8,
         };
         // RequestHeader { ID = 1 }: one tag byte and the varint
         let id_len = 1 + varint_len(self.id);
@@ -99,18 +120,39 @@ fn varint_len(mut v: u64) -> usize {
 pub struct EtcdServer {
     pub id: u64,
     kv: KvStore,
+    lessor: Lessor,
+    watches: WatchHub,
+    /// Watch messages produced by applies and watch requests, to be sent.
+    watch_out: Outbox,
     applied_index: u64,
-    next_request: u64,
+    ids: IdGenerator,
 }
 
 impl EtcdServer {
-    /// A member that has applied the bootstrap entries up to `applied_index`.
-    pub fn new(id: u64, applied_index: u64) -> Self {
-        EtcdServer { id, kv: KvStore::new(), applied_index, next_request: 1 }
+    /// A member that has applied the bootstrap entries up to
+    /// `applied_index`; `start_ms` seeds its id generator.
+    pub fn new(id: u64, applied_index: u64, start_ms: u64, primary: bool) -> Self {
+        EtcdServer {
+            id,
+            kv: KvStore::new(),
+            lessor: Lessor::new(MIN_LEASE_TTL, primary),
+            watches: WatchHub::new(MAX_REQUEST_BYTES),
+            watch_out: Outbox::new(),
+            applied_index,
+            ids: IdGenerator::new(id, start_ms),
+        }
     }
 
     pub fn kv(&self) -> &KvStore {
         &self.kv
+    }
+
+    pub fn lessor(&self) -> &Lessor {
+        &self.lessor
+    }
+
+    pub fn watches(&self) -> &WatchHub {
+        &self.watches
     }
 
     pub fn applied_index(&self) -> u64 {
@@ -135,66 +177,186 @@ impl EtcdServer {
                     _ => Path::Propose,
                 })
             }
-            Request::Compaction(_) => Ok(Path::Propose),
+            Request::Compaction(_) | Request::LeaseGrant(_) | Request::LeaseRevoke(_) => Ok(Path::Propose),
+            Request::LeaseTimeToLive(_) => Ok(Path::Leader),
+            Request::LeaseLeases(_) => Ok(Path::LocalRead),
         }
     }
 
-    /// Serves a read from this member's applied state.
-    pub fn read(&self, req: &Request) -> Reply {
+    /// Serves a read from this member's applied state (`now` for leases).
+    pub fn read(&self, req: &Request, now: u64) -> Reply {
         match req {
             Request::Range(r) => apply::range(&self.kv, r).map(Response::Range),
             Request::Txn(t) => apply::txn_read(&self.kv, t).map(Response::Txn),
+            Request::LeaseTimeToLive(r) => Ok(Response::LeaseTimeToLive(self.time_to_live(r, now))),
+            Request::LeaseLeases(_) => {
+                let leases = self.lessor.leases().iter().map(|l| pb::LeaseStatus { id: l.id }).collect();
+                Ok(Response::LeaseLeases(pb::LeaseLeasesResponse { header: None, leases }))
+            }
             // route() never sends writes here
             _ => Err(EtcdError::Stopped),
         }
     }
 
+    /// etcd's LeaseTimeToLive on the leader; an unknown lease is `TTL: -1`
+    /// rather than an error (v3rpc `LeaseTimeToLive`).
+    fn time_to_live(&self, r: &pb::LeaseTimeToLiveRequest, now: u64) -> pb::LeaseTimeToLiveResponse {
+        let Some(l) = self.lessor.lookup(r.id) else {
+            return pb::LeaseTimeToLiveResponse { id: r.id, ttl: -1, ..Default::default() };
+        };
+        pb::LeaseTimeToLiveResponse {
+            header: None,
+            id: r.id,
+            ttl: l.remaining_secs(now).unwrap_or(l.ttl),
+            granted_ttl: l.ttl,
+            keys: if r.keys { l.keys.iter().cloned().collect() } else { Vec::new() },
+        }
+    }
+
+    /// A keep-alive on the leader: the remaining TTL, 0 for an unknown lease
+    /// (v3rpc `leaseKeepAlive` turns not-found into TTL 0).
+    pub fn renew(&mut self, r: &pb::LeaseKeepAliveRequest, now: u64) -> Result<pb::LeaseKeepAliveResponse, EtcdError> {
+        let ttl = match self.lessor.renew(r.id, now) {
+            Ok(ttl) => ttl,
+            Err(EtcdError::LeaseNotFound) => 0,
+            Err(e) => return Err(e),
+        };
+        Ok(pb::LeaseKeepAliveResponse { header: None, id: r.id, ttl })
+    }
+
     /// Wraps a write for Raft, refusing one larger than etcd's
-    /// `--max-request-bytes` (`etcdserver: request is too large`).
-    pub fn new_proposal(&mut self, request: Request) -> Result<InternalRaftRequest, EtcdError> {
-        // etcd's request ids: member id in the top bits, then a counter
-        let id = (self.id << 48) | self.next_request;
-        self.next_request += 1;
-        let p = InternalRaftRequest { id, request };
+    /// `--max-request-bytes` (`etcdserver: request is too large`). A lease
+    /// grant without an id gets one here, as etcd's server picks it.
+    pub fn new_proposal(&mut self, mut request: Request) -> Result<InternalRaftRequest, EtcdError> {
+        if let Request::LeaseGrant(g) = &mut request {
+            while g.id == 0 {
+                // only positive int64 ids
+                g.id = (self.ids.next_id() & (u64::MAX >> 1)) as i64;
+            }
+        }
+        let p = InternalRaftRequest { id: self.ids.next_id(), request };
         if p.encoded_len() > MAX_REQUEST_BYTES {
             return Err(EtcdError::RequestTooLarge);
         }
         Ok(p)
     }
 
-    /// Applies one committed entry; every member applies the same entries in
-    /// the same order and gets the same answer.
-    pub fn apply(&mut self, index: u64, entry: &InternalRaftRequest) -> Reply {
+    /// Applies one committed entry at virtual time `now`; every member
+    /// applies the same entries in the same order and gets the same answer.
+    /// Its events go to this member's watchers.
+    pub fn apply(&mut self, index: u64, entry: &InternalRaftRequest, now: u64, hdr: HeaderInfo) -> Reply {
         self.applied_index = index;
-        let leases = apply::NoLeases;
-        match &entry.request {
-            Request::Put(p) => apply::put(&mut self.kv, &leases, p).map(|(r, _)| Response::Put(r)),
-            Request::DeleteRange(d) => {
-                apply::delete_range(&mut self.kv, d).map(|(r, _)| Response::DeleteRange(r))
+        let (reply, events) = match &entry.request {
+            Request::Put(p) => split(apply::put(&mut self.kv, &self.lessor, p), Response::Put),
+            Request::DeleteRange(d) => split(apply::delete_range(&mut self.kv, d), Response::DeleteRange),
+            Request::Txn(t) => split(apply::txn_write(&mut self.kv, &self.lessor, t), Response::Txn),
+            Request::Compaction(c) => (apply::compaction(&mut self.kv, c).map(Response::Compaction), Vec::new()),
+            Request::LeaseGrant(g) => {
+                let r = self.lessor.grant(g.id, g.ttl, now).map(|l| {
+                    Response::LeaseGrant(pb::LeaseGrantResponse { header: None, id: l.id, ttl: l.ttl, error: String::new() })
+                });
+                (r, Vec::new())
             }
-            Request::Txn(t) => apply::txn_write(&mut self.kv, &leases, t).map(|(r, _)| Response::Txn(r)),
-            Request::Compaction(c) => apply::compaction(&mut self.kv, c).map(Response::Compaction),
-            Request::Range(r) => apply::range(&self.kv, r).map(Response::Range),
+            Request::LeaseRevoke(r) => match self.lessor.revoke(r.id) {
+                Ok(keys) => {
+                    let events = self.kv.delete_keys(&keys);
+                    (Ok(Response::LeaseRevoke(pb::LeaseRevokeResponse { header: None })), events)
+                }
+                Err(e) => (Err(e), Vec::new()),
+            },
+            // reads are never proposed
+            _ => (Err(EtcdError::Stopped), Vec::new()),
+        };
+        if !events.is_empty() {
+            for ev in &events {
+                if let Some(kv) = &ev.kv {
+                    let lease = if ev.r#type == pb::event_type::PUT { kv.lease } else { 0 };
+                    self.lessor.bind(&kv.key, lease);
+                }
+            }
+            let rev = self.kv.current_revision();
+            self.watches.notify(&events, rev, &self.kv, hdr, &mut self.watch_out);
         }
+        reply
+    }
+
+    /// Leases whose time is up (only the primary tracks expiry).
+    pub fn expired_leases(&self, now: u64) -> Vec<i64> {
+        self.lessor.expired(now)
+    }
+
+    pub fn next_lease_expiry(&self) -> Option<u64> {
+        self.lessor.next_expiry()
+    }
+
+    /// Leadership changes: the new leader's lessor gives every lease its
+    /// full TTL again; the others stop tracking expiry.
+    pub fn set_primary(&mut self, primary: bool, now: u64) {
+        if primary {
+            self.lessor.promote(now);
+        } else {
+            self.lessor.demote();
+        }
+    }
+
+    /// One message of a client's watch stream.
+    pub fn watch(&mut self, stream: StreamId, req: pb::WatchRequest, hdr: HeaderInfo) {
+        self.watches.request(stream, req, &self.kv, hdr, &mut self.watch_out);
+    }
+
+    /// A watch stream opens at `now` (its progress ticker starts).
+    pub fn open_watch_stream(&mut self, stream: StreamId, now: u64) {
+        self.watches.open(stream, now);
+    }
+
+    /// A watch stream's client went away.
+    pub fn close_watch_stream(&mut self, stream: StreamId) {
+        self.watches.close(stream);
+    }
+
+    /// When this member's next watch progress notification is due.
+    pub fn next_progress(&self, interval: u64) -> Option<u64> {
+        self.watches.next_tick(interval)
+    }
+
+    /// Sends the progress notifications due at `now`.
+    pub fn progress(&mut self, now: u64, interval: u64, hdr: HeaderInfo) {
+        self.watches.tick(now, interval, &self.kv, hdr, &mut self.watch_out);
+    }
+
+    /// Watch messages produced so far.
+    pub fn take_watch_messages(&mut self) -> Outbox {
+        std::mem::take(&mut self.watch_out)
     }
 
     /// Fills the response header as etcd's gRPC layer does on the member
     /// that answers: cluster id, this member's id, its term, and the current
     /// revision when the applier left none.
-    pub fn fill_header(&self, resp: &mut Response, cluster_id: u64, term: u64) {
+    pub fn fill_header(&self, resp: &mut Response, hdr: HeaderInfo) {
         let h = match resp {
             Response::Range(r) => &mut r.header,
             Response::Put(r) => &mut r.header,
             Response::DeleteRange(r) => &mut r.header,
             Response::Txn(r) => &mut r.header,
             Response::Compaction(r) => &mut r.header,
+            Response::LeaseGrant(r) => &mut r.header,
+            Response::LeaseRevoke(r) => &mut r.header,
+            Response::LeaseTimeToLive(r) => &mut r.header,
+            Response::LeaseLeases(r) => &mut r.header,
         };
         let h = h.get_or_insert_with(Default::default);
-        h.cluster_id = cluster_id;
+        h.cluster_id = hdr.cluster_id;
         h.member_id = self.id;
-        h.raft_term = term;
+        h.raft_term = hdr.raft_term;
         if h.revision == 0 {
             h.revision = self.kv.current_revision();
         }
+    }
+}
+
+fn split<T>(r: Result<(T, Vec<pb::Event>), EtcdError>, f: impl FnOnce(T) -> Response) -> (Reply, Vec<pb::Event>) {
+    match r {
+        Ok((v, events)) => (Ok(f(v)), events),
+        Err(e) => (Err(e), Vec::new()),
     }
 }

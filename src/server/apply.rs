@@ -55,12 +55,9 @@ pub trait LeaseLookup {
     fn lease_exists(&self, id: i64) -> bool;
 }
 
-/// No leases at all (until the lessor exists).
-pub struct NoLeases;
-
-impl LeaseLookup for NoLeases {
-    fn lease_exists(&self, _id: i64) -> bool {
-        false
+impl LeaseLookup for crate::lease::Lessor {
+    fn lease_exists(&self, id: i64) -> bool {
+        self.lookup(id).is_some()
     }
 }
 

@@ -71,6 +71,22 @@ impl Watcher {
 struct WatchStream {
     watchers: BTreeMap<i64, Watcher>,
     next_id: i64,
+    /// When the stream opened: its progress ticker runs from then (etcd
+    /// starts one ticker per stream).
+    opened_at: u64,
+    /// Ticks up to this time have been handled.
+    ticked_until: u64,
+}
+
+impl WatchStream {
+    fn next_tick(&self, interval: u64) -> u64 {
+        let n = self.ticked_until.saturating_sub(self.opened_at) / interval + 1;
+        self.opened_at + n * interval
+    }
+
+    fn wants_progress(&self) -> bool {
+        self.watchers.values().any(|w| w.progress_notify && !w.compacted)
+    }
 }
 
 /// Messages for client streams, in the order they are to be sent.
@@ -104,8 +120,10 @@ impl WatchHub {
         v
     }
 
-    pub fn open(&mut self, stream: StreamId) {
-        self.streams.entry(stream).or_default();
+    pub fn open(&mut self, stream: StreamId, now: u64) {
+        self.streams
+            .entry(stream)
+            .or_insert_with(|| WatchStream { opened_at: now, ticked_until: now, ..Default::default() });
     }
 
     /// The client is gone: its watchers go with it.
@@ -193,9 +211,9 @@ impl WatchHub {
         let rev = kv.current_revision();
         let compact = kv.compact_revision();
         if w.next_rev < compact {
-            // this header has neither revision nor term (FINDINGS #38)
-            let header = Some(ResponseHeader { cluster_id: hdr.cluster_id, member_id: hdr.member_id, ..Default::default() });
-            let resp = WatchResponse { header, watch_id: id, canceled: true, compact_revision: compact, ..Default::default() };
+            // this header has no revision (etcd answers it with revision 0;
+            // recorded in watch_compacted_revision)
+            let resp = WatchResponse { header: hdr.at(0), watch_id: id, canceled: true, compact_revision: compact, ..Default::default() };
             out.push((stream, resp));
             w.compacted = true;
             return;
@@ -236,12 +254,28 @@ impl WatchHub {
         }
     }
 
-    /// The periodic progress notification (etcd's progress ticker):
-    /// watchers asking for it that saw no events since the last tick get an
-    /// empty message with the current revision.
-    pub fn progress_tick(&mut self, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+    /// When the next progress tick is due for a stream that has watchers
+    /// asking for progress notifications.
+    pub fn next_tick(&self, interval: u64) -> Option<u64> {
+        if interval == 0 {
+            return None;
+        }
+        self.streams.values().filter(|s| s.wants_progress()).map(|s| s.next_tick(interval)).min()
+    }
+
+    /// The periodic progress notification (etcd's per-stream progress
+    /// ticker): watchers asking for it that saw no events since the last
+    /// tick get an empty message with the current revision.
+    pub fn tick(&mut self, now: u64, interval: u64, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        if interval == 0 {
+            return;
+        }
         let rev = kv.current_revision();
         for (sid, s) in self.streams.iter_mut() {
+            if s.next_tick(interval) > now {
+                continue;
+            }
+            s.ticked_until = now;
             for (id, w) in s.watchers.iter_mut().filter(|(_, w)| w.progress_notify && !w.compacted) {
                 if w.progress_due && w.next_rev > rev {
                     out.push((*sid, WatchResponse { header: hdr.at(rev), watch_id: *id, ..Default::default() }));
@@ -249,11 +283,6 @@ impl WatchHub {
                 w.progress_due = true;
             }
         }
-    }
-
-    /// Whether any watcher wants periodic progress notifications.
-    pub fn wants_progress(&self) -> bool {
-        self.streams.values().any(|s| s.watchers.values().any(|w| w.progress_notify && !w.compacted))
     }
 
     #[allow(clippy::too_many_arguments)]
