@@ -118,9 +118,11 @@ impl Gateway {
     }
 
     /// The client of `ticket` went away: drop what belongs to it (a watch
-    /// stream's watchers are freed).
+    /// stream's watchers are freed); no output for it follows, not even one
+    /// produced before and not yet drained.
     pub fn cancel(&mut self, ticket: Ticket) {
         self.pending.remove(&ticket);
+        self.outputs.retain(|o| o.ticket() != ticket);
         if let Some(st) = self.streams.remove(&ticket) {
             if st.is_watch() {
                 self.cluster.watch_close(st.member, ticket);
