@@ -40,7 +40,9 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
             state(gw)
         }
         ("GET", "state") => state(gw),
-        (_, "reset" | "state") => respond::text_error(405, "Method Not Allowed", &[]),
+        ("GET", "leases") => leases(gw),
+        ("GET", "watches") => watches(gw),
+        (_, "reset" | "state" | "leases" | "watches") => respond::text_error(405, "Method Not Allowed", &[]),
         _ => respond::text_error(404, "404 page not found", &[]),
     }
 }
@@ -64,6 +66,8 @@ fn state(gw: &Gateway) -> HttpResponse {
                 "commit": c.commit_index(),
                 "applied": m.applied_index(),
                 "crashed": false,
+                "revision": m.kv().current_revision(),
+                "watchers": m.watches().watcher_count(),
             })
         })
         .collect();
@@ -87,4 +91,54 @@ pub fn debug_vars(gw: &Gateway, member: usize) -> String {
         "etcd_sim": { "members": gw.cluster.member_count(), "now_ms": gw.cluster.now() },
     })
     .to_string()
+}
+
+fn b64(b: &[u8]) -> String {
+    crate::gateway::jsonpb::base64_encode(b)
+}
+
+/// `/_sim/leases`: the leader's leases with remaining TTL and keys.
+fn leases(gw: &Gateway) -> HttpResponse {
+    let c = &gw.cluster;
+    let now = c.now();
+    let list: Vec<_> = c
+        .member(c.leader())
+        .map(|m| {
+            m.lessor()
+                .leases()
+                .into_iter()
+                .map(|l| {
+                    json!({
+                        "ID": l.id.to_string(),
+                        "TTL": l.ttl,
+                        "remaining_ms": l.expiry.map(|e| e.saturating_sub(now)),
+                        "keys": l.keys.iter().map(|k| b64(k)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let body = json!({ "now": now, "leases": list });
+    respond::plain(200, "application/json", body.to_string().into_bytes())
+}
+
+/// `/_sim/watches`: every watcher with its member, range and next revision.
+fn watches(gw: &Gateway) -> HttpResponse {
+    let c = &gw.cluster;
+    let mut list = Vec::new();
+    for i in 0..c.member_count() {
+        let Some(m) = c.member(i) else { continue };
+        for w in m.watches().watchers() {
+            list.push(json!({
+                "member": i,
+                "stream": w.stream,
+                "watch_id": w.watch_id,
+                "key": b64(&w.key),
+                "range_end": b64(&w.range_end),
+                "next_revision": w.next_revision,
+            }));
+        }
+    }
+    let body = json!({ "watches": list });
+    respond::plain(200, "application/json", body.to_string().into_bytes())
 }

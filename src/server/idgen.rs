@@ -43,6 +43,6 @@ mod tests {
         let b = g.next_id();
         assert_eq!(a >> 48, 0x1234);
         assert_eq!(b, a + 1);
-        assert_eq!(a & 0xff_ffff_ffff_ff, (5 << 8) + 1);
+        assert_eq!(a & 0xffff_ffff_ffff, (5 << 8) + 1);
     }
 }

@@ -89,6 +89,16 @@ impl WatchStream {
     }
 }
 
+/// A watcher as inspection shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatcherInfo {
+    pub stream: StreamId,
+    pub watch_id: i64,
+    pub key: Vec<u8>,
+    pub range_end: Vec<u8>,
+    pub next_revision: i64,
+}
+
 /// Messages for client streams, in the order they are to be sent.
 pub type Outbox = Vec<(StreamId, WatchResponse)>;
 
@@ -109,12 +119,18 @@ impl WatchHub {
         self.streams.values().map(|s| s.watchers.values().filter(|w| !w.compacted).count()).sum()
     }
 
-    /// Watchers as (stream, watch id, key, range end, next revision).
-    pub fn watchers(&self) -> Vec<(StreamId, i64, Vec<u8>, Vec<u8>, i64)> {
+    /// The live watchers, for inspection.
+    pub fn watchers(&self) -> Vec<WatcherInfo> {
         let mut v = Vec::new();
         for (sid, s) in &self.streams {
             for (id, w) in s.watchers.iter().filter(|(_, w)| !w.compacted) {
-                v.push((*sid, *id, w.key.clone(), w.end.clone(), w.next_rev));
+                v.push(WatcherInfo {
+                    stream: *sid,
+                    watch_id: *id,
+                    key: w.key.clone(),
+                    range_end: w.end.clone(),
+                    next_revision: w.next_rev,
+                });
             }
         }
         v
