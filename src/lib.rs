@@ -19,6 +19,7 @@
 pub mod cluster;
 pub mod errors;
 pub mod gateway;
+pub mod hash;
 pub mod lease;
 pub mod mvcc;
 pub mod pb;

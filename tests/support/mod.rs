@@ -5,4 +5,6 @@ pub mod compare;
 pub mod glob;
 pub mod pyjson;
 pub mod runner;
-pub mod sha256;
+pub mod sha256 {
+    pub use etcd_sim::hash::sha256_hex;
+}

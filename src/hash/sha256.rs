@@ -1,4 +1,4 @@
-//! A small SHA-256 (FIPS 180-4): the corpus stores long strings as
+//! A small SHA-256 (FIPS 180-4). The conformance corpus also stores long strings as
 //! `{{sha256:<hex>:<len>}}` and the crate has no hashing dependency.
 
 const K: [u32; 64] = [
