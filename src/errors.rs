@@ -85,6 +85,8 @@ pub enum EtcdError {
     NotLeader,
     BadLeaderTransferee,
     MemberNotLearner,
+    MemberExist,
+    NotEnoughStartedMembers,
     LearnerNotReady,
     TooManyLearners,
     PeerUrlExist,
@@ -113,6 +115,7 @@ pub enum EtcdError {
     LeaderChanged,
     NoLeader,
     Stopped,
+    UnknownMethod,
     /// A request body that does not decode; carries Go's decoder message.
     /// Unary endpoints answer it as InvalidArgument, streaming ones as Unknown.
     Decode(String),
@@ -129,7 +132,7 @@ impl EtcdError {
             LeaseExist | RootUserNotExist | RootRoleNotExist | AuthNotEnabled
             | UserAlreadyExist | UserNotFound | RoleAlreadyExist | RoleNotFound
             | RoleNotGranted | PermissionNotGranted | NotLeader | BadLeaderTransferee
-            | MemberNotLearner | LearnerNotReady | TooManyLearners | PeerUrlExist
+            | MemberNotLearner | MemberExist | NotEnoughStartedMembers | LearnerNotReady | TooManyLearners | PeerUrlExist
             | NoInflightDowngrade | DowngradeInProcess => Code::FailedPrecondition,
             Compacted | FutureRev | TooLargeLeaseTtl => Code::OutOfRange,
             InvalidAuthToken => Code::Unauthenticated,
@@ -137,6 +140,7 @@ impl EtcdError {
             LeaseNotFound | MemberNotFound => Code::NotFound,
             NoSpace | MessageTooLarge { .. } => Code::ResourceExhausted,
             Corrupt => Code::DataLoss,
+            UnknownMethod => Code::Unknown,
             UnhealthyCluster | Timeout | TimeoutDueToLeaderFail | TimeoutDueToConnectionLost
             | LeaderChanged | NoLeader | Stopped => Code::Unavailable,
         }
@@ -175,6 +179,10 @@ impl fmt::Display for EtcdError {
             NotLeader => "etcdserver: not leader",
             BadLeaderTransferee => "etcdserver: bad leader transferee",
             MemberNotLearner => "etcdserver: can only promote a learner member",
+            MemberExist => "etcdserver: member ID already exist",
+            NotEnoughStartedMembers => {
+                "etcdserver: re-configuration failed due to not enough started members"
+            }
             LearnerNotReady => {
                 "etcdserver: can only promote a learner member which is in sync with leader"
             }
@@ -201,6 +209,7 @@ impl fmt::Display for EtcdError {
             LeaderChanged => "etcdserver: leader changed",
             NoLeader => "etcdserver: no leader",
             Stopped => "etcdserver: server stopped",
+            UnknownMethod => "etcdserver: unknown method",
             Decode(msg) => msg,
         };
         f.write_str(s)

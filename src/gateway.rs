@@ -26,11 +26,19 @@ pub struct Config {
     pub seed: u64,
     /// etcd's `--experimental-watch-progress-notify-interval`, in ms.
     pub watch_progress_notify_interval_ms: u64,
+    /// etcd's `--initial-cluster-token` (member and cluster ids derive
+    /// from it, as in etcd).
+    pub initial_cluster_token: String,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { members: 1, seed: 1, watch_progress_notify_interval_ms: 600_000 }
+        Config {
+            members: 1,
+            seed: 1,
+            watch_progress_notify_interval_ms: 600_000,
+            initial_cluster_token: "etcd-cluster".into(),
+        }
     }
 }
 
@@ -83,7 +91,7 @@ impl Gateway {
             _ => None,
         };
         match decoder {
-            Some(d) if member < self.cluster.member_count() => {
+            Some(d) if self.cluster.is_serving(member) => {
                 let st = stream::Stream::new(member, d);
                 if st.is_watch() {
                     self.cluster.watch_open(member, ticket);
@@ -199,7 +207,7 @@ impl Gateway {
             let response = control::handle(self, &request.method, cmd, body);
             return self.respond(ticket, response);
         }
-        if member >= self.cluster.member_count() {
+        if !self.cluster.is_serving(member) {
             return self.outputs.push(Output::Refused { ticket });
         }
         let method = request.method.as_str();
@@ -235,6 +243,16 @@ impl Gateway {
     }
 
     fn rpc(&mut self, ticket: Ticket, member: usize, rpc: Rpc, body: &[u8]) {
+        if rpc == Rpc::Snapshot {
+            // a server stream: the request is read whole, answers stream
+            return match jsonpb::decode::<crate::pb::SnapshotRequest>(body) {
+                Ok(_) => {
+                    self.streams.insert(ticket, stream::Stream::new(member, stream::Decoder::None));
+                    self.cluster.snapshot(member, ticket);
+                }
+                Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
+            };
+        }
         let request = match decode_rpc(rpc, body) {
             Ok(Some(r)) => r,
             Ok(None) => {
@@ -274,6 +292,11 @@ impl Gateway {
                             st.error(ticket, &e, &mut self.outputs);
                             self.streams.remove(&ticket);
                         }
+                    }
+                }
+                Outcome::Snapshot(ticket, resp) => {
+                    if let Some(st) = self.streams.get_mut(&ticket) {
+                        st.message(ticket, jsonpb::encode_stream_result(&resp), &mut self.outputs);
                     }
                 }
                 Outcome::StreamEnd(ticket) => {
@@ -316,18 +339,18 @@ fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
         Rpc::LeaseRevoke => Request::LeaseRevoke(jsonpb::decode(d)?),
         Rpc::LeaseTimeToLive => Request::LeaseTimeToLive(jsonpb::decode(d)?),
         Rpc::LeaseLeases => Request::LeaseLeases(jsonpb::decode(d)?),
-        Rpc::MemberAdd => return only::<MemberAddRequest>(d),
-        Rpc::MemberRemove => return only::<MemberRemoveRequest>(d),
-        Rpc::MemberUpdate => return only::<MemberUpdateRequest>(d),
-        Rpc::MemberList => return only::<MemberListRequest>(d),
-        Rpc::MemberPromote => return only::<MemberPromoteRequest>(d),
-        Rpc::Alarm => return only::<AlarmRequest>(d),
-        Rpc::Status => return only::<StatusRequest>(d),
-        Rpc::Defragment => return only::<DefragmentRequest>(d),
-        Rpc::Hash => return only::<HashRequest>(d),
+        Rpc::MemberAdd => Request::MemberAdd(jsonpb::decode(d)?),
+        Rpc::MemberRemove => Request::MemberRemove(jsonpb::decode(d)?),
+        Rpc::MemberUpdate => Request::MemberUpdate(jsonpb::decode(d)?),
+        Rpc::MemberList => Request::MemberList(jsonpb::decode(d)?),
+        Rpc::MemberPromote => Request::MemberPromote(jsonpb::decode(d)?),
+        Rpc::Alarm => Request::Alarm(jsonpb::decode(d)?),
+        Rpc::Status => Request::Status(jsonpb::decode(d)?),
+        Rpc::Defragment => Request::Defragment(jsonpb::decode(d)?),
+        Rpc::Hash => Request::Hash(jsonpb::decode(d)?),
         Rpc::Snapshot => return only::<SnapshotRequest>(d),
-        Rpc::MoveLeader => return only::<MoveLeaderRequest>(d),
-        Rpc::Downgrade => return only::<DowngradeRequest>(d),
+        Rpc::MoveLeader => Request::MoveLeader(jsonpb::decode(d)?),
+        Rpc::Downgrade => Request::Downgrade(jsonpb::decode(d)?),
         Rpc::AuthEnable => return only::<AuthEnableRequest>(d),
         Rpc::AuthDisable => return only::<AuthDisableRequest>(d),
         Rpc::AuthStatus => return only::<AuthStatusRequest>(d),
@@ -356,6 +379,7 @@ fn cluster_config(c: &Config) -> ClusterConfig {
         members: c.members,
         seed: c.seed,
         watch_progress_notify_interval_ms: c.watch_progress_notify_interval_ms,
+        initial_cluster_token: c.initial_cluster_token.clone(),
     }
 }
 
@@ -370,6 +394,17 @@ fn encode_reply(reply: &Reply) -> HttpResponse {
         Ok(Response::LeaseRevoke(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::LeaseTimeToLive(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::LeaseLeases(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::Alarm(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::Status(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::Defragment(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::Hash(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::MoveLeader(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::Downgrade(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::MemberAdd(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::MemberRemove(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::MemberUpdate(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::MemberList(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::MemberPromote(r)) => respond::json_ok(jsonpb::encode(r)),
         Err(e) => respond::etcd_error(e),
     }
 }

@@ -1,9 +1,12 @@
 //! Checksums the simulator needs without a dependency: SHA-256 (the
-//! snapshot stream ends with the sha256 of the database, as etcd's does)
-//! and CRC-32C (`/v3/maintenance/hash` is a crc32 of the database).
+//! snapshot stream ends with the sha256 of the database, as etcd's does),
+//! SHA-1 (etcd derives member and cluster ids from it) and CRC-32C
+//! (`/v3/maintenance/hash` is a crc32 of the database).
 
+mod sha1;
 mod sha256;
 
+pub use sha1::sha1;
 pub use sha256::{sha256, sha256_hex};
 
 /// CRC-32 with the Castagnoli polynomial, as Go's

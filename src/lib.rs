@@ -16,11 +16,13 @@
 //! assert!(matches!(&out[0], Output::Response { ticket, response } if *ticket == t && response.status == 200));
 //! ```
 
+pub mod alarm;
 pub mod cluster;
 pub mod errors;
 pub mod gateway;
 pub mod hash;
 pub mod lease;
+pub mod membership;
 pub mod mvcc;
 pub mod pb;
 pub mod raft;

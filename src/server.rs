@@ -5,15 +5,19 @@
 mod apply;
 mod gosort;
 mod idgen;
+pub mod maintenance;
 mod validate;
 pub mod watch;
 
+use crate::alarm::AlarmStore;
 use crate::errors::EtcdError;
 use crate::lease::Lessor;
+use crate::membership::{ConfChange, Membership};
 use crate::mvcc::KvStore;
 use crate::pb;
 use crate::pb::size::{embedded, EncodedLen};
 use idgen::IdGenerator;
+use maintenance::RaftView;
 use watch::{HeaderInfo, Outbox, StreamId, WatchHub};
 
 /// etcd's default `--max-request-bytes`: the largest Raft proposal.
@@ -34,6 +38,21 @@ pub enum Request {
     LeaseRevoke(pb::LeaseRevokeRequest),
     LeaseTimeToLive(pb::LeaseTimeToLiveRequest),
     LeaseLeases(pb::LeaseLeasesRequest),
+    Alarm(pb::AlarmRequest),
+    Status(pb::StatusRequest),
+    Defragment(pb::DefragmentRequest),
+    Hash(pb::HashRequest),
+    MoveLeader(pb::MoveLeaderRequest),
+    Downgrade(pb::DowngradeRequest),
+    /// Internal: the downgrade job on or off (etcd `DowngradeInfoSetRequest`).
+    DowngradeInfoSet { enabled: bool },
+    MemberAdd(pb::MemberAddRequest),
+    MemberRemove(pb::MemberRemoveRequest),
+    MemberUpdate(pb::MemberUpdateRequest),
+    MemberList(pb::MemberListRequest),
+    MemberPromote(pb::MemberPromoteRequest),
+    /// Internal: a membership change through the log (Raft's ConfChange).
+    ConfChange(ConfChange),
 }
 
 /// A member's answer; its header's cluster and member ids and term are
@@ -49,6 +68,17 @@ pub enum Response {
     LeaseRevoke(pb::LeaseRevokeResponse),
     LeaseTimeToLive(pb::LeaseTimeToLiveResponse),
     LeaseLeases(pb::LeaseLeasesResponse),
+    Alarm(pb::AlarmResponse),
+    Status(pb::StatusResponse),
+    Defragment(pb::DefragmentResponse),
+    Hash(pb::HashResponse),
+    MoveLeader(pb::MoveLeaderResponse),
+    Downgrade(pb::DowngradeResponse),
+    MemberAdd(pb::MemberAddResponse),
+    MemberRemove(pb::MemberRemoveResponse),
+    MemberUpdate(pb::MemberUpdateResponse),
+    MemberList(pb::MemberListResponse),
+    MemberPromote(pb::MemberPromoteResponse),
 }
 
 pub type Reply = Result<Response, EtcdError>;
@@ -79,6 +109,8 @@ pub enum Path {
     Leader,
     /// Proposed to Raft and answered once applied.
     Propose,
+    /// Handled by the cluster (leadership transfer, downgrade jobs).
+    Cluster,
 }
 
 /// A proposal as it travels through the Raft log (etcd `InternalRaftRequest`).
@@ -121,6 +153,10 @@ pub struct EtcdServer {
     pub id: u64,
     kv: KvStore,
     lessor: Lessor,
+    alarms: AlarmStore,
+    membership: Membership,
+    /// A downgrade job is in progress (replicated via Raft).
+    downgrade_enabled: bool,
     watches: WatchHub,
     /// Watch messages produced by applies and watch requests, to be sent.
     watch_out: Outbox,
@@ -131,11 +167,14 @@ pub struct EtcdServer {
 impl EtcdServer {
     /// A member that has applied the bootstrap entries up to
     /// `applied_index`; `start_ms` seeds its id generator.
-    pub fn new(id: u64, applied_index: u64, start_ms: u64, primary: bool) -> Self {
+    pub fn new(id: u64, applied_index: u64, start_ms: u64, primary: bool, members: Vec<pb::Member>) -> Self {
         EtcdServer {
             id,
             kv: KvStore::new(),
             lessor: Lessor::new(MIN_LEASE_TTL, primary),
+            alarms: AlarmStore::default(),
+            membership: Membership::new(members),
+            downgrade_enabled: false,
             watches: WatchHub::new(MAX_REQUEST_BYTES),
             watch_out: Outbox::new(),
             applied_index,
@@ -149,6 +188,18 @@ impl EtcdServer {
 
     pub fn lessor(&self) -> &Lessor {
         &self.lessor
+    }
+
+    pub fn alarms(&self) -> &AlarmStore {
+        &self.alarms
+    }
+
+    pub fn membership(&self) -> &Membership {
+        &self.membership
+    }
+
+    pub fn downgrade_enabled(&self) -> bool {
+        self.downgrade_enabled
     }
 
     pub fn watches(&self) -> &WatchHub {
@@ -177,15 +228,39 @@ impl EtcdServer {
                     _ => Path::Propose,
                 })
             }
-            Request::Compaction(_) | Request::LeaseGrant(_) | Request::LeaseRevoke(_) => Ok(Path::Propose),
+            Request::Compaction(_)
+            | Request::LeaseGrant(_)
+            | Request::LeaseRevoke(_)
+            | Request::Alarm(_)
+            | Request::DowngradeInfoSet { .. }
+            | Request::ConfChange(_) => Ok(Path::Propose),
+            Request::MemberList(r) => Ok(if r.linearizable { Path::LinearizableRead } else { Path::LocalRead }),
+            Request::MemberAdd(_) | Request::MemberRemove(_) | Request::MemberUpdate(_) | Request::MemberPromote(_) => {
+                Ok(Path::Cluster)
+            }
             Request::LeaseTimeToLive(_) => Ok(Path::Leader),
-            Request::LeaseLeases(_) => Ok(Path::LocalRead),
+            Request::LeaseLeases(_) | Request::Status(_) | Request::Defragment(_) | Request::Hash(_) => {
+                Ok(Path::LocalRead)
+            }
+            Request::MoveLeader(_) | Request::Downgrade(_) => Ok(Path::Cluster),
         }
     }
 
-    /// Serves a read from this member's applied state (`now` for leases).
-    pub fn read(&self, req: &Request, now: u64) -> Reply {
+    /// Serves a read from this member's applied state (`now` for leases,
+    /// `raft` for the status answer).
+    pub fn read(&self, req: &Request, now: u64, raft: RaftView) -> Reply {
         match req {
+            Request::Status(_) => Ok(Response::Status(self.status(raft))),
+            Request::MemberList(_) => Ok(Response::MemberList(pb::MemberListResponse {
+                header: None,
+                members: self.membership.members(),
+            })),
+            // defragmenting an in-memory store changes nothing; etcd answers `{}`
+            Request::Defragment(_) => Ok(Response::Defragment(pb::DefragmentResponse::default())),
+            Request::Hash(_) => Ok(Response::Hash(pb::HashResponse {
+                header: None,
+                hash: maintenance::db_hash(&self.kv),
+            })),
             Request::Range(r) => apply::range(&self.kv, r).map(Response::Range),
             Request::Txn(t) => apply::txn_read(&self.kv, t).map(Response::Txn),
             Request::LeaseTimeToLive(r) => Ok(Response::LeaseTimeToLive(self.time_to_live(r, now))),
@@ -196,6 +271,31 @@ impl EtcdServer {
             // route() never sends writes here
             _ => Err(EtcdError::Stopped),
         }
+    }
+
+    fn status(&self, raft: RaftView) -> pb::StatusResponse {
+        let mut errors = Vec::new();
+        if raft.leader_id == 0 {
+            errors.push(EtcdError::NoLeader.to_string());
+        }
+        errors.extend(self.alarms.get(pb::alarm_type::NONE).iter().map(maintenance::alarm_text));
+        pb::StatusResponse {
+            header: None,
+            version: maintenance::SERVER_VERSION.to_string(),
+            db_size: self.kv.db_size(),
+            leader: raft.leader_id,
+            raft_index: raft.commit,
+            raft_term: raft.term,
+            raft_applied_index: self.applied_index,
+            errors,
+            db_size_in_use: self.kv.db_size_in_use(),
+            is_learner: false,
+        }
+    }
+
+    /// The snapshot stream's blobs (the database image, then its sha256).
+    pub fn snapshot_blobs(&self) -> Vec<Vec<u8>> {
+        maintenance::snapshot_blobs(&self.kv)
     }
 
     /// etcd's LeaseTimeToLive on the leader; an unknown lease is `TTL: -1`
@@ -246,6 +346,9 @@ impl EtcdServer {
     /// Its events go to this member's watchers.
     pub fn apply(&mut self, index: u64, entry: &InternalRaftRequest, now: u64, hdr: HeaderInfo) -> Reply {
         self.applied_index = index;
+        if let Some(e) = self.refused_by_alarm(&entry.request) {
+            return Err(e);
+        }
         let (reply, events) = match &entry.request {
             Request::Put(p) => split(apply::put(&mut self.kv, &self.lessor, p), Response::Put),
             Request::DeleteRange(d) => split(apply::delete_range(&mut self.kv, d), Response::DeleteRange),
@@ -264,6 +367,12 @@ impl EtcdServer {
                 }
                 Err(e) => (Err(e), Vec::new()),
             },
+            Request::Alarm(a) => (Ok(Response::Alarm(self.apply_alarm(a))), Vec::new()),
+            Request::ConfChange(cc) => (self.apply_conf_change(cc), Vec::new()),
+            Request::DowngradeInfoSet { enabled } => {
+                self.downgrade_enabled = *enabled;
+                (Ok(Response::Downgrade(pb::DowngradeResponse::default())), Vec::new())
+            }
             // reads are never proposed
             _ => (Err(EtcdError::Stopped), Vec::new()),
         };
@@ -278,6 +387,73 @@ impl EtcdServer {
             self.watches.notify(&events, rev, &self.kv, hdr, &mut self.watch_out);
         }
         reply
+    }
+
+    /// An active alarm changes how entries apply (etcd swaps in
+    /// `applierV3Corrupt` or `applierV3Capped`).
+    fn refused_by_alarm(&self, req: &Request) -> Option<EtcdError> {
+        use pb::alarm_type::{CORRUPT, NOSPACE};
+        let writes = matches!(
+            req,
+            Request::Put(_)
+                | Request::DeleteRange(_)
+                | Request::Txn(_)
+                | Request::Compaction(_)
+                | Request::LeaseGrant(_)
+                | Request::LeaseRevoke(_)
+        );
+        if self.alarms.is_active(CORRUPT) && writes {
+            return Some(EtcdError::Corrupt);
+        }
+        // only requests that cost space: puts, txns with a put, lease grants
+        let grows = match req {
+            Request::Put(_) | Request::LeaseGrant(_) => true,
+            Request::Txn(t) => t
+                .success
+                .iter()
+                .chain(t.failure.iter())
+                .any(|op| matches!(op.request, Some(pb::request_op::Request::RequestPut(_)))),
+            _ => false,
+        };
+        if self.alarms.is_active(NOSPACE) && grows {
+            return Some(EtcdError::NoSpace);
+        }
+        None
+    }
+
+    /// A membership change: validated again when applied (etcd's
+    /// `applyConfChange`), answered with the members after it.
+    fn apply_conf_change(&mut self, cc: &ConfChange) -> Reply {
+        self.membership.validate(cc)?;
+        self.membership.apply(cc);
+        let members = self.membership.members();
+        Ok(match cc {
+            ConfChange::Add(m) => Response::MemberAdd(pb::MemberAddResponse {
+                header: None,
+                member: Some(pb::Member { name: String::new(), client_urls: Vec::new(), ..m.clone() }),
+                members,
+            }),
+            ConfChange::Remove(_) => Response::MemberRemove(pb::MemberRemoveResponse { header: None, members }),
+            ConfChange::Update { .. } => Response::MemberUpdate(pb::MemberUpdateResponse { header: None, members }),
+            ConfChange::Promote(_) => Response::MemberPromote(pb::MemberPromoteResponse { header: None, members }),
+        })
+    }
+
+    /// etcd's `applierV3backend.Alarm`.
+    fn apply_alarm(&mut self, a: &pb::AlarmRequest) -> pb::AlarmResponse {
+        use pb::alarm_action::{ACTIVATE, DEACTIVATE, GET};
+        let alarms = match a.action {
+            GET => self.alarms.get(a.alarm),
+            ACTIVATE if a.alarm != pb::alarm_type::NONE => vec![self.alarms.activate(a.member_id, a.alarm)],
+            DEACTIVATE => self.alarms.deactivate(a.member_id, a.alarm).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        pb::AlarmResponse { header: None, alarms }
+    }
+
+    /// Raft applied an entry that is not a request (a leader's empty entry).
+    pub fn note_applied(&mut self, index: u64) {
+        self.applied_index = self.applied_index.max(index);
     }
 
     /// Leases whose time is up (only the primary tracks expiry).
@@ -343,6 +519,18 @@ impl EtcdServer {
             Response::LeaseRevoke(r) => &mut r.header,
             Response::LeaseTimeToLive(r) => &mut r.header,
             Response::LeaseLeases(r) => &mut r.header,
+            Response::Alarm(r) => &mut r.header,
+            Response::Status(r) => &mut r.header,
+            Response::Hash(r) => &mut r.header,
+            Response::Downgrade(r) => &mut r.header,
+            // cluster answers have no revision (FINDINGS #8)
+            Response::MemberAdd(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
+            Response::MemberRemove(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
+            Response::MemberUpdate(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
+            Response::MemberList(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
+            Response::MemberPromote(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
+            // etcd answers these with a bare `{}` (FINDINGS #9)
+            Response::Defragment(_) | Response::MoveLeader(_) => return,
         };
         let h = h.get_or_insert_with(Default::default);
         h.cluster_id = hdr.cluster_id;
@@ -352,6 +540,10 @@ impl EtcdServer {
             h.revision = self.kv.current_revision();
         }
     }
+}
+
+fn fill_cluster_header(h: &mut Option<pb::ResponseHeader>, member_id: u64, hdr: HeaderInfo) {
+    *h = Some(pb::ResponseHeader { cluster_id: hdr.cluster_id, member_id, revision: 0, raft_term: hdr.raft_term });
 }
 
 fn split<T>(r: Result<(T, Vec<pb::Event>), EtcdError>, f: impl FnOnce(T) -> Response) -> (Reply, Vec<pb::Event>) {

@@ -12,6 +12,7 @@ struct ResetBody {
     members: Option<usize>,
     seed: Option<u64>,
     watch_progress_notify_interval_ms: Option<u64>,
+    initial_cluster_token: Option<String>,
 }
 
 pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
@@ -35,6 +36,7 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
                 watch_progress_notify_interval_ms: b
                     .watch_progress_notify_interval_ms
                     .unwrap_or(Config::default().watch_progress_notify_interval_ms),
+                initial_cluster_token: b.initial_cluster_token.unwrap_or_else(|| gw.config.initial_cluster_token.clone()),
             };
             gw.reset(config);
             state(gw)

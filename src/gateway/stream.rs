@@ -16,6 +16,8 @@ const CHUNK_BUFFER: usize = 2048;
 pub enum Decoder {
     Watch(StreamDecoder<WatchRequest>),
     KeepAlive(StreamDecoder<LeaseKeepAliveRequest>),
+    /// A server stream (snapshot): its one request was read whole.
+    None,
 }
 
 /// A request message decoded from a stream body.
@@ -53,6 +55,7 @@ impl Stream {
         match &mut self.decoder {
             Decoder::Watch(d) => d.push(data),
             Decoder::KeepAlive(d) => d.push(data),
+            Decoder::None => {}
         }
     }
 
@@ -60,6 +63,7 @@ impl Stream {
         match &mut self.decoder {
             Decoder::Watch(d) => d.finish(),
             Decoder::KeepAlive(d) => d.finish(),
+            Decoder::None => {}
         }
     }
 
@@ -72,6 +76,7 @@ impl Stream {
             let next = match &mut self.decoder {
                 Decoder::Watch(d) => d.next_message().map_incoming(Incoming::Watch),
                 Decoder::KeepAlive(d) => d.next_message().map_incoming(Incoming::KeepAlive),
+                Decoder::None => Step::NeedMore,
             };
             match next {
                 Step::Message(m) => {

@@ -92,10 +92,12 @@ impl Runner {
             "three" => (3, Config::default().watch_progress_notify_interval_ms),
             other => return Err(format!("unknown cluster kind {other:?}")),
         };
+        // the corpus was recorded with --initial-cluster-token conformance
         let config = Config {
             members,
             seed: 1,
             watch_progress_notify_interval_ms: interval,
+            initial_cluster_token: "conformance".into(),
         };
         Ok(Runner {
             gw: Gateway::new(config),
