@@ -9,7 +9,7 @@ RAW_WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/etcd_sim.wasm
 PKG_WASM := pkg/wasm/etcd_sim_bg.wasm
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 NPM_STAMP := node_modules/.package-lock.json
-TESTS := cargo clippy fmt node conformance browser
+TESTS := cargo clippy fmt jsfmt node conformance browser
 
 .PHONY: setup build run test $(addprefix test-,$(TESTS))
 
@@ -58,6 +58,9 @@ test-clippy:
 
 test-fmt:
 	cargo fmt --check
+
+test-jsfmt: $(NPM_STAMP)
+	node_modules/.bin/prettier --check .
 
 test-node:
 	node --test tests/js/

@@ -53,7 +53,10 @@ if (args.help) {
 
 const members = integer('members', args.members);
 const seed = args.seed === undefined ? undefined : integer('seed', args.seed);
-const urls = args['listen-client-urls'].split(',').map((u) => u.trim()).filter(Boolean);
+const urls = args['listen-client-urls']
+  .split(',')
+  .map((u) => u.trim())
+  .filter(Boolean);
 if (urls.length < members) fail(`${members} members need ${members} --listen-client-urls, got ${urls.length}`);
 
 const driver = new Driver(new Sim(JSON.stringify({ members, seed })));

@@ -70,7 +70,9 @@ function pageFetch(url, body) {
 test('cold start and wasm size', async () => {
   const wasm = await readFile(join(ROOT, 'pkg/wasm/etcd_sim_bg.wasm'));
   const coldStart = await page.evaluate(() => window.coldStartMs);
-  console.log(`wasm: ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped; cold start ${Math.round(coldStart)} ms`);
+  console.log(
+    `wasm: ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped; cold start ${Math.round(coldStart)} ms`,
+  );
   assert.deepEqual(pageErrors, []);
 });
 

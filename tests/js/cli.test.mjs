@@ -26,12 +26,19 @@ async function start(t, members = 3) {
   const ports = [await freePort(), await freePort(), await freePort()];
   const playground = await freePort();
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const child = spawn(process.execPath, [
-    BIN.pathname,
-    '--members', String(members),
-    '--listen-client-urls', urls.join(','),
-    '--playground', String(playground),
-  ], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN.pathname,
+      '--members',
+      String(members),
+      '--listen-client-urls',
+      urls.join(','),
+      '--playground',
+      String(playground),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   t.after(() => child.kill());
   let out = '';
   for await (const data of child.stdout) {
@@ -87,9 +94,13 @@ test('the playground serves the page, the package and the wasm', async (t) => {
 });
 
 test('fewer client URLs than members is refused at start', async () => {
-  const child = spawn(process.execPath, [BIN.pathname, '--members', '2', '--listen-client-urls', 'http://127.0.0.1:1'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN.pathname, '--members', '2', '--listen-client-urls', 'http://127.0.0.1:1'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const [code] = await once(child, 'exit');

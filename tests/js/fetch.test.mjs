@@ -53,7 +53,10 @@ for (const [kind, make] of [
   test(`a ${kind} request body reaches the core before finish`, async () => {
     const { sim, fetch } = setup(unary(200, '{}'));
     await fetch(`${ORIGIN}/v3/kv/put`, { method: 'POST', body: make() });
-    const sent = sim.of('body').map(([, text]) => text).join('');
+    const sent = sim
+      .of('body')
+      .map(([, text]) => text)
+      .join('');
     assert.equal(sent, kind === 'URLSearchParams' ? 'key=Zm9v' : '{"key":"Zm9v"}');
     assert.equal(sim.calls.at(-1)[0], 'finish');
   });
@@ -66,12 +69,18 @@ test('a ReadableStream request body is fed chunk by chunk as it is written', asy
   const pending = fetch(`${ORIGIN}/v3/watch`, { method: 'POST', body, duplex: 'half' });
   controller.enqueue(bytes('{"create_request":{}}'));
   await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.deepEqual(sim.of('body').map(([, t]) => t), ['{"create_request":{}}']);
+  assert.deepEqual(
+    sim.of('body').map(([, t]) => t),
+    ['{"create_request":{}}'],
+  );
   assert.equal(sim.of('finish').length, 0);
   controller.enqueue(bytes('{"progress_request":{}}'));
   controller.close();
   await pending;
-  assert.deepEqual(sim.of('body').map(([, t]) => t), ['{"create_request":{}}', '{"progress_request":{}}']);
+  assert.deepEqual(
+    sim.of('body').map(([, t]) => t),
+    ['{"create_request":{}}', '{"progress_request":{}}'],
+  );
   assert.equal(sim.of('finish').length, 1);
 });
 

@@ -23,7 +23,16 @@ const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 test('a unary answer has an explicit Content-Length and the core headers as given', async (t) => {
   const sim = new FakeSim();
   sim.onFinish = (tk) =>
-    sim.push({ kind: 'response', ticket: tk, status: 201, headers: [['X-Etcd', 'a'], ['X-Etcd', 'b']], body: bytes('hello') });
+    sim.push({
+      kind: 'response',
+      ticket: tk,
+      status: 201,
+      headers: [
+        ['X-Etcd', 'a'],
+        ['X-Etcd', 'b'],
+      ],
+      body: bytes('hello'),
+    });
   const res = await fetch(`http://127.0.0.1:${(await serve(t, sim)).port}/v3/kv/put?q=1`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -35,7 +44,10 @@ test('a unary answer has an explicit Content-Length and the core headers as give
   assert.equal(await res.text(), 'hello');
   const [[, member, method, path, headers]] = sim.of('submit');
   assert.deepEqual([member, method, path], [1, 'POST', '/v3/kv/put?q=1']);
-  assert.ok(headers.some(([k, v]) => k === 'Content-Type' && v === 'application/json'), 'raw header names');
+  assert.ok(
+    headers.some(([k, v]) => k === 'Content-Type' && v === 'application/json'),
+    'raw header names',
+  );
   assert.deepEqual(sim.of('body'), [[1, '{"k":1}']]);
 });
 
@@ -50,7 +62,10 @@ test('request body chunks reach the core as they arrive, finish at the end', asy
   req.end('{"b":2}');
   const [res] = await once(req, 'response');
   res.resume();
-  assert.deepEqual(sim.of('body'), [[1, '{"a":1}'], [1, '{"b":2}']]);
+  assert.deepEqual(sim.of('body'), [
+    [1, '{"a":1}'],
+    [1, '{"b":2}'],
+  ]);
   assert.equal(sim.of('finish').length, 1);
 });
 

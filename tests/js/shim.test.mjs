@@ -28,7 +28,11 @@ test('install() answers member URLs in-process and passes other URLs to the orig
   cluster.install();
   try {
     assert.notEqual(globalThis.fetch, spy);
-    for (const url of ['http://localhost:2379/version', 'http://127.0.0.1:22379/version', new URL('http://localhost:32379/version')]) {
+    for (const url of [
+      'http://localhost:2379/version',
+      'http://127.0.0.1:22379/version',
+      new URL('http://localhost:32379/version'),
+    ]) {
       const res = await fetch(url);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'application/json');
