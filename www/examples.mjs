@@ -2,8 +2,15 @@
 
 export const EXAMPLES = `// Keys and values are base64: foo is 'Zm9v', bar is 'YmFy'.
 const etcd = 'http://localhost:2379';
-const post = async (path, body, headers = {}) =>
-  (await fetch(etcd + path, { method: 'POST', headers, body: JSON.stringify(body) })).json();
+async function post(path, body, headers = {}) {
+  const res = await fetch(etcd + path, { method: 'POST', headers, body: JSON.stringify(body) });
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return \`\${res.status} \${text.trim()}\`;
+  }
+}
 
 // curl -L http://localhost:2379/v3/kv/put -X POST -d '{"key": "Zm9v", "value": "YmFy"}'
 print(await post('/v3/kv/put', { key: 'Zm9v', value: 'YmFy' }));
