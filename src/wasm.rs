@@ -57,7 +57,7 @@ impl Sim {
         member: u32,
         method: String,
         path: String,
-        headers: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "[name: string, value: string][]")] headers: JsValue,
     ) -> Result<f64, JsError> {
         let headers: Vec<(String, String)> = serde_wasm_bindgen::from_value(headers)?;
         let ticket = self.gateway.submit(
