@@ -14,11 +14,18 @@ async function serve(t, sim, member = 1) {
   const server = createServer(gatewayHandler(new Driver(sim), member));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.after(() => server.close());
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
   return { host: '127.0.0.1', port: server.address().port };
 }
 
-const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once `check()` is true; polls, as the server works on its own schedule. */
+async function until(check) {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(check(), 'condition not reached within 2 s');
+}
 
 test('a unary answer has an explicit Content-Length and the core headers as given', async (t) => {
   const sim = new FakeSim();
@@ -56,7 +63,7 @@ test('request body chunks reach the core as they arrive, finish at the end', asy
   sim.onFinish = (tk) => sim.push({ kind: 'response', ticket: tk, status: 200, headers: [], body: bytes('') });
   const req = request({ ...(await serve(t, sim)), method: 'POST', path: '/v3/watch' });
   req.write('{"a":1}');
-  await tick();
+  await until(() => sim.of('body').length > 0);
   assert.deepEqual(sim.of('body'), [[1, '{"a":1}']]);
   assert.equal(sim.of('finish').length, 0);
   req.end('{"b":2}');
@@ -97,7 +104,7 @@ test('a client that disconnects mid-stream cancels its ticket', async (t) => {
   req.end('{}');
   await once(req, 'response');
   req.destroy();
-  await tick();
+  await until(() => sim.of('cancel').length > 0);
   assert.deepEqual(sim.of('cancel'), [[1]]);
 });
 
