@@ -106,3 +106,28 @@ test('curl example: prefix range', async () => {
   for (const [field, value] of Object.entries(KV)) assert.equal(res.json.kvs?.[0]?.[field], value, field);
   assert.equal(res.json.count, '1');
 });
+
+test('other URLs pass through to the real network', async () => {
+  const res = await pageFetch('/tests/browser/page.html');
+  assert.equal(res.status, 200);
+  assert.match(res.text, /etcd-sim browser test/);
+});
+
+test('XMLHttpRequest to a member is answered in the page', async () => {
+  const res = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const xhr = new XMLHttpRequest();
+        xhr.onload = () =>
+          resolve({ status: xhr.status, text: xhr.responseText, type: xhr.getResponseHeader('content-type') });
+        xhr.onerror = () => resolve({ status: 'error' });
+        xhr.open('GET', 'http://127.0.0.1:22379/version');
+        xhr.send();
+      }),
+  );
+  assert.deepEqual(res, {
+    status: 200,
+    text: '{"etcdserver":"3.5.1","etcdcluster":"3.5.0"}',
+    type: 'application/json',
+  });
+});
