@@ -108,6 +108,19 @@ test('a client that disconnects mid-stream cancels its ticket', async (t) => {
   assert.deepEqual(sim.of('cancel'), [[1]]);
 });
 
+test('a client that disconnects mid-body cancels its ticket and the server lives on', async (t) => {
+  const sim = new FakeSim();
+  const { port } = await serve(t, sim);
+  const socket = connect(port, '127.0.0.1');
+  socket.write('POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"key"');
+  await until(() => sim.of('body').length > 0);
+  socket.destroy();
+  await until(() => sim.of('cancel').length > 0);
+  assert.deepEqual(sim.of('finish'), []);
+  sim.onFinish = (tk) => sim.push({ kind: 'response', ticket: tk, status: 200, headers: [], body: bytes('ok') });
+  assert.equal(await (await fetch(`http://127.0.0.1:${port}/version`)).text(), 'ok');
+});
+
 test('refused: the connection is closed without an answer', async (t) => {
   const sim = new FakeSim();
   sim.onFinish = (tk) => sim.push({ kind: 'refused', ticket: tk });
