@@ -61,8 +61,8 @@ export interface ClusterOptions {
   seed?: number;
   /**
    * Where each member answers, member 0 first: one base URL (origin) or a list
-   * of aliases per member. Default: member i at `http://localhost:P` and
-   * `http://127.0.0.1:P` with P = 2379, 22379, 32379.
+   * of aliases per member; at least `members` of them. Default: member i at
+   * `http://localhost:P` and `http://127.0.0.1:P` with P = 2379, 22379, 32379.
    */
   endpoints?: (string | string[])[];
   /** Default `realtime`. */
@@ -71,7 +71,10 @@ export interface ClusterOptions {
 
 export interface Cluster {
   readonly driver: Driver;
-  /** The first base URL of each member, member 0 first. */
+  /**
+   * The first base URL of each endpoint, member 0 first. There may be more
+   * than members: the core refuses requests to a member it does not have.
+   */
   readonly urls: string[];
   /**
    * Answers member URLs in-process without patching anything; every other

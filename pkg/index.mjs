@@ -19,7 +19,9 @@ export const DEFAULT_ENDPOINTS = [2379, 22379, 32379].map((port) => [
  * @returns {import('./index.d.ts').Cluster}
  */
 export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
-  const perMember = (endpoints ?? DEFAULT_ENDPOINTS.slice(0, members)).map((e) => [e].flat());
+  // Every endpoint answers, also those of members beyond the current count:
+  // after a reset to fewer members the core itself refuses them.
+  const perMember = (endpoints ?? DEFAULT_ENDPOINTS).map((e) => [e].flat());
   if (perMember.length < members) {
     throw new RangeError(`${members} members need ${members} endpoints, got ${perMember.length}`);
   }
