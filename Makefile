@@ -1,0 +1,72 @@
+# etcd-sim: `make run` starts a simulated cluster and the playground,
+# `make test` runs every test. `make setup` installs what both need.
+
+SHELL := /bin/bash
+.DELETE_ON_ERROR:
+
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+RAW_WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/etcd_sim.wasm
+PKG_WASM := pkg/wasm/etcd_sim_bg.wasm
+WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+NPM_STAMP := node_modules/.package-lock.json
+TESTS := cargo clippy fmt jsfmt node conformance browser
+
+.PHONY: setup build run test $(addprefix test-,$(TESTS))
+
+# Idempotent: each step checks first and is skipped when already done.
+setup: $(NPM_STAMP)
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+		|| rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] \
+		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@[ -x /usr/bin/chromium ] \
+		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# The npm package in pkg/: wasm-bindgen output in pkg/wasm, the playground in pkg/www.
+build: $(PKG_WASM)
+	@rm -rf pkg/www && cp -r www pkg/www
+
+# cargo rustc, not cargo build: with crate-type cdylib+rlib the latter drops LTO.
+$(RAW_WASM): Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+	cargo rustc --lib --release --target wasm32-unknown-unknown --crate-type cdylib
+
+$(PKG_WASM): $(RAW_WASM) $(NPM_STAMP)
+	wasm-bindgen --target web --out-dir pkg/wasm --out-name etcd_sim $(RAW_WASM)
+	node_modules/.bin/wasm-opt -Oz $@ -o $@
+
+run: setup build
+	node pkg/bin/etcd-sim.mjs
+
+# Runs every suite, even after a failure, and names the failed ones at the end.
+test: setup build
+	@failed=""; \
+	for t in $(TESTS); do $(MAKE) --no-print-directory test-$$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed"; exit 1; fi; \
+	echo "make test: all suites passed"
+
+test-cargo:
+	cargo test
+
+test-clippy:
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+
+test-fmt:
+	cargo fmt --check
+
+test-jsfmt: $(NPM_STAMP)
+	node_modules/.bin/prettier --check .
+
+test-node:
+	node --test tests/js/
+
+test-conformance:
+	tests/conformance/replay.sh
+
+test-browser:
+	node --test tests/browser/

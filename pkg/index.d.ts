@@ -1,0 +1,97 @@
+// Types of the etcd-sim package (index.mjs, src/driver.mjs).
+
+import type { Sim } from './wasm/etcd_sim.js';
+
+export { Sim };
+
+/** A name/value pair, in the order sent or received. */
+export type HeaderPair = [name: string, value: string];
+
+/** One output of the core, as `Sim.drain()` returns it. */
+export type Output =
+  | { kind: 'response'; ticket: number; status: number; headers: HeaderPair[]; body: Uint8Array }
+  | { kind: 'head'; ticket: number; status: number; headers: HeaderPair[] }
+  | { kind: 'chunk'; ticket: number; data: Uint8Array }
+  | { kind: 'end'; ticket: number }
+  | { kind: 'refused'; ticket: number };
+
+/**
+ * `realtime`: virtual time follows the wall clock (and runs ahead of it while
+ * a request is in flight). `controlled`: time moves only through `advance`,
+ * `step` and `runUntilIdle`.
+ */
+export type Mode = 'realtime' | 'controlled';
+
+/** Runs a `Sim` in time and hands each output to the handler of its ticket. */
+export class Driver {
+  constructor(sim: Sim, options?: { mode?: Mode });
+  readonly mode: Mode;
+  /** Current number of members of the cluster. */
+  readonly members: number;
+  /** Virtual time in milliseconds. */
+  now(): number;
+  /** Starts a request; `path` includes the query string. Returns its ticket. */
+  submit(
+    member: number,
+    request: { method: string; path: string; headers: HeaderPair[] },
+    onOutput: (output: Output) => void,
+  ): number;
+  /** More request body for `ticket`. */
+  body(ticket: number, data: Uint8Array): void;
+  /** The request body of `ticket` is complete. */
+  finish(ticket: number): void;
+  /** The client went away: nothing more is delivered for `ticket`. */
+  cancel(ticket: number): void;
+  /** Moves virtual time `ms` forward. */
+  advance(ms: number): void;
+  /** Moves virtual time to the next due timer and returns it (undefined: nothing due). */
+  step(): number | undefined;
+  /** Runs until every request that can be answered has been answered. */
+  runUntilIdle(): void;
+  /** Switches to controlled mode. */
+  pause(): void;
+  /** Switches to real-time mode, continuing from the current virtual time. */
+  resume(): void;
+}
+
+export interface ClusterOptions {
+  /** Number of members (default 3). */
+  members?: number;
+  /** Seed of every random choice of the simulation. */
+  seed?: number;
+  /**
+   * Where each member answers, member 0 first: one base URL (origin) or a list
+   * of aliases per member; at least `members` of them. Default: member i at
+   * `http://localhost:P` and `http://127.0.0.1:P` with P = 2379, 22379, 32379.
+   */
+  endpoints?: (string | string[])[];
+  /** Default `realtime`. */
+  mode?: Mode;
+}
+
+export interface Cluster {
+  readonly driver: Driver;
+  /**
+   * The first base URL of each endpoint, member 0 first. There may be more
+   * than members: the core refuses requests to a member it does not have.
+   */
+  readonly urls: string[];
+  /**
+   * Answers member URLs in-process without patching anything; every other
+   * URL goes to the original `fetch`.
+   */
+  fetch: typeof globalThis.fetch;
+  /** The XMLHttpRequest class that `install()` puts in place. */
+  XMLHttpRequest: typeof globalThis.XMLHttpRequest;
+  /** Replaces `globalThis.fetch` and `globalThis.XMLHttpRequest`. */
+  install(): void;
+  /** Puts the originals back. */
+  uninstall(): void;
+  /** `POST /_sim/reset` to member 0: a fresh cluster, e.g. `{ members: 1 }`. */
+  reset(options?: { members?: number; seed?: number; watch_progress_notify_interval_ms?: number }): Promise<void>;
+}
+
+/** Member i answers at these origins by default (etcd's local-cluster ports). */
+export const DEFAULT_ENDPOINTS: string[][];
+
+export function createCluster(options?: ClusterOptions): Cluster;

@@ -1,0 +1,67 @@
+// etcd-sim: a simulated etcd 3.5 cluster answering etcd's HTTP/JSON gateway
+// in-process, through fetch() and XMLHttpRequest (browser and Node).
+
+import { Driver } from './src/driver.mjs';
+import { memberFetch } from './src/fetch.mjs';
+import { Sim } from './src/wasm.mjs';
+import { memberXMLHttpRequest } from './src/xhr.mjs';
+
+export { Driver, Sim };
+
+/** etcd's local-cluster convention: member i answers at these origins. */
+export const DEFAULT_ENDPOINTS = [2379, 22379, 32379].map((port) => [
+  `http://localhost:${port}`,
+  `http://127.0.0.1:${port}`,
+]);
+
+/**
+ * @param {import('./index.d.ts').ClusterOptions} [options]
+ * @returns {import('./index.d.ts').Cluster}
+ */
+export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
+  // Every endpoint answers, also those of members beyond the current count:
+  // after a reset to fewer members the core itself refuses them.
+  const perMember = (endpoints ?? DEFAULT_ENDPOINTS).map((e) => [e].flat());
+  if (perMember.length < members) {
+    throw new RangeError(`${members} members need ${members} endpoints, got ${perMember.length}`);
+  }
+  const origins = new Map();
+  perMember.forEach((bases, member) => bases.forEach((base) => origins.set(new URL(base).origin, member)));
+  const memberOf = (url) => origins.get(url.origin);
+
+  const driver = new Driver(new Sim(JSON.stringify({ members, seed })), { mode });
+  const urls = perMember.map((bases) => new URL(bases[0]).origin);
+  // The globals that install() replaced, while installed.
+  let saved = null;
+  const fetch = memberFetch(driver, memberOf, () => (saved ? saved.fetch : globalThis.fetch));
+  const XMLHttpRequest = memberXMLHttpRequest(
+    fetch,
+    (url) => memberOf(url) !== undefined,
+    () => (saved ? saved.XMLHttpRequest : globalThis.XMLHttpRequest),
+  );
+
+  return {
+    driver,
+    urls,
+    fetch,
+    XMLHttpRequest,
+    install() {
+      if (saved) return;
+      saved = { fetch: globalThis.fetch, XMLHttpRequest: globalThis.XMLHttpRequest };
+      globalThis.fetch = fetch;
+      globalThis.XMLHttpRequest = XMLHttpRequest;
+    },
+    uninstall() {
+      if (!saved) return;
+      globalThis.fetch = saved.fetch;
+      if (saved.XMLHttpRequest === undefined) delete globalThis.XMLHttpRequest;
+      else globalThis.XMLHttpRequest = saved.XMLHttpRequest;
+      saved = null;
+    },
+    // The core answers /_sim/ control paths itself; JS only carries the call.
+    async reset(opts = {}) {
+      const response = await fetch(`${urls[0]}/_sim/reset`, { method: 'POST', body: JSON.stringify(opts) });
+      if (!response.ok) throw new Error(`reset: ${response.status} ${await response.text()}`);
+    },
+  };
+}

@@ -1,0 +1,155 @@
+//! JavaScript bindings of [`Gateway`]: each method converts JS values in,
+//! makes one gateway call and converts the result out. No etcd rules here.
+
+use crate::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+/// The JSON config accepted by `new Sim(json)`; every field is optional.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SimConfig {
+    members: Option<usize>,
+    seed: Option<u64>,
+    watch_progress_notify_interval_ms: Option<u64>,
+}
+
+impl From<SimConfig> for Config {
+    fn from(c: SimConfig) -> Config {
+        let d = Config::default();
+        Config {
+            members: c.members.unwrap_or(d.members),
+            seed: c.seed.unwrap_or(d.seed),
+            watch_progress_notify_interval_ms: c
+                .watch_progress_notify_interval_ms
+                .unwrap_or(d.watch_progress_notify_interval_ms),
+        }
+    }
+}
+
+/// One simulated cluster behind its HTTP/JSON gateway.
+#[wasm_bindgen]
+pub struct Sim {
+    gateway: Gateway,
+}
+
+#[wasm_bindgen]
+impl Sim {
+    /// `config`: JSON `{"members":N,"seed":N,"watch_progress_notify_interval_ms":N}`,
+    /// all optional; an empty string means all defaults.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: &str) -> Result<Sim, JsError> {
+        console_error_panic_hook::set_once();
+        let config: SimConfig = if config.trim().is_empty() {
+            SimConfig::default()
+        } else {
+            serde_json::from_str(config)?
+        };
+        Ok(Sim {
+            gateway: Gateway::new(config.into()),
+        })
+    }
+
+    /// Starts a request; `headers` is an array of `[name, value]` pairs.
+    pub fn submit(
+        &mut self,
+        member: u32,
+        method: String,
+        path: String,
+        #[wasm_bindgen(unchecked_param_type = "[name: string, value: string][]")] headers: JsValue,
+    ) -> Result<f64, JsError> {
+        let headers: Vec<(String, String)> = serde_wasm_bindgen::from_value(headers)?;
+        let ticket = self.gateway.submit(
+            member as usize,
+            HttpRequest {
+                method,
+                path,
+                headers,
+            },
+        );
+        Ok(ticket as f64)
+    }
+
+    pub fn body(&mut self, ticket: f64, data: &[u8]) {
+        self.gateway.body(ticket as Ticket, data);
+    }
+
+    pub fn finish(&mut self, ticket: f64) {
+        self.gateway.finish(ticket as Ticket);
+    }
+
+    pub fn cancel(&mut self, ticket: f64) {
+        self.gateway.cancel(ticket as Ticket);
+    }
+
+    /// Virtual time in milliseconds.
+    pub fn now(&self) -> f64 {
+        self.gateway.now() as f64
+    }
+
+    pub fn advance_to(&mut self, ms: f64) {
+        self.gateway.advance_to(ms.max(0.0) as u64);
+    }
+
+    /// Virtual time of the next timer, or `undefined`.
+    pub fn next_due(&self) -> Option<f64> {
+        self.gateway.next_due().map(|ms| ms as f64)
+    }
+
+    pub fn run_until_idle(&mut self) {
+        self.gateway.run_until_idle();
+    }
+
+    pub fn members(&self) -> u32 {
+        self.gateway.members() as u32
+    }
+
+    /// The outputs produced so far, as plain objects
+    /// `{kind, ticket, status?, headers?, body?, data?}`.
+    pub fn drain(&mut self) -> Array {
+        self.gateway
+            .drain()
+            .into_iter()
+            .map(|o| JsValue::from(output_to_js(o)))
+            .collect()
+    }
+}
+
+fn output_to_js(output: Output) -> Object {
+    let obj = Object::new();
+    let set = |k: &str, v: JsValue| {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), &v);
+    };
+    set("ticket", JsValue::from_f64(output.ticket() as f64));
+    match output {
+        Output::Response { response, .. } => {
+            set("kind", "response".into());
+            set("status", response.status.into());
+            set("headers", headers_to_js(response.headers).into());
+            set("body", Uint8Array::from(response.body.as_slice()).into());
+        }
+        Output::StreamHead {
+            status, headers, ..
+        } => {
+            set("kind", "head".into());
+            set("status", status.into());
+            set("headers", headers_to_js(headers).into());
+        }
+        Output::StreamChunk { data, .. } => {
+            set("kind", "chunk".into());
+            set("data", Uint8Array::from(data.as_slice()).into());
+        }
+        Output::StreamEnd { .. } => set("kind", "end".into()),
+        Output::Refused { .. } => set("kind", "refused".into()),
+    }
+    obj
+}
+
+fn headers_to_js(headers: Vec<(String, String)>) -> Array {
+    headers
+        .into_iter()
+        .map(|(k, v)| JsValue::from(Array::of2(&k.into(), &v.into())))
+        .collect()
+}

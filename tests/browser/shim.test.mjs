@@ -1,0 +1,133 @@
+// The package in a real browser (Debian's Chromium): the page imports
+// pkg/index.mjs, installs the shim and runs etcd.io's gateway examples
+// through plain fetch().
+
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { staticHandler } from '../../pkg/src/static.mjs';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let server;
+let browser;
+let page;
+let profile;
+const pageErrors = [];
+
+before(async () => {
+  server = createServer(staticHandler(ROOT)).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  profile = await mkdtemp(join(tmpdir(), 'etcd-sim-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err));
+  await page.goto(`http://127.0.0.1:${server.address().port}/tests/browser/page.html`);
+  await page.waitForFunction(() => window.ready, null, { timeout: 15_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+/** fetch() inside the page; the answer's status and parsed JSON body. */
+function pageFetch(url, body) {
+  return page.evaluate(
+    async ([url, body]) => {
+      const res = await fetch(url, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+      const text = await res.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {}
+      return { status: res.status, text, json };
+    },
+    [url, body],
+  );
+}
+
+test('cold start and wasm size', async () => {
+  const wasm = await readFile(join(ROOT, 'pkg/wasm/etcd_sim_bg.wasm'));
+  const coldStart = await page.evaluate(() => window.coldStartMs);
+  console.log(
+    `wasm: ${wasm.length} bytes, ${gzipSync(wasm, { level: 9 }).length} gzipped; cold start ${Math.round(coldStart)} ms`,
+  );
+  assert.deepEqual(pageErrors, []);
+});
+
+test('GET /version is answered in the page', async () => {
+  const res = await pageFetch('http://localhost:2379/version');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.json, { etcdserver: '3.5.1', etcdcluster: '3.5.0' });
+});
+
+// etcd.io "Using gRPC gateway": put, range, prefix range (seeds/001).
+const KV = { key: 'Zm9v', create_revision: '2', mod_revision: '2', version: '1', value: 'YmFy' };
+
+test('curl example: put', async () => {
+  const res = await pageFetch('http://localhost:2379/v3/kv/put', { key: 'Zm9v', value: 'YmFy' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.header.revision, '2');
+});
+
+test('curl example: range', async () => {
+  const res = await pageFetch('http://localhost:2379/v3/kv/range', { key: 'Zm9v' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.header.revision, '2');
+  for (const [field, value] of Object.entries(KV)) assert.equal(res.json.kvs?.[0]?.[field], value, field);
+  assert.equal(res.json.count, '1');
+});
+
+test('curl example: prefix range', async () => {
+  const res = await pageFetch('http://localhost:2379/v3/kv/range', { key: 'Zm9v', range_end: 'Zm9w' });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json.header.revision, '2');
+  for (const [field, value] of Object.entries(KV)) assert.equal(res.json.kvs?.[0]?.[field], value, field);
+  assert.equal(res.json.count, '1');
+});
+
+test('other URLs pass through to the real network', async () => {
+  const res = await pageFetch('/tests/browser/page.html');
+  assert.equal(res.status, 200);
+  assert.match(res.text, /etcd-sim browser test/);
+});
+
+test('XMLHttpRequest to a member is answered in the page', async () => {
+  const res = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const xhr = new XMLHttpRequest();
+        xhr.onload = () =>
+          resolve({ status: xhr.status, text: xhr.responseText, type: xhr.getResponseHeader('content-type') });
+        xhr.onerror = () => resolve({ status: 'error' });
+        xhr.open('GET', 'http://127.0.0.1:22379/version');
+        xhr.send();
+      }),
+  );
+  assert.deepEqual(res, {
+    status: 200,
+    text: '{"etcdserver":"3.5.1","etcdcluster":"3.5.0"}',
+    type: 'application/json',
+  });
+});

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { Driver } from '../../pkg/src/driver.mjs';
+import { FakeSim } from './fake-sim.mjs';
+
+test('outputs reach the handler of their ticket, and none after the final one', () => {
+  const sim = new FakeSim();
+  sim.onFinish = (t) => {
+    sim.push({ kind: 'head', ticket: t, status: 200, headers: [] });
+    sim.push({ kind: 'chunk', ticket: t, data: new Uint8Array([1]) });
+    sim.push({ kind: 'end', ticket: t });
+    sim.push({ kind: 'chunk', ticket: t, data: new Uint8Array([2]) });
+  };
+  const driver = new Driver(sim);
+  const seen = { a: [], b: [] };
+  const a = driver.submit(0, { method: 'GET', path: '/a', headers: [] }, (o) => seen.a.push(o.kind));
+  driver.submit(1, { method: 'GET', path: '/b', headers: [] }, (o) => seen.b.push(o.kind));
+  driver.finish(a);
+  assert.deepEqual(seen, { a: ['head', 'chunk', 'end'], b: [] });
+});
+
+test('real-time mode: virtual time follows the wall clock and one timer waits for next_due', async () => {
+  const sim = new FakeSim();
+  const driver = new Driver(sim);
+  sim.due = [40];
+  const t = driver.submit(0, { method: 'POST', path: '/v3/watch', headers: [] }, () => {});
+  assert.ok(sim.now() < 40);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.ok(sim.now() >= 40, `virtual time ${sim.now()} should have passed the timer at 40`);
+  driver.cancel(t);
+});
+
+test('controlled mode: time moves only by advance, step and runUntilIdle', async () => {
+  const sim = new FakeSim();
+  const driver = new Driver(sim, { mode: 'controlled' });
+  sim.due = [250, 1000];
+  driver.submit(0, { method: 'GET', path: '/version', headers: [] }, () => {});
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(driver.now(), 0);
+  driver.advance(100);
+  assert.equal(driver.now(), 100);
+  assert.equal(driver.step(), 250);
+  assert.equal(driver.now(), 250);
+  assert.equal(driver.step(), 1000);
+  assert.equal(driver.step(), undefined);
+});
+
+test('pause stops virtual time, resume continues from where it stopped', async () => {
+  const sim = new FakeSim();
+  const driver = new Driver(sim);
+  driver.pause();
+  assert.equal(driver.mode, 'controlled');
+  const before = driver.now();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  driver.resume();
+  assert.equal(driver.mode, 'realtime');
+  assert.ok(driver.now() - before < 25, 'the paused time is not made up');
+});

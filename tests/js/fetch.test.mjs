@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { Driver } from '../../pkg/src/driver.mjs';
+import { memberFetch } from '../../pkg/src/fetch.mjs';
+import { bytes, FakeSim } from './fake-sim.mjs';
+
+const ORIGIN = 'http://sim.test:2379';
+
+function setup(answer) {
+  const sim = new FakeSim();
+  sim.onFinish = (t) => answer?.(sim, t);
+  const passed = [];
+  const fetch = memberFetch(
+    new Driver(sim),
+    (url) => (url.origin === ORIGIN ? 0 : undefined),
+    () => async (input) => {
+      passed.push(String(input));
+      return new Response('elsewhere');
+    },
+  );
+  return { sim, fetch, passed };
+}
+
+const unary = (status, body) => (sim, t) =>
+  sim.push({ kind: 'response', ticket: t, status, headers: [['Content-Type', 'application/json']], body: bytes(body) });
+
+test('a unary answer becomes a Response with status, headers and body', async () => {
+  const { sim, fetch } = setup(unary(200, '{"ok":true}'));
+  const res = await fetch(`${ORIGIN}/v3/kv/range?x=1`, { method: 'POST', headers: { 'X-A': 'b' }, body: '{}' });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  assert.equal(res.url, `${ORIGIN}/v3/kv/range?x=1`);
+  assert.deepEqual(await res.json(), { ok: true });
+  const [[, member, method, path, headers]] = sim.of('submit');
+  assert.deepEqual([member, method, path], [0, 'POST', '/v3/kv/range?x=1']);
+  assert.ok(headers.some(([k, v]) => k === 'x-a' && v === 'b'));
+});
+
+test('other URLs go to the original fetch untouched', async () => {
+  const { sim, fetch, passed } = setup();
+  assert.equal(await (await fetch('http://sim.test:9999/x')).text(), 'elsewhere');
+  assert.deepEqual(passed, ['http://sim.test:9999/x']);
+  assert.deepEqual(sim.calls, []);
+});
+
+for (const [kind, make] of [
+  ['string', () => '{"key":"Zm9v"}'],
+  ['ArrayBuffer', () => bytes('{"key":"Zm9v"}').buffer],
+  ['Uint8Array', () => bytes('{"key":"Zm9v"}')],
+  ['Blob', () => new Blob(['{"key":', '"Zm9v"}'])],
+  ['URLSearchParams', () => new URLSearchParams({ key: 'Zm9v' })],
+]) {
+  test(`a ${kind} request body reaches the core before finish`, async () => {
+    const { sim, fetch } = setup(unary(200, '{}'));
+    await fetch(`${ORIGIN}/v3/kv/put`, { method: 'POST', body: make() });
+    const sent = sim
+      .of('body')
+      .map(([, text]) => text)
+      .join('');
+    assert.equal(sent, kind === 'URLSearchParams' ? 'key=Zm9v' : '{"key":"Zm9v"}');
+    assert.equal(sim.calls.at(-1)[0], 'finish');
+  });
+}
+
+test('a ReadableStream request body is fed chunk by chunk as it is written', async () => {
+  const { sim, fetch } = setup(unary(200, '{}'));
+  let controller;
+  const body = new ReadableStream({ start: (c) => (controller = c) });
+  const pending = fetch(`${ORIGIN}/v3/watch`, { method: 'POST', body, duplex: 'half' });
+  controller.enqueue(bytes('{"create_request":{}}'));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(
+    sim.of('body').map(([, t]) => t),
+    ['{"create_request":{}}'],
+  );
+  assert.equal(sim.of('finish').length, 0);
+  controller.enqueue(bytes('{"progress_request":{}}'));
+  controller.close();
+  await pending;
+  assert.deepEqual(
+    sim.of('body').map(([, t]) => t),
+    ['{"create_request":{}}', '{"progress_request":{}}'],
+  );
+  assert.equal(sim.of('finish').length, 1);
+});
+
+test('a streaming answer is a Response whose body yields the chunks', async () => {
+  const { sim, fetch } = setup((sim, t) => {
+    sim.push({ kind: 'head', ticket: t, status: 200, headers: [['Content-Type', 'application/json']] });
+    sim.push({ kind: 'chunk', ticket: t, data: bytes('{"result":{"created":true}}\n') });
+    sim.push({ kind: 'chunk', ticket: t, data: bytes('{"result":{"events":[]}}\n') });
+    sim.push({ kind: 'end', ticket: t });
+  });
+  const res = await fetch(`${ORIGIN}/v3/watch`, { method: 'POST', body: '{}' });
+  const chunks = [];
+  for await (const chunk of res.body) chunks.push(new TextDecoder().decode(chunk));
+  assert.deepEqual(chunks, ['{"result":{"created":true}}\n', '{"result":{"events":[]}}\n']);
+});
+
+test('abort before the answer rejects with AbortError and cancels the ticket', async () => {
+  const { sim, fetch } = setup();
+  const abort = new AbortController();
+  const pending = fetch(`${ORIGIN}/v3/kv/put`, { method: 'POST', body: '{}', signal: abort.signal });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  abort.abort();
+  await assert.rejects(pending, { name: 'AbortError' });
+  assert.deepEqual(sim.of('cancel'), [[1]]);
+});
+
+test('abort during a stream errors the body and cancels the ticket', async () => {
+  const { sim, fetch } = setup((sim, t) => {
+    sim.push({ kind: 'head', ticket: t, status: 200, headers: [] });
+    sim.push({ kind: 'chunk', ticket: t, data: bytes('{"result":{}}\n') });
+  });
+  const abort = new AbortController();
+  const res = await fetch(`${ORIGIN}/v3/watch`, { method: 'POST', body: '{}', signal: abort.signal });
+  const reader = res.body.getReader();
+  await reader.read();
+  abort.abort();
+  await assert.rejects(reader.read(), { name: 'AbortError' });
+  assert.deepEqual(sim.of('cancel'), [[1]]);
+});
+
+test('cancelling the response body cancels the ticket', async () => {
+  const { sim, fetch } = setup((sim, t) => sim.push({ kind: 'head', ticket: t, status: 200, headers: [] }));
+  const res = await fetch(`${ORIGIN}/v3/watch`, { method: 'POST', body: '{}' });
+  await res.body.cancel();
+  assert.deepEqual(sim.of('cancel'), [[1]]);
+});
+
+test('a refused connection rejects like an unreachable host', async () => {
+  const { fetch } = setup((sim, t) => sim.push({ kind: 'refused', ticket: t }));
+  await assert.rejects(fetch(`${ORIGIN}/version`), { name: 'TypeError', message: 'Failed to fetch' });
+});
