@@ -22,7 +22,9 @@ impl AlarmStore {
 
     /// Clears an alarm; answers it if it was active.
     pub fn deactivate(&mut self, member_id: u64, alarm: i32) -> Option<AlarmMember> {
-        self.active.remove(&(alarm, member_id)).then_some(AlarmMember { member_id, alarm })
+        self.active
+            .remove(&(alarm, member_id))
+            .then_some(AlarmMember { member_id, alarm })
     }
 
     /// Active alarms of one type; `NONE` lists them all.
@@ -49,7 +51,11 @@ mod tests {
         a.activate(9, alarm_type::CORRUPT);
         a.activate(5, alarm_type::NOSPACE);
         a.activate(3, alarm_type::NOSPACE);
-        let all: Vec<_> = a.get(alarm_type::NONE).iter().map(|m| (m.alarm, m.member_id)).collect();
+        let all: Vec<_> = a
+            .get(alarm_type::NONE)
+            .iter()
+            .map(|m| (m.alarm, m.member_id))
+            .collect();
         assert_eq!(all, vec![(1, 3), (1, 5), (2, 9)]);
         assert_eq!(a.get(alarm_type::CORRUPT).len(), 1);
     }

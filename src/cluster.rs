@@ -10,9 +10,13 @@
 mod rng;
 
 use crate::errors::EtcdError;
-use crate::pb::{LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseRevokeRequest, WatchRequest, WatchResponse};
 use crate::membership::{self, parse_urls, ConfChange};
-use crate::pb::{downgrade_action, DowngradeResponse, Member, MoveLeaderResponse, SnapshotResponse};
+use crate::pb::{
+    downgrade_action, DowngradeResponse, Member, MoveLeaderResponse, SnapshotResponse,
+};
+use crate::pb::{
+    LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseRevokeRequest, WatchRequest, WatchResponse,
+};
 use crate::server::maintenance::{self, RaftView};
 use crate::server::watch::HeaderInfo;
 use crate::server::{EtcdServer, InternalRaftRequest, Path, Reply, Request, Response};
@@ -41,10 +45,21 @@ pub const HEALTH_INTERVAL_MS: u64 = 5_000;
 /// The client and peer URL of member `i` (etcd's local-cluster ports:
 /// 2379/2380, 22379/22380, 32379/32380, ...).
 pub fn member_urls(i: usize) -> (String, String) {
-    let base = if i == 0 { 2379 } else { (i as u64 + 1) * 10_000 + 2379 };
+    let base = if i == 0 {
+        2379
+    } else {
+        (i as u64 + 1) * 10_000 + 2379
+    };
     // past 65535 fall back to consecutive ports
-    let base = if base + 1 > 65_535 { 2379 + 10 * i as u64 } else { base };
-    (format!("http://127.0.0.1:{base}"), format!("http://127.0.0.1:{}", base + 1))
+    let base = if base + 1 > 65_535 {
+        2379 + 10 * i as u64
+    } else {
+        base
+    };
+    (
+        format!("http://127.0.0.1:{base}"),
+        format!("http://127.0.0.1:{}", base + 1),
+    )
 }
 
 /// etcd's request timeout: 5 s plus two election timeouts.
@@ -71,13 +86,36 @@ pub enum Outcome {
 
 /// Work handed to the cluster, handled in order.
 enum Input {
-    Unary { member: usize, ticket: Ticket, request: Request },
-    WatchOpen { member: usize, ticket: Ticket },
-    Watch { member: usize, ticket: Ticket, request: WatchRequest },
-    WatchClose { member: usize, ticket: Ticket },
-    KeepAlive { member: usize, ticket: Ticket, request: LeaseKeepAliveRequest },
-    KeepAliveEnd { ticket: Ticket },
-    Snapshot { member: usize, ticket: Ticket },
+    Unary {
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+    },
+    WatchOpen {
+        member: usize,
+        ticket: Ticket,
+    },
+    Watch {
+        member: usize,
+        ticket: Ticket,
+        request: WatchRequest,
+    },
+    WatchClose {
+        member: usize,
+        ticket: Ticket,
+    },
+    KeepAlive {
+        member: usize,
+        ticket: Ticket,
+        request: LeaseKeepAliveRequest,
+    },
+    KeepAliveEnd {
+        ticket: Ticket,
+    },
+    Snapshot {
+        member: usize,
+        ticket: Ticket,
+    },
 }
 
 /// A cluster of etcd members.
@@ -123,7 +161,13 @@ impl Cluster {
                 let (client, peer) = member_urls(i);
                 let peer_urls = vec![peer];
                 let id = membership::member_id(&peer_urls, &config.initial_cluster_token, None);
-                Member { id, name: format!("m{i}"), peer_urls, client_urls: vec![client], is_learner: false }
+                Member {
+                    id,
+                    name: format!("m{i}"),
+                    peer_urls,
+                    client_urls: vec![client],
+                    is_learner: false,
+                }
             })
             .collect();
         let ids: Vec<u64> = roster.iter().map(|m| m.id).collect();
@@ -207,7 +251,11 @@ impl Cluster {
     /// Hands a unary request to `member`; its answer comes out of
     /// [`Cluster::drain`].
     pub fn submit(&mut self, member: usize, ticket: Ticket, request: Request) {
-        self.inbox.push_back(Input::Unary { member, ticket, request });
+        self.inbox.push_back(Input::Unary {
+            member,
+            ticket,
+            request,
+        });
     }
 
     /// A client opens a watch stream on `member`.
@@ -217,7 +265,11 @@ impl Cluster {
 
     /// One request message on an open watch stream.
     pub fn watch(&mut self, member: usize, ticket: Ticket, request: WatchRequest) {
-        self.inbox.push_back(Input::Watch { member, ticket, request });
+        self.inbox.push_back(Input::Watch {
+            member,
+            ticket,
+            request,
+        });
     }
 
     /// The watch stream's client went away: its watchers are freed.
@@ -227,7 +279,11 @@ impl Cluster {
 
     /// One keep-alive request on a keep-alive stream.
     pub fn keep_alive(&mut self, member: usize, ticket: Ticket, request: LeaseKeepAliveRequest) {
-        self.inbox.push_back(Input::KeepAlive { member, ticket, request });
+        self.inbox.push_back(Input::KeepAlive {
+            member,
+            ticket,
+            request,
+        });
     }
 
     /// The keep-alive stream's requests ended: the answer stream ends after
@@ -250,8 +306,15 @@ impl Cluster {
     }
 
     fn next_timer(&self) -> Option<u64> {
-        let expiry = self.members.get(self.leader).and_then(|m| m.next_lease_expiry());
-        let progress = self.members.iter().filter_map(|m| m.next_progress(self.progress_interval)).min();
+        let expiry = self
+            .members
+            .get(self.leader)
+            .and_then(|m| m.next_lease_expiry());
+        let progress = self
+            .members
+            .iter()
+            .filter_map(|m| m.next_progress(self.progress_interval))
+            .min();
         let deferred = self.deferred.keys().next().map(|k| k.0);
         [expiry, progress, deferred].into_iter().flatten().min()
     }
@@ -296,7 +359,11 @@ impl Cluster {
         }
         // the leader's lessor finds expired leases and proposes their
         // revocation, as etcd's leader does
-        let expired = self.members.get(self.leader).map(|m| m.expired_leases(now)).unwrap_or_default();
+        let expired = self
+            .members
+            .get(self.leader)
+            .map(|m| m.expired_leases(now))
+            .unwrap_or_default();
         for id in expired {
             let leader = self.leader;
             if let Some(m) = self.members.get_mut(leader) {
@@ -328,13 +395,21 @@ impl Cluster {
     fn handle(&mut self, input: Input) {
         let now = self.now;
         match input {
-            Input::Unary { member, ticket, request } => self.handle_unary(member, ticket, request),
+            Input::Unary {
+                member,
+                ticket,
+                request,
+            } => self.handle_unary(member, ticket, request),
             Input::WatchOpen { member, ticket } => {
                 if let Some(m) = self.members.get_mut(member) {
                     m.open_watch_stream(ticket, now);
                 }
             }
-            Input::Watch { member, ticket, request } => {
+            Input::Watch {
+                member,
+                ticket,
+                request,
+            } => {
                 let hdr = self.header(member);
                 if let Some(m) = self.members.get_mut(member) {
                     m.watch(ticket, request, hdr);
@@ -345,7 +420,11 @@ impl Cluster {
                     m.close_watch_stream(ticket);
                 }
             }
-            Input::KeepAlive { member, ticket, request } => {
+            Input::KeepAlive {
+                member,
+                ticket,
+                request,
+            } => {
                 // a follower forwards keep-alives to the leader
                 let leader = self.leader;
                 let answer = match self.members.get_mut(leader) {
@@ -353,7 +432,10 @@ impl Cluster {
                     None => Err(EtcdError::NoLeader),
                 };
                 let hdr = self.header(member);
-                let rev = self.members.get(member).map_or(0, |m| m.kv().current_revision());
+                let rev = self
+                    .members
+                    .get(member)
+                    .map_or(0, |m| m.kv().current_revision());
                 let answer = answer.map(|mut r| {
                     r.header = Some(crate::pb::ResponseHeader {
                         cluster_id: hdr.cluster_id,
@@ -368,11 +450,17 @@ impl Cluster {
             Input::KeepAliveEnd { ticket } => self.outcomes.push(Outcome::StreamEnd(ticket)),
             Input::Snapshot { member, ticket } => {
                 let Some(m) = self.members.get(member) else {
-                    return self.outcomes.push(Outcome::Reply(ticket, Err(EtcdError::Stopped)));
+                    return self
+                        .outcomes
+                        .push(Outcome::Reply(ticket, Err(EtcdError::Stopped)));
                 };
                 // 3.5.1 sends neither a header nor remaining_bytes (FINDINGS #54)
                 for blob in m.snapshot_blobs() {
-                    let msg = SnapshotResponse { header: None, remaining_bytes: 0, blob };
+                    let msg = SnapshotResponse {
+                        header: None,
+                        remaining_bytes: 0,
+                        blob,
+                    };
                     self.outcomes.push(Outcome::Snapshot(ticket, msg));
                 }
                 self.outcomes.push(Outcome::StreamEnd(ticket));
@@ -384,7 +472,9 @@ impl Cluster {
         let now = self.now;
         let raft = self.raft_view();
         let Some(m) = self.members.get(member) else {
-            return self.outcomes.push(Outcome::Reply(ticket, Err(EtcdError::Stopped)));
+            return self
+                .outcomes
+                .push(Outcome::Reply(ticket, Err(EtcdError::Stopped)));
         };
         let path = match m.route(&request) {
             Ok(p) => p,
@@ -420,7 +510,9 @@ impl Cluster {
     }
 
     fn propose(&mut self, member: usize, ticket: Ticket, request: Request) {
-        let Some(m) = self.members.get_mut(member) else { return };
+        let Some(m) = self.members.get_mut(member) else {
+            return;
+        };
         match m.new_proposal(request) {
             Ok(p) => {
                 self.waiting.insert(p.id, (member, ticket));
@@ -439,7 +531,10 @@ impl Cluster {
     /// Whether member `id` runs here and follows the leader's log (a member
     /// added at runtime has no process: its match index stays 0).
     fn is_running(&self, id: u64) -> bool {
-        self.members.iter().zip(&self.stopped).any(|(m, stopped)| m.id == id && !stopped)
+        self.members
+            .iter()
+            .zip(&self.stopped)
+            .any(|(m, stopped)| m.id == id && !stopped)
     }
 
     /// The checks etcd's server makes before proposing a membership change
@@ -459,7 +554,13 @@ impl Cluster {
                 }
                 let unix_secs = (self.start_ms + self.now) / 1000;
                 let id = membership::member_id(&peer_urls, &self.token, Some(unix_secs));
-                let m = Member { id, name: String::new(), peer_urls, client_urls: Vec::new(), is_learner: r.is_learner };
+                let m = Member {
+                    id,
+                    name: String::new(),
+                    peer_urls,
+                    client_urls: Vec::new(),
+                    is_learner: r.is_learner,
+                };
                 Ok(ConfChange::Add(m))
             }
             Request::MemberRemove(r) => {
@@ -470,14 +571,21 @@ impl Cluster {
                     }
                     // a member that never connected is safe to remove
                     let target_active = self.is_running(r.id) || leader.id == r.id;
-                    let active = if self.connected_long_enough() { self.stopped.iter().filter(|s| !**s).count() } else { 1 };
+                    let active = if self.connected_long_enough() {
+                        self.stopped.iter().filter(|s| !**s).count()
+                    } else {
+                        1
+                    };
                     if target_active && active - 1 < 1 + (voters - 1) / 2 {
                         return Err(EtcdError::UnhealthyCluster);
                     }
                 }
                 Ok(ConfChange::Remove(r.id))
             }
-            Request::MemberUpdate(r) => Ok(ConfChange::Update { id: r.id, peer_urls: parse_urls(&r.peer_urls)? }),
+            Request::MemberUpdate(r) => Ok(ConfChange::Update {
+                id: r.id,
+                peer_urls: parse_urls(&r.peer_urls)?,
+            }),
             Request::MemberPromote(r) => {
                 // etcd's isLearnerReady: a member the leader tracks must have
                 // caught up to 90% of the leader's log
@@ -527,7 +635,10 @@ impl Cluster {
     /// change the job through Raft but their answer never arrives, so the
     /// client gets `request timed out` after the request timeout.
     fn downgrade(&mut self, member: usize, ticket: Ticket, r: &crate::pb::DowngradeRequest) {
-        let enabled = self.members.get(member).is_some_and(|m| m.downgrade_enabled());
+        let enabled = self
+            .members
+            .get(member)
+            .is_some_and(|m| m.downgrade_enabled());
         let validate = |v: &str| -> Result<(), EtcdError> {
             maintenance::check_downgrade_target(maintenance::parse_downgrade_version(v)?)?;
             if enabled {
@@ -535,11 +646,19 @@ impl Cluster {
             }
             Ok(())
         };
-        let cluster_version = format!("{}.{}.0", maintenance::CLUSTER_VERSION.0, maintenance::CLUSTER_VERSION.1);
+        let cluster_version = format!(
+            "{}.{}.0",
+            maintenance::CLUSTER_VERSION.0,
+            maintenance::CLUSTER_VERSION.1
+        );
         let set = match r.action {
             downgrade_action::VALIDATE => {
-                let reply = validate(&r.version)
-                    .map(|_| Response::Downgrade(DowngradeResponse { header: None, version: cluster_version }));
+                let reply = validate(&r.version).map(|_| {
+                    Response::Downgrade(DowngradeResponse {
+                        header: None,
+                        version: cluster_version,
+                    })
+                });
                 return self.reply(member, ticket, reply);
             }
             downgrade_action::ENABLE => validate(&r.version).map(|_| true),
@@ -550,12 +669,18 @@ impl Cluster {
         match set {
             Ok(on) => {
                 let leader = self.leader;
-                if let Some(p) = self.members.get_mut(leader).and_then(|l| l.new_proposal(Request::DowngradeInfoSet { enabled: on }).ok()) {
+                if let Some(p) = self.members.get_mut(leader).and_then(|l| {
+                    l.new_proposal(Request::DowngradeInfoSet { enabled: on })
+                        .ok()
+                }) {
                     self.commit(p);
                 }
                 self.deferred_seq += 1;
                 let due = self.now + REQUEST_TIMEOUT_MS;
-                self.deferred.insert((due, self.deferred_seq), (member, ticket, Err(EtcdError::Timeout)));
+                self.deferred.insert(
+                    (due, self.deferred_seq),
+                    (member, ticket, Err(EtcdError::Timeout)),
+                );
             }
             Err(e) => self.reply(member, ticket, Err(e)),
         }
@@ -579,7 +704,11 @@ impl Cluster {
         if let Request::ConfChange(ConfChange::Remove(id)) = &entry.request {
             // a removed member shuts down
             if let Some(i) = self.members.iter().position(|m| m.id == *id) {
-                if self.members.get(self.leader).is_some_and(|l| l.membership().is_removed(*id)) {
+                if self
+                    .members
+                    .get(self.leader)
+                    .is_some_and(|l| l.membership().is_removed(*id))
+                {
                     if let Some(s) = self.stopped.get_mut(i) {
                         *s = true;
                     }

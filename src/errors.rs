@@ -105,7 +105,10 @@ pub enum EtcdError {
     // ResourceExhausted
     NoSpace,
     /// The gRPC receive limit: `grpc: received message larger than max (N vs. LIMIT)`.
-    MessageTooLarge { size: usize, limit: usize },
+    MessageTooLarge {
+        size: usize,
+        limit: usize,
+    },
     // Unknown, DataLoss, Unavailable
     Corrupt,
     UnhealthyCluster,
@@ -125,15 +128,42 @@ impl EtcdError {
     pub fn code(&self) -> Code {
         use EtcdError::*;
         match self {
-            EmptyKey | ValueProvided | LeaseProvided | KeyNotFound | DuplicateKey | TooManyOps
-            | RequestTooLarge | UserEmpty | RoleEmpty | PermissionNotGiven | InvalidAuthMgmt
-            | AuthFailed | InvalidPeerUrls | WrongDowngradeVersionFormat
-            | InvalidDowngradeTargetVersion | Decode(_) => Code::InvalidArgument,
-            LeaseExist | RootUserNotExist | RootRoleNotExist | AuthNotEnabled
-            | UserAlreadyExist | UserNotFound | RoleAlreadyExist | RoleNotFound
-            | RoleNotGranted | PermissionNotGranted | NotLeader | BadLeaderTransferee
-            | MemberNotLearner | MemberExist | NotEnoughStartedMembers | LearnerNotReady | TooManyLearners | PeerUrlExist
-            | NoInflightDowngrade | DowngradeInProcess => Code::FailedPrecondition,
+            EmptyKey
+            | ValueProvided
+            | LeaseProvided
+            | KeyNotFound
+            | DuplicateKey
+            | TooManyOps
+            | RequestTooLarge
+            | UserEmpty
+            | RoleEmpty
+            | PermissionNotGiven
+            | InvalidAuthMgmt
+            | AuthFailed
+            | InvalidPeerUrls
+            | WrongDowngradeVersionFormat
+            | InvalidDowngradeTargetVersion
+            | Decode(_) => Code::InvalidArgument,
+            LeaseExist
+            | RootUserNotExist
+            | RootRoleNotExist
+            | AuthNotEnabled
+            | UserAlreadyExist
+            | UserNotFound
+            | RoleAlreadyExist
+            | RoleNotFound
+            | RoleNotGranted
+            | PermissionNotGranted
+            | NotLeader
+            | BadLeaderTransferee
+            | MemberNotLearner
+            | MemberExist
+            | NotEnoughStartedMembers
+            | LearnerNotReady
+            | TooManyLearners
+            | PeerUrlExist
+            | NoInflightDowngrade
+            | DowngradeInProcess => Code::FailedPrecondition,
             Compacted | FutureRev | TooLargeLeaseTtl => Code::OutOfRange,
             InvalidAuthToken => Code::Unauthenticated,
             PermissionDenied => Code::PermissionDenied,
@@ -141,8 +171,13 @@ impl EtcdError {
             NoSpace | MessageTooLarge { .. } => Code::ResourceExhausted,
             Corrupt => Code::DataLoss,
             UnknownMethod => Code::Unknown,
-            UnhealthyCluster | Timeout | TimeoutDueToLeaderFail | TimeoutDueToConnectionLost
-            | LeaderChanged | NoLeader | Stopped => Code::Unavailable,
+            UnhealthyCluster
+            | Timeout
+            | TimeoutDueToLeaderFail
+            | TimeoutDueToConnectionLost
+            | LeaderChanged
+            | NoLeader
+            | Stopped => Code::Unavailable,
         }
     }
 }
@@ -199,13 +234,20 @@ impl fmt::Display for EtcdError {
             MemberNotFound => "etcdserver: member not found",
             NoSpace => "etcdserver: mvcc: database space exceeded",
             MessageTooLarge { size, limit } => {
-                return write!(f, "grpc: received message larger than max ({size} vs. {limit})")
+                return write!(
+                    f,
+                    "grpc: received message larger than max ({size} vs. {limit})"
+                )
             }
             Corrupt => "etcdserver: corrupt cluster",
             UnhealthyCluster => "etcdserver: unhealthy cluster",
             Timeout => "etcdserver: request timed out",
-            TimeoutDueToLeaderFail => "etcdserver: request timed out, possibly due to previous leader failure",
-            TimeoutDueToConnectionLost => "etcdserver: request timed out, possibly due to connection lost",
+            TimeoutDueToLeaderFail => {
+                "etcdserver: request timed out, possibly due to previous leader failure"
+            }
+            TimeoutDueToConnectionLost => {
+                "etcdserver: request timed out, possibly due to connection lost"
+            }
             LeaderChanged => "etcdserver: leader changed",
             NoLeader => "etcdserver: no leader",
             Stopped => "etcdserver: server stopped",
@@ -229,8 +271,14 @@ mod tests {
 
     #[test]
     fn message_too_large_names_both_sizes() {
-        let e = EtcdError::MessageTooLarge { size: 2640010, limit: 2097152 };
-        assert_eq!(e.to_string(), "grpc: received message larger than max (2640010 vs. 2097152)");
+        let e = EtcdError::MessageTooLarge {
+            size: 2640010,
+            limit: 2097152,
+        };
+        assert_eq!(
+            e.to_string(),
+            "grpc: received message larger than max (2640010 vs. 2097152)"
+        );
         assert_eq!(e.code().http_status(), 429);
     }
 }

@@ -99,7 +99,14 @@ impl Gateway {
                 self.streams.insert(ticket, st);
             }
             _ => {
-                self.pending.insert(ticket, Pending { member, request, body: Vec::new() });
+                self.pending.insert(
+                    ticket,
+                    Pending {
+                        member,
+                        request,
+                        body: Vec::new(),
+                    },
+                );
             }
         }
         ticket
@@ -179,7 +186,9 @@ impl Gateway {
 
     /// Hands the request messages a stream has so far to the cluster.
     fn pump(&mut self, ticket: Ticket) {
-        let Some(st) = self.streams.get_mut(&ticket) else { return };
+        let Some(st) = self.streams.get_mut(&ticket) else {
+            return;
+        };
         let member = st.member;
         let watch = st.is_watch();
         for incoming in st.incoming() {
@@ -247,7 +256,8 @@ impl Gateway {
             // a server stream: the request is read whole, answers stream
             return match jsonpb::decode::<crate::pb::SnapshotRequest>(body) {
                 Ok(_) => {
-                    self.streams.insert(ticket, stream::Stream::new(member, stream::Decoder::None));
+                    self.streams
+                        .insert(ticket, stream::Stream::new(member, stream::Decoder::None));
                     self.cluster.snapshot(member, ticket);
                 }
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
@@ -257,13 +267,19 @@ impl Gateway {
             Ok(Some(r)) => r,
             Ok(None) => {
                 let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
-                return self.respond(ticket, respond::grpc_error(Code::Unimplemented as i32, &msg, 501));
+                return self.respond(
+                    ticket,
+                    respond::grpc_error(Code::Unimplemented as i32, &msg, 501),
+                );
             }
             Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
         };
         let size = request.encoded_len();
         if size > MAX_RECV_BYTES {
-            let e = EtcdError::MessageTooLarge { size, limit: MAX_RECV_BYTES };
+            let e = EtcdError::MessageTooLarge {
+                size,
+                limit: MAX_RECV_BYTES,
+            };
             return self.respond(ticket, respond::etcd_error(&e));
         }
         self.cluster.submit(member, ticket, request);
@@ -279,7 +295,11 @@ impl Gateway {
                 }
                 Outcome::Watch(ticket, resp) => {
                     if let Some(st) = self.streams.get_mut(&ticket) {
-                        st.message(ticket, jsonpb::encode_stream_result(&resp), &mut self.outputs);
+                        st.message(
+                            ticket,
+                            jsonpb::encode_stream_result(&resp),
+                            &mut self.outputs,
+                        );
                     }
                 }
                 Outcome::KeepAlive(ticket, answer) => {
@@ -287,7 +307,11 @@ impl Gateway {
                         continue;
                     };
                     match answer {
-                        Ok(resp) => st.message(ticket, jsonpb::encode_stream_result(&resp), &mut self.outputs),
+                        Ok(resp) => st.message(
+                            ticket,
+                            jsonpb::encode_stream_result(&resp),
+                            &mut self.outputs,
+                        ),
                         Err(e) => {
                             st.error(ticket, &e, &mut self.outputs);
                             self.streams.remove(&ticket);
@@ -296,7 +320,11 @@ impl Gateway {
                 }
                 Outcome::Snapshot(ticket, resp) => {
                     if let Some(st) = self.streams.get_mut(&ticket) {
-                        st.message(ticket, jsonpb::encode_stream_result(&resp), &mut self.outputs);
+                        st.message(
+                            ticket,
+                            jsonpb::encode_stream_result(&resp),
+                            &mut self.outputs,
+                        );
                     }
                 }
                 Outcome::StreamEnd(ticket) => {
@@ -369,8 +397,15 @@ fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
         Rpc::RoleGrantPermission => return only::<AuthRoleGrantPermissionRequest>(d),
         Rpc::RoleRevokePermission => return only::<AuthRoleRevokePermissionRequest>(d),
         // streams are served by `stream`; lock and election are not modelled
-        Rpc::Watch | Rpc::LeaseKeepAlive | Rpc::Lock | Rpc::Unlock | Rpc::Campaign | Rpc::Proclaim
-        | Rpc::Leader | Rpc::Observe | Rpc::Resign => return Ok(None),
+        Rpc::Watch
+        | Rpc::LeaseKeepAlive
+        | Rpc::Lock
+        | Rpc::Unlock
+        | Rpc::Campaign
+        | Rpc::Proclaim
+        | Rpc::Leader
+        | Rpc::Observe
+        | Rpc::Resign => return Ok(None),
     }))
 }
 

@@ -42,7 +42,12 @@ pub struct Lessor {
 
 impl Lessor {
     pub fn new(min_ttl: i64, primary: bool) -> Self {
-        Lessor { leases: BTreeMap::new(), key_leases: BTreeMap::new(), min_ttl, primary }
+        Lessor {
+            leases: BTreeMap::new(),
+            key_leases: BTreeMap::new(),
+            min_ttl,
+            primary,
+        }
     }
 
     pub fn is_primary(&self) -> bool {
@@ -65,7 +70,12 @@ impl Lessor {
         }
         let ttl = ttl.max(self.min_ttl);
         let expiry = self.primary.then(|| expiry_at(now, ttl));
-        let lease = Lease { id, ttl, expiry, keys: BTreeSet::new() };
+        let lease = Lease {
+            id,
+            ttl,
+            expiry,
+            keys: BTreeSet::new(),
+        };
         self.leases.insert(id, lease.clone());
         Ok(lease)
     }
@@ -125,8 +135,11 @@ impl Lessor {
 
     /// Leases whose time is up at `now` (expiry ≤ now), by expiry then id.
     pub fn expired(&self, now: u64) -> Vec<i64> {
-        let mut v: Vec<(u64, i64)> =
-            self.leases.values().filter_map(|l| l.expiry.filter(|e| *e <= now).map(|e| (e, l.id))).collect();
+        let mut v: Vec<(u64, i64)> = self
+            .leases
+            .values()
+            .filter_map(|l| l.expiry.filter(|e| *e <= now).map(|e| (e, l.id)))
+            .collect();
         v.sort();
         v.into_iter().map(|(_, id)| id).collect()
     }
@@ -163,7 +176,10 @@ mod tests {
     #[test]
     fn ttl_above_maximum_is_refused() {
         let mut l = Lessor::new(2, true);
-        assert_eq!(l.grant(1, MAX_LEASE_TTL + 1, 0), Err(EtcdError::TooLargeLeaseTtl));
+        assert_eq!(
+            l.grant(1, MAX_LEASE_TTL + 1, 0),
+            Err(EtcdError::TooLargeLeaseTtl)
+        );
         assert!(l.grant(1, MAX_LEASE_TTL, 0).is_ok());
     }
 

@@ -16,7 +16,10 @@ pub enum ConfChange {
     Add(Member),
     Remove(u64),
     /// New peer URLs; etcd 3.5.1 also drops the learner flag (FINDINGS #50).
-    Update { id: u64, peer_urls: Vec<String> },
+    Update {
+        id: u64,
+        peer_urls: Vec<String>,
+    },
     Promote(u64),
 }
 
@@ -28,7 +31,10 @@ pub struct Membership {
 
 impl Membership {
     pub fn new(members: impl IntoIterator<Item = Member>) -> Self {
-        Membership { members: members.into_iter().map(|m| (m.id, m)).collect(), removed: BTreeSet::new() }
+        Membership {
+            members: members.into_iter().map(|m| (m.id, m)).collect(),
+            removed: BTreeSet::new(),
+        }
     }
 
     /// Members sorted by id, as etcd lists them.
@@ -69,7 +75,9 @@ impl Membership {
                 if m.peer_urls.iter().any(|u| used.contains(u.as_str())) {
                     return Err(EtcdError::PeerUrlExist);
                 }
-                if m.is_learner && self.members.values().filter(|m| m.is_learner).count() + 1 > MAX_LEARNERS {
+                if m.is_learner
+                    && self.members.values().filter(|m| m.is_learner).count() + 1 > MAX_LEARNERS
+                {
                     return Err(EtcdError::TooManyLearners);
                 }
             }
@@ -230,15 +238,31 @@ mod tests {
     use super::*;
 
     fn member(id: u64, name: &str, url: &str, learner: bool) -> Member {
-        Member { id, name: name.into(), peer_urls: vec![url.into()], client_urls: vec![], is_learner: learner }
+        Member {
+            id,
+            name: name.into(),
+            peer_urls: vec![url.into()],
+            client_urls: vec![],
+            is_learner: learner,
+        }
     }
 
     #[test]
     fn ids_are_derived_as_etcd_derives_them() {
         // a real etcd 3.5.1 with --initial-cluster-token conformance
         let urls = |p: u16| vec![format!("http://127.0.0.1:{p}")];
-        let ids: Vec<u64> = [2380, 22380, 32380].iter().map(|p| member_id(&urls(*p), "conformance", None)).collect();
-        assert_eq!(ids, vec![5668734143396167528, 15702914889617223745, 12492714945800791903]);
+        let ids: Vec<u64> = [2380, 22380, 32380]
+            .iter()
+            .map(|p| member_id(&urls(*p), "conformance", None))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                5668734143396167528,
+                15702914889617223745,
+                12492714945800791903
+            ]
+        );
         assert_eq!(cluster_id(&ids[..1]), 16953193277419372565);
         assert_eq!(cluster_id(&ids), 10152392477803865355);
     }
@@ -246,8 +270,17 @@ mod tests {
     #[test]
     fn urls_need_a_scheme_and_a_port() {
         assert!(parse_urls(&["http://127.0.0.1:2380".into()]).is_ok());
-        for bad in ["not a url", "http://127.0.0.1", "ftp://x:1", "http://h:1/path"] {
-            assert_eq!(parse_urls(&[bad.into()]), Err(EtcdError::InvalidPeerUrls), "{bad}");
+        for bad in [
+            "not a url",
+            "http://127.0.0.1",
+            "ftp://x:1",
+            "http://h:1/path",
+        ] {
+            assert_eq!(
+                parse_urls(&[bad.into()]),
+                Err(EtcdError::InvalidPeerUrls),
+                "{bad}"
+            );
         }
         assert_eq!(parse_urls(&[]), Err(EtcdError::InvalidPeerUrls));
     }
@@ -265,28 +298,49 @@ mod tests {
     #[test]
     fn peer_urls_in_use_are_refused() {
         let m = Membership::new([member(1, "m0", "http://a:1", false)]);
-        assert_eq!(m.validate(&ConfChange::Add(member(2, "", "http://a:1", false))), Err(EtcdError::PeerUrlExist));
+        assert_eq!(
+            m.validate(&ConfChange::Add(member(2, "", "http://a:1", false))),
+            Err(EtcdError::PeerUrlExist)
+        );
     }
 
     #[test]
     fn updating_a_learner_drops_its_learner_flag_as_3_5_1_does() {
-        let mut m = Membership::new([member(1, "m0", "http://a:1", false), member(2, "", "http://b:1", true)]);
-        m.apply(&ConfChange::Update { id: 2, peer_urls: vec!["http://b:2".into()] });
+        let mut m = Membership::new([
+            member(1, "m0", "http://a:1", false),
+            member(2, "", "http://b:1", true),
+        ]);
+        m.apply(&ConfChange::Update {
+            id: 2,
+            peer_urls: vec!["http://b:2".into()],
+        });
         assert!(m.get(2).is_some_and(|m| !m.is_learner));
     }
 
     #[test]
     fn only_learners_can_be_promoted() {
         let m = Membership::new([member(1, "m0", "http://a:1", false)]);
-        assert_eq!(m.validate(&ConfChange::Promote(1)), Err(EtcdError::MemberNotLearner));
-        assert_eq!(m.validate(&ConfChange::Promote(9)), Err(EtcdError::MemberNotFound));
+        assert_eq!(
+            m.validate(&ConfChange::Promote(1)),
+            Err(EtcdError::MemberNotLearner)
+        );
+        assert_eq!(
+            m.validate(&ConfChange::Promote(9)),
+            Err(EtcdError::MemberNotFound)
+        );
     }
 
     #[test]
     fn a_removed_id_cannot_come_back() {
-        let mut m = Membership::new([member(1, "m0", "http://a:1", false), member(2, "m1", "http://b:1", false)]);
+        let mut m = Membership::new([
+            member(1, "m0", "http://a:1", false),
+            member(2, "m1", "http://b:1", false),
+        ]);
         m.apply(&ConfChange::Remove(2));
         assert!(m.is_removed(2));
-        assert_eq!(m.validate(&ConfChange::Remove(2)), Err(EtcdError::MemberNotFound));
+        assert_eq!(
+            m.validate(&ConfChange::Remove(2)),
+            Err(EtcdError::MemberNotFound)
+        );
     }
 }

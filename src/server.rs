@@ -45,7 +45,9 @@ pub enum Request {
     MoveLeader(pb::MoveLeaderRequest),
     Downgrade(pb::DowngradeRequest),
     /// Internal: the downgrade job on or off (etcd `DowngradeInfoSetRequest`).
-    DowngradeInfoSet { enabled: bool },
+    DowngradeInfoSet {
+        enabled: bool,
+    },
     MemberAdd(pb::MemberAddRequest),
     MemberRemove(pb::MemberRemoveRequest),
     MemberUpdate(pb::MemberUpdateRequest),
@@ -167,7 +169,13 @@ pub struct EtcdServer {
 impl EtcdServer {
     /// A member that has applied the bootstrap entries up to
     /// `applied_index`; `start_ms` seeds its id generator.
-    pub fn new(id: u64, applied_index: u64, start_ms: u64, primary: bool, members: Vec<pb::Member>) -> Self {
+    pub fn new(
+        id: u64,
+        applied_index: u64,
+        start_ms: u64,
+        primary: bool,
+        members: Vec<pb::Member>,
+    ) -> Self {
         EtcdServer {
             id,
             kv: KvStore::new(),
@@ -216,17 +224,23 @@ impl EtcdServer {
         match req {
             Request::Range(r) => {
                 check_range(r)?;
-                Ok(if r.serializable { Path::LocalRead } else { Path::LinearizableRead })
+                Ok(if r.serializable {
+                    Path::LocalRead
+                } else {
+                    Path::LinearizableRead
+                })
             }
             Request::Put(r) => check_put(r).map(|_| Path::Propose),
             Request::DeleteRange(r) => check_delete(r).map(|_| Path::Propose),
             Request::Txn(t) => {
                 check_txn(t)?;
-                Ok(match (apply::txn_is_read_only(t), apply::txn_is_serializable(t)) {
-                    (true, true) => Path::LocalRead,
-                    (true, false) => Path::LinearizableRead,
-                    _ => Path::Propose,
-                })
+                Ok(
+                    match (apply::txn_is_read_only(t), apply::txn_is_serializable(t)) {
+                        (true, true) => Path::LocalRead,
+                        (true, false) => Path::LinearizableRead,
+                        _ => Path::Propose,
+                    },
+                )
             }
             Request::Compaction(_)
             | Request::LeaseGrant(_)
@@ -234,14 +248,20 @@ impl EtcdServer {
             | Request::Alarm(_)
             | Request::DowngradeInfoSet { .. }
             | Request::ConfChange(_) => Ok(Path::Propose),
-            Request::MemberList(r) => Ok(if r.linearizable { Path::LinearizableRead } else { Path::LocalRead }),
-            Request::MemberAdd(_) | Request::MemberRemove(_) | Request::MemberUpdate(_) | Request::MemberPromote(_) => {
-                Ok(Path::Cluster)
-            }
+            Request::MemberList(r) => Ok(if r.linearizable {
+                Path::LinearizableRead
+            } else {
+                Path::LocalRead
+            }),
+            Request::MemberAdd(_)
+            | Request::MemberRemove(_)
+            | Request::MemberUpdate(_)
+            | Request::MemberPromote(_) => Ok(Path::Cluster),
             Request::LeaseTimeToLive(_) => Ok(Path::Leader),
-            Request::LeaseLeases(_) | Request::Status(_) | Request::Defragment(_) | Request::Hash(_) => {
-                Ok(Path::LocalRead)
-            }
+            Request::LeaseLeases(_)
+            | Request::Status(_)
+            | Request::Defragment(_)
+            | Request::Hash(_) => Ok(Path::LocalRead),
             Request::MoveLeader(_) | Request::Downgrade(_) => Ok(Path::Cluster),
         }
     }
@@ -265,8 +285,16 @@ impl EtcdServer {
             Request::Txn(t) => apply::txn_read(&self.kv, t).map(Response::Txn),
             Request::LeaseTimeToLive(r) => Ok(Response::LeaseTimeToLive(self.time_to_live(r, now))),
             Request::LeaseLeases(_) => {
-                let leases = self.lessor.leases().iter().map(|l| pb::LeaseStatus { id: l.id }).collect();
-                Ok(Response::LeaseLeases(pb::LeaseLeasesResponse { header: None, leases }))
+                let leases = self
+                    .lessor
+                    .leases()
+                    .iter()
+                    .map(|l| pb::LeaseStatus { id: l.id })
+                    .collect();
+                Ok(Response::LeaseLeases(pb::LeaseLeasesResponse {
+                    header: None,
+                    leases,
+                }))
             }
             // route() never sends writes here
             _ => Err(EtcdError::Stopped),
@@ -278,7 +306,12 @@ impl EtcdServer {
         if raft.leader_id == 0 {
             errors.push(EtcdError::NoLeader.to_string());
         }
-        errors.extend(self.alarms.get(pb::alarm_type::NONE).iter().map(maintenance::alarm_text));
+        errors.extend(
+            self.alarms
+                .get(pb::alarm_type::NONE)
+                .iter()
+                .map(maintenance::alarm_text),
+        );
         pb::StatusResponse {
             header: None,
             version: maintenance::SERVER_VERSION.to_string(),
@@ -300,28 +333,48 @@ impl EtcdServer {
 
     /// etcd's LeaseTimeToLive on the leader; an unknown lease is `TTL: -1`
     /// rather than an error (v3rpc `LeaseTimeToLive`).
-    fn time_to_live(&self, r: &pb::LeaseTimeToLiveRequest, now: u64) -> pb::LeaseTimeToLiveResponse {
+    fn time_to_live(
+        &self,
+        r: &pb::LeaseTimeToLiveRequest,
+        now: u64,
+    ) -> pb::LeaseTimeToLiveResponse {
         let Some(l) = self.lessor.lookup(r.id) else {
-            return pb::LeaseTimeToLiveResponse { id: r.id, ttl: -1, ..Default::default() };
+            return pb::LeaseTimeToLiveResponse {
+                id: r.id,
+                ttl: -1,
+                ..Default::default()
+            };
         };
         pb::LeaseTimeToLiveResponse {
             header: None,
             id: r.id,
             ttl: l.remaining_secs(now).unwrap_or(l.ttl),
             granted_ttl: l.ttl,
-            keys: if r.keys { l.keys.iter().cloned().collect() } else { Vec::new() },
+            keys: if r.keys {
+                l.keys.iter().cloned().collect()
+            } else {
+                Vec::new()
+            },
         }
     }
 
     /// A keep-alive on the leader: the remaining TTL, 0 for an unknown lease
     /// (v3rpc `leaseKeepAlive` turns not-found into TTL 0).
-    pub fn renew(&mut self, r: &pb::LeaseKeepAliveRequest, now: u64) -> Result<pb::LeaseKeepAliveResponse, EtcdError> {
+    pub fn renew(
+        &mut self,
+        r: &pb::LeaseKeepAliveRequest,
+        now: u64,
+    ) -> Result<pb::LeaseKeepAliveResponse, EtcdError> {
         let ttl = match self.lessor.renew(r.id, now) {
             Ok(ttl) => ttl,
             Err(EtcdError::LeaseNotFound) => 0,
             Err(e) => return Err(e),
         };
-        Ok(pb::LeaseKeepAliveResponse { header: None, id: r.id, ttl })
+        Ok(pb::LeaseKeepAliveResponse {
+            header: None,
+            id: r.id,
+            ttl,
+        })
     }
 
     /// Wraps a write for Raft, refusing one larger than etcd's
@@ -334,7 +387,10 @@ impl EtcdServer {
                 g.id = (self.ids.next_id() & (u64::MAX >> 1)) as i64;
             }
         }
-        let p = InternalRaftRequest { id: self.ids.next_id(), request };
+        let p = InternalRaftRequest {
+            id: self.ids.next_id(),
+            request,
+        };
         if p.encoded_len() > MAX_REQUEST_BYTES {
             return Err(EtcdError::RequestTooLarge);
         }
@@ -344,26 +400,50 @@ impl EtcdServer {
     /// Applies one committed entry at virtual time `now`; every member
     /// applies the same entries in the same order and gets the same answer.
     /// Its events go to this member's watchers.
-    pub fn apply(&mut self, index: u64, entry: &InternalRaftRequest, now: u64, hdr: HeaderInfo) -> Reply {
+    pub fn apply(
+        &mut self,
+        index: u64,
+        entry: &InternalRaftRequest,
+        now: u64,
+        hdr: HeaderInfo,
+    ) -> Reply {
         self.applied_index = index;
         if let Some(e) = self.refused_by_alarm(&entry.request) {
             return Err(e);
         }
         let (reply, events) = match &entry.request {
             Request::Put(p) => split(apply::put(&mut self.kv, &self.lessor, p), Response::Put),
-            Request::DeleteRange(d) => split(apply::delete_range(&mut self.kv, d), Response::DeleteRange),
-            Request::Txn(t) => split(apply::txn_write(&mut self.kv, &self.lessor, t), Response::Txn),
-            Request::Compaction(c) => (apply::compaction(&mut self.kv, c).map(Response::Compaction), Vec::new()),
+            Request::DeleteRange(d) => {
+                split(apply::delete_range(&mut self.kv, d), Response::DeleteRange)
+            }
+            Request::Txn(t) => split(
+                apply::txn_write(&mut self.kv, &self.lessor, t),
+                Response::Txn,
+            ),
+            Request::Compaction(c) => (
+                apply::compaction(&mut self.kv, c).map(Response::Compaction),
+                Vec::new(),
+            ),
             Request::LeaseGrant(g) => {
                 let r = self.lessor.grant(g.id, g.ttl, now).map(|l| {
-                    Response::LeaseGrant(pb::LeaseGrantResponse { header: None, id: l.id, ttl: l.ttl, error: String::new() })
+                    Response::LeaseGrant(pb::LeaseGrantResponse {
+                        header: None,
+                        id: l.id,
+                        ttl: l.ttl,
+                        error: String::new(),
+                    })
                 });
                 (r, Vec::new())
             }
             Request::LeaseRevoke(r) => match self.lessor.revoke(r.id) {
                 Ok(keys) => {
                     let events = self.kv.delete_keys(&keys);
-                    (Ok(Response::LeaseRevoke(pb::LeaseRevokeResponse { header: None })), events)
+                    (
+                        Ok(Response::LeaseRevoke(pb::LeaseRevokeResponse {
+                            header: None,
+                        })),
+                        events,
+                    )
                 }
                 Err(e) => (Err(e), Vec::new()),
             },
@@ -371,7 +451,10 @@ impl EtcdServer {
             Request::ConfChange(cc) => (self.apply_conf_change(cc), Vec::new()),
             Request::DowngradeInfoSet { enabled } => {
                 self.downgrade_enabled = *enabled;
-                (Ok(Response::Downgrade(pb::DowngradeResponse::default())), Vec::new())
+                (
+                    Ok(Response::Downgrade(pb::DowngradeResponse::default())),
+                    Vec::new(),
+                )
             }
             // reads are never proposed
             _ => (Err(EtcdError::Stopped), Vec::new()),
@@ -379,12 +462,17 @@ impl EtcdServer {
         if !events.is_empty() {
             for ev in &events {
                 if let Some(kv) = &ev.kv {
-                    let lease = if ev.r#type == pb::event_type::PUT { kv.lease } else { 0 };
+                    let lease = if ev.r#type == pb::event_type::PUT {
+                        kv.lease
+                    } else {
+                        0
+                    };
                     self.lessor.bind(&kv.key, lease);
                 }
             }
             let rev = self.kv.current_revision();
-            self.watches.notify(&events, rev, &self.kv, hdr, &mut self.watch_out);
+            self.watches
+                .notify(&events, rev, &self.kv, hdr, &mut self.watch_out);
         }
         reply
     }
@@ -430,12 +518,25 @@ impl EtcdServer {
         Ok(match cc {
             ConfChange::Add(m) => Response::MemberAdd(pb::MemberAddResponse {
                 header: None,
-                member: Some(pb::Member { name: String::new(), client_urls: Vec::new(), ..m.clone() }),
+                member: Some(pb::Member {
+                    name: String::new(),
+                    client_urls: Vec::new(),
+                    ..m.clone()
+                }),
                 members,
             }),
-            ConfChange::Remove(_) => Response::MemberRemove(pb::MemberRemoveResponse { header: None, members }),
-            ConfChange::Update { .. } => Response::MemberUpdate(pb::MemberUpdateResponse { header: None, members }),
-            ConfChange::Promote(_) => Response::MemberPromote(pb::MemberPromoteResponse { header: None, members }),
+            ConfChange::Remove(_) => Response::MemberRemove(pb::MemberRemoveResponse {
+                header: None,
+                members,
+            }),
+            ConfChange::Update { .. } => Response::MemberUpdate(pb::MemberUpdateResponse {
+                header: None,
+                members,
+            }),
+            ConfChange::Promote(_) => Response::MemberPromote(pb::MemberPromoteResponse {
+                header: None,
+                members,
+            }),
         })
     }
 
@@ -444,11 +545,20 @@ impl EtcdServer {
         use pb::alarm_action::{ACTIVATE, DEACTIVATE, GET};
         let alarms = match a.action {
             GET => self.alarms.get(a.alarm),
-            ACTIVATE if a.alarm != pb::alarm_type::NONE => vec![self.alarms.activate(a.member_id, a.alarm)],
-            DEACTIVATE => self.alarms.deactivate(a.member_id, a.alarm).into_iter().collect(),
+            ACTIVATE if a.alarm != pb::alarm_type::NONE => {
+                vec![self.alarms.activate(a.member_id, a.alarm)]
+            }
+            DEACTIVATE => self
+                .alarms
+                .deactivate(a.member_id, a.alarm)
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         };
-        pb::AlarmResponse { header: None, alarms }
+        pb::AlarmResponse {
+            header: None,
+            alarms,
+        }
     }
 
     /// Raft applied an entry that is not a request (a leader's empty entry).
@@ -477,7 +587,8 @@ impl EtcdServer {
 
     /// One message of a client's watch stream.
     pub fn watch(&mut self, stream: StreamId, req: pb::WatchRequest, hdr: HeaderInfo) {
-        self.watches.request(stream, req, &self.kv, hdr, &mut self.watch_out);
+        self.watches
+            .request(stream, req, &self.kv, hdr, &mut self.watch_out);
     }
 
     /// A watch stream opens at `now` (its progress ticker starts).
@@ -497,7 +608,8 @@ impl EtcdServer {
 
     /// Sends the progress notifications due at `now`.
     pub fn progress(&mut self, now: u64, interval: u64, hdr: HeaderInfo) {
-        self.watches.tick(now, interval, &self.kv, hdr, &mut self.watch_out);
+        self.watches
+            .tick(now, interval, &self.kv, hdr, &mut self.watch_out);
     }
 
     /// Watch messages produced so far.
@@ -543,10 +655,18 @@ impl EtcdServer {
 }
 
 fn fill_cluster_header(h: &mut Option<pb::ResponseHeader>, member_id: u64, hdr: HeaderInfo) {
-    *h = Some(pb::ResponseHeader { cluster_id: hdr.cluster_id, member_id, revision: 0, raft_term: hdr.raft_term });
+    *h = Some(pb::ResponseHeader {
+        cluster_id: hdr.cluster_id,
+        member_id,
+        revision: 0,
+        raft_term: hdr.raft_term,
+    });
 }
 
-fn split<T>(r: Result<(T, Vec<pb::Event>), EtcdError>, f: impl FnOnce(T) -> Response) -> (Reply, Vec<pb::Event>) {
+fn split<T>(
+    r: Result<(T, Vec<pb::Event>), EtcdError>,
+    f: impl FnOnce(T) -> Response,
+) -> (Reply, Vec<pb::Event>) {
     match r {
         Ok((v, events)) => (Ok(f(v)), events),
         Err(e) => (Err(e), Vec::new()),

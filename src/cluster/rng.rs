@@ -19,7 +19,9 @@ impl Rng {
         for b in name.bytes() {
             h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
         }
-        let mut r = Rng { state: self.state ^ h };
+        let mut r = Rng {
+            state: self.state ^ h,
+        };
         r.next_u64();
         r
     }

@@ -36,7 +36,9 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
                 watch_progress_notify_interval_ms: b
                     .watch_progress_notify_interval_ms
                     .unwrap_or(Config::default().watch_progress_notify_interval_ms),
-                initial_cluster_token: b.initial_cluster_token.unwrap_or_else(|| gw.config.initial_cluster_token.clone()),
+                initial_cluster_token: b
+                    .initial_cluster_token
+                    .unwrap_or_else(|| gw.config.initial_cluster_token.clone()),
             };
             gw.reset(config);
             state(gw)
@@ -44,7 +46,9 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         ("GET", "state") => state(gw),
         ("GET", "leases") => leases(gw),
         ("GET", "watches") => watches(gw),
-        (_, "reset" | "state" | "leases" | "watches") => respond::text_error(405, "Method Not Allowed", &[]),
+        (_, "reset" | "state" | "leases" | "watches") => {
+            respond::text_error(405, "Method Not Allowed", &[])
+        }
         _ => respond::text_error(404, "404 page not found", &[]),
     }
 }

@@ -34,10 +34,17 @@ pub type Ticket = u64;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
     /// The complete answer to a unary request; the ticket is finished.
-    Response { ticket: Ticket, response: HttpResponse },
+    Response {
+        ticket: Ticket,
+        response: HttpResponse,
+    },
     /// Status and headers of a streaming answer (watch, keepalive, snapshot):
     /// the body follows as chunks.
-    StreamHead { ticket: Ticket, status: u16, headers: Vec<(String, String)> },
+    StreamHead {
+        ticket: Ticket,
+        status: u16,
+        headers: Vec<(String, String)>,
+    },
     /// One piece of a streaming body, to be sent as one HTTP chunk.
     StreamChunk { ticket: Ticket, data: Vec<u8> },
     /// The streaming answer is complete; the ticket is finished.

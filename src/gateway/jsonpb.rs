@@ -23,10 +23,10 @@ mod stream;
 mod unmarshal;
 mod value;
 
+pub use base64::encode as base64_encode;
 pub use codec::{
     Bool, Bytes, Codec, Enum, Int32, Int64, Msg, Opt, ProtoEnum, Rep, Str, Uint32, Uint64,
 };
-pub use base64::encode as base64_encode;
 pub use stream::{Decoded, StreamDecoder};
 
 use std::collections::BTreeMap;

@@ -10,8 +10,14 @@ type Headers = Vec<(String, String)>;
 
 fn cors() -> Headers {
     vec![
-        ("Access-Control-Allow-Headers".into(), "accept, content-type, authorization".into()),
-        ("Access-Control-Allow-Methods".into(), "POST, GET, OPTIONS, PUT, DELETE".into()),
+        (
+            "Access-Control-Allow-Headers".into(),
+            "accept, content-type, authorization".into(),
+        ),
+        (
+            "Access-Control-Allow-Methods".into(),
+            "POST, GET, OPTIONS, PUT, DELETE".into(),
+        ),
         ("Access-Control-Allow-Origin".into(), "*".into()),
     ]
 }
@@ -27,7 +33,10 @@ pub fn json_ok(body: String) -> HttpResponse {
         status: 200,
         headers: with(
             cors(),
-            &[("Content-Type", "application/json"), ("Grpc-Metadata-Content-Type", "application/grpc")],
+            &[
+                ("Content-Type", "application/json"),
+                ("Grpc-Metadata-Content-Type", "application/grpc"),
+            ],
         ),
         body: body.into_bytes(),
     }
@@ -52,15 +61,26 @@ pub fn etcd_error(e: &EtcdError) -> HttpResponse {
 pub fn text_error(status: u16, text: &str, extra: &[(&str, &str)]) -> HttpResponse {
     let mut headers = with(
         cors(),
-        &[("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")],
+        &[
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("X-Content-Type-Options", "nosniff"),
+        ],
     );
     headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    HttpResponse { status, headers, body: format!("{text}\n").into_bytes() }
+    HttpResponse {
+        status,
+        headers,
+        body: format!("{text}\n").into_bytes(),
+    }
 }
 
 /// The CORS wrapper's answer to OPTIONS.
 pub fn preflight() -> HttpResponse {
-    HttpResponse { status: 200, headers: cors(), body: Vec::new() }
+    HttpResponse {
+        status: 200,
+        headers: cors(),
+        body: Vec::new(),
+    }
 }
 
 /// Go's `http.Redirect` with 301, as `http.ServeMux` sends it.
@@ -71,13 +91,26 @@ pub fn redirect(method: &str, location: &str) -> HttpResponse {
         headers.push(("Content-Type".into(), "text/html; charset=utf-8".into()));
     }
     if method == "GET" {
-        let href = location.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&#34;").replace('\'', "&#39;");
+        let href = location
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&#34;")
+            .replace('\'', "&#39;");
         body = format!("<a href=\"{href}\">Moved Permanently</a>.\n\n").into_bytes();
     }
-    HttpResponse { status: 301, headers, body }
+    HttpResponse {
+        status: 301,
+        headers,
+        body,
+    }
 }
 
 /// A plain (non-gateway) answer with a content type.
 pub fn plain(status: u16, content_type: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse { status, headers: with(cors(), &[("Content-Type", content_type)]), body }
+    HttpResponse {
+        status,
+        headers: with(cors(), &[("Content-Type", content_type)]),
+        body,
+    }
 }

@@ -189,7 +189,13 @@ pub fn route(method: &str, raw_path: &str) -> Route {
             None => Route::GatewayNotFound,
         };
     }
-    let get_only = |r: Route| if method == "GET" { r } else { Route::PlainMethodNotAllowed("GET") };
+    let get_only = |r: Route| {
+        if method == "GET" {
+            r
+        } else {
+            Route::PlainMethodNotAllowed("GET")
+        }
+    };
     match path.as_str() {
         "/version" => get_only(Route::Version),
         "/health" => get_only(Route::Health),
@@ -219,32 +225,53 @@ mod tests {
 
     #[test]
     fn query_strings_are_ignored() {
-        assert_eq!(route("POST", "/v3/kv/range?key=Zm9v"), Route::Rpc(Rpc::Range));
+        assert_eq!(
+            route("POST", "/v3/kv/range?key=Zm9v"),
+            Route::Rpc(Rpc::Range)
+        );
     }
 
     #[test]
     fn unknown_paths_under_v3_are_the_gateways_not_found() {
-        for p in ["/v3/kv/foo", "/v3/kv", "/v3/kv/range/", "/v3/kv/Range", "/v3/maintenance/hashkv"] {
+        for p in [
+            "/v3/kv/foo",
+            "/v3/kv",
+            "/v3/kv/range/",
+            "/v3/kv/Range",
+            "/v3/maintenance/hashkv",
+        ] {
             assert_eq!(route("POST", p), Route::GatewayNotFound, "{p}");
         }
     }
 
     #[test]
     fn paths_outside_the_gateway_are_the_muxs_not_found() {
-        for p in ["/", "/V3/kv/range", "/v3alpha/kv/range", "/readyz", "/v2/keys/foo"] {
+        for p in [
+            "/",
+            "/V3/kv/range",
+            "/v3alpha/kv/range",
+            "/readyz",
+            "/v2/keys/foo",
+        ] {
             assert_eq!(route("POST", p), Route::NotFound, "{p}");
         }
     }
 
     #[test]
     fn v3beta_is_an_alias() {
-        assert_eq!(route("POST", "/v3beta/kv/lease/leases"), Route::Rpc(Rpc::LeaseLeases));
+        assert_eq!(
+            route("POST", "/v3beta/kv/lease/leases"),
+            Route::Rpc(Rpc::LeaseLeases)
+        );
     }
 
     #[test]
     fn v3_without_slash_redirects() {
         assert_eq!(route("GET", "/v3"), Route::Redirect("/v3/".into()));
-        assert_eq!(route("POST", "/v3/kv/../kv/range"), Route::Redirect("/v3/kv/range".into()));
+        assert_eq!(
+            route("POST", "/v3/kv/../kv/range"),
+            Route::Redirect("/v3/kv/range".into())
+        );
     }
 
     #[test]
@@ -255,6 +282,9 @@ mod tests {
     #[test]
     fn health_and_version_are_get_only() {
         assert_eq!(route("GET", "/health?serializable=true"), Route::Health);
-        assert_eq!(route("POST", "/health"), Route::PlainMethodNotAllowed("GET"));
+        assert_eq!(
+            route("POST", "/health"),
+            Route::PlainMethodNotAllowed("GET")
+        );
     }
 }

@@ -41,7 +41,13 @@ pub struct Stream {
 
 impl Stream {
     pub fn new(member: usize, decoder: Decoder) -> Self {
-        Stream { member, decoder, received: 0, reading: true, head_sent: false }
+        Stream {
+            member,
+            decoder,
+            received: 0,
+            reading: true,
+            head_sent: false,
+        }
     }
 
     pub fn is_watch(&self) -> bool {
@@ -121,12 +127,20 @@ impl Stream {
     /// message it is an ordinary error answer, after one an error line.
     pub fn error(&mut self, ticket: Ticket, e: &EtcdError, out: &mut Vec<Output>) {
         if !self.head_sent {
-            out.push(Output::Response { ticket, response: respond::etcd_error(e) });
+            out.push(Output::Response {
+                ticket,
+                response: respond::etcd_error(e),
+            });
             return;
         }
         let code = e.code();
         let status = code.http_status();
-        let line = jsonpb::encode_stream_error(code as i32, i32::from(status), status_text(status), &e.to_string());
+        let line = jsonpb::encode_stream_error(
+            code as i32,
+            i32::from(status),
+            status_text(status),
+            &e.to_string(),
+        );
         self.message(ticket, line, out);
         out.push(Output::StreamEnd { ticket });
     }
@@ -140,7 +154,11 @@ impl Stream {
         if !self.head_sent {
             self.head_sent = true;
             let r = respond::json_ok(String::new());
-            out.push(Output::StreamHead { ticket, status: r.status, headers: r.headers });
+            out.push(Output::StreamHead {
+                ticket,
+                status: r.status,
+                headers: r.headers,
+            });
         }
     }
 }

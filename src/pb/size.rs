@@ -22,7 +22,11 @@ fn tag(field: u32) -> usize {
 }
 
 fn int(field: u32, v: i64) -> usize {
-    if v == 0 { 0 } else { tag(field) + varint(v as u64) }
+    if v == 0 {
+        0
+    } else {
+        tag(field) + varint(v as u64)
+    }
 }
 
 fn int32(field: u32, v: i32) -> usize {
@@ -31,11 +35,19 @@ fn int32(field: u32, v: i32) -> usize {
 }
 
 fn boolean(field: u32, v: bool) -> usize {
-    if v { tag(field) + 1 } else { 0 }
+    if v {
+        tag(field) + 1
+    } else {
+        0
+    }
 }
 
 fn bytes(field: u32, v: &[u8]) -> usize {
-    if v.is_empty() { 0 } else { embedded(field, v.len()) }
+    if v.is_empty() {
+        0
+    } else {
+        embedded(field, v.len())
+    }
 }
 
 /// A length-delimited field holding `len` bytes (present even when empty).
@@ -100,7 +112,11 @@ impl EncodedLen for Compare {
             Some(TargetUnion::Value(v)) => embedded(7, v.len()),
             Some(TargetUnion::Lease(v)) => tag(8) + varint(*v as u64),
         };
-        int32(1, self.result) + int32(2, self.target) + bytes(3, &self.key) + target + bytes(64, &self.range_end)
+        int32(1, self.result)
+            + int32(2, self.target)
+            + bytes(3, &self.key)
+            + target
+            + bytes(64, &self.range_end)
     }
 }
 
@@ -118,9 +134,21 @@ impl EncodedLen for RequestOp {
 
 impl EncodedLen for TxnRequest {
     fn encoded_len(&self) -> usize {
-        let c: usize = self.compare.iter().map(|c| embedded(1, c.encoded_len())).sum();
-        let s: usize = self.success.iter().map(|o| embedded(2, o.encoded_len())).sum();
-        let f: usize = self.failure.iter().map(|o| embedded(3, o.encoded_len())).sum();
+        let c: usize = self
+            .compare
+            .iter()
+            .map(|c| embedded(1, c.encoded_len()))
+            .sum();
+        let s: usize = self
+            .success
+            .iter()
+            .map(|o| embedded(2, o.encoded_len()))
+            .sum();
+        let f: usize = self
+            .failure
+            .iter()
+            .map(|o| embedded(3, o.encoded_len()))
+            .sum();
         c + s + f
     }
 }
@@ -161,7 +189,11 @@ impl EncodedLen for Event {
 
 impl EncodedLen for WatchResponse {
     fn encoded_len(&self) -> usize {
-        let events: usize = self.events.iter().map(|e| embedded(11, e.encoded_len())).sum();
+        let events: usize = self
+            .events
+            .iter()
+            .map(|e| embedded(11, e.encoded_len()))
+            .sum();
         message(1, &self.header)
             + int(2, self.watch_id)
             + boolean(3, self.created)
@@ -180,13 +212,21 @@ mod tests {
     #[test]
     fn put_of_a_2_5_mib_value_has_the_size_grpc_reported() {
         // kv_put_grpc_too_large: key "foo", value 2,640,000 bytes -> 2640010
-        let p = PutRequest { key: b"foo".to_vec(), value: vec![b'A'; 2_640_000], ..Default::default() };
+        let p = PutRequest {
+            key: b"foo".to_vec(),
+            value: vec![b'A'; 2_640_000],
+            ..Default::default()
+        };
         assert_eq!(p.encoded_len(), 2_640_010);
     }
 
     #[test]
     fn zero_valued_oneof_member_still_counts() {
-        let c = Compare { key: b"k".to_vec(), target_union: Some(TargetUnion::Version(0)), ..Default::default() };
+        let c = Compare {
+            key: b"k".to_vec(),
+            target_union: Some(TargetUnion::Version(0)),
+            ..Default::default()
+        };
         assert_eq!(c.encoded_len(), 3 + 2);
     }
 }

@@ -10,10 +10,9 @@ use crate::pb::compare::TargetUnion;
 use crate::pb::request_op::Request as Op;
 use crate::pb::response_op::Response as OpResp;
 use crate::pb::{
-    compare_result, compare_target, sort_order, sort_target, CompactionRequest,
-    CompactionResponse, Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest,
-    PutResponse, RangeRequest, RangeResponse, ResponseHeader, ResponseOp, TxnRequest,
-    TxnResponse,
+    compare_result, compare_target, sort_order, sort_target, CompactionRequest, CompactionResponse,
+    Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, PutResponse,
+    RangeRequest, RangeResponse, ResponseHeader, ResponseOp, TxnRequest, TxnResponse,
 };
 
 /// What the applier reads from: the store itself, or a write txn in progress
@@ -62,7 +61,10 @@ impl LeaseLookup for crate::lease::Lessor {
 }
 
 fn header(revision: i64) -> Option<ResponseHeader> {
-    Some(ResponseHeader { revision, ..Default::default() })
+    Some(ResponseHeader {
+        revision,
+        ..Default::default()
+    })
 }
 
 pub fn range(rv: &dyn ReadView, r: &RangeRequest) -> Result<RangeResponse, EtcdError> {
@@ -72,8 +74,16 @@ pub fn range(rv: &dyn ReadView, r: &RangeRequest) -> Result<RangeResponse, EtcdE
         || r.min_create_revision != 0
         || r.max_create_revision != 0;
     // fetch everything when sorting or filtering; else one extra for `more`
-    let limit = if filtered || r.limit <= 0 { 0 } else { r.limit.saturating_add(1) };
-    let ro = RangeOptions { limit, rev: r.revision, count_only: r.count_only };
+    let limit = if filtered || r.limit <= 0 {
+        0
+    } else {
+        r.limit.saturating_add(1)
+    };
+    let ro = RangeOptions {
+        limit,
+        rev: r.revision,
+        count_only: r.count_only,
+    };
     let rr = rv.range(&r.key, &r.range_end, ro)?;
     let mut kvs = rr.kvs;
     // count is taken before these filters (FINDINGS #26)
@@ -119,7 +129,12 @@ pub fn range(rv: &dyn ReadView, r: &RangeRequest) -> Result<RangeResponse, EtcdE
             kv.value.clear();
         }
     }
-    Ok(RangeResponse { header: header(rr.rev), kvs, more, count: rr.count })
+    Ok(RangeResponse {
+        header: header(rr.rev),
+        kvs,
+        more,
+        count: rr.count,
+    })
 }
 
 /// A put inside a write txn; the lease and `ignore_*` checks have been made
@@ -133,7 +148,9 @@ fn put_in(txn: &mut TxnWrite<'_>, p: &PutRequest) -> Result<PutResponse, EtcdErr
         prev = rr.kvs.into_iter().next();
     }
     if p.ignore_value || p.ignore_lease {
-        let Some(pkv) = &prev else { return Err(EtcdError::KeyNotFound) };
+        let Some(pkv) = &prev else {
+            return Err(EtcdError::KeyNotFound);
+        };
         if p.ignore_value {
             value = pkv.value.clone();
         }
@@ -142,7 +159,10 @@ fn put_in(txn: &mut TxnWrite<'_>, p: &PutRequest) -> Result<PutResponse, EtcdErr
         }
     }
     let rev = txn.put(&p.key, &value, lease).mod_revision;
-    Ok(PutResponse { header: header(rev), prev_kv: if p.prev_kv { prev } else { None } })
+    Ok(PutResponse {
+        header: header(rev),
+        prev_kv: if p.prev_kv { prev } else { None },
+    })
 }
 
 pub fn put(
@@ -159,13 +179,22 @@ pub fn put(
     resp.map(|r| (r, events))
 }
 
-fn delete_in(txn: &mut TxnWrite<'_>, d: &DeleteRangeRequest) -> Result<DeleteRangeResponse, EtcdError> {
+fn delete_in(
+    txn: &mut TxnWrite<'_>,
+    d: &DeleteRangeRequest,
+) -> Result<DeleteRangeResponse, EtcdError> {
     let mut prev_kvs = Vec::new();
     if d.prev_kv {
-        prev_kvs = txn.range(&d.key, &d.range_end, RangeOptions::default())?.kvs;
+        prev_kvs = txn
+            .range(&d.key, &d.range_end, RangeOptions::default())?
+            .kvs;
     }
     let deleted = txn.delete_range(&d.key, &d.range_end).len() as i64;
-    Ok(DeleteRangeResponse { header: header(txn.read_rev()), deleted, prev_kvs })
+    Ok(DeleteRangeResponse {
+        header: header(txn.read_rev()),
+        deleted,
+        prev_kvs,
+    })
 }
 
 pub fn delete_range(
@@ -178,15 +207,23 @@ pub fn delete_range(
     resp.map(|r| (r, events))
 }
 
-pub fn compaction(store: &mut KvStore, c: &CompactionRequest) -> Result<CompactionResponse, EtcdError> {
+pub fn compaction(
+    store: &mut KvStore,
+    c: &CompactionRequest,
+) -> Result<CompactionResponse, EtcdError> {
     store.compact(c.revision)?;
-    Ok(CompactionResponse { header: header(store.current_revision()) })
+    Ok(CompactionResponse {
+        header: header(store.current_revision()),
+    })
 }
 
 /// Whether a txn only reads (etcd `isTxnReadonly`): then it is served
 /// without going through Raft.
 pub fn txn_is_read_only(t: &TxnRequest) -> bool {
-    t.success.iter().chain(t.failure.iter()).all(|op| matches!(op.request, Some(Op::RequestRange(_))))
+    t.success
+        .iter()
+        .chain(t.failure.iter())
+        .all(|op| matches!(op.request, Some(Op::RequestRange(_))))
 }
 
 /// Whether every op is a serializable range (etcd `isTxnSerializable`).
@@ -201,7 +238,10 @@ pub fn txn_is_serializable(t: &TxnRequest) -> bool {
 pub fn txn_read(store: &KvStore, t: &TxnRequest) -> Result<TxnResponse, EtcdError> {
     let path = compare_to_path(store, t);
     check_requests(store, t, &path, &mut |rv, op| check_range_op(rv, op))?;
-    let mut resp = TxnResponse { header: header(0), ..Default::default() };
+    let mut resp = TxnResponse {
+        header: header(0),
+        ..Default::default()
+    };
     let mut at = 0;
     apply_txn_ops(&mut TxnOps::Read(store), t, &path, &mut at, &mut resp)?;
     resp.header = header(store.current_revision());
@@ -218,7 +258,10 @@ pub fn txn_write(
     let path = compare_to_path(store, t);
     check_requests(store, t, &path, &mut |rv, op| check_put_op(rv, leases, op))?;
     check_requests(store, t, &path, &mut |rv, op| check_range_op(rv, op))?;
-    let mut resp = TxnResponse { header: header(0), ..Default::default() };
+    let mut resp = TxnResponse {
+        header: header(0),
+        ..Default::default()
+    };
     let mut txn = store.write();
     let mut at = 0;
     let r = apply_txn_ops(&mut TxnOps::Write(&mut txn), t, &path, &mut at, &mut resp);
@@ -244,7 +287,9 @@ fn compare_to_path(rv: &dyn ReadView, t: &TxnRequest) -> Vec<bool> {
 }
 
 fn apply_compare(rv: &dyn ReadView, c: &Compare) -> bool {
-    let Ok(rr) = rv.range(&c.key, &c.range_end, RangeOptions::default()) else { return false };
+    let Ok(rr) = rv.range(&c.key, &c.range_end, RangeOptions::default()) else {
+        return false;
+    };
     if rr.kvs.is_empty() {
         // a missing key has no value to compare: always false (FINDINGS #31)
         if c.target == compare_target::VALUE {
@@ -312,7 +357,9 @@ fn check_requests(
     path: &[bool],
     f: &mut dyn FnMut(&dyn ReadView, &Op) -> Result<(), EtcdError>,
 ) -> Result<usize, EtcdError> {
-    let Some(&ok) = path.first() else { return Ok(0) };
+    let Some(&ok) = path.first() else {
+        return Ok(0);
+    };
     let mut rest = &path[1..];
     let mut count = 0;
     for op in if ok { &t.success } else { &t.failure } {
@@ -344,7 +391,9 @@ fn check_put_op(rv: &dyn ReadView, leases: &dyn LeaseLookup, op: &Op) -> Result<
 }
 
 fn check_range_op(rv: &dyn ReadView, op: &Op) -> Result<(), EtcdError> {
-    let Op::RequestRange(r) = op else { return Ok(()) };
+    let Op::RequestRange(r) = op else {
+        return Ok(());
+    };
     if r.revision == 0 {
         Ok(())
     } else if r.revision > rv.rev() {
@@ -383,7 +432,10 @@ fn apply_txn_ops(
             (Some(Op::RequestTxn(nested)), _) => {
                 *at += 1;
                 // nested answers carry an empty header (FINDINGS #10)
-                let mut sub = TxnResponse { header: Some(ResponseHeader::default()), ..Default::default() };
+                let mut sub = TxnResponse {
+                    header: Some(ResponseHeader::default()),
+                    ..Default::default()
+                };
                 apply_txn_ops(ops, nested, path, at, &mut sub)?;
                 OpResp::ResponseTxn(sub)
             }

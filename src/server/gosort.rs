@@ -193,7 +193,9 @@ mod tests {
         for n in 0..300 {
             let mut v: Vec<u64> = (0..n)
                 .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     seed >> 33
                 })
                 .collect();
@@ -210,8 +212,27 @@ mod tests {
         // sort, so equal elements can change order. Sorting pairs by the
         // first field only: (1,'a') at 0 and (0,'x') at 6 swap, moving
         // (1,'a') behind (1,'b').
-        let mut v = vec![(1, 'a'), (1, 'b'), (2, 'c'), (2, 'd'), (2, 'e'), (2, 'f'), (0, 'x')];
+        let mut v = vec![
+            (1, 'a'),
+            (1, 'b'),
+            (2, 'c'),
+            (2, 'd'),
+            (2, 'e'),
+            (2, 'f'),
+            (0, 'x'),
+        ];
         sort_by(&mut v, |a, b| a.0 < b.0);
-        assert_eq!(v, vec![(0, 'x'), (1, 'b'), (1, 'a'), (2, 'c'), (2, 'd'), (2, 'e'), (2, 'f')]);
+        assert_eq!(
+            v,
+            vec![
+                (0, 'x'),
+                (1, 'b'),
+                (1, 'a'),
+                (2, 'c'),
+                (2, 'd'),
+                (2, 'e'),
+                (2, 'f')
+            ]
+        );
     }
 }

@@ -42,7 +42,10 @@ pub fn db_image(kv: &KvStore) -> Vec<u8> {
     let mut out = b"etcd-sim db v1\n".to_vec();
     out.extend_from_slice(&kv.current_revision().to_be_bytes());
     out.extend_from_slice(&kv.first_rev().to_be_bytes());
-    let all = kv.range(&[0], &[0], RangeOptions::default()).map(|r| r.kvs).unwrap_or_default();
+    let all = kv
+        .range(&[0], &[0], RangeOptions::default())
+        .map(|r| r.kvs)
+        .unwrap_or_default();
     for kv in all {
         for field in [&kv.key, &kv.value] {
             out.extend_from_slice(&(field.len() as u64).to_be_bytes());
@@ -80,7 +83,11 @@ pub fn parse_downgrade_version(v: &str) -> Result<(u64, u64), EtcdError> {
 fn parse_semver(v: &str) -> Option<(u64, u64)> {
     let core = v.split('+').next()?.split('-').next()?;
     let parts: Vec<&str> = core.split('.').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let n = |s: &str| s.parse::<u64>().ok();
@@ -105,11 +112,23 @@ mod tests {
     fn downgrade_versions_parse_like_etcd() {
         assert_eq!(parse_downgrade_version("3.4.0"), Ok((3, 4)));
         assert_eq!(parse_downgrade_version("3.4"), Ok((3, 4)));
-        assert_eq!(parse_downgrade_version("abc"), Err(EtcdError::WrongDowngradeVersionFormat));
-        assert_eq!(parse_downgrade_version(""), Err(EtcdError::WrongDowngradeVersionFormat));
+        assert_eq!(
+            parse_downgrade_version("abc"),
+            Err(EtcdError::WrongDowngradeVersionFormat)
+        );
+        assert_eq!(
+            parse_downgrade_version(""),
+            Err(EtcdError::WrongDowngradeVersionFormat)
+        );
         assert_eq!(check_downgrade_target((3, 4)), Ok(()));
-        assert_eq!(check_downgrade_target((3, 3)), Err(EtcdError::InvalidDowngradeTargetVersion));
-        assert_eq!(check_downgrade_target((3, 5)), Err(EtcdError::InvalidDowngradeTargetVersion));
+        assert_eq!(
+            check_downgrade_target((3, 3)),
+            Err(EtcdError::InvalidDowngradeTargetVersion)
+        );
+        assert_eq!(
+            check_downgrade_target((3, 5)),
+            Err(EtcdError::InvalidDowngradeTargetVersion)
+        );
     }
 
     #[test]
@@ -130,7 +149,19 @@ mod tests {
 
     #[test]
     fn alarm_text_omits_member_zero() {
-        assert_eq!(alarm_text(&AlarmMember { member_id: 0, alarm: alarm_type::NOSPACE }), "alarm:NOSPACE");
-        assert_eq!(alarm_text(&AlarmMember { member_id: 7, alarm: alarm_type::CORRUPT }), "memberID:7 alarm:CORRUPT");
+        assert_eq!(
+            alarm_text(&AlarmMember {
+                member_id: 0,
+                alarm: alarm_type::NOSPACE
+            }),
+            "alarm:NOSPACE"
+        );
+        assert_eq!(
+            alarm_text(&AlarmMember {
+                member_id: 7,
+                alarm: alarm_type::CORRUPT
+            }),
+            "memberID:7 alarm:CORRUPT"
+        );
     }
 }

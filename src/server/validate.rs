@@ -106,16 +106,24 @@ fn check_intervals(reqs: &[RequestOp]) -> Result<(BTreeSet<Vec<u8>>, Dels), Etcd
                 // a point: [key, key+"\0")
                 let mut end = d.key.clone();
                 end.push(0);
-                Interval { begin: d.key.clone(), end: Some(end) }
+                Interval {
+                    begin: d.key.clone(),
+                    end: Some(end),
+                }
             } else {
-                Interval { begin: d.key.clone(), end: Some(d.range_end.clone()) }
+                Interval {
+                    begin: d.key.clone(),
+                    end: Some(d.range_end.clone()),
+                }
             };
             dels.0.push(iv);
         }
     }
     let mut puts = BTreeSet::new();
     for req in reqs {
-        let Some(Op::RequestTxn(t)) = &req.request else { continue };
+        let Some(Op::RequestTxn(t)) = &req.request else {
+            continue;
+        };
         let (puts_then, dels_then) = check_intervals(&t.success)?;
         let (puts_else, dels_else) = check_intervals(&t.failure)?;
         for k in &puts_then {
@@ -138,7 +146,9 @@ fn check_intervals(reqs: &[RequestOp]) -> Result<(BTreeSet<Vec<u8>>, Dels), Etcd
         dels.0.extend(dels_else.0);
     }
     for req in reqs {
-        let Some(Op::RequestPut(p)) = &req.request else { continue };
+        let Some(Op::RequestPut(p)) = &req.request else {
+            continue;
+        };
         if puts.contains(&p.key) || dels.intersects_point(&p.key) {
             return Err(EtcdError::DuplicateKey);
         }
@@ -153,7 +163,10 @@ mod tests {
 
     fn put(k: &str) -> RequestOp {
         RequestOp {
-            request: Some(Op::RequestPut(PutRequest { key: k.into(), ..Default::default() })),
+            request: Some(Op::RequestPut(PutRequest {
+                key: k.into(),
+                ..Default::default()
+            })),
         }
     }
     fn del(k: &str, end: &[u8]) -> RequestOp {
@@ -167,22 +180,39 @@ mod tests {
     }
     fn txn(success: Vec<RequestOp>, failure: Vec<RequestOp>) -> RequestOp {
         RequestOp {
-            request: Some(Op::RequestTxn(TxnRequest { compare: vec![], success, failure })),
+            request: Some(Op::RequestTxn(TxnRequest {
+                compare: vec![],
+                success,
+                failure,
+            })),
         }
     }
     fn branch(ops: Vec<RequestOp>) -> TxnRequest {
-        TxnRequest { compare: vec![], success: ops, failure: vec![] }
+        TxnRequest {
+            compare: vec![],
+            success: ops,
+            failure: vec![],
+        }
     }
 
     #[test]
     fn two_puts_of_one_key_are_a_duplicate() {
-        assert_eq!(check_txn(&branch(vec![put("a"), put("a")])), Err(EtcdError::DuplicateKey));
+        assert_eq!(
+            check_txn(&branch(vec![put("a"), put("a")])),
+            Err(EtcdError::DuplicateKey)
+        );
     }
 
     #[test]
     fn a_delete_range_covering_a_put_is_a_duplicate() {
-        assert_eq!(check_txn(&branch(vec![del("a", b"c"), put("b")])), Err(EtcdError::DuplicateKey));
-        assert_eq!(check_txn(&branch(vec![put("a"), del("a", b"")])), Err(EtcdError::DuplicateKey));
+        assert_eq!(
+            check_txn(&branch(vec![del("a", b"c"), put("b")])),
+            Err(EtcdError::DuplicateKey)
+        );
+        assert_eq!(
+            check_txn(&branch(vec![put("a"), del("a", b"")])),
+            Err(EtcdError::DuplicateKey)
+        );
     }
 
     #[test]
@@ -204,7 +234,11 @@ mod tests {
 
     #[test]
     fn same_key_in_success_and_failure_is_fine() {
-        let t = TxnRequest { compare: vec![], success: vec![put("a")], failure: vec![put("a")] };
+        let t = TxnRequest {
+            compare: vec![],
+            success: vec![put("a")],
+            failure: vec![put("a")],
+        };
         assert_eq!(check_txn(&t), Ok(()));
     }
 
@@ -218,6 +252,9 @@ mod tests {
 
     #[test]
     fn an_empty_op_is_key_not_found() {
-        assert_eq!(check_txn(&branch(vec![RequestOp::default()])), Err(EtcdError::KeyNotFound));
+        assert_eq!(
+            check_txn(&branch(vec![RequestOp::default()])),
+            Err(EtcdError::KeyNotFound)
+        );
     }
 }

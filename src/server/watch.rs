@@ -7,7 +7,9 @@ use crate::errors::EtcdError;
 use crate::mvcc::{in_range, KvStore};
 use crate::pb::size::EncodedLen;
 use crate::pb::watch_request::RequestUnion;
-use crate::pb::{event_type, filter_type, Event, ResponseHeader, WatchCreateRequest, WatchRequest, WatchResponse};
+use crate::pb::{
+    event_type, filter_type, Event, ResponseHeader, WatchCreateRequest, WatchRequest, WatchResponse,
+};
 use std::collections::BTreeMap;
 
 /// The client stream a watcher belongs to (the front door's ticket).
@@ -60,7 +62,9 @@ struct Watcher {
 impl Watcher {
     fn wants(&self, ev: &Event) -> bool {
         let Some(kv) = &ev.kv else { return false };
-        if ev.r#type == event_type::PUT && self.no_put || ev.r#type == event_type::DELETE && self.no_delete {
+        if ev.r#type == event_type::PUT && self.no_put
+            || ev.r#type == event_type::DELETE && self.no_delete
+        {
             return false;
         }
         in_range(&kv.key, &self.key, &self.end)
@@ -85,7 +89,9 @@ impl WatchStream {
     }
 
     fn wants_progress(&self) -> bool {
-        self.watchers.values().any(|w| w.progress_notify && !w.compacted)
+        self.watchers
+            .values()
+            .any(|w| w.progress_notify && !w.compacted)
     }
 }
 
@@ -111,12 +117,18 @@ pub struct WatchHub {
 
 impl WatchHub {
     pub fn new(max_request_bytes: usize) -> Self {
-        WatchHub { streams: BTreeMap::new(), max_request_bytes }
+        WatchHub {
+            streams: BTreeMap::new(),
+            max_request_bytes,
+        }
     }
 
     /// Number of live watchers (inspection; a closed stream frees its own).
     pub fn watcher_count(&self) -> usize {
-        self.streams.values().map(|s| s.watchers.values().filter(|w| !w.compacted).count()).sum()
+        self.streams
+            .values()
+            .map(|s| s.watchers.values().filter(|w| !w.compacted).count())
+            .sum()
     }
 
     /// The live watchers, for inspection.
@@ -137,9 +149,11 @@ impl WatchHub {
     }
 
     pub fn open(&mut self, stream: StreamId, now: u64) {
-        self.streams
-            .entry(stream)
-            .or_insert_with(|| WatchStream { opened_at: now, ticked_until: now, ..Default::default() });
+        self.streams.entry(stream).or_insert_with(|| WatchStream {
+            opened_at: now,
+            ticked_until: now,
+            ..Default::default()
+        });
     }
 
     /// The client is gone: its watchers go with it.
@@ -148,28 +162,53 @@ impl WatchHub {
     }
 
     /// One message of the client's request stream.
-    pub fn request(&mut self, stream: StreamId, req: WatchRequest, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+    pub fn request(
+        &mut self,
+        stream: StreamId,
+        req: WatchRequest,
+        kv: &KvStore,
+        hdr: HeaderInfo,
+        out: &mut Outbox,
+    ) {
         let rev = kv.current_revision();
         match req.request_union {
             Some(RequestUnion::CreateRequest(c)) => self.create(stream, c, kv, hdr, out),
             Some(RequestUnion::CancelRequest(c)) => {
-                let Some(s) = self.streams.get_mut(&stream) else { return };
+                let Some(s) = self.streams.get_mut(&stream) else {
+                    return;
+                };
                 // canceling an unknown id answers nothing (FINDINGS #39)
                 if s.watchers.remove(&c.watch_id).is_some() {
-                    let resp = WatchResponse { header: hdr.at(rev), watch_id: c.watch_id, canceled: true, ..Default::default() };
+                    let resp = WatchResponse {
+                        header: hdr.at(rev),
+                        watch_id: c.watch_id,
+                        canceled: true,
+                        ..Default::default()
+                    };
                     out.push((stream, resp));
                 }
             }
             Some(RequestUnion::ProgressRequest(_)) => {
                 // not tied to a watcher: watch_id -1 (FINDINGS #37)
-                let resp = WatchResponse { header: hdr.at(rev), watch_id: -1, ..Default::default() };
+                let resp = WatchResponse {
+                    header: hdr.at(rev),
+                    watch_id: -1,
+                    ..Default::default()
+                };
                 out.push((stream, resp));
             }
             None => {}
         }
     }
 
-    fn create(&mut self, stream: StreamId, mut c: WatchCreateRequest, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+    fn create(
+        &mut self,
+        stream: StreamId,
+        mut c: WatchCreateRequest,
+        kv: &KvStore,
+        hdr: HeaderInfo,
+        out: &mut Outbox,
+    ) {
         let s = self.streams.entry(stream).or_default();
         let rev = kv.current_revision();
         if c.key.is_empty() {
@@ -200,7 +239,11 @@ impl WatchHub {
             c.watch_id
         };
         let synced = c.start_revision == 0 || c.start_revision > rev;
-        let next_rev = if synced { c.start_revision.max(rev + 1) } else { c.start_revision };
+        let next_rev = if synced {
+            c.start_revision.max(rev + 1)
+        } else {
+            c.start_revision
+        };
         let mut w = Watcher {
             key: c.key,
             end: c.range_end,
@@ -213,7 +256,15 @@ impl WatchHub {
             progress_due: true,
             compacted: false,
         };
-        out.push((stream, WatchResponse { header: hdr.at(rev), watch_id: id, created: true, ..Default::default() }));
+        out.push((
+            stream,
+            WatchResponse {
+                header: hdr.at(rev),
+                watch_id: id,
+                created: true,
+                ..Default::default()
+            },
+        ));
         if !synced {
             self.replay(stream, id, &mut w, kv, hdr, out);
         }
@@ -223,13 +274,27 @@ impl WatchHub {
     }
 
     /// Catches an unsynced watcher up with history (etcd `syncWatchers`).
-    fn replay(&self, stream: StreamId, id: i64, w: &mut Watcher, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+    fn replay(
+        &self,
+        stream: StreamId,
+        id: i64,
+        w: &mut Watcher,
+        kv: &KvStore,
+        hdr: HeaderInfo,
+        out: &mut Outbox,
+    ) {
         let rev = kv.current_revision();
         let compact = kv.compact_revision();
         if w.next_rev < compact {
             // this header has no revision (etcd answers it with revision 0;
             // recorded in watch_compacted_revision)
-            let resp = WatchResponse { header: hdr.at(0), watch_id: id, canceled: true, compact_revision: compact, ..Default::default() };
+            let resp = WatchResponse {
+                header: hdr.at(0),
+                watch_id: id,
+                canceled: true,
+                compact_revision: compact,
+                ..Default::default()
+            };
             out.push((stream, resp));
             w.compacted = true;
             return;
@@ -247,7 +312,14 @@ impl WatchHub {
 
     /// A member applied a revision: every synced watcher that wants some of
     /// its events gets one message (etcd `notify`).
-    pub fn notify(&mut self, events: &[Event], rev: i64, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+    pub fn notify(
+        &mut self,
+        events: &[Event],
+        rev: i64,
+        kv: &KvStore,
+        hdr: HeaderInfo,
+        out: &mut Outbox,
+    ) {
         if events.is_empty() {
             return;
         }
@@ -276,13 +348,24 @@ impl WatchHub {
         if interval == 0 {
             return None;
         }
-        self.streams.values().filter(|s| s.wants_progress()).map(|s| s.next_tick(interval)).min()
+        self.streams
+            .values()
+            .filter(|s| s.wants_progress())
+            .map(|s| s.next_tick(interval))
+            .min()
     }
 
     /// The periodic progress notification (etcd's per-stream progress
     /// ticker): watchers asking for it that saw no events since the last
     /// tick get an empty message with the current revision.
-    pub fn tick(&mut self, now: u64, interval: u64, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+    pub fn tick(
+        &mut self,
+        now: u64,
+        interval: u64,
+        kv: &KvStore,
+        hdr: HeaderInfo,
+        out: &mut Outbox,
+    ) {
         if interval == 0 {
             return;
         }
@@ -292,9 +375,20 @@ impl WatchHub {
                 continue;
             }
             s.ticked_until = now;
-            for (id, w) in s.watchers.iter_mut().filter(|(_, w)| w.progress_notify && !w.compacted) {
+            for (id, w) in s
+                .watchers
+                .iter_mut()
+                .filter(|(_, w)| w.progress_notify && !w.compacted)
+            {
                 if w.progress_due && w.next_rev > rev {
-                    out.push((*sid, WatchResponse { header: hdr.at(rev), watch_id: *id, ..Default::default() }));
+                    out.push((
+                        *sid,
+                        WatchResponse {
+                            header: hdr.at(rev),
+                            watch_id: *id,
+                            ..Default::default()
+                        },
+                    ));
                 }
                 w.progress_due = true;
             }
@@ -302,7 +396,17 @@ impl WatchHub {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn send_events(&self, stream: StreamId, id: i64, w: &Watcher, mut events: Vec<Event>, rev: i64, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+    fn send_events(
+        &self,
+        stream: StreamId,
+        id: i64,
+        w: &Watcher,
+        mut events: Vec<Event>,
+        rev: i64,
+        kv: &KvStore,
+        hdr: HeaderInfo,
+        out: &mut Outbox,
+    ) {
         if w.prev_kv {
             for ev in &mut events {
                 let Some(k) = &ev.kv else { continue };
@@ -312,7 +416,12 @@ impl WatchHub {
                 }
             }
         }
-        let resp = WatchResponse { header: hdr.at(rev), watch_id: id, events, ..Default::default() };
+        let resp = WatchResponse {
+            header: hdr.at(rev),
+            watch_id: id,
+            events,
+            ..Default::default()
+        };
         if w.fragment {
             for part in fragments(resp, self.max_request_bytes) {
                 out.push((stream, part));
@@ -352,7 +461,11 @@ fn fragments(resp: WatchResponse, max: usize) -> Vec<WatchResponse> {
         return vec![resp];
     }
     let mut parts = Vec::new();
-    let template = WatchResponse { events: Vec::new(), fragment: true, ..resp.clone() };
+    let template = WatchResponse {
+        events: Vec::new(),
+        fragment: true,
+        ..resp.clone()
+    };
     let mut idx = 0;
     loop {
         let mut cur = template.clone();
@@ -380,10 +493,16 @@ mod tests {
     use super::*;
     use crate::pb::{WatchCancelRequest, WatchCreateRequest};
 
-    const HDR: HeaderInfo = HeaderInfo { cluster_id: 1, member_id: 2, raft_term: 2 };
+    const HDR: HeaderInfo = HeaderInfo {
+        cluster_id: 1,
+        member_id: 2,
+        raft_term: 2,
+    };
 
     fn create(c: WatchCreateRequest) -> WatchRequest {
-        WatchRequest { request_union: Some(RequestUnion::CreateRequest(c)) }
+        WatchRequest {
+            request_union: Some(RequestUnion::CreateRequest(c)),
+        }
     }
 
     fn put(kv: &mut KvStore, hub: &mut WatchHub, k: &str, v: &str, out: &mut Outbox) {
@@ -407,7 +526,17 @@ mod tests {
         let mut kv = KvStore::new();
         let mut hub = WatchHub::new(1 << 20);
         let mut live = Outbox::new();
-        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), range_end: b"z".to_vec(), ..Default::default() }), &kv, HDR, &mut live);
+        hub.request(
+            1,
+            create(WatchCreateRequest {
+                key: b"a".to_vec(),
+                range_end: b"z".to_vec(),
+                ..Default::default()
+            }),
+            &kv,
+            HDR,
+            &mut live,
+        );
         put(&mut kv, &mut hub, "a", "1", &mut live);
         put(&mut kv, &mut hub, "b", "2", &mut live);
         del(&mut kv, &mut hub, "a", &mut live);
@@ -417,11 +546,23 @@ mod tests {
         for start in 2..=5 {
             let mut out = Outbox::new();
             let mut h = WatchHub::new(1 << 20);
-            let c = WatchCreateRequest { key: b"a".to_vec(), range_end: b"z".to_vec(), start_revision: start, ..Default::default() };
+            let c = WatchCreateRequest {
+                key: b"a".to_vec(),
+                range_end: b"z".to_vec(),
+                start_revision: start,
+                ..Default::default()
+            };
             h.request(9, create(c), &kv, HDR, &mut out);
             assert!(out[0].1.created);
-            let replayed: Vec<Event> = out[1..].iter().flat_map(|(_, r)| r.events.clone()).collect();
-            let want: Vec<Event> = seen.iter().filter(|e| e.kv.as_ref().is_some_and(|k| k.mod_revision >= start)).cloned().collect();
+            let replayed: Vec<Event> = out[1..]
+                .iter()
+                .flat_map(|(_, r)| r.events.clone())
+                .collect();
+            let want: Vec<Event> = seen
+                .iter()
+                .filter(|e| e.kv.as_ref().is_some_and(|k| k.mod_revision >= start))
+                .cloned()
+                .collect();
             assert_eq!(replayed, want, "start {start}");
         }
     }
@@ -431,7 +572,17 @@ mod tests {
         let mut kv = KvStore::new();
         let mut hub = WatchHub::new(1 << 20);
         let mut out = Outbox::new();
-        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), range_end: vec![0], ..Default::default() }), &kv, HDR, &mut out);
+        hub.request(
+            1,
+            create(WatchCreateRequest {
+                key: b"a".to_vec(),
+                range_end: vec![0],
+                ..Default::default()
+            }),
+            &kv,
+            HDR,
+            &mut out,
+        );
         let mut t = kv.write();
         t.put(b"a", b"1", 0);
         t.put(b"b", b"1", 0);
@@ -446,8 +597,21 @@ mod tests {
         let mut kv = KvStore::new();
         let mut hub = WatchHub::new(1 << 20);
         let mut out = Outbox::new();
-        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), ..Default::default() }), &kv, HDR, &mut out);
-        let cancel = WatchRequest { request_union: Some(RequestUnion::CancelRequest(WatchCancelRequest { watch_id: 0 })) };
+        hub.request(
+            1,
+            create(WatchCreateRequest {
+                key: b"a".to_vec(),
+                ..Default::default()
+            }),
+            &kv,
+            HDR,
+            &mut out,
+        );
+        let cancel = WatchRequest {
+            request_union: Some(RequestUnion::CancelRequest(WatchCancelRequest {
+                watch_id: 0,
+            })),
+        };
         hub.request(1, cancel, &kv, HDR, &mut out);
         assert!(out[1].1.canceled);
         put(&mut kv, &mut hub, "a", "1", &mut out);
@@ -460,7 +624,16 @@ mod tests {
         let mut kv = KvStore::new();
         let mut hub = WatchHub::new(1 << 20);
         let mut out = Outbox::new();
-        hub.request(1, create(WatchCreateRequest { key: b"a".to_vec(), ..Default::default() }), &kv, HDR, &mut out);
+        hub.request(
+            1,
+            create(WatchCreateRequest {
+                key: b"a".to_vec(),
+                ..Default::default()
+            }),
+            &kv,
+            HDR,
+            &mut out,
+        );
         put(&mut kv, &mut hub, "a", "1", &mut out);
         put(&mut kv, &mut hub, "a", "2", &mut out);
         assert!(kv.compact(3).is_ok());
@@ -469,7 +642,17 @@ mod tests {
         assert_eq!(out.iter().filter(|(_, r)| !r.events.is_empty()).count(), 3);
         // a new one from before the compaction is canceled with its revision
         let mut late = Outbox::new();
-        hub.request(2, create(WatchCreateRequest { key: b"a".to_vec(), start_revision: 2, ..Default::default() }), &kv, HDR, &mut late);
+        hub.request(
+            2,
+            create(WatchCreateRequest {
+                key: b"a".to_vec(),
+                start_revision: 2,
+                ..Default::default()
+            }),
+            &kv,
+            HDR,
+            &mut late,
+        );
         assert!(late[1].1.canceled);
         assert_eq!(late[1].1.compact_revision, 3);
     }
@@ -478,10 +661,18 @@ mod tests {
     fn fragments_split_big_responses_and_mark_all_but_the_last() {
         let ev = |i: i64| Event {
             r#type: 0,
-            kv: Some(crate::pb::KeyValue { key: vec![b'k'], value: vec![0; 100], mod_revision: i, ..Default::default() }),
+            kv: Some(crate::pb::KeyValue {
+                key: vec![b'k'],
+                value: vec![0; 100],
+                mod_revision: i,
+                ..Default::default()
+            }),
             prev_kv: None,
         };
-        let resp = WatchResponse { events: (0..10).map(ev).collect(), ..Default::default() };
+        let resp = WatchResponse {
+            events: (0..10).map(ev).collect(),
+            ..Default::default()
+        };
         let parts = fragments(resp, 300);
         assert!(parts.len() > 1);
         assert!(parts[..parts.len() - 1].iter().all(|p| p.fragment));
