@@ -31,6 +31,42 @@ pub struct Config {
     pub initial_cluster_token: String,
 }
 
+/// The fields of a config given as JSON (`new Sim(json)`, `/_sim/reset`);
+/// each is optional.
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct ConfigJson {
+    members: Option<usize>,
+    seed: Option<u64>,
+    watch_progress_notify_interval_ms: Option<u64>,
+    initial_cluster_token: Option<String>,
+}
+
+impl Config {
+    /// `base` with the fields `json` gives (an empty body gives none).
+    pub fn overlay(base: &Config, json: &[u8]) -> Result<Config, String> {
+        let j: ConfigJson = if json.iter().all(u8::is_ascii_whitespace) {
+            ConfigJson::default()
+        } else {
+            serde_json::from_slice(json).map_err(|e| e.to_string())?
+        };
+        let c = Config {
+            members: j.members.unwrap_or(base.members),
+            seed: j.seed.unwrap_or(base.seed),
+            watch_progress_notify_interval_ms: j
+                .watch_progress_notify_interval_ms
+                .unwrap_or(base.watch_progress_notify_interval_ms),
+            initial_cluster_token: j
+                .initial_cluster_token
+                .unwrap_or_else(|| base.initial_cluster_token.clone()),
+        };
+        if !(1..=7).contains(&c.members) {
+            return Err("members must be between 1 and 7".into());
+        }
+        Ok(c)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -52,7 +88,8 @@ struct Pending {
 /// The front of the simulated world. Every front door (Node server, fetch
 /// shim, tests) talks to this and nothing else.
 pub struct Gateway {
-    config: Config,
+    /// The configuration the world started with; a reset starts from it.
+    initial: Config,
     cluster: Cluster,
     next_ticket: Ticket,
     pending: BTreeMap<Ticket, Pending>,
@@ -66,7 +103,7 @@ impl Gateway {
     pub fn new(config: Config) -> Self {
         let cluster = Cluster::new(&cluster_config(&config));
         Gateway {
-            config,
+            initial: config,
             cluster,
             next_ticket: 1,
             pending: BTreeMap::new(),
@@ -345,7 +382,6 @@ impl Gateway {
             }
         }
         self.cluster = Cluster::new(&cluster_config(&config));
-        self.config = config;
     }
 }
 

@@ -3,30 +3,7 @@
 
 use crate::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
-
-/// The JSON config accepted by `new Sim(json)`; every field is optional.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct SimConfig {
-    members: Option<usize>,
-    seed: Option<u64>,
-    watch_progress_notify_interval_ms: Option<u64>,
-}
-
-impl From<SimConfig> for Config {
-    fn from(c: SimConfig) -> Config {
-        let d = Config::default();
-        Config {
-            members: c.members.unwrap_or(d.members),
-            seed: c.seed.unwrap_or(d.seed),
-            watch_progress_notify_interval_ms: c
-                .watch_progress_notify_interval_ms
-                .unwrap_or(d.watch_progress_notify_interval_ms),
-        }
-    }
-}
 
 /// One simulated cluster behind its HTTP/JSON gateway.
 #[wasm_bindgen]
@@ -36,18 +13,15 @@ pub struct Sim {
 
 #[wasm_bindgen]
 impl Sim {
-    /// `config`: JSON `{"members":N,"seed":N,"watch_progress_notify_interval_ms":N}`,
-    /// all optional; an empty string means all defaults.
+    /// `config`: JSON `{"members":N,"seed":N,"watch_progress_notify_interval_ms":N,
+    /// "initial_cluster_token":S}`, all optional; an empty string means all defaults.
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str) -> Result<Sim, JsError> {
         console_error_panic_hook::set_once();
-        let config: SimConfig = if config.trim().is_empty() {
-            SimConfig::default()
-        } else {
-            serde_json::from_str(config)?
-        };
+        let config =
+            Config::overlay(&Config::default(), config.as_bytes()).map_err(|e| JsError::new(&e))?;
         Ok(Sim {
-            gateway: Gateway::new(config.into()),
+            gateway: Gateway::new(config),
         })
     }
 

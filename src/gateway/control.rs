@@ -3,45 +3,19 @@
 
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
-use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct ResetBody {
-    members: Option<usize>,
-    seed: Option<u64>,
-    watch_progress_notify_interval_ms: Option<u64>,
-    initial_cluster_token: Option<String>,
-}
 
 pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
     match (method, cmd) {
         ("POST", "reset") => {
-            let b: ResetBody = if body.iter().all(u8::is_ascii_whitespace) {
-                ResetBody::default()
-            } else {
-                match serde_json::from_slice(body) {
-                    Ok(b) => b,
-                    Err(e) => return bad_request(&e.to_string()),
+            // fields not given are those the world started with
+            match Config::overlay(&gw.initial, body) {
+                Ok(config) => {
+                    gw.reset(config);
+                    state(gw)
                 }
-            };
-            let members = b.members.unwrap_or(gw.config.members);
-            if !(1..=7).contains(&members) {
-                return bad_request("members must be between 1 and 7");
+                Err(e) => bad_request(&e),
             }
-            let config = Config {
-                members,
-                seed: b.seed.unwrap_or(gw.config.seed),
-                watch_progress_notify_interval_ms: b
-                    .watch_progress_notify_interval_ms
-                    .unwrap_or(Config::default().watch_progress_notify_interval_ms),
-                initial_cluster_token: b
-                    .initial_cluster_token
-                    .unwrap_or_else(|| gw.config.initial_cluster_token.clone()),
-            };
-            gw.reset(config);
-            state(gw)
         }
         ("GET", "state") => state(gw),
         ("GET", "leases") => leases(gw),

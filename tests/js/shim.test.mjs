@@ -78,7 +78,13 @@ test('XMLHttpRequest shim answers member URLs', async () => {
   assert.deepEqual(xhr.response, JSON.parse(VERSION));
   assert.equal(xhr.responseText, VERSION);
   assert.equal(xhr.getResponseHeader('Content-Type'), 'application/json');
-  assert.equal(xhr.getAllResponseHeaders(), 'content-type: application/json\r\n');
+  assert.equal(
+    xhr.getAllResponseHeaders(),
+    'access-control-allow-headers: accept, content-type, authorization\r\n' +
+      'access-control-allow-methods: POST, GET, OPTIONS, PUT, DELETE\r\n' +
+      'access-control-allow-origin: *\r\n' +
+      'content-type: application/json\r\n',
+  );
   assert.equal(xhr.responseURL, 'http://localhost:2379/version');
   assert.deepEqual(states, [1, 2, 3, 4]);
 });
