@@ -131,3 +131,88 @@ test('XMLHttpRequest to a member is answered in the page', async () => {
     type: 'application/json',
   });
 });
+
+/** The number of watchers the cluster holds (inspection under /_sim/). */
+async function watcherCount() {
+  const res = await pageFetch('http://localhost:2379/_sim/state');
+  return res.json.members.reduce((n, m) => n + m.watchers, 0);
+}
+
+test('a watch opened with fetch streams the events of puts and a delete', async () => {
+  const messages = await page.evaluate(async () => {
+    const b64 = (s) => btoa(s);
+    const post = (path, body) =>
+      fetch(`http://localhost:2379${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
+    const res = await fetch('http://localhost:22379/v3/watch', {
+      method: 'POST',
+      body: JSON.stringify({ create_request: { key: b64('w/'), range_end: b64('w0') } }),
+    });
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    const out = [];
+    let buf = '';
+    const read = async (n) => {
+      while (out.length < n) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          out.push(JSON.parse(buf.slice(0, i)).result);
+          buf = buf.slice(i + 1);
+        }
+      }
+    };
+    await read(1);
+    await post('/v3/kv/put', { key: b64('w/a'), value: b64('1') });
+    await post('/v3/kv/put', { key: b64('w/b'), value: b64('2') });
+    await post('/v3/kv/deleterange', { key: b64('w/a') });
+    await read(4);
+    await reader.cancel();
+    return out;
+  });
+  assert.equal(messages[0].created, true);
+  const events = messages.slice(1).map((m) => m.events[0]);
+  assert.deepEqual(
+    events.map((e) => [e.type ?? 'PUT', atob(e.kv.key)]),
+    [
+      ['PUT', 'w/a'],
+      ['PUT', 'w/b'],
+      ['DELETE', 'w/a'],
+    ],
+  );
+  assert.equal(atob(events[1].kv.value), '2');
+});
+
+test('aborting a watch fetch frees its watcher', async () => {
+  const before = await watcherCount();
+  await page.evaluate(async () => {
+    window.watchAbort = new AbortController();
+    const res = await fetch('http://localhost:2379/v3/watch', {
+      method: 'POST',
+      body: JSON.stringify({ create_request: { key: btoa('abort-me') } }),
+      signal: window.watchAbort.signal,
+    });
+    window.watchReader = res.body.getReader();
+    await window.watchReader.read(); // the created message
+  });
+  assert.equal(await watcherCount(), before + 1);
+  await page.evaluate(() => window.watchAbort.abort());
+  assert.equal(await watcherCount(), before);
+});
+
+test('a lease with TTL 3 expires with its key after 3 to 4 real seconds', async () => {
+  const elapsed = await page.evaluate(async () => {
+    const post = (body, path) =>
+      fetch(`http://localhost:2379${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
+    const grant = await post({ TTL: 3 }, '/v3/lease/grant');
+    const start = performance.now();
+    await post({ key: btoa('leased'), value: btoa('v'), lease: grant.ID }, '/v3/kv/put');
+    for (;;) {
+      const r = await post({ key: btoa('leased') }, '/v3/kv/range');
+      if (!r.kvs) return performance.now() - start;
+      if (performance.now() - start > 10_000) return -1;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  });
+  assert.ok(elapsed >= 3000 && elapsed <= 4000, `expired after ${Math.round(elapsed)} ms`);
+});

@@ -4,50 +4,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import test from 'node:test';
+import { BIN, start } from './cli-server.mjs';
 
-const BIN = new URL('../../pkg/bin/etcd-sim.mjs', import.meta.url);
 // The recorded answer of a real etcd 3.5.1 (CI clones the repo with shared/ beside it).
 const RECORDED = JSON.parse(
   readFileSync(new URL('../../../shared/conformance/scenarios/http_version.json', import.meta.url)),
 ).steps[0].expect;
-
-async function freePort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  server.close();
-  return port;
-}
-
-/** Starts the CLI on free ports; resolves once it printed `ready`. */
-async function start(t, members = 3) {
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const playground = await freePort();
-  const urls = ports.map((p) => `http://127.0.0.1:${p}`);
-  const child = spawn(
-    process.execPath,
-    [
-      BIN.pathname,
-      '--members',
-      String(members),
-      '--listen-client-urls',
-      urls.join(','),
-      '--playground',
-      String(playground),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  t.after(() => child.kill());
-  let out = '';
-  for await (const data of child.stdout) {
-    out += data;
-    if (out.includes('ready')) break;
-  }
-  assert.match(out, /ready/);
-  return { urls, playground: `http://127.0.0.1:${playground}` };
-}
 
 test('prints ready and answers GET /version with the recorded body and headers', async (t) => {
   const { urls } = await start(t);
