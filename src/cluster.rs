@@ -7,6 +7,7 @@
 //! seam. Time is virtual: lease expiry and watch progress notifications are
 //! timers that fire when the clock reaches them.
 
+pub mod network;
 mod rng;
 
 use crate::errors::EtcdError;
