@@ -43,7 +43,7 @@ mod log;
 mod message;
 mod progress;
 mod quorum;
-mod rand;
+pub(crate) mod rand;
 mod read_only;
 mod ready;
 mod status;

@@ -3,7 +3,7 @@
 
 use std::fmt::Debug;
 
-use super::log::AppendOutcome;
+use super::log::{AppendOutcome, MAX_INDEX};
 use super::message::{Message, MessageContext, MessageType, Snapshot, NONE};
 use super::quorum::VoteResult;
 use super::ready::{Event, ReadState};
@@ -177,7 +177,7 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
     /// its last entry (then it only moves our commit index).
     fn restore(&mut self, snap: Snapshot<S>) -> bool {
         let (index, term) = (snap.metadata.index, snap.metadata.term);
-        if index <= self.log.committed {
+        if index <= self.log.committed || index > MAX_INDEX {
             return false;
         }
         if self.role != Role::Follower {

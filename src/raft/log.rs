@@ -12,6 +12,10 @@
 use super::message::Entry;
 use super::RaftError;
 
+/// No log gets anywhere near this index; a peer naming a larger one is
+/// sending nonsense, and refusing it keeps `index + 1` from overflowing.
+pub const MAX_INDEX: u64 = 1 << 62;
+
 /// What [`RaftLog::maybe_append`] did with an AppendEntries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppendOutcome {
@@ -172,7 +176,7 @@ impl<D: Clone> RaftLog<D> {
             .iter()
             .enumerate()
             .all(|(i, e)| Some(e.index) == index.checked_add(i as u64 + 1));
-        if !contiguous {
+        if !contiguous || index.saturating_add(ents.len() as u64) > MAX_INDEX {
             return AppendOutcome::Malformed;
         }
         let last_new = index + ents.len() as u64;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::raft::{
-    Config, ConfState, Entry, Event, HardState, Message, MessageType, Payload, Raft, ReadState,
+    ConfState, Config, Entry, Event, HardState, Message, MessageType, Payload, Raft, ReadState,
     Role, Storage,
 };
 
@@ -24,11 +24,16 @@ pub fn config(id: u64, seed: u64) -> Config {
 /// A node restarted from a hand-made durable state: `terms[i]` is the term
 /// of entry `i + 1`.
 pub fn node_with_log(id: u64, voters: &[u64], terms: &[u64], hs: HardState) -> Node {
-    let mut storage: Storage<u64, Applied> = Storage::new(ConfState::with_voters(voters.iter().copied()));
+    let mut storage: Storage<u64, Applied> =
+        Storage::new(ConfState::with_voters(voters.iter().copied()));
     let entries: Vec<Entry<u64>> = terms
         .iter()
         .enumerate()
-        .map(|(i, &term)| Entry { term, index: i as u64 + 1, payload: Payload::Empty })
+        .map(|(i, &term)| Entry {
+            term,
+            index: i as u64 + 1,
+            payload: Payload::Empty,
+        })
         .collect();
     storage.append(&entries);
     storage.set_hard_state(hs);
@@ -56,7 +61,10 @@ impl Network {
         let nodes = ids
             .iter()
             .map(|&id| {
-                let n = Raft::new(config(id, seed), ConfState::with_voters(ids.iter().copied()));
+                let n = Raft::new(
+                    config(id, seed),
+                    ConfState::with_voters(ids.iter().copied()),
+                );
                 (id, n.expect("valid config"))
             })
             .collect();
@@ -88,7 +96,9 @@ impl Network {
     /// Handles one node's Ready like an etcd server would: persist (the node
     /// does it on advance), queue messages, apply snapshot and entries.
     pub fn process_ready(&mut self, id: u64) {
-        let Some(node) = self.nodes.get_mut(&id) else { return };
+        let Some(node) = self.nodes.get_mut(&id) else {
+            return;
+        };
         if !node.has_ready() {
             return;
         }
@@ -108,13 +118,22 @@ impl Network {
             };
             sm.push((e.index, e.term, data));
         }
-        self.reads.entry(id).or_default().extend(rd.read_states.iter().copied());
-        self.events.entry(id).or_default().extend(rd.events.iter().cloned());
+        self.reads
+            .entry(id)
+            .or_default()
+            .extend(rd.read_states.iter().copied());
+        self.events
+            .entry(id)
+            .or_default()
+            .extend(rd.events.iter().cloned());
         self.queue.extend(rd.messages.iter().cloned());
         node.advance(rd);
         let st = node.soft_state();
         if st.role == Role::Leader {
-            self.leaders.entry(node.hard_state().term).or_default().insert(id);
+            self.leaders
+                .entry(node.hard_state().term)
+                .or_default()
+                .insert(id);
         }
     }
 
@@ -169,7 +188,10 @@ impl Network {
         }
     }
 
+    /// Campaigns once everything committed is applied (a node with an
+    /// unapplied conf change refuses to campaign, as in etcd).
     pub fn campaign(&mut self, id: u64) {
+        self.process_all_ready();
         let _ = self.node_mut(id).campaign();
         self.stabilize();
     }
@@ -181,7 +203,12 @@ impl Network {
     }
 
     pub fn isolate(&mut self, id: u64) {
-        let ids: Vec<u64> = self.nodes.keys().copied().chain(self.down.keys().copied()).collect();
+        let ids: Vec<u64> = self
+            .nodes
+            .keys()
+            .copied()
+            .chain(self.down.keys().copied())
+            .collect();
         for other in ids {
             if other != id {
                 self.cut.insert((id, other));
@@ -231,7 +258,10 @@ impl Network {
 
     /// Commands applied by `id`, in order.
     pub fn commands(&self, id: u64) -> Vec<u64> {
-        self.applied[&id].iter().filter_map(|&(_, _, d)| d).collect()
+        self.applied[&id]
+            .iter()
+            .filter_map(|&(_, _, d)| d)
+            .collect()
     }
 }
 
@@ -240,7 +270,12 @@ impl Network {
     pub fn bootstrap(ids: &[u64], seed: u64) -> Self {
         let nodes = ids
             .iter()
-            .map(|&id| (id, Raft::bootstrap(config(id, seed), ids).expect("valid config")))
+            .map(|&id| {
+                (
+                    id,
+                    Raft::bootstrap(config(id, seed), ids).expect("valid config"),
+                )
+            })
             .collect();
         Network::with_nodes(nodes)
     }

@@ -2,9 +2,7 @@
 //! rule, after etcd-io/raft's `raft_paper_test.go`.
 
 use super::network::{elect_directly, log_terms, msg, node_with_log, Network, Node};
-use crate::raft::{
-    Config, ConfState, HardState, MessageType, Payload, Raft, Role, NONE,
-};
+use crate::raft::{ConfState, Config, HardState, MessageType, Payload, Raft, Role, NONE};
 
 fn three(cfg: impl Fn(&mut Config)) -> Node {
     let mut c = super::network::config(1, 0);
@@ -35,13 +33,30 @@ fn follower_candidate_and_leader_update_term_from_higher_term_message() {
 /// stale leader is told our term (etcd answers with an empty AppResp).
 #[test]
 fn node_rejects_stale_term_append_and_tells_the_sender_its_term() {
-    let mut n = node_with_log(1, &[1, 2, 3], &[1], HardState { term: 3, vote: 0, commit: 1 });
+    let mut n = node_with_log(
+        1,
+        &[1, 2, 3],
+        &[1],
+        HardState {
+            term: 3,
+            vote: 0,
+            commit: 1,
+        },
+    );
     let mut app = msg(MessageType::App, 2, 1, 2);
     app.index = 1;
     app.log_term = 1;
-    app.entries.push(crate::raft::Entry { term: 2, index: 2, payload: Payload::Normal(9) });
+    app.entries.push(crate::raft::Entry {
+        term: 2,
+        index: 2,
+        payload: Payload::Normal(9),
+    });
     n.step(app).unwrap();
-    assert_eq!(n.log_entries().len(), 1, "stale append must not touch the log");
+    assert_eq!(
+        n.log_entries().len(),
+        1,
+        "stale append must not touch the log"
+    );
     let rd = n.ready();
     assert_eq!(rd.messages.len(), 1);
     assert_eq!(rd.messages[0].msg_type, MessageType::AppResp);
@@ -92,10 +107,23 @@ fn node_votes_at_most_once_per_term() {
 #[test]
 fn voter_rejects_candidate_with_less_up_to_date_log() {
     // The voter's log: index 1 at term 1, index 2 at term 2.
-    for (log_term, index, want_grant) in
-        [(1, 5, false), (2, 1, false), (2, 2, true), (2, 3, true), (3, 1, true)]
-    {
-        let mut n = node_with_log(1, &[1, 2, 3], &[1, 2], HardState { term: 2, vote: 0, commit: 0 });
+    for (log_term, index, want_grant) in [
+        (1, 5, false),
+        (2, 1, false),
+        (2, 2, true),
+        (2, 3, true),
+        (3, 1, true),
+    ] {
+        let mut n = node_with_log(
+            1,
+            &[1, 2, 3],
+            &[1, 2],
+            HardState {
+                term: 2,
+                vote: 0,
+                commit: 0,
+            },
+        );
         let mut vote = msg(MessageType::Vote, 2, 1, 3);
         vote.log_term = log_term;
         vote.index = index;
@@ -103,7 +131,10 @@ fn voter_rejects_candidate_with_less_up_to_date_log() {
         let rd = n.ready();
         let resp = &rd.messages[0];
         assert_eq!(resp.msg_type, MessageType::VoteResp);
-        assert_eq!(!resp.reject, want_grant, "candidate last (term {log_term}, index {index})");
+        assert_eq!(
+            !resp.reject, want_grant,
+            "candidate last (term {log_term}, index {index})"
+        );
     }
 }
 
@@ -150,7 +181,16 @@ fn leader_commits_entry_replicated_on_a_majority() {
 fn leader_does_not_commit_entries_of_older_terms_by_counting_replicas() {
     // Index 2 was appended at term 2 by a leader that failed before
     // committing it.
-    let mut n = node_with_log(1, &[1, 2, 3], &[1, 2], HardState { term: 3, vote: 0, commit: 1 });
+    let mut n = node_with_log(
+        1,
+        &[1, 2, 3],
+        &[1, 2],
+        HardState {
+            term: 3,
+            vote: 0,
+            commit: 1,
+        },
+    );
     elect_directly(&mut n);
     let term = n.hard_state().term;
     assert_eq!(log_terms(&n), vec![1, 2, term]);
@@ -158,19 +198,31 @@ fn leader_does_not_commit_entries_of_older_terms_by_counting_replicas() {
     let mut ack = msg(MessageType::AppResp, 2, 1, term);
     ack.index = 2;
     n.step(ack).unwrap();
-    assert_eq!(n.hard_state().commit, 1, "index 2 is on a majority but of term 2");
+    assert_eq!(
+        n.hard_state().commit,
+        1,
+        "index 2 is on a majority but of term 2"
+    );
 
     let mut ack = msg(MessageType::AppResp, 2, 1, term);
     ack.index = 3;
     n.step(ack).unwrap();
-    assert_eq!(n.hard_state().commit, 3, "the current-term entry commits both");
+    assert_eq!(
+        n.hard_state().commit,
+        3,
+        "the current-term entry commits both"
+    );
 }
 
 /// §5.3 log matching: a follower deletes a conflicting uncommitted tail and
 /// takes the leader's entries; afterwards all logs are identical.
 #[test]
 fn follower_overwrites_conflicting_tail_and_logs_match() {
-    let hs = |term| HardState { term, vote: 0, commit: 1 };
+    let hs = |term| HardState {
+        term,
+        vote: 0,
+        commit: 1,
+    };
     let mut nodes = std::collections::BTreeMap::new();
     nodes.insert(1, node_with_log(1, &[1, 2, 3], &[1, 2, 2], hs(2)));
     nodes.insert(2, node_with_log(2, &[1, 2, 3], &[1, 1, 1, 1], hs(1)));
@@ -191,16 +243,25 @@ fn follower_overwrites_conflicting_tail_and_logs_match() {
 /// divergent tail costs one probe per term, not one per entry.
 #[test]
 fn rejection_hint_backtracks_a_term_at_a_time() {
-    let hs = |term| HardState { term, vote: 0, commit: 1 };
+    let hs = |term| HardState {
+        term,
+        vote: 0,
+        commit: 1,
+    };
     let mut nodes = std::collections::BTreeMap::new();
-    nodes.insert(1, node_with_log(1, &[1, 2], &[1, 3, 3, 3, 5, 5, 5, 5, 5], hs(5)));
+    nodes.insert(
+        1,
+        node_with_log(1, &[1, 2], &[1, 3, 3, 3, 5, 5, 5, 5, 5], hs(5)),
+    );
     nodes.insert(2, node_with_log(2, &[1, 2], &[1, 1, 1, 1, 2, 2], hs(2)));
     let mut net = Network::with_nodes(nodes);
     let _ = net.node_mut(1).campaign();
     let mut rejections = 0;
     for _ in 0..100 {
         net.process_all_ready();
-        let Some(m) = net.queue.pop_front() else { break };
+        let Some(m) = net.queue.pop_front() else {
+            break;
+        };
         if m.msg_type == MessageType::AppResp && m.reject {
             rejections += 1;
         }
