@@ -175,8 +175,10 @@ pub struct Raft<D, S> {
 
 impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
     /// A node of a cluster whose configuration is `conf_state`, with an
-    /// empty log at term 0. A node joining an existing cluster passes an
-    /// empty `ConfState` and learns the configuration from the leader.
+    /// empty log at term 0 (the configuration is stored as that of the
+    /// empty snapshot at index 0, so it survives restarts). A node joining
+    /// such a cluster must be given the cluster's current configuration:
+    /// the log holds no entries that would teach it the initial one.
     pub fn new(config: Config, conf_state: ConfState) -> Result<Self, RaftError> {
         config.validate()?;
         Raft::restart(config, Storage::new(conf_state))
@@ -185,6 +187,10 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
     /// A node of a fresh cluster of `peers`, bootstrapped as etcd does: the
     /// log holds one committed `AddNode` entry per peer at term 1 (indexes
     /// `1..=peers.len()`), which the first `Ready` asks to persist and apply.
+    /// As in etcd, the node does not campaign before that `Ready` was
+    /// advanced (committed conf changes must be applied first). A member
+    /// joining such a cluster later starts with `Raft::new(config,
+    /// ConfState::default())` and learns the configuration from the log.
     pub fn bootstrap(config: Config, peers: &[u64]) -> Result<Self, RaftError> {
         if peers.is_empty() || peers.contains(&NONE) {
             return Err(RaftError::InvalidConfig(
@@ -354,7 +360,9 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
     }
 
     /// Whether the snapshot sent to `id` was delivered (etcd's
-    /// `ReportSnapshot`).
+    /// `ReportSnapshot`). The caller must report every `Snap` message it
+    /// delivers or loses: until then the leader keeps `id` paused in
+    /// snapshot state, exactly as etcd's leader waits for its transport.
     pub fn report_snapshot(&mut self, id: u64, delivered: bool) {
         let mut m = Message::new(MessageType::SnapStatus, id, self.id, 0);
         m.reject = !delivered;

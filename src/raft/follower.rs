@@ -85,23 +85,20 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
                 self.lead = m.from;
                 self.handle_snapshot(m);
             }
-            MessageType::TransferLeader => {
-                if self.lead != NONE {
-                    m.to = self.lead;
-                    self.send(m);
-                }
+            MessageType::TransferLeader if self.lead != NONE => {
+                m.to = self.lead;
+                self.send(m);
             }
             MessageType::TimeoutNow => {
                 // Leadership transfer skips pre-vote: the leader itself
                 // asked, so we are not recovering from a partition.
                 self.hup(CampaignType::Transfer);
             }
-            MessageType::ReadIndex => {
-                if self.lead != NONE {
-                    m.to = self.lead;
-                    m.from = NONE;
-                    self.send(m);
-                }
+            // Without a leader the request is dropped; the caller times out.
+            MessageType::ReadIndex if self.lead != NONE => {
+                m.to = self.lead;
+                m.from = NONE;
+                self.send(m);
             }
             MessageType::ReadIndexResp => {
                 if let MessageContext::Read(ctx) = m.context {

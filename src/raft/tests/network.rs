@@ -150,10 +150,29 @@ impl Network {
             && !self.ignored.contains(&m.msg_type)
     }
 
+    /// Delivers `m` unless its link is cut. Like etcd's transport, tells
+    /// the sender of a snapshot whether it arrived (without that report a
+    /// leader keeps the follower paused in snapshot state).
     pub fn deliver(&mut self, m: Msg) {
-        if self.can_deliver(&m) {
-            let to = m.to;
-            let _ = self.node_mut(to).step(m);
+        if !self.can_deliver(&m) {
+            self.lose(m);
+            return;
+        }
+        let (from, to, snap) = (m.from, m.to, m.msg_type == MessageType::Snap);
+        let _ = self.node_mut(to).step(m);
+        if snap {
+            if let Some(n) = self.nodes.get_mut(&from) {
+                n.report_snapshot(to, true);
+            }
+        }
+    }
+
+    /// The network loses `m`.
+    pub fn lose(&mut self, m: Msg) {
+        if m.msg_type == MessageType::Snap {
+            if let Some(n) = self.nodes.get_mut(&m.from) {
+                n.report_snapshot(m.to, false);
+            }
         }
     }
 

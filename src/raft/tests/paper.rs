@@ -291,3 +291,34 @@ fn follower_campaigns_after_randomized_election_timeout() {
         assert_eq!(n.soft_state().leader, NONE);
     }
 }
+
+/// Figure 3, log matching / state machine safety: committed entries are
+/// never overwritten, even by an append that claims otherwise (etcd panics
+/// on such a message; a peer must not be able to crash or corrupt us).
+#[test]
+fn append_that_would_overwrite_a_committed_entry_is_ignored() {
+    let mut n = node_with_log(
+        1,
+        &[1, 2, 3],
+        &[1, 1, 1],
+        HardState {
+            term: 1,
+            vote: 0,
+            commit: 3,
+        },
+    );
+    let mut app = msg(MessageType::App, 2, 1, 2);
+    app.index = 1;
+    app.log_term = 1;
+    app.commit = 3;
+    for (i, term) in [(2, 2), (3, 2)] {
+        app.entries.push(crate::raft::Entry {
+            term,
+            index: i,
+            payload: Payload::Normal(i),
+        });
+    }
+    n.step(app).unwrap();
+    assert_eq!(log_terms(&n), vec![1, 1, 1]);
+    assert_eq!(n.hard_state().commit, 3);
+}
