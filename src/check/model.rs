@@ -396,3 +396,188 @@ impl<'a> Write<'a> {
         next
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn put_op(key: &str, value: &str) -> TxnOp {
+        TxnOp::Put(PutRequest {
+            key: key.into(),
+            value: value.into(),
+            lease: 0,
+        })
+    }
+
+    fn txn(compares: Vec<Compare>, success: Vec<TxnOp>, failure: Vec<TxnOp>) -> Request {
+        Request::Txn(super::super::history::TxnRequest {
+            compares,
+            success,
+            failure,
+        })
+    }
+
+    fn cmp(key: &str, target: CompareTarget, result: CompareResult) -> Compare {
+        Compare {
+            key: key.into(),
+            target,
+            result,
+        }
+    }
+
+    #[test]
+    fn a_txn_with_several_writes_bumps_the_revision_once() {
+        let s = State::new();
+        let (s, r) = step(
+            &s,
+            &txn(vec![], vec![put_op("a", "1"), put_op("b", "1")], vec![]),
+        );
+        assert_eq!(
+            r,
+            Response::Txn {
+                revision: 2,
+                succeeded: true,
+                results: vec![TxnOpResult::Put, TxnOpResult::Put]
+            }
+        );
+        assert_eq!(s.kvs()[b"b".as_slice()].mod_revision, 2);
+        assert_eq!(s.at(2).map(|s| s.events.len()), Some(2));
+    }
+
+    #[test]
+    fn a_read_only_txn_and_a_delete_of_nothing_do_not_bump() {
+        let s = State::new();
+        let read = TxnOp::Range(RangeRequest {
+            key: "a".into(),
+            end: None,
+            revision: 0,
+            limit: 0,
+            serializable: false,
+        });
+        let (s, _) = step(&s, &txn(vec![], vec![read], vec![]));
+        let (s, r) = step(&s, &Request::delete("a"));
+        assert_eq!(
+            r,
+            Response::Delete {
+                revision: 1,
+                deleted: 0
+            }
+        );
+        assert_eq!(s.revision(), 1);
+    }
+
+    #[test]
+    fn a_value_compare_on_a_missing_key_is_false_and_a_version_compare_sees_zero() {
+        let s = State::new();
+        let ne = cmp(
+            "a",
+            CompareTarget::Value(b"x".to_vec()),
+            CompareResult::NotEqual,
+        );
+        let (_, r) = step(&s, &txn(vec![ne], vec![], vec![]));
+        assert!(matches!(
+            r,
+            Response::Txn {
+                succeeded: false,
+                ..
+            }
+        ));
+        let v0 = cmp("a", CompareTarget::Version(0), CompareResult::Equal);
+        let (_, r) = step(&s, &txn(vec![v0], vec![], vec![]));
+        assert!(matches!(
+            r,
+            Response::Txn {
+                succeeded: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_failed_txn_runs_its_failure_branch_and_reads_its_own_writes() {
+        let (s, _) = step(&State::new(), &Request::put("a", "1"));
+        let gt = cmp("a", CompareTarget::Mod(5), CompareResult::Greater);
+        let read_b = TxnOp::Range(RangeRequest {
+            key: "b".into(),
+            end: None,
+            revision: 0,
+            limit: 0,
+            serializable: false,
+        });
+        let (s, r) = step(&s, &txn(vec![gt], vec![], vec![put_op("b", "2"), read_b]));
+        let Response::Txn {
+            revision,
+            succeeded,
+            results,
+        } = r
+        else {
+            panic!("{r:?}");
+        };
+        assert_eq!((revision, succeeded), (3, false));
+        assert_eq!(
+            results[1],
+            TxnOpResult::Range {
+                kvs: vec![s.kvs()[b"b".as_slice()].clone()],
+                count: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_put_keeps_create_revision_and_counts_versions() {
+        let (s, _) = step(&State::new(), &Request::put("a", "1"));
+        let (s, _) = step(&s, &Request::put("a", "2"));
+        let kv = &s.kvs()[b"a".as_slice()];
+        assert_eq!((kv.create_revision, kv.mod_revision, kv.version), (2, 3, 2));
+    }
+
+    #[test]
+    fn revoking_a_lease_deletes_its_keys_in_one_revision() {
+        let (s, _) = step(&State::new(), &Request::LeaseGrant { id: 7 });
+        let with_lease = |k: &str| {
+            Request::Put(PutRequest {
+                key: k.into(),
+                value: "v".into(),
+                lease: 7,
+            })
+        };
+        let (s, _) = step(&s, &with_lease("a"));
+        let (s, _) = step(&s, &with_lease("b"));
+        let (s, r) = step(&s, &Request::LeaseRevoke { id: 7 });
+        assert_eq!(r, Response::LeaseRevoke { revision: 4 });
+        assert!(s.kvs().is_empty());
+        let (_, r) = step(&s, &with_lease("c"));
+        assert_eq!(r, Response::Failure(ERR_LEASE_NOT_FOUND.into()));
+    }
+
+    #[test]
+    fn reads_below_the_compact_revision_or_in_the_future_fail() {
+        let (s, _) = step(&State::new(), &Request::put("a", "1"));
+        let (s, _) = step(&s, &Request::put("a", "2"));
+        let (s, _) = step(&s, &Request::Compact { revision: 3 });
+        let at = |revision| {
+            Request::Range(RangeRequest {
+                key: "a".into(),
+                end: None,
+                revision,
+                limit: 0,
+                serializable: false,
+            })
+        };
+        assert_eq!(step(&s, &at(2)).1, Response::Failure(ERR_COMPACTED.into()));
+        assert_eq!(step(&s, &at(4)).1, Response::Failure(ERR_FUTURE_REV.into()));
+        assert!(matches!(
+            step(&s, &at(3)).1,
+            Response::Range { count: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn states_reached_by_the_same_writes_are_equal() {
+        let a = step(&State::new(), &Request::put("a", "1")).0;
+        let b = step(&State::new(), &Request::put("a", "1")).0;
+        let c = step(&State::new(), &Request::put("a", "2")).0;
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+}

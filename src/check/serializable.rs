@@ -101,3 +101,106 @@ pub fn check_serializable(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::generate::{random_history, Rng};
+    use super::super::history::*;
+    use super::super::linearizable::check_linearizable;
+    use super::*;
+
+    fn serializable_get(key: &str) -> Request {
+        Request::Range(RangeRequest {
+            key: key.into(),
+            end: None,
+            revision: 0,
+            limit: 0,
+            serializable: true,
+        })
+    }
+
+    fn history_with(read: Response) -> History {
+        let mut h = History::new();
+        h.push(
+            1,
+            0,
+            Request::put("a", "1"),
+            1,
+            Response::Put { revision: 2 },
+        );
+        h.push(2, 5, serializable_get("a"), 6, read);
+        h.push(
+            1,
+            10,
+            Request::put("a", "2"),
+            11,
+            Response::Put { revision: 3 },
+        );
+        h
+    }
+
+    fn check(h: &History) -> Result<(), SerializableViolation> {
+        check_serializable(h, &check_linearizable(h).expect("linearizable"))
+    }
+
+    #[test]
+    fn a_stale_serializable_read_of_a_real_state_is_accepted() {
+        let empty = Response::Range {
+            revision: 1,
+            kvs: vec![],
+            count: 0,
+        };
+        assert_eq!(check(&history_with(empty)), Ok(()));
+    }
+
+    #[test]
+    fn a_serializable_read_of_a_state_that_never_was_is_rejected() {
+        // Revision 1 had no key "a".
+        let kv = KeyValue {
+            key: "a".into(),
+            value: "1".into(),
+            create_revision: 2,
+            mod_revision: 2,
+            version: 1,
+            lease: 0,
+        };
+        let wrong = Response::Range {
+            revision: 1,
+            kvs: vec![kv],
+            count: 1,
+        };
+        assert!(matches!(
+            check(&history_with(wrong)),
+            Err(SerializableViolation::WrongState { op: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_serializable_read_from_the_future_is_rejected() {
+        let future = Response::Range {
+            revision: 3,
+            kvs: vec![],
+            count: 0,
+        };
+        let v = check(&history_with(future));
+        assert!(matches!(
+            v,
+            Err(SerializableViolation::FutureRevision {
+                revision: 3,
+                latest: 2,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn random_stale_serializable_reads_of_a_correct_run_are_accepted() {
+        for seed in 0..100 {
+            let h = random_history(&mut Rng::new(seed), 60, 4, true);
+            let lin = check_linearizable(&h).expect("linearizable");
+            if let Err(v) = check_serializable(&h, &lin) {
+                panic!("seed {seed}: {v}");
+            }
+        }
+    }
+}
