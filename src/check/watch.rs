@@ -243,3 +243,189 @@ pub fn check_resumable(watches: &[Watch], history: &State) -> Result<(), WatchVi
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::history::{EventKind, KeyValue, Request};
+    use super::super::model::step;
+    use super::*;
+
+    /// Revisions 2..=5: put a, put b, put a, put b.
+    fn history() -> State {
+        let mut s = State::new();
+        for (k, v) in [("a", "1"), ("b", "1"), ("a", "2"), ("b", "2")] {
+            s = step(&s, &Request::put(k, v)).0;
+        }
+        s
+    }
+
+    fn event(s: &State, rev: Revision) -> Event {
+        s.at(rev).expect("revision").events[0].clone()
+    }
+
+    fn resp(events: Vec<Event>) -> WatchResponse {
+        WatchResponse {
+            revision: events.last().map_or(0, Event::revision),
+            events,
+            progress_notify: false,
+        }
+    }
+
+    fn bookmark(revision: Revision) -> WatchResponse {
+        WatchResponse {
+            revision,
+            events: vec![],
+            progress_notify: true,
+        }
+    }
+
+    /// A watch on every key from `start`.
+    fn watch(start: Revision, responses: Vec<WatchResponse>) -> Vec<Watch> {
+        vec![Watch {
+            client: 1,
+            request: WatchRequest {
+                key: b"a".to_vec(),
+                end: Some(vec![0]),
+                start_revision: start,
+            },
+            responses,
+        }]
+    }
+
+    #[test]
+    fn a_complete_watch_keeps_every_guarantee() {
+        let s = history();
+        let w = watch(
+            2,
+            vec![
+                resp(vec![event(&s, 2), event(&s, 3)]),
+                bookmark(3),
+                resp(vec![event(&s, 4)]),
+            ],
+        );
+        assert_eq!(check_watches(&w, &s), Ok(()));
+    }
+
+    #[test]
+    fn ordered_an_event_never_follows_a_later_one() {
+        let s = history();
+        let w = watch(0, vec![resp(vec![event(&s, 3)]), resp(vec![event(&s, 2)])]);
+        assert_eq!(
+            check_ordered(&w),
+            Err(WatchViolation::Ordered {
+                watch: 0,
+                revision: 2
+            })
+        );
+    }
+
+    #[test]
+    fn unique_an_event_never_appears_twice() {
+        let s = history();
+        let w = watch(0, vec![resp(vec![event(&s, 2)]), resp(vec![event(&s, 2)])]);
+        assert!(matches!(
+            check_unique(&w),
+            Err(WatchViolation::Unique { revision: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn atomic_a_revision_is_never_split_over_responses() {
+        // One txn writing two keys at revision 2.
+        let s = State::new();
+        let put = |k: &str| {
+            super::super::history::TxnOp::Put(super::super::history::PutRequest {
+                key: k.into(),
+                value: "v".into(),
+                lease: 0,
+            })
+        };
+        let txn = Request::Txn(super::super::history::TxnRequest {
+            compares: vec![],
+            success: vec![put("a"), put("b")],
+            failure: vec![],
+        });
+        let s = step(&s, &txn).0;
+        let events = &s.at(2).expect("revision 2").events;
+        let w = watch(
+            0,
+            vec![resp(vec![events[0].clone()]), resp(vec![events[1].clone()])],
+        );
+        assert_eq!(
+            check_atomic(&w),
+            Err(WatchViolation::Atomic {
+                watch: 0,
+                revision: 2
+            })
+        );
+        assert!(check_atomic(&watch(0, vec![resp(events.clone())])).is_ok());
+    }
+
+    #[test]
+    fn reliable_no_event_is_dropped_between_the_first_and_the_last() {
+        let s = history();
+        let w = watch(0, vec![resp(vec![event(&s, 2)]), resp(vec![event(&s, 4)])]);
+        assert!(matches!(
+            check_reliable(&w, &s),
+            Err(WatchViolation::Reliable { .. })
+        ));
+        // An event with the wrong content is not the event of the history.
+        let mut forged = event(&s, 3);
+        forged.kv.value = b"forged".to_vec();
+        let w = watch(0, vec![resp(vec![event(&s, 2), forged, event(&s, 4)])]);
+        assert!(matches!(
+            check_reliable(&w, &s),
+            Err(WatchViolation::Reliable { .. })
+        ));
+    }
+
+    #[test]
+    fn resumable_a_watch_from_a_revision_starts_with_its_first_event() {
+        let s = history();
+        let w = watch(3, vec![resp(vec![event(&s, 4), event(&s, 5)])]);
+        let v = check_resumable(&w, &s);
+        assert!(
+            matches!(v, Err(WatchViolation::Resumable { ref expected, .. }) if expected.revision() == 3)
+        );
+        assert!(check_resumable(&watch(3, vec![resp(vec![event(&s, 3)])]), &s).is_ok());
+    }
+
+    #[test]
+    fn bookmarkable_a_progress_notification_promises_everything_before_it() {
+        let s = history();
+        // An event at or below a bookmark arrives after it.
+        let late = watch(0, vec![bookmark(3), resp(vec![event(&s, 3)])]);
+        assert_eq!(
+            check_bookmarkable(&late),
+            Err(WatchViolation::Bookmarkable {
+                watch: 0,
+                revision: 3
+            })
+        );
+        // A bookmark below an event already delivered.
+        let behind = watch(0, vec![resp(vec![event(&s, 4)]), bookmark(3)]);
+        assert_eq!(
+            check_bookmarkable(&behind),
+            Err(WatchViolation::Bookmarkable {
+                watch: 0,
+                revision: 3
+            })
+        );
+    }
+
+    #[test]
+    fn a_delete_event_carries_the_key_and_the_delete_revision() {
+        let s = step(&history(), &Request::delete("a")).0;
+        let expected = Event {
+            kind: EventKind::Delete,
+            kv: KeyValue {
+                key: b"a".to_vec(),
+                mod_revision: 6,
+                ..KeyValue::default()
+            },
+        };
+        assert_eq!(event(&s, 6), expected);
+        let w = watch(5, vec![resp(vec![event(&s, 5), expected])]);
+        assert_eq!(check_watches(&w, &s), Ok(()));
+    }
+}
