@@ -1,32 +1,42 @@
-//! The simulated world: the members, the virtual clock, the queue of client
-//! requests and the Raft log they share. It knows members and time, never
-//! JSON or HTTP.
+//! The simulated world: members (each a Raft node plus an etcd server), the
+//! virtual network between them, the virtual clock, faults, and the client
+//! requests in flight. It knows members, messages and time, never JSON or
+//! HTTP.
 //!
-//! For now every member commits through one shared log at once (a perfect
-//! network, member 0 the leader); the Raft of a later issue replaces that
-//! seam. Time is virtual: lease expiry and watch progress notifications are
-//! timers that fire when the clock reaches them.
+//! Time is virtual milliseconds. Every 100 ms (etcd's heartbeat interval)
+//! each running member's Raft node ticks; messages arrive after their
+//! link's latency; lease expiry, watch progress notifications and request
+//! timeouts are timers. Nothing happens between events, and the same seed
+//! and inputs give the same run.
 
+mod apply;
 pub mod network;
+mod node;
+mod requests;
 mod rng;
+pub mod trace;
 
 use crate::errors::EtcdError;
-use crate::membership::{self, parse_urls, ConfChange};
+use crate::membership;
 use crate::pb::{
-    downgrade_action, DowngradeResponse, Member, MoveLeaderResponse, SnapshotResponse,
+    LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse, WatchRequest,
+    WatchResponse,
 };
-use crate::pb::{
-    LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseRevokeRequest, WatchRequest, WatchResponse,
-};
-use crate::server::maintenance::{self, RaftView};
+use crate::raft::{self, Message as RaftMessage, Raft};
+use crate::server::maintenance::RaftView;
 use crate::server::watch::HeaderInfo;
-use crate::server::{EtcdServer, InternalRaftRequest, Path, Reply, Request, Response};
+use crate::server::{EtcdServer, InternalRaftRequest, Reply, Request, StateSnapshot};
+use network::{Link, Network};
+use node::Node;
 use std::collections::{BTreeMap, VecDeque};
+use trace::{Trace, TraceKind};
 
 pub use rng::Rng;
 
 /// Names one client request or stream from submit to its end.
 pub type Ticket = u64;
+
+type Msg = RaftMessage<InternalRaftRequest, StateSnapshot>;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterConfig {
@@ -39,9 +49,21 @@ pub struct ClusterConfig {
     pub initial_cluster_token: String,
 }
 
+/// etcd's heartbeat interval: one Raft tick.
+pub const TICK_MS: u64 = 100;
+
 /// etcd's `HealthInterval`: strict reconfiguration checks want peers
 /// connected for this long.
 pub const HEALTH_INTERVAL_MS: u64 = 5_000;
+
+/// etcd's request timeout: 5 s plus two election timeouts.
+pub const REQUEST_TIMEOUT_MS: u64 = 7_000;
+
+/// etcd retries revoking an expired lease after this long.
+const LEASE_REVOKE_RETRY_MS: u64 = 3_000;
+
+/// Largest message the gRPC server accepts: `--max-request-bytes` + 512 KiB.
+pub const MAX_RECV_BYTES: usize = crate::server::MAX_REQUEST_BYTES + 512 * 1024;
 
 /// The client and peer URL of member `i` (etcd's local-cluster ports:
 /// 2379/2380, 22379/22380, 32379/32380, ...).
@@ -63,12 +85,6 @@ pub fn member_urls(i: usize) -> (String, String) {
     )
 }
 
-/// etcd's request timeout: 5 s plus two election timeouts.
-pub const REQUEST_TIMEOUT_MS: u64 = 7_000;
-
-/// Largest message the gRPC server accepts: `--max-request-bytes` + 512 KiB.
-pub const MAX_RECV_BYTES: usize = crate::server::MAX_REQUEST_BYTES + 512 * 1024;
-
 /// What the cluster answers, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
@@ -83,6 +99,10 @@ pub enum Outcome {
     /// A stream is over (a keep-alive stream whose requests ended, a
     /// finished snapshot).
     StreamEnd(Ticket),
+    /// The member serving this request went down: its connection is gone.
+    Refused(Ticket),
+    /// Member `i` went down: every stream it served is cut.
+    MemberDown(usize),
 }
 
 /// Work handed to the cluster, handled in order.
@@ -119,30 +139,50 @@ enum Input {
     },
 }
 
+/// A member as inspection shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberView {
+    pub index: usize,
+    pub id: u64,
+    pub name: String,
+    pub role: &'static str,
+    pub term: u64,
+    pub vote: u64,
+    pub leader_id: u64,
+    pub commit: u64,
+    pub applied: u64,
+    pub crashed: bool,
+    pub removed: bool,
+    pub revision: i64,
+    pub watchers: usize,
+    pub log_first: u64,
+    pub log_last: u64,
+}
+
 /// A cluster of etcd members.
 pub struct Cluster {
     cluster_id: u64,
-    term: u64,
-    leader: usize,
-    members: Vec<EtcdServer>,
-    /// Members whose process is gone (removed from the cluster).
-    stopped: Vec<bool>,
-    /// etcd's `--initial-cluster-token`, part of every member id.
     token: String,
     /// The simulated wall clock at virtual time 0 (Unix ms).
     start_ms: u64,
-    /// Entries committed so far; entry i has Raft index `first_index + i`.
-    log: Vec<InternalRaftRequest>,
-    first_index: u64,
+    nodes: Vec<Node>,
+    /// The members the cluster was bootstrapped with (etcd's
+    /// `--initial-cluster`), by id.
+    roster: BTreeMap<u64, Member>,
+    network: Network<Msg>,
     now: u64,
+    next_tick: u64,
     progress_interval: u64,
     inbox: VecDeque<Input>,
-    /// Proposal id -> the client waiting for it.
-    waiting: BTreeMap<u64, (usize, Ticket)>,
-    /// Answers due later: (time, sequence) -> answer.
+    /// Request timeouts: (time, seq) -> (member, ticket).
+    deadlines: BTreeMap<(u64, u64), (usize, Ticket)>,
+    /// Answers due later: (time, seq) -> answer.
     deferred: BTreeMap<(u64, u64), (usize, Ticket, Reply)>,
-    deferred_seq: u64,
+    seq: u64,
+    /// Since when the network has been whole (strict reconfiguration).
+    healed_at: u64,
     outcomes: Vec<Outcome>,
+    trace: Trace,
 }
 
 impl Cluster {
@@ -152,10 +192,6 @@ impl Cluster {
         // etcd's id generators start from
         let start_ms = 1_700_000_000_000 + rng.next_u64() % 100_000_000_000;
         let n = config.members.clamp(1, 7);
-        // etcd's bootstrap entries: one conf change per member, the first
-        // leader's empty entry, each member publishing its attributes, and
-        // the cluster version: a fresh member has applied 2n+2 entries
-        let first_index = 2 * n as u64 + 3;
         // ids derived from URLs and token exactly as etcd derives them
         let roster: Vec<Member> = (0..n)
             .map(|i| {
@@ -173,30 +209,69 @@ impl Cluster {
             .collect();
         let ids: Vec<u64> = roster.iter().map(|m| m.id).collect();
         let cluster_id = membership::cluster_id(&ids);
-        let members = ids
+        let election = Rng::new(config.seed).derive("elections");
+        let mut seeds = election.clone();
+        let nodes = ids
             .iter()
-            .enumerate()
-            .map(|(i, &id)| EtcdServer::new(id, first_index - 1, start_ms, i == 0, roster.clone()))
+            .map(|&id| {
+                let mut rc = raft::Config::new(id);
+                rc.seed = seeds.next_u64();
+                let r = Raft::bootstrap(rc.clone(), &ids).unwrap_or_else(|_| fallback_raft(&rc));
+                Node::new(EtcdServer::new(id, start_ms), r, rc)
+            })
             .collect();
-        Cluster {
+        let mut c = Cluster {
             cluster_id,
-            // etcd's first election makes term 2 (term 1 holds the bootstrap entries)
-            term: 2,
-            leader: 0,
-            members,
-            stopped: vec![false; n],
             token: config.initial_cluster_token.clone(),
             start_ms,
-            log: Vec::new(),
-            first_index,
+            nodes,
+            roster: roster.into_iter().map(|m| (m.id, m)).collect(),
+            network: Network::new(Rng::new(config.seed).derive("network")),
             now: 0,
+            next_tick: TICK_MS,
             progress_interval: config.watch_progress_notify_interval_ms,
             inbox: VecDeque::new(),
-            waiting: BTreeMap::new(),
+            deadlines: BTreeMap::new(),
             deferred: BTreeMap::new(),
-            deferred_seq: 0,
+            seq: 0,
+            healed_at: 0,
             outcomes: Vec::new(),
+            trace: Trace::new(20_000),
+        };
+        c.bootstrap();
+        c
+    }
+
+    /// etcd's start: the bootstrap conf changes apply, member 0 campaigns
+    /// (our deterministic choice of first leader), every member publishes
+    /// its attributes and the leader sets the cluster version. Runs until
+    /// all of that is applied everywhere.
+    fn bootstrap(&mut self) {
+        self.process_readies();
+        if let Some(n) = self.nodes.first_mut() {
+            let _ = n.raft.campaign();
         }
+        let want = 2 * self.nodes.len() as u64 + 2;
+        for _ in 0..100_000 {
+            self.process_readies();
+            let done = self
+                .nodes
+                .iter()
+                .all(|n| n.server.applied_index() >= want && n.server.cluster_version().is_some());
+            if done {
+                break;
+            }
+            match self.next_event() {
+                Some(t) => self.run_events_at(t),
+                None => break,
+            }
+        }
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("cluster of {} started", self.nodes.len()),
+            },
+        );
     }
 
     pub fn cluster_id(&self) -> u64 {
@@ -204,49 +279,116 @@ impl Cluster {
     }
 
     pub fn member_count(&self) -> usize {
-        self.members.len()
+        self.nodes.len()
     }
 
     pub fn member(&self, i: usize) -> Option<&EtcdServer> {
-        self.members.get(i)
+        self.nodes.get(i).map(|n| &n.server)
     }
 
     /// Whether member `i` is up to take client requests.
     pub fn is_serving(&self, i: usize) -> bool {
-        i < self.members.len() && !self.stopped.get(i).copied().unwrap_or(true)
+        self.nodes.get(i).is_some_and(Node::is_up)
     }
 
-    pub fn leader(&self) -> usize {
-        self.leader
+    /// The index of the member that leads, if one does.
+    pub fn leader(&self) -> Option<usize> {
+        self.nodes.iter().position(Node::is_leader)
     }
 
-    pub fn term(&self) -> u64 {
-        self.term
-    }
-
-    /// The Raft index of the last committed entry.
-    pub fn commit_index(&self) -> u64 {
-        self.first_index + self.log.len() as u64 - 1
+    /// Whether member `i` knows a leader (etcd's `/health`).
+    pub fn has_leader(&self, i: usize) -> bool {
+        self.nodes
+            .get(i)
+            .is_some_and(|n| n.leader_id() != raft::NONE)
     }
 
     pub fn now(&self) -> u64 {
         self.now
     }
 
-    fn raft_view(&self) -> RaftView {
-        RaftView {
-            leader_id: self.members.get(self.leader).map_or(0, |m| m.id),
-            term: self.term,
-            commit: self.commit_index(),
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn trace_mut(&mut self) -> &mut Trace {
+        &mut self.trace
+    }
+
+    pub fn network(&self) -> &Network<Msg> {
+        &self.network
+    }
+
+    /// Every member as inspection shows it.
+    pub fn members(&self) -> Vec<MemberView> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(index, n)| {
+                let st = n.raft.status();
+                let hs = n.raft.hard_state();
+                let role = if !n.is_up() {
+                    "down"
+                } else {
+                    match st.soft_state.role {
+                        raft::Role::Leader => "leader",
+                        raft::Role::Candidate => "candidate",
+                        raft::Role::PreCandidate => "pre-candidate",
+                        raft::Role::Follower => "follower",
+                    }
+                };
+                MemberView {
+                    index,
+                    id: n.id(),
+                    name: n
+                        .server
+                        .membership()
+                        .get(n.id())
+                        .map(|m| m.name.clone())
+                        .unwrap_or_default(),
+                    role,
+                    term: hs.term,
+                    vote: hs.vote,
+                    leader_id: st.soft_state.leader,
+                    commit: hs.commit,
+                    applied: n.server.applied_index(),
+                    crashed: n.crashed,
+                    removed: n.removed,
+                    revision: n.server.kv().current_revision(),
+                    watchers: n.server.watches().watcher_count(),
+                    log_first: st.log.first_index,
+                    log_last: st.log.last_index,
+                }
+            })
+            .collect()
+    }
+
+    fn raft_view(&self, i: usize) -> RaftView {
+        self.nodes
+            .get(i)
+            .map(|n| RaftView {
+                leader_id: n.leader_id(),
+                term: n.term(),
+                commit: n.raft.hard_state().commit,
+            })
+            .unwrap_or_default()
+    }
+
+    fn header(&self, i: usize) -> HeaderInfo {
+        HeaderInfo {
+            cluster_id: self.cluster_id,
+            member_id: self.nodes.get(i).map_or(0, Node::id),
+            raft_term: self.nodes.get(i).map_or(0, Node::term),
         }
     }
 
-    fn header(&self, member: usize) -> HeaderInfo {
-        HeaderInfo {
-            cluster_id: self.cluster_id,
-            member_id: self.members.get(member).map_or(0, |m| m.id),
-            raft_term: self.term,
-        }
+    fn node_of(&self, id: u64) -> Option<usize> {
+        self.nodes.iter().position(|n| n.id() == id)
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
     }
 
     /// Hands a unary request to `member`; its answer comes out of
@@ -298,59 +440,141 @@ impl Cluster {
         self.inbox.push_back(Input::Snapshot { member, ticket });
     }
 
-    /// When the next thing is due, if anything is.
-    pub fn next_due(&self) -> Option<u64> {
-        if !self.inbox.is_empty() {
-            return Some(self.now);
-        }
-        self.next_timer()
-    }
-
-    fn next_timer(&self) -> Option<u64> {
-        let expiry = self
-            .members
-            .get(self.leader)
-            .and_then(|m| m.next_lease_expiry());
-        let progress = self
-            .members
-            .iter()
-            .filter_map(|m| m.next_progress(self.progress_interval))
-            .min();
-        let deferred = self.deferred.keys().next().map(|k| k.0);
-        [expiry, progress, deferred].into_iter().flatten().min()
-    }
-
-    /// Runs the world up to virtual time `ms`: every timer due by then
-    /// fires at its own time, in order.
-    pub fn advance_to(&mut self, ms: u64) {
-        loop {
-            self.run_until_idle();
-            match self.next_timer() {
-                Some(t) if t <= ms => {
-                    self.now = self.now.max(t);
-                    self.fire_timers();
-                }
-                _ => break,
-            }
-        }
-        self.now = self.now.max(ms);
-    }
-
-    /// Runs until every request that can be answered now has been answered.
-    pub fn run_until_idle(&mut self) {
-        while let Some(input) = self.inbox.pop_front() {
-            self.handle(input);
-            self.collect_watch_messages();
-        }
-    }
-
     /// Answers produced so far, in order.
     pub fn drain(&mut self) -> Vec<Outcome> {
         std::mem::take(&mut self.outcomes)
     }
 
+    /// When the next thing is due, if anything is.
+    pub fn next_due(&self) -> Option<u64> {
+        if !self.inbox.is_empty() {
+            return Some(self.now);
+        }
+        self.next_event()
+    }
+
+    /// The time of the next event: a tick, a message arriving, a timer.
+    fn next_event(&self) -> Option<u64> {
+        let tick = self.nodes.iter().any(Node::is_up).then_some(self.next_tick);
+        let delivery = self.network.next_delivery();
+        let deadline = self.deadlines.keys().next().map(|k| k.0);
+        let deferred = self.deferred.keys().next().map(|k| k.0);
+        let expiry = self
+            .nodes
+            .iter()
+            .filter(|n| n.is_leader())
+            .filter_map(|n| n.server.next_lease_expiry())
+            .min();
+        let progress = self
+            .nodes
+            .iter()
+            .filter(|n| n.is_up())
+            .filter_map(|n| n.server.next_progress(self.progress_interval))
+            .min();
+        [tick, delivery, deadline, deferred, expiry, progress]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Runs the world up to virtual time `ms`: every event due by then
+    /// happens at its own time, in order.
+    pub fn advance_to(&mut self, ms: u64) {
+        self.settle();
+        while let Some(t) = self.next_event().filter(|t| *t <= ms) {
+            self.run_events_at(t);
+        }
+        self.now = self.now.max(ms);
+        self.settle();
+    }
+
+    /// Runs until every client request has been answered (moving virtual
+    /// time forward as far as that takes; request timeouts bound it).
+    pub fn run_until_idle(&mut self) {
+        self.run_until_idle_or(u64::MAX);
+    }
+
+    /// As [`Cluster::run_until_idle`], but never past virtual time `limit`.
+    pub fn run_until_idle_or(&mut self, limit: u64) {
+        self.settle();
+        while self.has_waiting_clients() {
+            match self.next_event().filter(|t| *t <= limit) {
+                Some(t) => self.run_events_at(t),
+                None => break,
+            }
+        }
+    }
+
+    fn has_waiting_clients(&self) -> bool {
+        !self.inbox.is_empty()
+            || !self.deferred.is_empty()
+            || self.nodes.iter().any(Node::has_waiting)
+    }
+
+    /// Handles what is due now: client inputs and the nodes' output.
+    fn settle(&mut self) {
+        loop {
+            self.process_readies();
+            let Some(input) = self.inbox.pop_front() else {
+                break;
+            };
+            self.handle(input);
+        }
+        self.collect_watch_messages();
+    }
+
+    /// Moves the clock to `t` and runs everything due then.
+    fn run_events_at(&mut self, t: u64) {
+        self.now = self.now.max(t);
+        let now = self.now;
+        while let Some(m) = self.network.pop_due(now) {
+            self.deliver(m.from, m.to, m.msg);
+        }
+        if self.next_tick <= now {
+            for i in 0..self.nodes.len() {
+                if self.nodes[i].is_up() {
+                    self.nodes[i].raft.tick();
+                }
+            }
+            self.next_tick = (now / TICK_MS + 1) * TICK_MS;
+        }
+        self.fire_timers();
+        self.settle();
+    }
+
+    fn deliver(&mut self, from: usize, to: usize, msg: Msg) {
+        let Some(node) = self.nodes.get_mut(to) else {
+            return;
+        };
+        if !node.is_up() {
+            return;
+        }
+        let kind = format!("{:?}", msg.msg_type);
+        let is_snap = msg.msg_type == raft::MessageType::Snap;
+        let to_id = msg.to;
+        let _ = node.raft.step(msg);
+        self.trace
+            .push(self.now, TraceKind::Deliver { from, to, kind });
+        if is_snap {
+            // etcd's transport tells the leader the snapshot arrived
+            if let Some(sender) = self.nodes.get_mut(from) {
+                sender.raft.report_snapshot(to_id, true);
+            }
+        }
+    }
+
     fn fire_timers(&mut self) {
         let now = self.now;
+        while let Some(entry) = self.deadlines.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let (member, ticket) = entry.remove();
+            if self.nodes.get_mut(member).is_some_and(|n| n.forget(ticket)) {
+                self.outcomes
+                    .push(Outcome::Reply(ticket, Err(EtcdError::Timeout)));
+            }
+        }
         while let Some(entry) = self.deferred.first_entry() {
             if entry.key().0 > now {
                 break;
@@ -359,377 +583,292 @@ impl Cluster {
             self.reply(member, ticket, reply);
         }
         // the leader's lessor finds expired leases and proposes their
-        // revocation, as etcd's leader does
-        let expired = self
-            .members
-            .get(self.leader)
-            .map(|m| m.expired_leases(now))
-            .unwrap_or_default();
-        for id in expired {
-            let leader = self.leader;
-            if let Some(m) = self.members.get_mut(leader) {
-                if let Ok(p) = m.new_proposal(Request::LeaseRevoke(LeaseRevokeRequest { id })) {
-                    self.commit(p);
+        // revocation, as etcd's leader does (retrying later if needed)
+        if let Some(l) = self.leader() {
+            for id in self.nodes[l].server.expired_leases(now) {
+                self.nodes[l]
+                    .server
+                    .postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
+                let req = Request::LeaseRevoke(crate::pb::LeaseRevokeRequest { id });
+                if let Ok(p) = self.nodes[l].server.new_proposal(req) {
+                    let _ = self.nodes[l].raft.propose(p);
                 }
             }
         }
         let interval = self.progress_interval;
-        for i in 0..self.members.len() {
+        for i in 0..self.nodes.len() {
             let hdr = self.header(i);
-            if let Some(m) = self.members.get_mut(i) {
-                if m.next_progress(interval).is_some_and(|t| t <= now) {
-                    m.progress(now, interval, hdr);
-                }
+            let n = &mut self.nodes[i];
+            if n.is_up() && n.server.next_progress(interval).is_some_and(|t| t <= now) {
+                n.server.progress(now, interval, hdr);
             }
         }
-        self.collect_watch_messages();
     }
 
     fn collect_watch_messages(&mut self) {
-        for m in &mut self.members {
-            for (ticket, resp) in m.take_watch_messages() {
+        for n in &mut self.nodes {
+            for (ticket, resp) in n.server.take_watch_messages() {
                 self.outcomes.push(Outcome::Watch(ticket, resp));
             }
         }
     }
 
-    fn handle(&mut self, input: Input) {
-        let now = self.now;
-        match input {
-            Input::Unary {
-                member,
-                ticket,
-                request,
-            } => self.handle_unary(member, ticket, request),
-            Input::WatchOpen { member, ticket } => {
-                if let Some(m) = self.members.get_mut(member) {
-                    m.open_watch_stream(ticket, now);
-                }
-            }
-            Input::Watch {
-                member,
-                ticket,
-                request,
-            } => {
-                let hdr = self.header(member);
-                if let Some(m) = self.members.get_mut(member) {
-                    m.watch(ticket, request, hdr);
-                }
-            }
-            Input::WatchClose { member, ticket } => {
-                if let Some(m) = self.members.get_mut(member) {
-                    m.close_watch_stream(ticket);
-                }
-            }
-            Input::KeepAlive {
-                member,
-                ticket,
-                request,
-            } => {
-                // a follower forwards keep-alives to the leader
-                let leader = self.leader;
-                let answer = match self.members.get_mut(leader) {
-                    Some(l) => l.renew(&request, now),
-                    None => Err(EtcdError::NoLeader),
-                };
-                let hdr = self.header(member);
-                let rev = self
-                    .members
-                    .get(member)
-                    .map_or(0, |m| m.kv().current_revision());
-                let answer = answer.map(|mut r| {
-                    r.header = Some(crate::pb::ResponseHeader {
-                        cluster_id: hdr.cluster_id,
-                        member_id: hdr.member_id,
-                        revision: rev,
-                        raft_term: hdr.raft_term,
-                    });
-                    r
-                });
-                self.outcomes.push(Outcome::KeepAlive(ticket, answer));
-            }
-            Input::KeepAliveEnd { ticket } => self.outcomes.push(Outcome::StreamEnd(ticket)),
-            Input::Snapshot { member, ticket } => {
-                let Some(m) = self.members.get(member) else {
-                    return self
-                        .outcomes
-                        .push(Outcome::Reply(ticket, Err(EtcdError::Stopped)));
-                };
-                // 3.5.1 sends neither a header nor remaining_bytes (FINDINGS #54)
-                for blob in m.snapshot_blobs() {
-                    let msg = SnapshotResponse {
-                        header: None,
-                        remaining_bytes: 0,
-                        blob,
-                    };
-                    self.outcomes.push(Outcome::Snapshot(ticket, msg));
-                }
-                self.outcomes.push(Outcome::StreamEnd(ticket));
-            }
-        }
-    }
-
-    fn handle_unary(&mut self, member: usize, ticket: Ticket, request: Request) {
-        let now = self.now;
-        let raft = self.raft_view();
-        let Some(m) = self.members.get(member) else {
-            return self
-                .outcomes
-                .push(Outcome::Reply(ticket, Err(EtcdError::Stopped)));
-        };
-        let path = match m.route(&request) {
-            Ok(p) => p,
-            Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
-        };
-        match path {
-            // with a perfect network every member has applied all committed
-            // entries, so a ReadIndex round is immediate
-            Path::LocalRead | Path::LinearizableRead => {
-                let reply = m.read(&request, now, raft);
-                self.reply(member, ticket, reply);
-            }
-            Path::Leader => {
-                let reply = match self.members.get(self.leader) {
-                    Some(l) => l.read(&request, now, raft),
-                    None => Err(EtcdError::NoLeader),
-                };
-                self.reply(member, ticket, reply);
-            }
-            Path::Cluster => match request {
-                Request::MoveLeader(r) => {
-                    let reply = self.move_leader(member, r.target_id);
-                    self.reply(member, ticket, reply);
-                }
-                Request::Downgrade(r) => self.downgrade(member, ticket, &r),
-                other => match self.check_member_change(other) {
-                    Ok(cc) => self.propose(member, ticket, Request::ConfChange(cc)),
-                    Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+    /// Sends a node's Raft messages into the network.
+    fn send(&mut self, from: usize, msgs: Vec<Msg>) {
+        for m in msgs {
+            let Some(to) = self.node_of(m.to) else {
+                // a member added to the configuration without a process
+                continue;
+            };
+            self.trace.push(
+                self.now,
+                TraceKind::Send {
+                    from,
+                    to,
+                    kind: format!("{:?}", m.msg_type),
+                    term: m.term,
+                    index: m.index,
+                    entries: m.entries.len(),
                 },
-            },
-            Path::Propose => self.propose(member, ticket, request),
-        }
-    }
-
-    fn propose(&mut self, member: usize, ticket: Ticket, request: Request) {
-        let Some(m) = self.members.get_mut(member) else {
-            return;
-        };
-        match m.new_proposal(request) {
-            Ok(p) => {
-                self.waiting.insert(p.id, (member, ticket));
-                self.commit(p);
-            }
-            Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
-        }
-    }
-
-    /// Whether the leader has been connected to every other voter for
-    /// etcd's health interval (the start counts as the connection time).
-    fn connected_long_enough(&self) -> bool {
-        self.now >= HEALTH_INTERVAL_MS
-    }
-
-    /// Whether member `id` runs here and follows the leader's log (a member
-    /// added at runtime has no process: its match index stays 0).
-    fn is_running(&self, id: u64) -> bool {
-        self.members
-            .iter()
-            .zip(&self.stopped)
-            .any(|(m, stopped)| m.id == id && !stopped)
-    }
-
-    /// The checks etcd's server makes before proposing a membership change
-    /// (strict reconfiguration on, as by default), then the change itself.
-    fn check_member_change(&mut self, req: Request) -> Result<ConfChange, EtcdError> {
-        let leader = self.members.get(self.leader).ok_or(EtcdError::NoLeader)?;
-        let ms = leader.membership();
-        let voters = ms.members().iter().filter(|m| !m.is_learner).count();
-        match req {
-            Request::MemberAdd(r) => {
-                let peer_urls = parse_urls(&r.peer_urls)?;
-                if !r.is_learner && !ms.ready_to_add_voter() {
-                    return Err(EtcdError::NotEnoughStartedMembers);
-                }
-                if voters > 1 && !self.connected_long_enough() {
-                    return Err(EtcdError::UnhealthyCluster);
-                }
-                let unix_secs = (self.start_ms + self.now) / 1000;
-                let id = membership::member_id(&peer_urls, &self.token, Some(unix_secs));
-                let m = Member {
-                    id,
-                    name: String::new(),
-                    peer_urls,
-                    client_urls: Vec::new(),
-                    is_learner: r.is_learner,
-                };
-                Ok(ConfChange::Add(m))
-            }
-            Request::MemberRemove(r) => {
-                let learner = ms.get(r.id).is_some_and(|m| m.is_learner);
-                if !learner {
-                    if !ms.ready_to_remove_voter(r.id) {
-                        return Err(EtcdError::NotEnoughStartedMembers);
-                    }
-                    // a member that never connected is safe to remove
-                    let target_active = self.is_running(r.id) || leader.id == r.id;
-                    let active = if self.connected_long_enough() {
-                        self.stopped.iter().filter(|s| !**s).count()
-                    } else {
-                        1
-                    };
-                    if target_active && active - 1 < 1 + (voters - 1) / 2 {
-                        return Err(EtcdError::UnhealthyCluster);
-                    }
-                }
-                Ok(ConfChange::Remove(r.id))
-            }
-            Request::MemberUpdate(r) => Ok(ConfChange::Update {
-                id: r.id,
-                peer_urls: parse_urls(&r.peer_urls)?,
-            }),
-            Request::MemberPromote(r) => {
-                // etcd's isLearnerReady: a member the leader tracks must have
-                // caught up to 90% of the leader's log
-                if ms.get(r.id).is_some() && !self.is_running(r.id) {
-                    return Err(EtcdError::LearnerNotReady);
-                }
-                if !ms.ready_to_promote(r.id) {
-                    return Err(EtcdError::NotEnoughStartedMembers);
-                }
-                Ok(ConfChange::Promote(r.id))
-            }
-            _ => Err(EtcdError::UnknownMethod),
-        }
-    }
-
-    /// etcd's MoveLeader: only the leader may, to a voting member; the
-    /// transferee becomes leader in a new term.
-    fn move_leader(&mut self, member: usize, target: u64) -> Reply {
-        if member != self.leader {
-            return Err(EtcdError::NotLeader);
-        }
-        let Some(to) = self.members.iter().position(|m| m.id == target) else {
-            return Err(EtcdError::BadLeaderTransferee);
-        };
-        if to != self.leader {
-            self.change_leader(to);
-        }
-        Ok(Response::MoveLeader(MoveLeaderResponse::default()))
-    }
-
-    /// A new leader in a new term: its lessor takes over expiry with full
-    /// TTLs, and it appends its empty entry.
-    fn change_leader(&mut self, to: usize) {
-        let now = self.now;
-        self.term += 1;
-        self.leader = to;
-        for (i, m) in self.members.iter_mut().enumerate() {
-            m.set_primary(i == to, now);
-        }
-        self.first_index += 1;
-        for m in &mut self.members {
-            m.note_applied(self.first_index + self.log.len() as u64 - 1);
-        }
-    }
-
-    /// etcd 3.5.1's downgrade: VALIDATE answers at once; ENABLE and CANCEL
-    /// change the job through Raft but their answer never arrives, so the
-    /// client gets `request timed out` after the request timeout.
-    fn downgrade(&mut self, member: usize, ticket: Ticket, r: &crate::pb::DowngradeRequest) {
-        let enabled = self
-            .members
-            .get(member)
-            .is_some_and(|m| m.downgrade_enabled());
-        let validate = |v: &str| -> Result<(), EtcdError> {
-            maintenance::check_downgrade_target(maintenance::parse_downgrade_version(v)?)?;
-            if enabled {
-                return Err(EtcdError::DowngradeInProcess);
-            }
-            Ok(())
-        };
-        let cluster_version = format!(
-            "{}.{}.0",
-            maintenance::CLUSTER_VERSION.0,
-            maintenance::CLUSTER_VERSION.1
-        );
-        let set = match r.action {
-            downgrade_action::VALIDATE => {
-                let reply = validate(&r.version).map(|_| {
-                    Response::Downgrade(DowngradeResponse {
-                        header: None,
-                        version: cluster_version,
-                    })
-                });
-                return self.reply(member, ticket, reply);
-            }
-            downgrade_action::ENABLE => validate(&r.version).map(|_| true),
-            downgrade_action::CANCEL if enabled => Ok(false),
-            downgrade_action::CANCEL => Err(EtcdError::NoInflightDowngrade),
-            _ => Err(EtcdError::UnknownMethod),
-        };
-        match set {
-            Ok(on) => {
-                let leader = self.leader;
-                if let Some(p) = self.members.get_mut(leader).and_then(|l| {
-                    l.new_proposal(Request::DowngradeInfoSet { enabled: on })
-                        .ok()
-                }) {
-                    self.commit(p);
-                }
-                self.deferred_seq += 1;
-                let due = self.now + REQUEST_TIMEOUT_MS;
-                self.deferred.insert(
-                    (due, self.deferred_seq),
-                    (member, ticket, Err(EtcdError::Timeout)),
-                );
-            }
-            Err(e) => self.reply(member, ticket, Err(e)),
-        }
-    }
-
-    /// Appends a committed entry and has every member apply it.
-    fn commit(&mut self, entry: InternalRaftRequest) {
-        let index = self.commit_index() + 1;
-        let now = self.now;
-        let waiter = self.waiting.remove(&entry.id);
-        let mut answer = None;
-        for i in 0..self.members.len() {
-            let hdr = self.header(i);
-            if let Some(m) = self.members.get_mut(i) {
-                let reply = m.apply(index, &entry, now, hdr);
-                if matches!(waiter, Some((w, _)) if w == i) {
-                    answer = Some(reply);
-                }
-            }
-        }
-        if let Request::ConfChange(ConfChange::Remove(id)) = &entry.request {
-            // a removed member shuts down
-            if let Some(i) = self.members.iter().position(|m| m.id == *id) {
-                if self
-                    .members
-                    .get(self.leader)
-                    .is_some_and(|l| l.membership().is_removed(*id))
-                {
-                    if let Some(s) = self.stopped.get_mut(i) {
-                        *s = true;
-                    }
-                }
-            }
-        }
-        self.log.push(entry);
-        if let (Some((member, ticket)), Some(reply)) = (waiter, answer) {
-            self.reply(member, ticket, reply);
+            );
+            self.network.send(self.now, from, to, m);
         }
     }
 
     fn reply(&mut self, member: usize, ticket: Ticket, reply: Reply) {
         let hdr = self.header(member);
         let reply = reply.map(|mut r| {
-            if let Some(m) = self.members.get(member) {
-                m.fill_header(&mut r, hdr);
+            if let Some(n) = self.nodes.get(member) {
+                n.server.fill_header(&mut r, hdr);
             }
             r
         });
         self.outcomes.push(Outcome::Reply(ticket, reply));
     }
+
+    fn add_deadline(&mut self, member: usize, ticket: Ticket) {
+        let seq = self.next_seq();
+        self.deadlines
+            .insert((self.now + REQUEST_TIMEOUT_MS, seq), (member, ticket));
+    }
+
+    // ---- faults and control ----
+
+    /// Member `i` crashes: its volatile state is lost, its clients are cut
+    /// off, messages to and from it vanish.
+    pub fn crash(&mut self, i: usize) -> Result<(), EtcdError> {
+        let n = self.nodes.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
+        if !n.is_up() {
+            return Ok(());
+        }
+        for ticket in n.crash() {
+            self.outcomes.push(Outcome::Refused(ticket));
+        }
+        self.outcomes.push(Outcome::MemberDown(i));
+        self.network.drop_member(i);
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("crash m{i}"),
+            },
+        );
+        Ok(())
+    }
+
+    /// Member `i` restarts from its durable state.
+    pub fn restart(&mut self, i: usize) -> Result<(), EtcdError> {
+        let n = self.nodes.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
+        if !n.crashed || n.removed {
+            return Ok(());
+        }
+        n.restart()?;
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("restart m{i}"),
+            },
+        );
+        self.settle();
+        Ok(())
+    }
+
+    /// No Raft message crosses between `groups` (clients still reach every
+    /// member).
+    pub fn partition(&mut self, groups: &[Vec<usize>]) {
+        self.network.partition(groups, self.nodes.len());
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("partition {groups:?}"),
+            },
+        );
+    }
+
+    /// `from` can no longer send to `to` (the other way still works).
+    pub fn block(&mut self, from: usize, to: usize) {
+        self.network.block(from, to);
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("block m{from} -> m{to}"),
+            },
+        );
+    }
+
+    /// The network is whole again.
+    pub fn heal(&mut self) {
+        self.network.heal();
+        self.healed_at = self.now;
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: "heal".into(),
+            },
+        );
+    }
+
+    /// Latency and loss of one link (or of all, when `link` is None).
+    pub fn set_link(&mut self, link: Option<(usize, usize)>, l: Link) {
+        match link {
+            Some((from, to)) => self.network.set_link(from, to, l),
+            None => self.network.set_all_links(l),
+        }
+    }
+
+    /// Asks the leader to hand over to member `to`.
+    pub fn transfer_leadership(&mut self, to: usize) -> Result<(), EtcdError> {
+        let target = self.nodes.get(to).ok_or(EtcdError::MemberNotFound)?.id();
+        let l = self.leader().ok_or(EtcdError::NoLeader)?;
+        let _ = self.nodes[l].raft.transfer_leader(target);
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("transfer leadership to m{to}"),
+            },
+        );
+        self.settle();
+        Ok(())
+    }
+
+    /// Starts a new member process that joins the cluster empty (it was
+    /// added with the member API, or is added now) and catches up from the
+    /// leader. Returns its index.
+    pub fn start_member(&mut self, id: u64) -> usize {
+        if let Some(i) = self.node_of(id) {
+            return i;
+        }
+        let i = self.nodes.len();
+        let mut rc = raft::Config::new(id);
+        rc.seed = Rng::new(id).next_u64();
+        let r = Raft::new(rc.clone(), raft::ConfState::default())
+            .unwrap_or_else(|_| fallback_raft(&rc));
+        self.nodes.push(Node::new(
+            EtcdServer::new(id, self.start_ms + self.now),
+            r,
+            rc,
+        ));
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("start m{i}"),
+            },
+        );
+        i
+    }
+
+    /// Adds a member through the leader (as `member add` does) and starts
+    /// its process, which joins empty and catches up from the leader.
+    pub fn add_member(&mut self, learner: bool) -> Result<usize, EtcdError> {
+        let l = self.leader().ok_or(EtcdError::NoLeader)?;
+        let i = self.nodes.len();
+        let (client, peer) = member_urls(i);
+        let peer_urls = vec![peer];
+        let id = membership::member_id(&peer_urls, &self.token, Some(self.unix_secs()));
+        let m = Member {
+            id,
+            name: format!("m{i}"),
+            peer_urls,
+            client_urls: vec![client],
+            is_learner: learner,
+        };
+        self.roster.insert(id, m.clone());
+        let add = Member {
+            name: String::new(),
+            client_urls: Vec::new(),
+            ..m
+        };
+        self.nodes[l]
+            .server
+            .validate_conf_change(&membership::ConfChange::Add(add.clone()))?;
+        let change_type = if learner {
+            raft::ConfChangeType::AddLearnerNode
+        } else {
+            raft::ConfChangeType::AddNode
+        };
+        let context = membership::ConfChangeContext {
+            request_id: 0,
+            change: membership::ConfChange::Add(add),
+        }
+        .encode();
+        self.nodes[l]
+            .raft
+            .propose_conf_change(raft::ConfChange {
+                change_type,
+                node_id: id,
+                context,
+            })
+            .map_err(|_| EtcdError::NoLeader)?;
+        let i = self.start_member(id);
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("add member m{i}"),
+            },
+        );
+        self.settle();
+        Ok(i)
+    }
+
+    /// Removes member `i` through the leader (as `member remove` does).
+    pub fn remove_member(&mut self, i: usize) -> Result<(), EtcdError> {
+        let l = self.leader().ok_or(EtcdError::NoLeader)?;
+        let id = self.nodes.get(i).ok_or(EtcdError::MemberNotFound)?.id();
+        let change = membership::ConfChange::Remove(id);
+        self.nodes[l].server.validate_conf_change(&change)?;
+        let context = membership::ConfChangeContext {
+            request_id: 0,
+            change,
+        }
+        .encode();
+        let cc = raft::ConfChange {
+            change_type: raft::ConfChangeType::RemoveNode,
+            node_id: id,
+            context,
+        };
+        self.nodes[l]
+            .raft
+            .propose_conf_change(cc)
+            .map_err(|_| EtcdError::NoLeader)?;
+        self.trace.push(
+            self.now,
+            TraceKind::Control {
+                what: format!("remove member m{i}"),
+            },
+        );
+        self.settle();
+        Ok(())
+    }
+
+    /// Unix seconds on the simulated wall clock (member ids of added members).
+    fn unix_secs(&self) -> u64 {
+        (self.start_ms + self.now) / 1000
+    }
+}
+
+/// A node that can never be built from a valid config; only reached if the
+/// id were 0, which sha1-derived ids are not.
+fn fallback_raft(rc: &raft::Config) -> node::RaftNode {
+    let mut c = rc.clone();
+    c.id = c.id.max(1);
+    Raft::new(c, raft::ConfState::default()).unwrap_or_else(|_| unreachable!("a valid config"))
 }

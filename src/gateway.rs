@@ -364,6 +364,23 @@ impl Gateway {
                         );
                     }
                 }
+                Outcome::Refused(ticket) => {
+                    self.streams.remove(&ticket);
+                    self.outputs.push(Output::Refused { ticket });
+                }
+                Outcome::MemberDown(member) => {
+                    // its streams' connections are gone
+                    let cut: Vec<Ticket> = self
+                        .streams
+                        .iter()
+                        .filter(|(_, s)| s.member == member)
+                        .map(|(t, _)| *t)
+                        .collect();
+                    for ticket in cut {
+                        self.streams.remove(&ticket);
+                        self.outputs.push(Output::Refused { ticket });
+                    }
+                }
                 Outcome::StreamEnd(ticket) => {
                     if let Some(mut st) = self.streams.remove(&ticket) {
                         st.end(ticket, &mut self.outputs);
@@ -371,6 +388,13 @@ impl Gateway {
                 }
             }
         }
+    }
+
+    /// Lets a control action take effect before its answer.
+    fn run_until_idle_now(&mut self) {
+        let now = self.cluster.now();
+        self.cluster.run_until_idle_or(now);
+        self.collect();
     }
 
     fn reset(&mut self, config: Config) {

@@ -144,6 +144,16 @@ impl Lessor {
         v.into_iter().map(|(_, id)| id).collect()
     }
 
+    /// The leader proposed revoking an expired lease: look again later if
+    /// it is still there then (etcd retries after 3 s).
+    pub fn postpone(&mut self, id: i64, at: u64) {
+        if let Some(l) = self.leases.get_mut(&id) {
+            if l.expiry.is_some() {
+                l.expiry = Some(at);
+            }
+        }
+    }
+
     /// The earliest expiry, for the clock to wake up at.
     pub fn next_expiry(&self) -> Option<u64> {
         self.leases.values().filter_map(|l| l.expiry).min()

@@ -104,6 +104,15 @@ impl Membership {
         Ok(())
     }
 
+    /// A member published its name and client URLs (etcd's attribute
+    /// publication after start).
+    pub fn set_attributes(&mut self, id: u64, name: &str, client_urls: &[String]) {
+        if let Some(m) = self.members.get_mut(&id) {
+            m.name = name.to_string();
+            m.client_urls = client_urls.to_vec();
+        }
+    }
+
     /// Applies a validated change.
     pub fn apply(&mut self, cc: &ConfChange) {
         match cc {
@@ -161,6 +170,118 @@ impl Membership {
         let members = others.len() + 1;
         let started = others.iter().filter(|m| Self::started(m)).count() + 1;
         started > members / 2
+    }
+}
+
+/// A membership change as it rides in a Raft conf change's context: the
+/// proposal's request id (to find who waits for it) and the change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfChangeContext {
+    pub request_id: u64,
+    pub change: ConfChange,
+}
+
+impl ConfChangeContext {
+    /// A compact binary encoding (the context is opaque bytes to Raft).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.request_id.to_be_bytes().to_vec();
+        let (tag, id, member, urls): (u8, u64, Option<&Member>, &[String]) = match &self.change {
+            ConfChange::Add(m) => (0, m.id, Some(m), &[]),
+            ConfChange::Remove(id) => (1, *id, None, &[]),
+            ConfChange::Update { id, peer_urls } => (2, *id, None, peer_urls),
+            ConfChange::Promote(id) => (3, *id, None, &[]),
+        };
+        out.push(tag);
+        out.extend_from_slice(&id.to_be_bytes());
+        if let Some(m) = member {
+            out.push(u8::from(m.is_learner));
+            put_str(&mut out, &m.name);
+            put_list(&mut out, &m.peer_urls);
+            put_list(&mut out, &m.client_urls);
+        }
+        put_list(&mut out, urls);
+        out
+    }
+
+    pub fn decode(b: &[u8]) -> Option<ConfChangeContext> {
+        let mut r = Reader(b);
+        let request_id = r.u64()?;
+        let tag = r.byte()?;
+        let id = r.u64()?;
+        let member = if tag == 0 {
+            let is_learner = r.byte()? == 1;
+            let name = r.str()?;
+            let peer_urls = r.list()?;
+            let client_urls = r.list()?;
+            Some(Member {
+                id,
+                name,
+                peer_urls,
+                client_urls,
+                is_learner,
+            })
+        } else {
+            None
+        };
+        let urls = r.list()?;
+        let change = match (tag, member) {
+            (0, Some(m)) => ConfChange::Add(m),
+            (1, _) => ConfChange::Remove(id),
+            (2, _) => ConfChange::Update {
+                id,
+                peer_urls: urls,
+            },
+            (3, _) => ConfChange::Promote(id),
+            _ => return None,
+        };
+        Some(ConfChangeContext { request_id, change })
+    }
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_list(out: &mut Vec<u8>, l: &[String]) {
+    out.extend_from_slice(&(l.len() as u32).to_be_bytes());
+    for s in l {
+        put_str(out, s);
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn byte(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        self.take(n)
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+    }
+    fn list(&mut self) -> Option<Vec<String>> {
+        let n = self.u32()?;
+        (0..n).map(|_| self.str()).collect()
     }
 }
 
@@ -265,6 +386,26 @@ mod tests {
         );
         assert_eq!(cluster_id(&ids[..1]), 16953193277419372565);
         assert_eq!(cluster_id(&ids), 10152392477803865355);
+    }
+
+    #[test]
+    fn conf_change_contexts_round_trip() {
+        for change in [
+            ConfChange::Add(member(7, "m7", "http://a:1", true)),
+            ConfChange::Remove(7),
+            ConfChange::Update {
+                id: 7,
+                peer_urls: vec!["http://b:2".into(), "http://c:3".into()],
+            },
+            ConfChange::Promote(7),
+        ] {
+            let c = ConfChangeContext {
+                request_id: 42,
+                change,
+            };
+            assert_eq!(ConfChangeContext::decode(&c.encode()), Some(c));
+        }
+        assert_eq!(ConfChangeContext::decode(b"short"), None);
     }
 
     #[test]

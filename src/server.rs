@@ -53,8 +53,18 @@ pub enum Request {
     MemberUpdate(pb::MemberUpdateRequest),
     MemberList(pb::MemberListRequest),
     MemberPromote(pb::MemberPromoteRequest),
-    /// Internal: a membership change through the log (Raft's ConfChange).
-    ConfChange(ConfChange),
+    /// Internal: a member publishes its name and client URLs after start
+    /// (etcd's `ClusterMemberAttrSetRequest`).
+    MemberAttrSet {
+        id: u64,
+        name: String,
+        client_urls: Vec<String>,
+    },
+    /// Internal: the cluster version is decided (etcd's
+    /// `ClusterVersionSetRequest`).
+    ClusterVersionSet {
+        version: String,
+    },
 }
 
 /// A member's answer; its header's cluster and member ids and term are
@@ -149,6 +159,19 @@ fn varint_len(mut v: u64) -> usize {
     n
 }
 
+/// A member's replicated state at an applied index (a Raft snapshot).
+#[derive(Clone, Debug)]
+pub struct StateSnapshot {
+    pub kv: KvStore,
+    pub lessor: Lessor,
+    pub alarms: AlarmStore,
+    pub membership: Membership,
+    pub cluster_version: Option<String>,
+    pub conf_accepted: std::collections::BTreeSet<u64>,
+    pub downgrade_enabled: bool,
+    pub applied_index: u64,
+}
+
 /// The etcd member state a client request touches.
 #[derive(Clone, Debug)]
 pub struct EtcdServer {
@@ -157,6 +180,11 @@ pub struct EtcdServer {
     lessor: Lessor,
     alarms: AlarmStore,
     membership: Membership,
+    /// Decided once every member runs (etcd's cluster version).
+    cluster_version: Option<String>,
+    /// Raft indexes of the conf changes that were accepted (not refused):
+    /// after a restart Raft delivers them again and needs to know.
+    conf_accepted: std::collections::BTreeSet<u64>,
     /// A downgrade job is in progress (replicated via Raft).
     downgrade_enabled: bool,
     watches: WatchHub,
@@ -169,23 +197,21 @@ pub struct EtcdServer {
 impl EtcdServer {
     /// A member that has applied the bootstrap entries up to
     /// `applied_index`; `start_ms` seeds its id generator.
-    pub fn new(
-        id: u64,
-        applied_index: u64,
-        start_ms: u64,
-        primary: bool,
-        members: Vec<pb::Member>,
-    ) -> Self {
+    /// A member with an empty state machine; the Raft log builds it up
+    /// (bootstrap conf changes first). `start_ms` seeds its id generator.
+    pub fn new(id: u64, start_ms: u64) -> Self {
         EtcdServer {
             id,
             kv: KvStore::new(),
-            lessor: Lessor::new(MIN_LEASE_TTL, primary),
+            lessor: Lessor::new(MIN_LEASE_TTL, false),
             alarms: AlarmStore::default(),
-            membership: Membership::new(members),
+            membership: Membership::default(),
+            cluster_version: None,
+            conf_accepted: Default::default(),
             downgrade_enabled: false,
             watches: WatchHub::new(MAX_REQUEST_BYTES),
             watch_out: Outbox::new(),
-            applied_index,
+            applied_index: 0,
             ids: IdGenerator::new(id, start_ms),
         }
     }
@@ -247,7 +273,8 @@ impl EtcdServer {
             | Request::LeaseRevoke(_)
             | Request::Alarm(_)
             | Request::DowngradeInfoSet { .. }
-            | Request::ConfChange(_) => Ok(Path::Propose),
+            | Request::MemberAttrSet { .. }
+            | Request::ClusterVersionSet { .. } => Ok(Path::Propose),
             Request::MemberList(r) => Ok(if r.linearizable {
                 Path::LinearizableRead
             } else {
@@ -448,7 +475,24 @@ impl EtcdServer {
                 Err(e) => (Err(e), Vec::new()),
             },
             Request::Alarm(a) => (Ok(Response::Alarm(self.apply_alarm(a))), Vec::new()),
-            Request::ConfChange(cc) => (self.apply_conf_change(cc), Vec::new()),
+            Request::MemberAttrSet {
+                id,
+                name,
+                client_urls,
+            } => {
+                self.membership.set_attributes(*id, name, client_urls);
+                (
+                    Ok(Response::Defragment(pb::DefragmentResponse::default())),
+                    Vec::new(),
+                )
+            }
+            Request::ClusterVersionSet { version } => {
+                self.cluster_version = Some(version.clone());
+                (
+                    Ok(Response::Defragment(pb::DefragmentResponse::default())),
+                    Vec::new(),
+                )
+            }
             Request::DowngradeInfoSet { enabled } => {
                 self.downgrade_enabled = *enabled;
                 (
@@ -509,11 +553,19 @@ impl EtcdServer {
         None
     }
 
-    /// A membership change: validated again when applied (etcd's
-    /// `applyConfChange`), answered with the members after it.
-    fn apply_conf_change(&mut self, cc: &ConfChange) -> Reply {
+    /// etcd's `ValidateConfigurationChange` when a conf change entry is
+    /// applied: a refused change becomes a no-op on every member.
+    pub fn validate_conf_change(&self, cc: &ConfChange) -> Result<(), EtcdError> {
+        self.membership.validate(cc)
+    }
+
+    /// Applies a validated membership change at Raft index `index`,
+    /// answered with the members after it.
+    pub fn apply_conf_change(&mut self, index: u64, cc: &ConfChange) -> Reply {
+        self.applied_index = index;
         self.membership.validate(cc)?;
         self.membership.apply(cc);
+        self.conf_accepted.insert(index);
         let members = self.membership.members();
         Ok(match cc {
             ConfChange::Add(m) => Response::MemberAdd(pb::MemberAddResponse {
@@ -559,6 +611,62 @@ impl EtcdServer {
             header: None,
             alarms,
         }
+    }
+
+    /// Whether the conf change at `index` was accepted when applied.
+    pub fn conf_change_accepted(&self, index: u64) -> bool {
+        self.conf_accepted.contains(&index)
+    }
+
+    pub fn cluster_version(&self) -> Option<&str> {
+        self.cluster_version.as_deref()
+    }
+
+    /// The leader proposed revoking expired lease `id`; check again at `at`.
+    pub fn postpone_lease(&mut self, id: i64, at: u64) {
+        self.lessor.postpone(id, at);
+    }
+
+    /// The replicated state, for a Raft snapshot.
+    pub fn state_snapshot(&self) -> StateSnapshot {
+        StateSnapshot {
+            kv: self.kv.clone(),
+            lessor: self.lessor.clone(),
+            alarms: self.alarms.clone(),
+            membership: self.membership.clone(),
+            cluster_version: self.cluster_version.clone(),
+            conf_accepted: self.conf_accepted.clone(),
+            downgrade_enabled: self.downgrade_enabled,
+            applied_index: self.applied_index,
+        }
+    }
+
+    /// Replaces the replicated state with a snapshot from the leader; the
+    /// watchers catch up from the new store (or are canceled if it no
+    /// longer has their history), as etcd's watchable store does.
+    pub fn restore(&mut self, snap: &StateSnapshot, hdr: HeaderInfo) {
+        let primary = self.lessor.is_primary();
+        self.kv = snap.kv.clone();
+        self.lessor = snap.lessor.clone();
+        if !primary {
+            self.lessor.demote();
+        }
+        self.alarms = snap.alarms.clone();
+        self.membership = snap.membership.clone();
+        self.cluster_version = snap.cluster_version.clone();
+        self.conf_accepted = snap.conf_accepted.clone();
+        self.downgrade_enabled = snap.downgrade_enabled;
+        self.applied_index = snap.applied_index;
+        self.watches.resync(&self.kv, hdr, &mut self.watch_out);
+    }
+
+    /// Forgets what lives only in memory, as a crash does: watchers (their
+    /// clients are disconnected) and the lessor's primary role. The store
+    /// and everything applied stay (they are on disk in etcd).
+    pub fn crash(&mut self) {
+        self.watches = WatchHub::new(MAX_REQUEST_BYTES);
+        self.watch_out.clear();
+        self.lessor.demote();
     }
 
     /// Raft applied an entry that is not a request (a leader's empty entry).

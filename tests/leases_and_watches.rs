@@ -133,16 +133,19 @@ fn messages(gw: &mut Sim, ticket: Ticket) -> Vec<Value> {
 #[test]
 fn a_lease_expires_exactly_at_its_ttl_not_before() {
     let mut gw = gateway();
+    // a one-member cluster applies at once: the lease starts now
+    let t0 = gw.gw.now();
     call(&mut gw, "/v3/lease/grant", json!({"ID": 7, "TTL": 5}));
+    assert_eq!(gw.gw.now(), t0);
     call(
         &mut gw,
         "/v3/kv/put",
         json!({"key": b64("k"), "value": b64("v"), "lease": 7}),
     );
     let rev = revision(&mut gw);
-    gw.advance_to(4_999);
+    gw.advance_to(t0 + 4_999);
     assert_eq!(count(&mut gw, "k"), 1, "alive 1 ms before its TTL");
-    gw.advance_to(5_000);
+    gw.advance_to(t0 + 5_000);
     assert_eq!(count(&mut gw, "k"), 0, "gone at its TTL");
     assert_eq!(revision(&mut gw), rev + 1, "the expiry is one revision");
     let ttl = call(&mut gw, "/v3/lease/timetolive", json!({"ID": 7}));
@@ -152,13 +155,14 @@ fn a_lease_expires_exactly_at_its_ttl_not_before() {
 #[test]
 fn keep_alive_gives_a_full_ttl_from_the_renewal() {
     let mut gw = gateway();
+    let t0 = gw.gw.now();
     call(&mut gw, "/v3/lease/grant", json!({"ID": 1, "TTL": 5}));
     call(
         &mut gw,
         "/v3/kv/put",
         json!({"key": b64("k"), "value": b64("v"), "lease": 1}),
     );
-    gw.advance_to(3_000);
+    gw.advance_to(t0 + 3_000);
     let t = gw.gw.submit(0, req("/v3/lease/keepalive"));
     gw.gw.body(t, br#"{"ID":1}"#);
     gw.gw.finish(t);
@@ -167,9 +171,9 @@ fn keep_alive_gives_a_full_ttl_from_the_renewal() {
         answers,
         vec![json!({"header": answers[0]["header"], "ID": "1", "TTL": "5"})]
     );
-    gw.advance_to(7_999);
+    gw.advance_to(t0 + 7_999);
     assert_eq!(count(&mut gw, "k"), 1);
-    gw.advance_to(8_000);
+    gw.advance_to(t0 + 8_000);
     assert_eq!(count(&mut gw, "k"), 0);
 }
 
@@ -345,17 +349,19 @@ fn progress_notifications_follow_the_configured_interval() {
         watch_progress_notify_interval_ms: 1_000,
         ..Config::default()
     });
+    // the stream's progress ticker starts when it opens
+    let t0 = gw.gw.now();
     let w = watch(
         &mut gw,
         json!({"create_request": {"key": b64("k"), "progress_notify": true}}),
     );
     messages(&mut gw, w);
-    gw.advance_to(999);
+    gw.advance_to(t0 + 999);
     assert!(messages(&mut gw, w).is_empty());
-    gw.advance_to(1_000);
+    gw.advance_to(t0 + 1_000);
     let m = messages(&mut gw, w);
     assert_eq!(m.len(), 1);
     assert!(m[0].get("events").is_none());
-    gw.advance_to(3_000);
+    gw.advance_to(t0 + 3_000);
     assert_eq!(messages(&mut gw, w).len(), 2);
 }

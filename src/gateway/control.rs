@@ -3,27 +3,108 @@
 
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
-use serde_json::json;
+use crate::cluster::network::Link;
+use crate::cluster::trace::TraceKind;
+use serde_json::{json, Value};
 
 pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
-    match (method, cmd) {
+    let (cmd, query) = cmd.split_once('?').unwrap_or((cmd, ""));
+    let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(e) => return bad_request(&e.to_string()),
+        }
+    };
+    let member = || {
+        args.get("member")
+            .and_then(Value::as_u64)
+            .map(|m| m as usize)
+            .ok_or("\"member\" is required")
+    };
+    let c = &mut gw.cluster;
+    let done: Result<(), String> = match (method, cmd) {
         ("POST", "reset") => {
             // fields not given are those the world started with
             match Config::overlay(&gw.initial, body) {
                 Ok(config) => {
                     gw.reset(config);
-                    state(gw)
+                    Ok(())
                 }
-                Err(e) => bad_request(&e),
+                Err(e) => Err(e),
             }
         }
-        ("GET", "state") => state(gw),
-        ("GET", "leases") => leases(gw),
-        ("GET", "watches") => watches(gw),
-        (_, "reset" | "state" | "leases" | "watches") => {
-            respond::text_error(405, "Method Not Allowed", &[])
+        ("GET", "state") => Ok(()),
+        ("GET", "leases") => return leases(gw),
+        ("GET", "watches") => return watches(gw),
+        ("GET", "trace") => return trace(gw, query),
+        ("POST", "crash") => member()
+            .map_err(String::from)
+            .and_then(|m| c.crash(m).map_err(|e| e.to_string())),
+        ("POST", "restart") => member()
+            .map_err(String::from)
+            .and_then(|m| c.restart(m).map_err(|e| e.to_string())),
+        ("POST", "transfer") => member()
+            .map_err(String::from)
+            .and_then(|m| c.transfer_leadership(m).map_err(|e| e.to_string())),
+        ("POST", "partition") => {
+            match serde_json::from_value::<Vec<Vec<usize>>>(args["groups"].clone()) {
+                Ok(groups) => {
+                    c.partition(&groups);
+                    Ok(())
+                }
+                Err(_) => Err("\"groups\" must be a list of lists of member indexes".into()),
+            }
         }
-        _ => respond::text_error(404, "404 page not found", &[]),
+        ("POST", "block") => match (args["from"].as_u64(), args["to"].as_u64()) {
+            (Some(f), Some(t)) => {
+                c.block(f as usize, t as usize);
+                Ok(())
+            }
+            _ => Err("\"from\" and \"to\" are required".into()),
+        },
+        ("POST", "heal") => {
+            c.heal();
+            Ok(())
+        }
+        ("POST", "link") => {
+            let link = Link {
+                latency_ms: args["latency_ms"]
+                    .as_u64()
+                    .unwrap_or(Link::default().latency_ms),
+                jitter_ms: args["jitter_ms"]
+                    .as_u64()
+                    .unwrap_or(Link::default().jitter_ms),
+                loss_ppm: (args["loss"].as_f64().unwrap_or(0.0).clamp(0.0, 1.0) * 1e6) as u32,
+            };
+            let pair = match (args["from"].as_u64(), args["to"].as_u64()) {
+                (Some(f), Some(t)) => Some((f as usize, t as usize)),
+                _ => None,
+            };
+            c.set_link(pair, link);
+            Ok(())
+        }
+        ("POST", "add_member") => c
+            .add_member(args["learner"].as_bool().unwrap_or(false))
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        ("POST", "remove_member") => member()
+            .map_err(String::from)
+            .and_then(|m| c.remove_member(m).map_err(|e| e.to_string())),
+        (
+            _,
+            "reset" | "state" | "leases" | "watches" | "trace" | "crash" | "restart" | "transfer"
+            | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member",
+        ) => return respond::text_error(405, "Method Not Allowed", &[]),
+        _ => return respond::text_error(404, "404 page not found", &[]),
+    };
+    match done {
+        Ok(()) => {
+            gw.run_until_idle_now();
+            state(gw)
+        }
+        Err(e) => bad_request(e.as_str()),
     }
 }
 
@@ -35,42 +116,74 @@ fn bad_request(msg: &str) -> HttpResponse {
 /// The world as `/_sim/state` shows it.
 fn state(gw: &Gateway) -> HttpResponse {
     let c = &gw.cluster;
-    let members: Vec<_> = (0..c.member_count())
-        .filter_map(|i| c.member(i).map(|m| (i, m)))
-        .map(|(i, m)| {
+    let members: Vec<Value> = c
+        .members()
+        .into_iter()
+        .map(|m| {
             json!({
-                "index": i,
+                "index": m.index,
                 "id": m.id.to_string(),
-                "role": if i == c.leader() { "leader" } else { "follower" },
-                "term": c.term(),
-                "commit": c.commit_index(),
-                "applied": m.applied_index(),
-                "crashed": false,
-                "revision": m.kv().current_revision(),
-                "watchers": m.watches().watcher_count(),
+                "name": m.name,
+                "role": m.role,
+                "term": m.term,
+                "vote": m.vote.to_string(),
+                "leader_id": m.leader_id.to_string(),
+                "commit": m.commit,
+                "applied": m.applied,
+                "crashed": m.crashed,
+                "removed": m.removed,
+                "revision": m.revision,
+                "watchers": m.watchers,
+                "log": { "first": m.log_first, "last": m.log_last },
             })
         })
+        .collect();
+    let blocked: Vec<Value> = c
+        .network()
+        .blocked_pairs()
+        .into_iter()
+        .map(|(a, b)| json!([a, b]))
         .collect();
     let body = json!({
         "now": c.now(),
         "leader": c.leader(),
         "cluster_id": c.cluster_id().to_string(),
         "members": members,
+        "blocked": blocked,
+        "messages_in_flight": c.network().in_flight().count(),
     });
     respond::plain(200, "application/json", body.to_string().into_bytes())
 }
 
-/// Go's expvar page (`/debug/vars`): the command line and memory statistics
-/// of a Go process; ours describes the simulated member.
-pub fn debug_vars(gw: &Gateway, member: usize) -> String {
-    let name = format!("m{member}");
-    json!({
-        "cmdline": ["etcd", "--name", name, "--initial-cluster-state", "new"],
-        "file_descriptor_limit": 20000,
-        "memstats": { "Alloc": 0, "TotalAlloc": 0, "Sys": 0, "NumGC": 0 },
-        "etcd_sim": { "members": gw.cluster.member_count(), "now_ms": gw.cluster.now() },
-    })
-    .to_string()
+/// `/_sim/trace?since=N`: the events from number N on.
+fn trace(gw: &Gateway, query: &str) -> HttpResponse {
+    let since = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("since="))
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    let t = gw.cluster.trace();
+    let events: Vec<Value> = t
+        .since(since)
+        .map(|e| {
+            let (kind, detail) = match &e.kind {
+                TraceKind::Send { from, to, kind, term, index, entries } => (
+                    "send",
+                    json!({"from": from, "to": to, "type": kind, "term": term, "index": index, "entries": entries}),
+                ),
+                TraceKind::Deliver { from, to, kind } => ("deliver", json!({"from": from, "to": to, "type": kind})),
+                TraceKind::Raft { member, what } => ("raft", json!({"member": member, "what": what})),
+                TraceKind::Apply { member, index, what } => {
+                    ("apply", json!({"member": member, "index": index, "what": what}))
+                }
+                TraceKind::Control { what } => ("control", json!({ "what": what })),
+                TraceKind::Client { member, what } => ("client", json!({"member": member, "what": what})),
+            };
+            json!({"seq": e.seq, "at": e.at, "kind": kind, "detail": detail})
+        })
+        .collect();
+    let body = json!({ "next": t.next_seq(), "events": events });
+    respond::plain(200, "application/json", body.to_string().into_bytes())
 }
 
 fn b64(b: &[u8]) -> String {
@@ -82,7 +195,8 @@ fn leases(gw: &Gateway) -> HttpResponse {
     let c = &gw.cluster;
     let now = c.now();
     let list: Vec<_> = c
-        .member(c.leader())
+        .leader()
+        .and_then(|l| c.member(l))
         .map(|m| {
             m.lessor()
                 .leases()
@@ -121,4 +235,17 @@ fn watches(gw: &Gateway) -> HttpResponse {
     }
     let body = json!({ "watches": list });
     respond::plain(200, "application/json", body.to_string().into_bytes())
+}
+
+/// Go's expvar page (`/debug/vars`): the command line and memory statistics
+/// of a Go process; ours describes the simulated member.
+pub fn debug_vars(gw: &Gateway, member: usize) -> String {
+    let name = format!("m{member}");
+    json!({
+        "cmdline": ["etcd", "--name", name, "--initial-cluster-state", "new"],
+        "file_descriptor_limit": 20000,
+        "memstats": { "Alloc": 0, "TotalAlloc": 0, "Sys": 0, "NumGC": 0 },
+        "etcd_sim": { "members": gw.cluster.member_count(), "now_ms": gw.cluster.now() },
+    })
+    .to_string()
 }

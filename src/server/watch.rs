@@ -310,6 +310,30 @@ impl WatchHub {
         }
     }
 
+    /// The store was replaced (a snapshot from the leader): every watcher
+    /// that has not seen the new store's revision catches up from it.
+    pub fn resync(&mut self, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        let rev = kv.current_revision();
+        let mut lagging = Vec::new();
+        for (sid, s) in &self.streams {
+            for (id, w) in &s.watchers {
+                if !w.compacted && w.next_rev <= rev {
+                    lagging.push((*sid, *id, w.clone()));
+                }
+            }
+        }
+        for (sid, id, mut w) in lagging {
+            self.replay(sid, id, &mut w, kv, hdr, out);
+            if let Some(slot) = self
+                .streams
+                .get_mut(&sid)
+                .and_then(|s| s.watchers.get_mut(&id))
+            {
+                *slot = w;
+            }
+        }
+    }
+
     /// A member applied a revision: every synced watcher that wants some of
     /// its events gets one message (etcd `notify`).
     pub fn notify(

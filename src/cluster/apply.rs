@@ -1,0 +1,282 @@
+//! Handling what the Raft nodes produce (their `Ready`): sending messages,
+//! applying committed entries to the etcd servers, answering the clients
+//! waiting for them, serving linearizable reads, and what follows a change
+//! of leader.
+
+use super::trace::TraceKind;
+use super::{Cluster, Msg, Outcome};
+use crate::membership::{ConfChange, ConfChangeContext};
+use crate::pb::Member;
+use crate::raft::{self, ConfChangeType, Entry, Payload, Ready};
+use crate::server::{InternalRaftRequest, Request, Response, StateSnapshot};
+
+impl Cluster {
+    /// Handles every node's `Ready` until none has anything left.
+    pub(super) fn process_readies(&mut self) {
+        loop {
+            let mut any = false;
+            for i in 0..self.nodes.len() {
+                while self.nodes[i].is_up() && self.nodes[i].raft.has_ready() {
+                    any = true;
+                    let rd = self.nodes[i].raft.ready();
+                    self.handle_ready(i, rd);
+                }
+                self.serve_reads(i);
+                self.maybe_publish(i);
+            }
+            if !any {
+                return;
+            }
+        }
+    }
+
+    fn handle_ready(&mut self, i: usize, mut rd: Ready<InternalRaftRequest, StateSnapshot>) {
+        if let Some(ss) = rd.soft_state {
+            self.on_soft_state(i, ss);
+        }
+        let msgs: Vec<Msg> = std::mem::take(&mut rd.messages);
+        self.send(i, msgs);
+        if let Some(snap) = &rd.snapshot {
+            if snap.metadata.index > self.nodes[i].server.applied_index() {
+                let hdr = self.header(i);
+                self.nodes[i].server.restore(&snap.data, hdr);
+                self.trace.push(
+                    self.now,
+                    TraceKind::Apply {
+                        member: i,
+                        index: snap.metadata.index,
+                        what: "snapshot".into(),
+                    },
+                );
+            }
+        }
+        // (Raft's `advance` needs the committed entries back)
+        let committed = rd.committed_entries.clone();
+        for e in &committed {
+            self.apply_entry(i, e);
+            if !self.nodes[i].is_up() {
+                break; // removed from the cluster: it stops
+            }
+        }
+        for rs in &rd.read_states {
+            if let Some(r) = self.nodes[i].reads.get_mut(&rs.request_ctx) {
+                r.index = Some(rs.index);
+            }
+        }
+        for ev in &rd.events {
+            self.trace.push(
+                self.now,
+                TraceKind::Raft {
+                    member: i,
+                    what: format!("{ev:?}"),
+                },
+            );
+        }
+        self.nodes[i].raft.advance(rd);
+    }
+
+    /// A change of role or leader: the new leader's lessor takes over
+    /// expiry (full TTLs again), reads waiting for a read index fail with
+    /// `leader changed`, transfers to the new leader are done.
+    fn on_soft_state(&mut self, i: usize, ss: raft::SoftState) {
+        let now = self.now;
+        let leader = ss.role == raft::Role::Leader;
+        let n = &mut self.nodes[i];
+        n.server.set_primary(leader, now);
+        let failed: Vec<u64> = n
+            .reads
+            .iter()
+            .filter(|(_, r)| r.index.is_none())
+            .map(|(c, _)| *c)
+            .collect();
+        for ctx in failed {
+            if let Some(r) = n.reads.remove(&ctx) {
+                self.outcomes.push(Outcome::Reply(
+                    r.ticket,
+                    Err(crate::errors::EtcdError::LeaderChanged),
+                ));
+            }
+        }
+        let n = &mut self.nodes[i];
+        let done: Vec<u64> = n
+            .transfers
+            .iter()
+            .filter(|(_, t)| *t == ss.leader)
+            .map(|(t, _)| *t)
+            .collect();
+        n.transfers.retain(|(_, t)| *t != ss.leader);
+        for ticket in done {
+            self.reply(i, ticket, Ok(Response::MoveLeader(Default::default())));
+        }
+    }
+
+    /// Applies one committed entry on member `i`.
+    fn apply_entry(&mut self, i: usize, e: &Entry<InternalRaftRequest>) {
+        let now = self.now;
+        let applied = self.nodes[i].server.applied_index();
+        match &e.payload {
+            Payload::Empty => self.nodes[i].server.note_applied(e.index),
+            Payload::Normal(req) => {
+                if e.index <= applied {
+                    return; // applied before a restart
+                }
+                let hdr = self.header(i);
+                let reply = self.nodes[i].server.apply(e.index, req, now, hdr);
+                self.trace.push(
+                    now,
+                    TraceKind::Apply {
+                        member: i,
+                        index: e.index,
+                        what: request_name(&req.request),
+                    },
+                );
+                if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {
+                    self.reply(i, ticket, reply);
+                }
+            }
+            Payload::ConfChange(cc) => {
+                let Some(ctx) = self.conf_change_context(cc) else {
+                    self.nodes[i].server.note_applied(e.index);
+                    return;
+                };
+                if e.index <= applied {
+                    // delivered again after a restart: Raft's configuration
+                    // must follow what the server accepted then
+                    if self.nodes[i].server.conf_change_accepted(e.index) {
+                        let _ = self.nodes[i].raft.apply_conf_change(cc);
+                    }
+                    return;
+                }
+                let reply = match self.nodes[i].server.validate_conf_change(&ctx.change) {
+                    Ok(()) => {
+                        let _ = self.nodes[i].raft.apply_conf_change(cc);
+                        self.nodes[i].server.apply_conf_change(e.index, &ctx.change)
+                    }
+                    Err(err) => {
+                        self.nodes[i].server.note_applied(e.index);
+                        Err(err)
+                    }
+                };
+                self.trace.push(
+                    now,
+                    TraceKind::Apply {
+                        member: i,
+                        index: e.index,
+                        what: format!("{:?}", ctx.change),
+                    },
+                );
+                if let Some(ticket) = self.nodes[i].proposals.remove(&ctx.request_id) {
+                    self.reply(i, ticket, reply);
+                }
+                if let ConfChange::Remove(id) = ctx.change {
+                    if id == self.nodes[i].id() && self.nodes[i].server.membership().is_removed(id)
+                    {
+                        // a removed member shuts down
+                        for ticket in self.nodes[i].take_waiting() {
+                            self.outcomes.push(Outcome::Refused(ticket));
+                        }
+                        self.nodes[i].removed = true;
+                        self.outcomes.push(Outcome::MemberDown(i));
+                        self.network.drop_member(i);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The membership change a conf change entry carries. Bootstrap
+    /// entries carry none: their member comes from the initial roster.
+    fn conf_change_context(&self, cc: &raft::ConfChange) -> Option<ConfChangeContext> {
+        if cc.context.is_empty() && cc.change_type == ConfChangeType::AddNode {
+            let m: Member = self.roster.get(&cc.node_id)?.clone();
+            // the client URLs come later, when the member publishes them
+            let m = Member {
+                client_urls: Vec::new(),
+                ..m
+            };
+            return Some(ConfChangeContext {
+                request_id: 0,
+                change: ConfChange::Add(m),
+            });
+        }
+        ConfChangeContext::decode(&cc.context)
+    }
+
+    /// Serves linearizable reads whose read index member `i` has applied.
+    fn serve_reads(&mut self, i: usize) {
+        let applied = self.nodes[i].server.applied_index();
+        let ready: Vec<u64> = self.nodes[i]
+            .reads
+            .iter()
+            .filter(|(_, r)| r.index.is_some_and(|x| x <= applied))
+            .map(|(c, _)| *c)
+            .collect();
+        for ctx in ready {
+            let Some(r) = self.nodes[i].reads.remove(&ctx) else {
+                continue;
+            };
+            let view = self.raft_view(i);
+            let reply = self.nodes[i].server.read(&r.request, self.now, view);
+            self.reply(i, r.ticket, reply);
+        }
+    }
+
+    /// etcd's start-up duties once a leader is known: every member
+    /// publishes its name and client URLs through Raft; the leader sets the
+    /// cluster version once every member has.
+    fn maybe_publish(&mut self, i: usize) {
+        let n = &self.nodes[i];
+        if !n.is_up() || n.leader_id() == raft::NONE {
+            return;
+        }
+        if !n.published {
+            let id = n.id();
+            let index = i;
+            let (client, _) = super::member_urls(index);
+            let name = self
+                .roster
+                .get(&id)
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| format!("m{index}"));
+            let req = Request::MemberAttrSet {
+                id,
+                name,
+                client_urls: vec![client],
+            };
+            let n = &mut self.nodes[i];
+            if let Ok(p) = n.server.new_proposal(req) {
+                if n.raft.propose(p).is_ok() {
+                    n.published = true;
+                }
+            }
+            return;
+        }
+        if n.is_leader()
+            && n.server.cluster_version().is_none()
+            && n.server.applied_index() >= n.raft.hard_state().commit
+        {
+            let all_published = n
+                .server
+                .membership()
+                .members()
+                .iter()
+                .all(|m| !m.name.is_empty());
+            let pending = n.raft.status().log.last_index > n.raft.hard_state().commit;
+            if all_published && !pending {
+                let req = Request::ClusterVersionSet {
+                    version: "3.5.0".into(),
+                };
+                let n = &mut self.nodes[i];
+                if let Ok(p) = n.server.new_proposal(req) {
+                    let _ = n.raft.propose(p);
+                }
+            }
+        }
+    }
+}
+
+/// A short name of what an entry does, for the trace.
+fn request_name(r: &Request) -> String {
+    let s = format!("{r:?}");
+    s.split(['(', ' ', '{']).next().unwrap_or("").to_string()
+}

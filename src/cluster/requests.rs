@@ -1,0 +1,390 @@
+//! Client requests arriving at a member: reads served locally or after a
+//! ReadIndex round, proposals through Raft, requests the leader answers,
+//! membership changes with etcd's checks, leadership transfer, downgrade,
+//! and the streams (watch, keep-alive, snapshot).
+
+use super::node::PendingRead;
+use super::trace::TraceKind;
+use super::{Cluster, Input, Outcome, Ticket, HEALTH_INTERVAL_MS, REQUEST_TIMEOUT_MS};
+use crate::errors::EtcdError;
+use crate::membership::{self, parse_urls, ConfChange, ConfChangeContext};
+use crate::pb::{
+    downgrade_action, DowngradeRequest, DowngradeResponse, Member, MoveLeaderResponse,
+    SnapshotResponse,
+};
+use crate::raft::{self, ConfChangeType};
+use crate::server::maintenance;
+use crate::server::{Path, Request, Response};
+
+impl Cluster {
+    pub(super) fn handle(&mut self, input: Input) {
+        let now = self.now;
+        let up = |c: &Cluster, m: usize| c.nodes.get(m).is_some_and(|n| n.is_up());
+        match input {
+            Input::Unary {
+                member,
+                ticket,
+                request,
+            } => self.handle_unary(member, ticket, request),
+            Input::WatchOpen { member, ticket } if up(self, member) => {
+                self.nodes[member].server.open_watch_stream(ticket, now);
+            }
+            Input::Watch {
+                member,
+                ticket,
+                request,
+            } if up(self, member) => {
+                let hdr = self.header(member);
+                self.nodes[member].server.watch(ticket, request, hdr);
+            }
+            Input::WatchClose { member, ticket } => {
+                if let Some(n) = self.nodes.get_mut(member) {
+                    n.server.close_watch_stream(ticket);
+                }
+            }
+            Input::KeepAlive {
+                member,
+                ticket,
+                request,
+            } if up(self, member) => {
+                // a follower forwards keep-alives to the leader
+                let answer = match self.reachable_leader(member) {
+                    Some(l) => self.nodes[l].server.renew(&request, now),
+                    None => Err(EtcdError::Timeout),
+                };
+                let hdr = self.header(member);
+                let rev = self.nodes[member].server.kv().current_revision();
+                let answer = answer.map(|mut r| {
+                    r.header = Some(crate::pb::ResponseHeader {
+                        cluster_id: hdr.cluster_id,
+                        member_id: hdr.member_id,
+                        revision: rev,
+                        raft_term: hdr.raft_term,
+                    });
+                    r
+                });
+                self.outcomes.push(Outcome::KeepAlive(ticket, answer));
+            }
+            Input::KeepAliveEnd { ticket } => self.outcomes.push(Outcome::StreamEnd(ticket)),
+            Input::Snapshot { member, ticket } if up(self, member) => {
+                // 3.5.1 sends neither a header nor remaining_bytes (FINDINGS #54)
+                for blob in self.nodes[member].server.snapshot_blobs() {
+                    let msg = SnapshotResponse {
+                        header: None,
+                        remaining_bytes: 0,
+                        blob,
+                    };
+                    self.outcomes.push(Outcome::Snapshot(ticket, msg));
+                }
+                self.outcomes.push(Outcome::StreamEnd(ticket));
+            }
+            Input::WatchOpen { ticket, .. }
+            | Input::Watch { ticket, .. }
+            | Input::KeepAlive { ticket, .. }
+            | Input::Snapshot { ticket, .. } => self.outcomes.push(Outcome::Refused(ticket)),
+        }
+    }
+
+    /// The leader, if `member` knows one it can reach (to forward to).
+    fn reachable_leader(&self, member: usize) -> Option<usize> {
+        let lead = self.nodes.get(member)?.leader_id();
+        let l = self.node_of(lead)?;
+        let ok = self.nodes[l].is_leader()
+            && (l == member
+                || (!self.network.is_blocked(member, l) && !self.network.is_blocked(l, member)));
+        ok.then_some(l)
+    }
+
+    fn handle_unary(&mut self, member: usize, ticket: Ticket, request: Request) {
+        let now = self.now;
+        if !self.nodes.get(member).is_some_and(|n| n.is_up()) {
+            return self.outcomes.push(Outcome::Refused(ticket));
+        }
+        self.trace.push(
+            now,
+            TraceKind::Client {
+                member,
+                what: request_kind(&request),
+            },
+        );
+        let path = match self.nodes[member].server.route(&request) {
+            Ok(p) => p,
+            Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+        };
+        match path {
+            Path::LocalRead => {
+                let view = self.raft_view(member);
+                let reply = self.nodes[member].server.read(&request, now, view);
+                self.reply(member, ticket, reply);
+            }
+            Path::LinearizableRead => {
+                let n = &mut self.nodes[member];
+                let ctx = n.next_read_ctx;
+                n.next_read_ctx += 1;
+                n.reads.insert(
+                    ctx,
+                    PendingRead {
+                        ticket,
+                        request,
+                        index: None,
+                    },
+                );
+                // without a leader the read waits until it times out, as etcd's does
+                let _ = n.raft.read_index(ctx);
+                self.add_deadline(member, ticket);
+            }
+            Path::Leader => {
+                let reply = match self.reachable_leader(member) {
+                    Some(l) => {
+                        let view = self.raft_view(l);
+                        self.nodes[l].server.read(&request, now, view)
+                    }
+                    None => return self.defer(member, ticket, Err(EtcdError::Timeout)),
+                };
+                self.reply(member, ticket, reply);
+            }
+            Path::Propose => self.propose(member, ticket, request),
+            Path::Cluster => match request {
+                Request::MoveLeader(r) => self.move_leader(member, ticket, r.target_id),
+                Request::Downgrade(r) => self.downgrade(member, ticket, &r),
+                other => match self.check_member_change(member, other) {
+                    Ok(change) => self.propose_conf_change(member, ticket, change),
+                    Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+                },
+            },
+        }
+    }
+
+    /// Answers `reply` after etcd's request timeout (a request that never
+    /// completes, as in etcd).
+    fn defer(&mut self, member: usize, ticket: Ticket, reply: crate::server::Reply) {
+        let seq = self.next_seq();
+        self.deferred.insert(
+            (self.now + REQUEST_TIMEOUT_MS, seq),
+            (member, ticket, reply),
+        );
+    }
+
+    pub(super) fn propose(&mut self, member: usize, ticket: Ticket, request: Request) {
+        let n = &mut self.nodes[member];
+        match n.server.new_proposal(request) {
+            Ok(p) => {
+                n.proposals.insert(p.id, ticket);
+                // dropped without a leader: the client then times out, as in etcd
+                let _ = n.raft.propose(p);
+                self.add_deadline(member, ticket);
+            }
+            Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+        }
+    }
+
+    fn propose_conf_change(&mut self, member: usize, ticket: Ticket, change: ConfChange) {
+        let n = &mut self.nodes[member];
+        let request_id = match n
+            .server
+            .new_proposal(Request::Defragment(Default::default()))
+        {
+            Ok(p) => p.id,
+            Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+        };
+        let (change_type, node_id) = match &change {
+            ConfChange::Add(m) if m.is_learner => (ConfChangeType::AddLearnerNode, m.id),
+            ConfChange::Add(m) => (ConfChangeType::AddNode, m.id),
+            ConfChange::Remove(id) => (ConfChangeType::RemoveNode, *id),
+            ConfChange::Update { id, .. } => (ConfChangeType::UpdateNode, *id),
+            ConfChange::Promote(id) => (ConfChangeType::AddNode, *id),
+        };
+        let context = ConfChangeContext { request_id, change }.encode();
+        n.proposals.insert(request_id, ticket);
+        let _ = n.raft.propose_conf_change(raft::ConfChange {
+            change_type,
+            node_id,
+            context,
+        });
+        self.add_deadline(member, ticket);
+    }
+
+    /// Whether the leader has been connected to every voter for etcd's
+    /// health interval: all voters run, no link to them is cut, and the
+    /// network has been whole that long.
+    fn connected_long_enough(&self, leader: usize) -> bool {
+        let ms = self.nodes[leader].server.membership();
+        let voters_ok =
+            ms.members()
+                .iter()
+                .filter(|m| !m.is_learner)
+                .all(|m| match self.node_of(m.id) {
+                    Some(i) => {
+                        self.nodes[i].is_up()
+                            && (i == leader
+                                || (!self.network.is_blocked(leader, i)
+                                    && !self.network.is_blocked(i, leader)))
+                    }
+                    None => false,
+                });
+        voters_ok && self.now >= self.healed_at + HEALTH_INTERVAL_MS
+    }
+
+    /// The checks etcd's server makes before proposing a membership change
+    /// (strict reconfiguration on, as by default), then the change itself.
+    fn check_member_change(
+        &mut self,
+        member: usize,
+        req: Request,
+    ) -> Result<ConfChange, EtcdError> {
+        // the leader decides; a follower forwards (or waits for a leader)
+        let l = self.reachable_leader(member).ok_or(EtcdError::Timeout)?;
+        let ms = self.nodes[l].server.membership().clone();
+        let voters = ms.members().iter().filter(|m| !m.is_learner).count();
+        let running = |c: &Cluster, id: u64| c.node_of(id).is_some_and(|i| c.nodes[i].is_up());
+        match req {
+            Request::MemberAdd(r) => {
+                let peer_urls = parse_urls(&r.peer_urls)?;
+                if !r.is_learner && !ms.ready_to_add_voter() {
+                    return Err(EtcdError::NotEnoughStartedMembers);
+                }
+                if voters > 1 && !self.connected_long_enough(l) {
+                    return Err(EtcdError::UnhealthyCluster);
+                }
+                let id = membership::member_id(&peer_urls, &self.token, Some(self.unix_secs()));
+                let m = Member {
+                    id,
+                    name: String::new(),
+                    peer_urls,
+                    client_urls: Vec::new(),
+                    is_learner: r.is_learner,
+                };
+                Ok(ConfChange::Add(m))
+            }
+            Request::MemberRemove(r) => {
+                let learner = ms.get(r.id).is_some_and(|m| m.is_learner);
+                if !learner {
+                    if !ms.ready_to_remove_voter(r.id) {
+                        return Err(EtcdError::NotEnoughStartedMembers);
+                    }
+                    // a member that never connected is safe to remove
+                    if running(self, r.id) {
+                        let active = if self.connected_long_enough(l) {
+                            ms.members()
+                                .iter()
+                                .filter(|m| !m.is_learner && running(self, m.id))
+                                .count()
+                        } else {
+                            1
+                        };
+                        if active < 2 + (voters - 1) / 2 {
+                            return Err(EtcdError::UnhealthyCluster);
+                        }
+                    }
+                }
+                Ok(ConfChange::Remove(r.id))
+            }
+            Request::MemberUpdate(r) => Ok(ConfChange::Update {
+                id: r.id,
+                peer_urls: parse_urls(&r.peer_urls)?,
+            }),
+            Request::MemberPromote(r) => {
+                // etcd's isLearnerReady: the learner's match index must be at
+                // least 90% of the leader's
+                let st = self.nodes[l].raft.status();
+                if let Some(p) = st.progress.get(&r.id) {
+                    let lead_match = st
+                        .progress
+                        .get(&self.nodes[l].id())
+                        .map_or(0, |p| p.matched);
+                    if (p.matched as f64) < lead_match as f64 * 0.9 {
+                        return Err(EtcdError::LearnerNotReady);
+                    }
+                }
+                if !ms.ready_to_promote(r.id) {
+                    return Err(EtcdError::NotEnoughStartedMembers);
+                }
+                Ok(ConfChange::Promote(r.id))
+            }
+            _ => Err(EtcdError::UnknownMethod),
+        }
+    }
+
+    /// etcd's MoveLeader: only the leader may, to a voting member; the
+    /// answer comes once the transferee leads.
+    fn move_leader(&mut self, member: usize, ticket: Ticket, target: u64) {
+        let n = &self.nodes[member];
+        if !n.is_leader() {
+            return self
+                .outcomes
+                .push(Outcome::Reply(ticket, Err(EtcdError::NotLeader)));
+        }
+        let is_voter = n
+            .server
+            .membership()
+            .get(target)
+            .is_some_and(|m| !m.is_learner);
+        if !is_voter {
+            return self
+                .outcomes
+                .push(Outcome::Reply(ticket, Err(EtcdError::BadLeaderTransferee)));
+        }
+        if target == n.id() {
+            return self.reply(
+                member,
+                ticket,
+                Ok(Response::MoveLeader(MoveLeaderResponse::default())),
+            );
+        }
+        let n = &mut self.nodes[member];
+        n.transfers.push((ticket, target));
+        let _ = n.raft.transfer_leader(target);
+        let seq = self.next_seq();
+        self.deadlines
+            .insert((self.now + REQUEST_TIMEOUT_MS, seq), (member, ticket));
+    }
+
+    /// etcd 3.5.1's downgrade: VALIDATE answers at once; ENABLE and CANCEL
+    /// change the job through Raft but their answer never arrives, so the
+    /// client gets `request timed out` after the request timeout.
+    fn downgrade(&mut self, member: usize, ticket: Ticket, r: &DowngradeRequest) {
+        let enabled = self.nodes[member].server.downgrade_enabled();
+        let validate = |v: &str| -> Result<(), EtcdError> {
+            maintenance::check_downgrade_target(maintenance::parse_downgrade_version(v)?)?;
+            if enabled {
+                return Err(EtcdError::DowngradeInProcess);
+            }
+            Ok(())
+        };
+        let (major, minor) = maintenance::CLUSTER_VERSION;
+        let set = match r.action {
+            downgrade_action::VALIDATE => {
+                let reply = validate(&r.version).map(|_| {
+                    Response::Downgrade(DowngradeResponse {
+                        header: None,
+                        version: format!("{major}.{minor}.0"),
+                    })
+                });
+                return self.reply(member, ticket, reply);
+            }
+            downgrade_action::ENABLE => validate(&r.version).map(|_| true),
+            downgrade_action::CANCEL if enabled => Ok(false),
+            downgrade_action::CANCEL => Err(EtcdError::NoInflightDowngrade),
+            _ => Err(EtcdError::UnknownMethod),
+        };
+        match set {
+            Ok(on) => {
+                let n = &mut self.nodes[member];
+                if let Ok(p) = n
+                    .server
+                    .new_proposal(Request::DowngradeInfoSet { enabled: on })
+                {
+                    let _ = n.raft.propose(p);
+                }
+                self.defer(member, ticket, Err(EtcdError::Timeout));
+            }
+            Err(e) => self.reply(member, ticket, Err(e)),
+        }
+    }
+}
+
+/// A short name of a request, for the trace.
+fn request_kind(r: &Request) -> String {
+    let s = format!("{r:?}");
+    s.split(['(', ' ', '{']).next().unwrap_or("").to_string()
+}
