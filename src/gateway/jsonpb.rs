@@ -29,9 +29,9 @@ pub use codec::{
 };
 pub use stream::{Decoded, StreamDecoder};
 
-use std::collections::BTreeMap;
-
 use crate::errors::EtcdError;
+use stream::ValueReader;
+use value::trim_space;
 
 /// How deep messages may nest in a request. Go has no such limit below the
 /// scanner's 10000 JSON levels; this one keeps the recursive decoder (and
@@ -98,14 +98,9 @@ pub fn json_name(proto_name: &str) -> String {
 
 /// Decodes a unary request body as the gateway does.
 pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
-    let mut d = StreamDecoder::<M>::new();
-    d.push(body);
-    d.finish();
-    match d.next_message() {
-        Decoded::Message(m) => Ok(m),
-        Decoded::End => Ok(M::default()),
-        Decoded::Error(e) => Err(e),
-        Decoded::NeedMore => Err("unexpected EOF".to_string()),
+    match ValueReader::first_value(body)? {
+        Some(value) => decode_message(trim_space(&value), 0),
+        None => Ok(M::default()),
     }
 }
 
@@ -116,32 +111,63 @@ pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
 }
 
 /// jsonpb's `unmarshalMessage` for one raw JSON value.
+///
+/// Not inlined: it is generic and called from every field table, and
+/// inlined copies of it were most of the codec's size in the wasm.
+#[inline(never)]
 pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
+    let mut m = M::default();
+    let values = field_values(raw, depth, &mut M::FIELDS.iter().map(|f| f.name))?;
+    for (field, value) in M::FIELDS.iter().zip(values) {
+        if let Some(v) = value {
+            (field.decode)(&mut m, v, depth + 1)?;
+        }
+    }
+    Ok(m)
+}
+
+/// The part of [`decode_message`] that does not depend on the message
+/// type: for each field name in order, the raw value it takes, if any
+/// (`null` counts as absent). A `null` message gives no values at all.
+fn field_values<'a>(
+    raw: &'a [u8],
+    depth: usize,
+    names: &mut dyn Iterator<Item = &'static str>,
+) -> Result<Vec<Option<&'a [u8]>>, String> {
     if raw == b"null" {
-        return Ok(M::default());
+        return Ok(Vec::new());
     }
     if depth > MAX_MESSAGE_DEPTH {
         return Err(format!(
             "jsonpb: messages nested deeper than {MAX_MESSAGE_DEPTH} levels"
         ));
     }
-    // map[string]json.RawMessage: a repeated key keeps its last value.
-    let mut members: BTreeMap<Vec<u8>, &[u8]> = unmarshal::object(raw)?.into_iter().collect();
-    let mut m = M::default();
-    for field in M::FIELDS {
-        // The proto name first, then the JSON name, which wins if both are
-        // present; both are consumed.
-        let mut raw = members.remove(field.name.as_bytes());
-        if let Some(v) = members.remove(json_name(field.name).as_bytes()) {
-            raw = Some(v);
+    // map[string]json.RawMessage: a repeated key keeps its last value, and
+    // a key once looked up is consumed.
+    let members = unmarshal::object(raw)?;
+    let mut consumed = vec![false; members.len()];
+    let mut take = |key: &[u8]| {
+        let mut found = None;
+        for (i, (k, v)) in members.iter().enumerate() {
+            if !consumed[i] && k.as_slice() == key {
+                consumed[i] = true;
+                found = Some(*v);
+            }
         }
-        match raw {
-            None | Some(b"null") => continue,
-            Some(v) => (field.decode)(&mut m, v, depth + 1)?,
-        }
-    }
+        found
+    };
+    Ok(names
+        .map(|name| {
+            // The proto name first, then the JSON name, which wins if both
+            // are present; both are consumed.
+            let mut value = take(name.as_bytes());
+            if let Some(v) = take(json_name(name).as_bytes()) {
+                value = Some(v);
+            }
+            value.filter(|v| *v != b"null")
+        })
+        .collect())
     // Unknown members are ignored (AllowUnknownFields).
-    Ok(m)
 }
 
 /// Encodes a message as the gateway does.

@@ -211,10 +211,13 @@ pub struct Rep<C>(PhantomData<C>);
 impl<C: Codec> Codec for Rep<C> {
     type Value = Vec<C::Value>;
     fn decode(raw: &[u8], depth: usize) -> Result<Self::Value, String> {
-        unmarshal::array(raw)?
-            .into_iter()
-            .map(|e| C::decode(e, depth))
-            .collect()
+        // A plain loop: `collect` into a `Result` costs an adapter per type.
+        let elems = unmarshal::array(raw)?;
+        let mut out = Vec::with_capacity(elems.len());
+        for e in elems {
+            out.push(C::decode(e, depth)?);
+        }
+        Ok(out)
     }
     fn is_default(v: &Self::Value) -> bool {
         v.is_empty()
