@@ -3,7 +3,9 @@
 
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
-use serde_json::json;
+use json::Json;
+
+mod json;
 
 pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
     match (method, cmd) {
@@ -28,49 +30,75 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
 }
 
 fn bad_request(msg: &str) -> HttpResponse {
-    let body = json!({ "error": msg }).to_string();
+    let body = Json::obj(vec![("error", msg.into())]);
     respond::plain(400, "application/json", body.into_bytes())
 }
 
 /// The world as `/_sim/state` shows it.
 fn state(gw: &Gateway) -> HttpResponse {
     let c = &gw.cluster;
-    let members: Vec<_> = (0..c.member_count())
+    let members: Vec<Json> = (0..c.member_count())
         .filter_map(|i| c.member(i).map(|m| (i, m)))
         .map(|(i, m)| {
-            json!({
-                "index": i,
-                "id": m.id.to_string(),
-                "role": if i == c.leader() { "leader" } else { "follower" },
-                "term": c.term(),
-                "commit": c.commit_index(),
-                "applied": m.applied_index(),
-                "crashed": false,
-                "revision": m.kv().current_revision(),
-                "watchers": m.watches().watcher_count(),
-            })
+            Json::obj(vec![
+                ("applied", m.applied_index().into()),
+                ("commit", c.commit_index().into()),
+                ("crashed", false.into()),
+                ("id", m.id.to_string().into()),
+                ("index", i.into()),
+                ("revision", m.kv().current_revision().into()),
+                (
+                    "role",
+                    if i == c.leader() {
+                        "leader"
+                    } else {
+                        "follower"
+                    }
+                    .into(),
+                ),
+                ("term", c.term().into()),
+                ("watchers", m.watches().watcher_count().into()),
+            ])
         })
         .collect();
-    let body = json!({
-        "now": c.now(),
-        "leader": c.leader(),
-        "cluster_id": c.cluster_id().to_string(),
-        "members": members,
-    });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    let body = Json::obj(vec![
+        ("cluster_id", c.cluster_id().to_string().into()),
+        ("leader", c.leader().into()),
+        ("members", Json::Arr(members)),
+        ("now", c.now().into()),
+    ]);
+    respond::plain(200, "application/json", body.into_bytes())
 }
 
 /// Go's expvar page (`/debug/vars`): the command line and memory statistics
 /// of a Go process; ours describes the simulated member.
 pub fn debug_vars(gw: &Gateway, member: usize) -> String {
     let name = format!("m{member}");
-    json!({
-        "cmdline": ["etcd", "--name", name, "--initial-cluster-state", "new"],
-        "file_descriptor_limit": 20000,
-        "memstats": { "Alloc": 0, "TotalAlloc": 0, "Sys": 0, "NumGC": 0 },
-        "etcd_sim": { "members": gw.cluster.member_count(), "now_ms": gw.cluster.now() },
-    })
-    .to_string()
+    let zero = || Json::from(0u64);
+    Json::obj(vec![
+        (
+            "cmdline",
+            vec!["etcd", "--name", &name, "--initial-cluster-state", "new"].into(),
+        ),
+        (
+            "etcd_sim",
+            Json::obj(vec![
+                ("members", gw.cluster.member_count().into()),
+                ("now_ms", gw.cluster.now().into()),
+            ]),
+        ),
+        ("file_descriptor_limit", 20000u64.into()),
+        (
+            "memstats",
+            Json::obj(vec![
+                ("Alloc", zero()),
+                ("NumGC", zero()),
+                ("Sys", zero()),
+                ("TotalAlloc", zero()),
+            ]),
+        ),
+    ])
+    .to_text()
 }
 
 fn b64(b: &[u8]) -> String {
@@ -81,25 +109,31 @@ fn b64(b: &[u8]) -> String {
 fn leases(gw: &Gateway) -> HttpResponse {
     let c = &gw.cluster;
     let now = c.now();
-    let list: Vec<_> = c
+    let list: Vec<Json> = c
         .member(c.leader())
         .map(|m| {
             m.lessor()
                 .leases()
                 .into_iter()
                 .map(|l| {
-                    json!({
-                        "ID": l.id.to_string(),
-                        "TTL": l.ttl,
-                        "remaining_ms": l.expiry.map(|e| e.saturating_sub(now)),
-                        "keys": l.keys.iter().map(|k| b64(k)).collect::<Vec<_>>(),
-                    })
+                    Json::obj(vec![
+                        ("ID", l.id.to_string().into()),
+                        ("TTL", l.ttl.into()),
+                        (
+                            "keys",
+                            l.keys.iter().map(|k| b64(k)).collect::<Vec<_>>().into(),
+                        ),
+                        (
+                            "remaining_ms",
+                            l.expiry.map(|e| e.saturating_sub(now)).into(),
+                        ),
+                    ])
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let body = json!({ "now": now, "leases": list });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    let body = Json::obj(vec![("leases", Json::Arr(list)), ("now", now.into())]);
+    respond::plain(200, "application/json", body.into_bytes())
 }
 
 /// `/_sim/watches`: every watcher with its member, range and next revision.
@@ -109,16 +143,16 @@ fn watches(gw: &Gateway) -> HttpResponse {
     for i in 0..c.member_count() {
         let Some(m) = c.member(i) else { continue };
         for w in m.watches().watchers() {
-            list.push(json!({
-                "member": i,
-                "stream": w.stream,
-                "watch_id": w.watch_id,
-                "key": b64(&w.key),
-                "range_end": b64(&w.range_end),
-                "next_revision": w.next_revision,
-            }));
+            list.push(Json::obj(vec![
+                ("key", b64(&w.key).into()),
+                ("member", i.into()),
+                ("next_revision", w.next_revision.into()),
+                ("range_end", b64(&w.range_end).into()),
+                ("stream", w.stream.into()),
+                ("watch_id", w.watch_id.into()),
+            ]));
         }
     }
-    let body = json!({ "watches": list });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    let body = Json::obj(vec![("watches", Json::Arr(list))]);
+    respond::plain(200, "application/json", body.into_bytes())
 }
