@@ -12,7 +12,7 @@
 //!   [`encode_stream_error`]: the messages of a streaming answer.
 //!
 //! Each message type describes its fields once, in proto declaration order,
-//! as a table of [`Field`]s (see `jsonpb/schema/`).
+//! as a list of [`Field`]s (see `jsonpb/schema/`).
 
 mod base64;
 mod codec;
@@ -38,10 +38,15 @@ use value::trim_space;
 /// whoever walks the result) within a small stack.
 pub const MAX_MESSAGE_DEPTH: usize = 256;
 
-/// A protobuf message with its JSON mapping.
+/// A protobuf message with its JSON mapping: its fields in proto
+/// declaration order, as two tables (see `schema::message!`).
+///
+/// Two tables, not one of [`Field`]s: a message that is only ever decoded
+/// (a request) or only encoded (a response) then brings only half of its
+/// per-field functions into the wasm.
 pub trait Message: Default + 'static {
-    /// The fields in proto declaration order.
-    const FIELDS: &'static [Field<Self>];
+    const DECODERS: &'static [FieldDecoder<Self>];
+    const ENCODERS: &'static [FieldEncoder<Self>];
 }
 
 /// One proto field of message `M`: its proto name and how to move its value
@@ -52,6 +57,32 @@ pub struct Field<M: 'static> {
     /// Decodes a raw JSON value (never `null`) into the field.
     pub decode: fn(&mut M, &[u8], usize) -> Result<(), String>,
     /// Writes `"name":value` unless the field is unset.
+    pub encode: fn(&M, &mut ObjectWriter),
+}
+
+impl<M> Field<M> {
+    pub const fn decoder(&self) -> FieldDecoder<M> {
+        FieldDecoder {
+            name: self.name,
+            decode: self.decode,
+        }
+    }
+
+    pub const fn encoder(&self) -> FieldEncoder<M> {
+        FieldEncoder {
+            encode: self.encode,
+        }
+    }
+}
+
+/// The decoding half of a [`Field`].
+pub struct FieldDecoder<M: 'static> {
+    pub name: &'static str,
+    pub decode: fn(&mut M, &[u8], usize) -> Result<(), String>,
+}
+
+/// The encoding half of a [`Field`] (the name is inside `encode`).
+pub struct FieldEncoder<M: 'static> {
     pub encode: fn(&M, &mut ObjectWriter),
 }
 
@@ -117,8 +148,8 @@ pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
 #[inline(never)]
 pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
     let mut m = M::default();
-    let values = field_values(raw, depth, &mut M::FIELDS.iter().map(|f| f.name))?;
-    for (field, value) in M::FIELDS.iter().zip(values) {
+    let values = field_values(raw, depth, &mut M::DECODERS.iter().map(|f| f.name))?;
+    for (field, value) in M::DECODERS.iter().zip(values) {
         if let Some(v) = value {
             (field.decode)(&mut m, v, depth + 1)?;
         }
@@ -181,7 +212,7 @@ pub fn encode<M: Message>(msg: &M) -> String {
 pub fn encode_into<M: Message>(msg: &M, out: &mut String) {
     out.push('{');
     let mut w = ObjectWriter { out, first: true };
-    for field in M::FIELDS {
+    for field in M::ENCODERS {
         (field.encode)(msg, &mut w);
     }
     w.out.push('}');
