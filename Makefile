@@ -37,7 +37,8 @@ $(RAW_WASM): Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 
 $(PKG_WASM): $(RAW_WASM) $(NPM_STAMP)
 	wasm-bindgen --target web --out-dir pkg/wasm --out-name etcd_sim $(RAW_WASM)
-	node_modules/.bin/wasm-opt -Oz $@ -o $@
+	# --converge repeats -Oz while it still shrinks; the stripped sections are metadata only
+	node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers $@ -o $@
 
 run: setup build
 	node pkg/bin/etcd-sim.mjs

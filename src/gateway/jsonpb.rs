@@ -12,7 +12,7 @@
 //!   [`encode_stream_error`]: the messages of a streaming answer.
 //!
 //! Each message type describes its fields once, in proto declaration order,
-//! as a table of [`Field`]s (see `jsonpb/schema/`).
+//! as a list of [`Field`]s (see `jsonpb/schema/`).
 
 mod base64;
 mod codec;
@@ -29,19 +29,24 @@ pub use codec::{
 };
 pub use stream::{Decoded, StreamDecoder};
 
-use std::collections::BTreeMap;
-
 use crate::errors::EtcdError;
+use stream::ValueReader;
+use value::trim_space;
 
 /// How deep messages may nest in a request. Go has no such limit below the
 /// scanner's 10000 JSON levels; this one keeps the recursive decoder (and
 /// whoever walks the result) within a small stack.
 pub const MAX_MESSAGE_DEPTH: usize = 256;
 
-/// A protobuf message with its JSON mapping.
+/// A protobuf message with its JSON mapping: its fields in proto
+/// declaration order, as two tables (see `schema::message!`).
+///
+/// Two tables, not one of [`Field`]s: a message that is only ever decoded
+/// (a request) or only encoded (a response) then brings only half of its
+/// per-field functions into the wasm.
 pub trait Message: Default + 'static {
-    /// The fields in proto declaration order.
-    const FIELDS: &'static [Field<Self>];
+    const DECODERS: &'static [FieldDecoder<Self>];
+    const ENCODERS: &'static [FieldEncoder<Self>];
 }
 
 /// One proto field of message `M`: its proto name and how to move its value
@@ -52,6 +57,32 @@ pub struct Field<M: 'static> {
     /// Decodes a raw JSON value (never `null`) into the field.
     pub decode: fn(&mut M, &[u8], usize) -> Result<(), String>,
     /// Writes `"name":value` unless the field is unset.
+    pub encode: fn(&M, &mut ObjectWriter),
+}
+
+impl<M> Field<M> {
+    pub const fn decoder(&self) -> FieldDecoder<M> {
+        FieldDecoder {
+            name: self.name,
+            decode: self.decode,
+        }
+    }
+
+    pub const fn encoder(&self) -> FieldEncoder<M> {
+        FieldEncoder {
+            encode: self.encode,
+        }
+    }
+}
+
+/// The decoding half of a [`Field`].
+pub struct FieldDecoder<M: 'static> {
+    pub name: &'static str,
+    pub decode: fn(&mut M, &[u8], usize) -> Result<(), String>,
+}
+
+/// The encoding half of a [`Field`] (the name is inside `encode`).
+pub struct FieldEncoder<M: 'static> {
     pub encode: fn(&M, &mut ObjectWriter),
 }
 
@@ -97,15 +128,14 @@ pub fn json_name(proto_name: &str) -> String {
 }
 
 /// Decodes a unary request body as the gateway does.
+///
+/// Not inlined: the gateway calls it for some forty request types in one
+/// `match`, and inlined copies made that function several times larger.
+#[inline(never)]
 pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
-    let mut d = StreamDecoder::<M>::new();
-    d.push(body);
-    d.finish();
-    match d.next_message() {
-        Decoded::Message(m) => Ok(m),
-        Decoded::End => Ok(M::default()),
-        Decoded::Error(e) => Err(e),
-        Decoded::NeedMore => Err("unexpected EOF".to_string()),
+    match ValueReader::first_value(body)? {
+        Some(value) => decode_message(trim_space(&value), 0),
+        None => Ok(M::default()),
     }
 }
 
@@ -116,32 +146,63 @@ pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
 }
 
 /// jsonpb's `unmarshalMessage` for one raw JSON value.
+///
+/// Not inlined: it is generic and called from every field table, and
+/// inlined copies of it were most of the codec's size in the wasm.
+#[inline(never)]
 pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
+    let mut m = M::default();
+    let values = field_values(raw, depth, &mut M::DECODERS.iter().map(|f| f.name))?;
+    for (field, value) in M::DECODERS.iter().zip(values) {
+        if let Some(v) = value {
+            (field.decode)(&mut m, v, depth + 1)?;
+        }
+    }
+    Ok(m)
+}
+
+/// The part of [`decode_message`] that does not depend on the message
+/// type: for each field name in order, the raw value it takes, if any
+/// (`null` counts as absent). A `null` message gives no values at all.
+fn field_values<'a>(
+    raw: &'a [u8],
+    depth: usize,
+    names: &mut dyn Iterator<Item = &'static str>,
+) -> Result<Vec<Option<&'a [u8]>>, String> {
     if raw == b"null" {
-        return Ok(M::default());
+        return Ok(Vec::new());
     }
     if depth > MAX_MESSAGE_DEPTH {
         return Err(format!(
             "jsonpb: messages nested deeper than {MAX_MESSAGE_DEPTH} levels"
         ));
     }
-    // map[string]json.RawMessage: a repeated key keeps its last value.
-    let mut members: BTreeMap<Vec<u8>, &[u8]> = unmarshal::object(raw)?.into_iter().collect();
-    let mut m = M::default();
-    for field in M::FIELDS {
-        // The proto name first, then the JSON name, which wins if both are
-        // present; both are consumed.
-        let mut raw = members.remove(field.name.as_bytes());
-        if let Some(v) = members.remove(json_name(field.name).as_bytes()) {
-            raw = Some(v);
+    // map[string]json.RawMessage: a repeated key keeps its last value, and
+    // a key once looked up is consumed.
+    let members = unmarshal::object(raw)?;
+    let mut consumed = vec![false; members.len()];
+    let mut take = |key: &[u8]| {
+        let mut found = None;
+        for (i, (k, v)) in members.iter().enumerate() {
+            if !consumed[i] && k.as_slice() == key {
+                consumed[i] = true;
+                found = Some(*v);
+            }
         }
-        match raw {
-            None | Some(b"null") => continue,
-            Some(v) => (field.decode)(&mut m, v, depth + 1)?,
-        }
-    }
+        found
+    };
+    Ok(names
+        .map(|name| {
+            // The proto name first, then the JSON name, which wins if both
+            // are present; both are consumed.
+            let mut value = take(name.as_bytes());
+            if let Some(v) = take(json_name(name).as_bytes()) {
+                value = Some(v);
+            }
+            value.filter(|v| *v != b"null")
+        })
+        .collect())
     // Unknown members are ignored (AllowUnknownFields).
-    Ok(m)
 }
 
 /// Encodes a message as the gateway does.
@@ -155,7 +216,7 @@ pub fn encode<M: Message>(msg: &M) -> String {
 pub fn encode_into<M: Message>(msg: &M, out: &mut String) {
     out.push('{');
     let mut w = ObjectWriter { out, first: true };
-    for field in M::FIELDS {
+    for field in M::ENCODERS {
         (field.encode)(msg, &mut w);
     }
     w.out.push('}');

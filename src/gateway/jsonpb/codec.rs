@@ -143,34 +143,47 @@ pub struct Enum<E>(PhantomData<E>);
 impl<E: ProtoEnum> Codec for Enum<E> {
     type Value = i32;
     fn decode(raw: &[u8], _: usize) -> Result<i32, String> {
-        // A string is a value name, compared raw (escapes not decoded).
-        if let [b'"', name @ .., b'"'] = raw {
-            return E::VALUES
-                .iter()
-                .find(|(n, _)| n.as_bytes() == name)
-                .map(|&(_, number)| number)
-                .ok_or_else(|| {
-                    format!(
-                        "unknown value {} for enum {}",
-                        marshal::go_quote(raw),
-                        E::NAME
-                    )
-                });
-        }
-        unmarshal::int(raw, ENUM_NUMBER).map(|n| n as i32)
+        decode_enum(raw, E::NAME, E::VALUES)
     }
     fn is_default(v: &i32) -> bool {
         *v == 0
     }
     fn encode(v: &i32, out: &mut String) {
-        match E::VALUES.iter().find(|&&(_, number)| number == *v) {
-            Some((name, _)) => {
-                out.push('"');
-                out.push_str(name);
-                out.push('"');
-            }
-            None => out.push_str(&v.to_string()),
+        encode_enum(*v, E::VALUES, out);
+    }
+}
+
+/// [`Enum`]'s decoding, one copy for every enum (inlined, it was copied
+/// into each enum field).
+#[inline(never)]
+fn decode_enum(raw: &[u8], enum_name: &str, values: &[(&str, i32)]) -> Result<i32, String> {
+    // A string is a value name, compared raw (escapes not decoded).
+    if let [b'"', name @ .., b'"'] = raw {
+        return values
+            .iter()
+            .find(|(n, _)| n.as_bytes() == name)
+            .map(|&(_, number)| number)
+            .ok_or_else(|| {
+                format!(
+                    "unknown value {} for enum {}",
+                    marshal::go_quote(raw),
+                    enum_name
+                )
+            });
+    }
+    unmarshal::int(raw, ENUM_NUMBER).map(|n| n as i32)
+}
+
+/// [`Enum`]'s encoding: the value's name, or its number if it has none.
+#[inline(never)]
+fn encode_enum(v: i32, values: &[(&str, i32)], out: &mut String) {
+    match values.iter().find(|&&(_, number)| number == v) {
+        Some((name, _)) => {
+            out.push('"');
+            out.push_str(name);
+            out.push('"');
         }
+        None => out.push_str(&v.to_string()),
     }
 }
 
@@ -210,15 +223,21 @@ impl<M: Message> Codec for Opt<M> {
 pub struct Rep<C>(PhantomData<C>);
 impl<C: Codec> Codec for Rep<C> {
     type Value = Vec<C::Value>;
+    // Not inlined: one copy per element kind, not one per repeated field.
+    #[inline(never)]
     fn decode(raw: &[u8], depth: usize) -> Result<Self::Value, String> {
-        unmarshal::array(raw)?
-            .into_iter()
-            .map(|e| C::decode(e, depth))
-            .collect()
+        // A plain loop: `collect` into a `Result` costs an adapter per type.
+        let elems = unmarshal::array(raw)?;
+        let mut out = Vec::with_capacity(elems.len());
+        for e in elems {
+            out.push(C::decode(e, depth)?);
+        }
+        Ok(out)
     }
     fn is_default(v: &Self::Value) -> bool {
         v.is_empty()
     }
+    #[inline(never)]
     fn encode(v: &Self::Value, out: &mut String) {
         out.push('[');
         for (i, e) in v.iter().enumerate() {

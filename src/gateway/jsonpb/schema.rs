@@ -57,7 +57,10 @@ macro_rules! oneof {
 macro_rules! message {
     ($ty:ty { $($field:expr),* $(,)? }) => {
         impl $crate::gateway::jsonpb::Message for $ty {
-            const FIELDS: &'static [$crate::gateway::jsonpb::Field<Self>] = &[$($field),*];
+            const DECODERS: &'static [$crate::gateway::jsonpb::FieldDecoder<Self>] =
+                &[$($crate::gateway::jsonpb::Field::<Self>::decoder(&$field)),*];
+            const ENCODERS: &'static [$crate::gateway::jsonpb::FieldEncoder<Self>] =
+                &[$($crate::gateway::jsonpb::Field::<Self>::encoder(&$field)),*];
         }
     };
 }

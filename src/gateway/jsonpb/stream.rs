@@ -23,14 +23,12 @@ pub enum Decoded<M> {
 }
 
 /// Incremental decoder of a stream of concatenated or whitespace-separated
-/// JSON messages (watch and lease keepalive request bodies).
+/// JSON messages (watch and lease keepalive request bodies). Only
+/// [`StreamDecoder::next_message`] depends on `M`; the byte handling is the
+/// one [`ValueReader`] for every message type, so it exists once in the
+/// binary.
 pub struct StreamDecoder<M> {
-    /// Bytes not yet consumed; `buf[..scanned]` went through `scanner`.
-    buf: Vec<u8>,
-    scanned: usize,
-    scanner: Scanner,
-    eof: bool,
-    failed: Option<String>,
+    reader: ValueReader,
     _message: PhantomData<M>,
 }
 
@@ -43,29 +41,67 @@ impl<M: Message> Default for StreamDecoder<M> {
 impl<M: Message> StreamDecoder<M> {
     pub fn new() -> Self {
         StreamDecoder {
-            buf: Vec::new(),
-            scanned: 0,
-            scanner: Scanner::default(),
-            eof: false,
-            failed: None,
+            reader: ValueReader::default(),
             _message: PhantomData,
         }
     }
 
     /// More body bytes arrived.
     pub fn push(&mut self, data: &[u8]) {
-        self.buf.extend_from_slice(data);
+        self.reader.buf.extend_from_slice(data);
     }
 
     /// The body ended: a pending top-level number or literal completes, a
     /// truncated value becomes `unexpected EOF`.
     pub fn finish(&mut self) {
-        self.eof = true;
+        self.reader.eof = true;
     }
 
     /// The next message, if one is complete. Call until it answers
     /// `NeedMore`, `End` or `Error`.
     pub fn next_message(&mut self) -> Decoded<M> {
+        match self.reader.next_value() {
+            Decoded::Message(value) => match decode_message(trim_space(&value), 0) {
+                Ok(m) => Decoded::Message(m),
+                Err(e) => Decoded::Error(self.reader.fail(e)),
+            },
+            Decoded::NeedMore => Decoded::NeedMore,
+            Decoded::End => Decoded::End,
+            Decoded::Error(e) => Decoded::Error(e),
+        }
+    }
+}
+
+/// Go's `json.Decoder` for raw values: splits a body into JSON values.
+#[derive(Default)]
+pub(crate) struct ValueReader {
+    /// Bytes not yet consumed; `buf[..scanned]` went through `scanner`.
+    buf: Vec<u8>,
+    scanned: usize,
+    scanner: Scanner,
+    eof: bool,
+    failed: Option<String>,
+}
+
+impl ValueReader {
+    /// A whole body, read as `decode` reads a unary request: its first
+    /// value (`None` for a blank body), or the error reading it gives.
+    pub(crate) fn first_value(body: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        let mut r = ValueReader {
+            buf: body.to_vec(),
+            eof: true,
+            ..ValueReader::default()
+        };
+        match r.next_value() {
+            Decoded::Message(value) => Ok(Some(value)),
+            Decoded::End => Ok(None),
+            Decoded::Error(e) => Err(e),
+            Decoded::NeedMore => Err("unexpected EOF".to_string()),
+        }
+    }
+
+    /// The next complete raw value (leading whitespace included).
+    fn next_value(&mut self) -> Decoded<Vec<u8>> {
         if let Some(e) = &self.failed {
             return Decoded::Error(e.clone());
         }
@@ -74,26 +110,24 @@ impl<M: Message> StreamDecoder<M> {
                 let value: Vec<u8> = self.buf.drain(..n).collect();
                 self.scanned = 0;
                 self.scanner.reset();
-                match decode_raw(trim_space(&value)) {
-                    Ok(m) => Decoded::Message(m),
-                    Err(e) => self.fail(e),
-                }
+                Decoded::Message(value)
             }
             Ok(None) if self.eof => {
                 if self.buf.iter().any(|&c| !is_space(c)) {
-                    self.fail("unexpected EOF".to_string())
+                    Decoded::Error(self.fail("unexpected EOF".to_string()))
                 } else {
                     Decoded::End
                 }
             }
             Ok(None) => Decoded::NeedMore,
-            Err(e) => self.fail(e),
+            Err(e) => Decoded::Error(self.fail(e)),
         }
     }
 
-    fn fail(&mut self, e: String) -> Decoded<M> {
+    /// Remembers the error: every later call answers it again.
+    fn fail(&mut self, e: String) -> String {
         self.failed = Some(e.clone());
-        Decoded::Error(e)
+        e
     }
 
     /// `Decoder.readValue`: the length of the first complete value in
@@ -116,11 +150,6 @@ impl<M: Message> StreamDecoder<M> {
         }
         Ok(None)
     }
-}
-
-/// `UnmarshalNext` after `d.Decode(&raw)`: a top-level `null` is a no-op.
-fn decode_raw<M: Message>(raw: &[u8]) -> Result<M, String> {
-    decode_message(raw, 0)
 }
 
 #[cfg(test)]
