@@ -316,8 +316,10 @@ def gen_request_op(rng, st, depth):
         return {"request_range": gen_range(rng, st, txn=True)}
     if r < 0.88:
         return {"request_delete_range": gen_delete(rng, st, txn=True)}
-    if r < 0.95 and depth == 0:
-        return {"request_txn": gen_txn(rng, st, depth + 1)}
+    if r < 0.98:
+        if depth == 0:
+            return {"request_txn": gen_txn(rng, st, depth + 1)}
+        return {"request_range": gen_range(rng, st, txn=True)}
     return {}  # an empty op: "etcdserver: key not found"
 
 
@@ -533,10 +535,10 @@ def run_sequence(seed, ops, etcd, sims, avoid, replay_cmd, verbose=False):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=3, help="number of sequences (default 3)")
+    ap.add_argument("--seeds", type=int, default=10, help="number of sequences (default 10)")
     ap.add_argument("--first-seed", type=int, default=1, help="seed of the first sequence (default 1)")
     ap.add_argument("--seed", type=int, help="run only this seed")
-    ap.add_argument("--ops", type=int, default=60, help="operations per sequence (default 60)")
+    ap.add_argument("--ops", type=int, default=100, help="operations per sequence (default 100)")
     ap.add_argument("--etcd", default=DEFAULT_ETCD, help="real etcd 3.5.1 binary (default: %(default)s)")
     ap.add_argument("--sim", default=DEFAULT_SIM, help="simulator member URLs (default: %(default)s)")
     ap.add_argument("--keep-going", action="store_true", help="go on with the next seeds after a divergence")
