@@ -5,7 +5,9 @@ is compared after normalisation (NORMALIZE.md of the conformance corpus).
 
   python3 tests/differential/diff.py [--seeds N] [--first-seed S] [--seed S]
                                      [--ops N] [--etcd PATH] [--sim URLS]
-                                     [--keep-going] [--no-avoid] [--setup-only]
+                                     [--keep-going] [--no-avoid [D1,D2..]] [--setup-only] [-v]
+
+Defaults: 10 sequences (seeds 1..10) x 100 operations.
 
 * The real cluster is started fresh for every sequence with the conformance
   harness (`../shared/conformance/cluster.py fresh three`: m0 2379, m1 22379,
@@ -19,7 +21,7 @@ is compared after normalisation (NORMALIZE.md of the conformance corpus).
   first divergence, which is printed with the seed, the step, the request, both
   answers and a command line replaying exactly that sequence.
 * Known divergences (DIVERGENCES.md) are avoided by the generator: an operation
-  that hits one is drawn again. --no-avoid turns that off (to reproduce them).
+  that hits one is drawn again. --no-avoid [D1,..] turns that off (to reproduce them).
 * The last line is `N passed, N failed`, counting SEQUENCES.
 
 Standard library only (Python 3.11).
