@@ -581,7 +581,9 @@ def run_sequence(seed, ops, etcd, sims, avoid, replay_cmd, verbose=False):
                    "  real:    %s" % show(real),
                    "  sim:     %s" % show(sim)]
             out += ["    " + d for d in diffs]
-            out.append("  replay:  %s" % replay_cmd(seed))
+            out.append("  replay:  %s   (simulator already running)" % replay_cmd(seed))
+            out.append("       or: %s   (starts and stops it)"
+                       % replay_cmd(seed).replace("python3 tests/differential/diff.py", "tests/differential/run.sh"))
             return i, (i, "\n".join(out))
         learn(st, op, real)
     return ops, None
