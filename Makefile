@@ -9,7 +9,7 @@ RAW_WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/etcd_sim.wasm
 PKG_WASM := pkg/wasm/etcd_sim_bg.wasm
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 NPM_STAMP := node_modules/.package-lock.json
-TESTS := cargo clippy fmt jsfmt node conformance browser
+TESTS := cargo clippy fmt jsfmt node conformance browser differential
 
 .PHONY: setup build run test $(addprefix test-,$(TESTS))
 
@@ -71,3 +71,9 @@ test-conformance:
 
 test-browser:
 	node --test tests/browser/
+
+# Same random op sequences to a real etcd 3.5.1 cluster and to the simulator
+# (tests/differential/). Builds nothing: run `make build` first. Last line:
+# `N passed, N failed` counting sequences. ARGS=... passes options to diff.py.
+test-differential:
+	tests/differential/run.sh $(ARGS)
