@@ -441,7 +441,7 @@ fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
         Rpc::Downgrade => Request::Downgrade(jsonpb::decode(d)?),
         Rpc::AuthEnable => return only::<AuthEnableRequest>(d),
         Rpc::AuthDisable => return only::<AuthDisableRequest>(d),
-        Rpc::AuthStatus => return only::<AuthStatusRequest>(d),
+        Rpc::AuthStatus => Request::AuthStatus(jsonpb::decode(d)?),
         Rpc::Authenticate => return only::<AuthenticateRequest>(d),
         Rpc::UserAdd => return only::<AuthUserAddRequest>(d),
         Rpc::UserGet => return only::<AuthUserGetRequest>(d),
@@ -500,6 +500,7 @@ fn encode_reply(reply: &Reply) -> HttpResponse {
         Ok(Response::MemberUpdate(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::MemberList(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::MemberPromote(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::AuthStatus(r)) => respond::json_ok(jsonpb::encode(r)),
         Err(e) => respond::etcd_error(e),
     }
 }

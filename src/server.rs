@@ -53,6 +53,7 @@ pub enum Request {
     MemberUpdate(pb::MemberUpdateRequest),
     MemberList(pb::MemberListRequest),
     MemberPromote(pb::MemberPromoteRequest),
+    AuthStatus(pb::AuthStatusRequest),
     /// Internal: a member publishes its name and client URLs after start
     /// (etcd's `ClusterMemberAttrSetRequest`).
     MemberAttrSet {
@@ -91,6 +92,7 @@ pub enum Response {
     MemberUpdate(pb::MemberUpdateResponse),
     MemberList(pb::MemberListResponse),
     MemberPromote(pb::MemberPromoteResponse),
+    AuthStatus(pb::AuthStatusResponse),
 }
 
 pub type Reply = Result<Response, EtcdError>;
@@ -273,6 +275,7 @@ impl EtcdServer {
             | Request::LeaseRevoke(_)
             | Request::Alarm(_)
             | Request::DowngradeInfoSet { .. }
+            | Request::AuthStatus(_)
             | Request::MemberAttrSet { .. }
             | Request::ClusterVersionSet { .. } => Ok(Path::Propose),
             Request::MemberList(r) => Ok(if r.linearizable {
@@ -475,6 +478,15 @@ impl EtcdServer {
                 Err(e) => (Err(e), Vec::new()),
             },
             Request::Alarm(a) => (Ok(Response::Alarm(self.apply_alarm(a))), Vec::new()),
+            // auth cannot be enabled yet: disabled at its first revision
+            Request::AuthStatus(_) => (
+                Ok(Response::AuthStatus(pb::AuthStatusResponse {
+                    header: None,
+                    enabled: false,
+                    auth_revision: 1,
+                })),
+                Vec::new(),
+            ),
             Request::MemberAttrSet {
                 id,
                 name,
@@ -743,6 +755,7 @@ impl EtcdServer {
             Response::Status(r) => &mut r.header,
             Response::Hash(r) => &mut r.header,
             Response::Downgrade(r) => &mut r.header,
+            Response::AuthStatus(r) => &mut r.header,
             // cluster answers have no revision (FINDINGS #8)
             Response::MemberAdd(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
             Response::MemberRemove(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
