@@ -11,7 +11,9 @@ WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.
 NPM_STAMP := node_modules/.package-lock.json
 TESTS := cargo clippy fmt jsfmt node conformance browser differential
 
-.PHONY: setup build run test $(addprefix test-,$(TESTS))
+SEEDS ?= 1000
+
+.PHONY: setup build run test swarm bench $(addprefix test-,$(TESTS))
 
 # Idempotent: each step checks first and is skipped when already done.
 setup: $(NPM_STAMP)
@@ -77,3 +79,11 @@ test-browser:
 # `N passed, N failed` counting sequences. ARGS=... passes options to diff.py.
 test-differential:
 	tests/differential/run.sh $(ARGS)
+
+# More swarm seeds than `make test` runs (release build): make swarm SEEDS=5000
+swarm:
+	SWARM_SEEDS=$(SEEDS) cargo test --release --test swarm -- --nocapture
+
+# Simulation speed (virtual seconds per wall second); prints figures.
+bench:
+	cargo bench --bench simulation

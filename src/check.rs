@@ -31,4 +31,4 @@ pub use linearizable::{
     check_linearizable, check_linearizable_with, Linearization, Options, Step, Violation,
 };
 pub use serializable::{check_serializable, SerializableViolation};
-pub use watch::{check_watches, Watch, WatchResponse, WatchViolation};
+pub use watch::{check_watches, Watch, WatchRequest, WatchResponse, WatchViolation};

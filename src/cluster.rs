@@ -183,6 +183,28 @@ pub struct Cluster {
     healed_at: u64,
     outcomes: Vec<Outcome>,
     trace: Trace,
+    /// What safety checks need, recorded only when asked for (tests).
+    audit: Option<Audit>,
+}
+
+/// A record for checking Raft's safety properties after a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Audit {
+    /// Per member, the entries it applied, in order: (index, digest).
+    pub applied: Vec<Vec<(u64, u64)>>,
+    /// Per term, every member that became leader in it.
+    pub leaders: BTreeMap<u64, std::collections::BTreeSet<u64>>,
+}
+
+/// What identifies an entry's content: the request id it carries (0 for a
+/// leader's empty entry).
+pub fn entry_digest(e: &raft::Entry<InternalRaftRequest>) -> u64 {
+    match &e.payload {
+        raft::Payload::Empty => 0,
+        raft::Payload::Normal(r) => r.id,
+        raft::Payload::ConfChange(cc) => membership::ConfChangeContext::decode(&cc.context)
+            .map_or(cc.node_id, |c| c.request_id ^ cc.node_id),
+    }
 }
 
 impl Cluster {
@@ -237,6 +259,7 @@ impl Cluster {
             healed_at: 0,
             outcomes: Vec::new(),
             trace: Trace::new(20_000),
+            audit: None,
         };
         c.bootstrap();
         c
@@ -305,6 +328,45 @@ impl Cluster {
 
     pub fn now(&self) -> u64 {
         self.now
+    }
+
+    /// BREAKS RAFT on purpose on every member (see
+    /// `raft::Config::unsafe_vote_ignores_log`): only for the test that
+    /// shows the safety checks catch a broken rule.
+    #[doc(hidden)]
+    pub fn unsafe_break_vote_rule(&mut self) {
+        for n in &mut self.nodes {
+            n.raft_config.unsafe_vote_ignores_log = true;
+            n.raft.set_unsafe_vote_ignores_log(true);
+        }
+    }
+
+    /// Starts recording what safety checks need (applied entries per
+    /// member, leaders per term).
+    pub fn enable_audit(&mut self) {
+        self.audit = Some(Audit {
+            applied: vec![Vec::new(); self.nodes.len()],
+            ..Audit::default()
+        });
+    }
+
+    pub fn audit(&self) -> Option<&Audit> {
+        self.audit.as_ref()
+    }
+
+    /// Member `i`'s Raft log as (index, term, digest), compacted part left
+    /// out; and its commit index.
+    pub fn raft_log(&self, i: usize) -> (Vec<(u64, u64, u64)>, u64) {
+        let Some(n) = self.nodes.get(i) else {
+            return (Vec::new(), 0);
+        };
+        let log = n
+            .raft
+            .log_entries()
+            .iter()
+            .map(|e| (e.index, e.term, entry_digest(e)))
+            .collect();
+        (log, n.raft.hard_state().commit)
     }
 
     pub fn trace(&self) -> &Trace {

@@ -92,6 +92,11 @@ pub struct Config {
     pub max_entries_per_msg: usize,
     /// Seed of the election jitter.
     pub seed: u64,
+    /// BREAKS RAFT on purpose: grant votes without checking that the
+    /// candidate's log is at least as up to date (Raft paper 5.4.1). Only
+    /// for the test that shows the swarm catches a broken rule.
+    #[doc(hidden)]
+    pub unsafe_vote_ignores_log: bool,
 }
 
 impl Config {
@@ -105,6 +110,7 @@ impl Config {
             max_inflight: 256,
             max_entries_per_msg: 64,
             seed: id,
+            unsafe_vote_ignores_log: false,
         }
     }
 
@@ -454,6 +460,12 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
 
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// See [`Config::unsafe_vote_ignores_log`].
+    #[doc(hidden)]
+    pub fn set_unsafe_vote_ignores_log(&mut self, on: bool) {
+        self.cfg.unsafe_vote_ignores_log = on;
     }
 
     pub fn soft_state(&self) -> SoftState {

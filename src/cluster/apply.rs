@@ -81,6 +81,13 @@ impl Cluster {
     fn on_soft_state(&mut self, i: usize, ss: raft::SoftState) {
         let now = self.now;
         let leader = ss.role == raft::Role::Leader;
+        if leader {
+            let term = self.nodes[i].term();
+            let id = self.nodes[i].id();
+            if let Some(a) = &mut self.audit {
+                a.leaders.entry(term).or_default().insert(id);
+            }
+        }
         let n = &mut self.nodes[i];
         n.server.set_primary(leader, now);
         let failed: Vec<u64> = n
@@ -114,6 +121,13 @@ impl Cluster {
     fn apply_entry(&mut self, i: usize, e: &Entry<InternalRaftRequest>) {
         let now = self.now;
         let applied = self.nodes[i].server.applied_index();
+        if e.index > applied {
+            if let Some(a) = &mut self.audit {
+                if let Some(log) = a.applied.get_mut(i) {
+                    log.push((e.index, super::entry_digest(e)));
+                }
+            }
+        }
         match &e.payload {
             Payload::Empty => self.nodes[i].server.note_applied(e.index),
             Payload::Normal(req) => {
