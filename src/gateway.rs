@@ -212,6 +212,14 @@ impl Gateway {
         self.collect();
     }
 
+    /// As [`Gateway::run_until_idle`], but virtual time stops at `limit`
+    /// (a real-time driver lets the world run only a little ahead of the
+    /// wall clock, so a request that takes long in etcd takes long here).
+    pub fn run_until_idle_or(&mut self, limit: u64) {
+        self.cluster.run_until_idle_or(limit);
+        self.collect();
+    }
+
     /// Takes the outputs produced so far, in order.
     pub fn drain(&mut self) -> Vec<Output> {
         std::mem::take(&mut self.outputs)
@@ -273,11 +281,7 @@ impl Gateway {
                 br#"{"etcdserver":"3.5.1","etcdcluster":"3.5.0"}"#.to_vec(),
             ),
             // the body is JSON but etcd lets Go sniff the type: text/plain
-            Route::Health => respond::plain(
-                200,
-                "text/plain; charset=utf-8",
-                br#"{"health":"true","reason":""}"#.to_vec(),
-            ),
+            Route::Health => self.health(member, &request.path),
             Route::DebugVars => respond::plain(
                 200,
                 "application/json; charset=utf-8",
@@ -286,6 +290,53 @@ impl Gateway {
             Route::Metrics => respond::text_error(404, "404 page not found", &[]),
         };
         self.respond(ticket, response);
+    }
+
+    /// etcd 3.5.1's `/health`: false with the reason when an alarm is
+    /// active (unless excluded with `?exclude=NAME`) or, unless
+    /// `?serializable=true`, when the member knows no leader.
+    fn health(&self, member: usize, path: &str) -> HttpResponse {
+        let query = path.split_once('?').map_or("", |(_, q)| q);
+        let params: Vec<(&str, &str)> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .collect();
+        let serializable = params.contains(&("serializable", "true"));
+        let excluded: Vec<&str> = params
+            .iter()
+            .filter(|(k, _)| *k == "exclude")
+            .map(|(_, v)| *v)
+            .collect();
+        let alarms = self
+            .cluster
+            .member(member)
+            .map(|m| m.alarms().get(0))
+            .unwrap_or_default();
+        let reason = alarms
+            .iter()
+            .map(|a| match a.alarm {
+                crate::pb::alarm_type::NOSPACE => "NOSPACE",
+                crate::pb::alarm_type::CORRUPT => "CORRUPT",
+                _ => "UNKNOWN",
+            })
+            .find(|name| !excluded.contains(name))
+            .map(|name| format!("ALARM {name}"))
+            .or_else(|| {
+                (!serializable && !self.cluster.has_leader(member))
+                    .then(|| "RAFT NO LEADER".to_string())
+            });
+        match reason {
+            // the body is JSON but etcd lets Go sniff the type: text/plain
+            None => respond::plain(
+                200,
+                "text/plain; charset=utf-8",
+                br#"{"health":"true","reason":""}"#.to_vec(),
+            ),
+            Some(r) => {
+                let body = format!(r#"{{"health":"false","reason":"{r}"}}"#);
+                respond::text_error(503, &body, &[])
+            }
+        }
     }
 
     fn rpc(&mut self, ticket: Ticket, member: usize, rpc: Rpc, body: &[u8]) {

@@ -75,6 +75,11 @@ impl Sim {
         self.gateway.run_until_idle();
     }
 
+    /// `run_until_idle`, but never past virtual time `limit` (ms).
+    pub fn run_until_idle_or(&mut self, limit: f64) {
+        self.gateway.run_until_idle_or(limit.max(0.0) as u64);
+    }
+
     pub fn members(&self) -> u32 {
         self.gateway.members() as u32
     }

@@ -4,6 +4,11 @@
 
 const FINAL = new Set(['response', 'end', 'refused']);
 
+// Real-time mode lets virtual time run at most this far ahead of the wall
+// clock while answering: quick requests answer at once, a request that takes
+// long in etcd (a timeout, an election) takes about as long here.
+const RUN_AHEAD_MS = 250;
+
 export class Driver {
   #sim;
   #mode;
@@ -117,8 +122,9 @@ export class Driver {
       this.#dispatch();
       return;
     }
-    this.#sim.advance_to(Math.max(this.#sim.now(), this.#wallVirtual()));
-    this.#sim.run_until_idle();
+    const wall = this.#wallVirtual();
+    this.#sim.advance_to(Math.max(this.#sim.now(), wall));
+    this.#sim.run_until_idle_or(wall + RUN_AHEAD_MS);
     this.#dispatch();
     this.#schedule();
   }

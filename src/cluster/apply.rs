@@ -90,10 +90,15 @@ impl Cluster {
         }
         let n = &mut self.nodes[i];
         n.server.set_primary(leader, now);
+        // etcd tells waiting reads of a new leader, not of losing one
+        let new_leader = ss.leader != raft::NONE && ss.leader != n.last_leader;
+        if ss.leader != raft::NONE {
+            n.last_leader = ss.leader;
+        }
         let failed: Vec<u64> = n
             .reads
             .iter()
-            .filter(|(_, r)| r.index.is_none())
+            .filter(|(_, r)| new_leader && r.index.is_none())
             .map(|(c, _)| *c)
             .collect();
         for ctx in failed {

@@ -35,6 +35,9 @@ pub struct Node {
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
+    /// The last leader this member knew (etcd tells waiting reads when a
+    /// different one appears).
+    pub last_leader: u64,
 }
 
 impl Node {
@@ -50,6 +53,7 @@ impl Node {
             reads: BTreeMap::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
+            last_leader: 0,
         }
     }
 

@@ -49,6 +49,8 @@ export class FakeSim {
 
   run_until_idle() {}
 
+  run_until_idle_or() {}
+
   push(output) {
     this.#outputs.push(output);
   }
