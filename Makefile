@@ -9,7 +9,7 @@ RAW_WASM := $(TARGET_DIR)/wasm32-unknown-unknown/release/etcd_sim.wasm
 PKG_WASM := pkg/wasm/etcd_sim_bg.wasm
 WASM_BINDGEN_VERSION := $(shell sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 NPM_STAMP := node_modules/.package-lock.json
-TESTS := cargo clippy fmt jsfmt node conformance browser differential
+TESTS := cargo swarm clippy fmt jsfmt node conformance browser differential
 
 SEEDS ?= 1000
 
@@ -54,6 +54,10 @@ test: setup build
 
 test-cargo:
 	cargo test
+
+# A few hundred swarm seeds, optimized (`make swarm SEEDS=N` for more).
+test-swarm:
+	SWARM_SEEDS=300 cargo test --release --test swarm -- --nocapture
 
 test-clippy:
 	cargo clippy --all-targets -- -D warnings

@@ -15,6 +15,7 @@ fn cluster() -> Cluster {
         seed: 7,
         watch_progress_notify_interval_ms: 600_000,
         initial_cluster_token: "bench".into(),
+        ..ClusterConfig::default()
     })
 }
 

@@ -47,6 +47,22 @@ pub struct ClusterConfig {
     /// etcd's `--initial-cluster-token`: member and cluster ids derive
     /// from it and the peer URLs.
     pub initial_cluster_token: String,
+    /// etcd's `--snapshot-count`: applied entries between snapshots, after
+    /// which the Raft log is compacted (lagging or new members then catch
+    /// up from a snapshot). 0 = never.
+    pub snapshot_count: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            members: 3,
+            seed: 1,
+            watch_progress_notify_interval_ms: 600_000,
+            initial_cluster_token: "etcd-cluster".into(),
+            snapshot_count: 100_000,
+        }
+    }
 }
 
 /// etcd's heartbeat interval: one Raft tick.
@@ -173,6 +189,7 @@ pub struct Cluster {
     now: u64,
     next_tick: u64,
     progress_interval: u64,
+    snapshot_count: u64,
     inbox: VecDeque<Input>,
     /// Request timeouts: (time, seq) -> (member, ticket).
     deadlines: BTreeMap<(u64, u64), (usize, Ticket)>,
@@ -252,6 +269,7 @@ impl Cluster {
             now: 0,
             next_tick: TICK_MS,
             progress_interval: config.watch_progress_notify_interval_ms,
+            snapshot_count: config.snapshot_count,
             inbox: VecDeque::new(),
             deadlines: BTreeMap::new(),
             deferred: BTreeMap::new(),
@@ -590,7 +608,10 @@ impl Cluster {
         self.now = self.now.max(t);
         let now = self.now;
         while let Some(m) = self.network.pop_due(now) {
-            self.deliver(m.from, m.to, m.msg);
+            match m {
+                Ok(m) => self.deliver(m.from, m.to, m.msg),
+                Err(lost) => self.lost(lost.from, &lost.msg),
+            }
         }
         if self.next_tick <= now {
             for i in 0..self.nodes.len() {
@@ -621,6 +642,16 @@ impl Cluster {
             // etcd's transport tells the leader the snapshot arrived
             if let Some(sender) = self.nodes.get_mut(from) {
                 sender.raft.report_snapshot(to_id, true);
+            }
+        }
+    }
+
+    /// A message never arrived. A lost snapshot is reported to its sender,
+    /// as etcd's transport does, or the leader would wait for it forever.
+    fn lost(&mut self, from: usize, msg: &Msg) {
+        if msg.msg_type == raft::MessageType::Snap {
+            if let Some(sender) = self.nodes.get_mut(from) {
+                sender.raft.report_snapshot(msg.to, false);
             }
         }
     }
@@ -693,7 +724,9 @@ impl Cluster {
                     entries: m.entries.len(),
                 },
             );
-            self.network.send(self.now, from, to, m);
+            if let Err(lost) = self.network.send(self.now, from, to, m) {
+                self.lost(from, &lost);
+            }
         }
     }
 
@@ -727,7 +760,9 @@ impl Cluster {
             self.outcomes.push(Outcome::Refused(ticket));
         }
         self.outcomes.push(Outcome::MemberDown(i));
-        self.network.drop_member(i);
+        for lost in self.network.drop_member(i) {
+            self.lost(lost.from, &lost.msg);
+        }
         self.trace.push(
             self.now,
             TraceKind::Control {

@@ -29,6 +29,8 @@ pub struct Config {
     /// etcd's `--initial-cluster-token` (member and cluster ids derive
     /// from it, as in etcd).
     pub initial_cluster_token: String,
+    /// etcd's `--snapshot-count` (0 = never snapshot).
+    pub snapshot_count: u64,
 }
 
 /// The fields of a config given as JSON (`new Sim(json)`, `/_sim/reset`);
@@ -40,6 +42,7 @@ struct ConfigJson {
     seed: Option<u64>,
     watch_progress_notify_interval_ms: Option<u64>,
     initial_cluster_token: Option<String>,
+    snapshot_count: Option<u64>,
 }
 
 impl Config {
@@ -56,6 +59,7 @@ impl Config {
             watch_progress_notify_interval_ms: j
                 .watch_progress_notify_interval_ms
                 .unwrap_or(base.watch_progress_notify_interval_ms),
+            snapshot_count: j.snapshot_count.unwrap_or(base.snapshot_count),
             initial_cluster_token: j
                 .initial_cluster_token
                 .unwrap_or_else(|| base.initial_cluster_token.clone()),
@@ -74,6 +78,7 @@ impl Default for Config {
             seed: 1,
             watch_progress_notify_interval_ms: 600_000,
             initial_cluster_token: "etcd-cluster".into(),
+            snapshot_count: 100_000,
         }
     }
 }
@@ -525,6 +530,7 @@ fn cluster_config(c: &Config) -> ClusterConfig {
         members: c.members,
         seed: c.seed,
         watch_progress_notify_interval_ms: c.watch_progress_notify_interval_ms,
+        snapshot_count: c.snapshot_count,
         initial_cluster_token: c.initial_cluster_token.clone(),
     }
 }

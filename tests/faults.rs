@@ -221,3 +221,35 @@ fn an_added_member_catches_up() {
     .1;
     assert_eq!(list["members"].as_array().map(Vec::len), Some(4));
 }
+
+#[test]
+fn with_frequent_snapshots_a_new_member_catches_up_from_a_snapshot() {
+    let mut gw = Gateway::new(Config {
+        members: 3,
+        snapshot_count: 10,
+        ..Config::default()
+    });
+    for i in 0..30 {
+        put(&mut gw, 0, &format!("k{i}"), "v");
+    }
+    let t = gw.now();
+    gw.advance_to(t + 6_000);
+    let s = state(&mut gw);
+    assert!(
+        s["members"][0]["log"]["first"].as_u64() > Some(10),
+        "the leader compacted its log: {s}"
+    );
+    call(&mut gw, 0, "POST", "/_sim/add_member", json!({}), 0);
+    let t = gw.now();
+    gw.advance_to(t + 2_000);
+    let trace = call(&mut gw, 0, "GET", "/_sim/trace", Value::Null, 0).1;
+    let restored = trace["events"].as_array().into_iter().flatten().any(|e| {
+        e["kind"] == "raft"
+            && e["detail"]["member"] == 3
+            && e["detail"]["what"]
+                .as_str()
+                .is_some_and(|w| w.starts_with("SnapshotRestored"))
+    });
+    assert!(restored, "the new member restored a snapshot");
+    assert_eq!(get(&mut gw, 3, "k29", true).1["kvs"][0]["value"], b64("v"));
+}

@@ -5,7 +5,7 @@
 //! a model of etcd's KV, serializable reads, watch guarantees, and liveness
 //! after healing. A failure prints the seed and the command that replays it.
 //!
-//! `SWARM_SEEDS=N` runs seeds 1..=N (default 200); `SWARM_SEED=S` one seed.
+//! `SWARM_SEEDS=N` runs seeds 1..=N (default 20; `make test` runs 300 in release); `SWARM_SEED=S` one seed.
 
 #[path = "swarm/checks.rs"]
 mod checks;
@@ -22,7 +22,7 @@ fn seeds() -> Vec<u64> {
     let n = std::env::var("SWARM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
+        .unwrap_or(20);
     (1..=n).collect()
 }
 

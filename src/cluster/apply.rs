@@ -20,6 +20,7 @@ impl Cluster {
                     any = true;
                     let rd = self.nodes[i].raft.ready();
                     self.handle_ready(i, rd);
+                    self.maybe_snapshot(i);
                 }
                 self.serve_reads(i);
                 self.maybe_publish(i);
@@ -196,7 +197,9 @@ impl Cluster {
                         }
                         self.nodes[i].removed = true;
                         self.outcomes.push(Outcome::MemberDown(i));
-                        self.network.drop_member(i);
+                        for lost in self.network.drop_member(i) {
+                            self.lost(lost.from, &lost.msg);
+                        }
                     }
                 }
             }
@@ -219,6 +222,29 @@ impl Cluster {
             });
         }
         ConfChangeContext::decode(&cc.context)
+    }
+
+    /// etcd's snapshot trigger: every `snapshot_count` applied entries the
+    /// member snapshots its state and Raft compacts the log up to it.
+    fn maybe_snapshot(&mut self, i: usize) {
+        let n = &mut self.nodes[i];
+        let applied = n.server.applied_index();
+        let snap = n.raft.storage().snapshot_metadata().index;
+        if self.snapshot_count > 0
+            && applied >= snap + self.snapshot_count
+            && applied <= n.raft.status().applied
+        {
+            let data = n.server.state_snapshot();
+            if n.raft.compact(applied, data).is_ok() {
+                self.trace.push(
+                    self.now,
+                    TraceKind::Raft {
+                        member: i,
+                        what: format!("snapshot and compact at {applied}"),
+                    },
+                );
+            }
+        }
     }
 
     /// Serves linearizable reads whose read index member `i` has applied.

@@ -126,13 +126,13 @@ impl<M> Network<M> {
     }
 
     /// Sends `msg` at time `now`; it arrives after the link's latency,
-    /// unless the link is cut or the message is lost.
-    pub fn send(&mut self, now: u64, from: usize, to: usize, msg: M) {
+    /// unless the link is cut or the message is lost (then it comes back).
+    pub fn send(&mut self, now: u64, from: usize, to: usize, msg: M) -> Result<(), M> {
         self.sent += 1;
         let link = self.link(from, to);
         if self.blocked.contains(&(from, to)) || self.lost(link.loss_ppm) {
             self.dropped += 1;
-            return;
+            return Err(msg);
         }
         let jitter = if link.jitter_ms == 0 {
             0
@@ -150,6 +150,7 @@ impl<M> Network<M> {
                 msg,
             },
         );
+        Ok(())
     }
 
     fn lost(&mut self, loss_ppm: u32) -> bool {
@@ -161,28 +162,30 @@ impl<M> Network<M> {
         self.queue.keys().next().map(|k| k.0)
     }
 
-    /// The next message due by `now`, in delivery order. A message whose
-    /// link was cut while it was in flight is lost on arrival.
-    pub fn pop_due(&mut self, now: u64) -> Option<InFlight<M>> {
-        loop {
-            let entry = self.queue.first_entry()?;
-            if entry.key().0 > now {
-                return None;
-            }
-            let m = entry.remove();
-            if self.blocked.contains(&(m.from, m.to)) {
-                self.dropped += 1;
-                continue;
-            }
-            return Some(m);
+    /// The next message due by `now`, in delivery order: `Ok` to deliver,
+    /// `Err` when its link was cut while it was in flight (lost on arrival).
+    pub fn pop_due(&mut self, now: u64) -> Option<Result<InFlight<M>, InFlight<M>>> {
+        let entry = self.queue.first_entry()?;
+        if entry.key().0 > now {
+            return None;
         }
+        let m = entry.remove();
+        if self.blocked.contains(&(m.from, m.to)) {
+            self.dropped += 1;
+            return Some(Err(m));
+        }
+        Some(Ok(m))
     }
 
-    /// Drops everything in flight to or from `member` (it crashed).
-    pub fn drop_member(&mut self, member: usize) {
-        let before = self.queue.len();
-        self.queue.retain(|_, m| m.from != member && m.to != member);
-        self.dropped += (before - self.queue.len()) as u64;
+    /// Drops everything in flight to or from `member` (it crashed) and
+    /// returns it.
+    pub fn drop_member(&mut self, member: usize) -> Vec<InFlight<M>> {
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.queue)
+            .into_iter()
+            .partition(|(_, m)| m.from == member || m.to == member);
+        self.queue = kept.into_iter().collect();
+        self.dropped += gone.len() as u64;
+        gone.into_iter().map(|(_, m)| m).collect()
     }
 
     /// Messages in flight, for visualisation.
@@ -207,43 +210,52 @@ mod tests {
             jitter_ms: 0,
             loss_ppm: 0,
         });
-        n.send(0, 0, 1, "a");
-        n.send(1, 0, 1, "b");
+        let _ = n.send(0, 0, 1, "a");
+        let _ = n.send(1, 0, 1, "b");
         assert_eq!(n.pop_due(4), None);
-        assert_eq!(n.pop_due(5).map(|m| m.msg), Some("a"));
+        assert_eq!(n.pop_due(5).and_then(Result::ok).map(|m| m.msg), Some("a"));
         assert_eq!(n.pop_due(5), None);
-        assert_eq!(n.pop_due(6).map(|m| m.msg), Some("b"));
+        assert_eq!(n.pop_due(6).and_then(Result::ok).map(|m| m.msg), Some("b"));
     }
 
     #[test]
     fn a_partition_stops_messages_between_groups_only() {
         let mut n = net();
         n.partition(&[vec![0], vec![1, 2]], 3);
-        n.send(0, 0, 1, "cut");
-        n.send(0, 1, 2, "kept");
-        assert_eq!(n.pop_due(100).map(|m| m.msg), Some("kept"));
+        let _ = n.send(0, 0, 1, "cut");
+        let _ = n.send(0, 1, 2, "kept");
+        assert_eq!(
+            n.pop_due(100).and_then(Result::ok).map(|m| m.msg),
+            Some("kept")
+        );
         assert_eq!(n.pop_due(100), None);
         n.heal();
-        n.send(100, 0, 1, "healed");
-        assert_eq!(n.pop_due(200).map(|m| m.msg), Some("healed"));
+        let _ = n.send(100, 0, 1, "healed");
+        assert_eq!(
+            n.pop_due(200).and_then(Result::ok).map(|m| m.msg),
+            Some("healed")
+        );
     }
 
     #[test]
     fn a_one_way_block_keeps_the_other_direction() {
         let mut n = net();
         n.block(0, 1);
-        n.send(0, 0, 1, "blocked");
-        n.send(0, 1, 0, "open");
-        assert_eq!(n.pop_due(100).map(|m| m.msg), Some("open"));
+        let _ = n.send(0, 0, 1, "blocked");
+        let _ = n.send(0, 1, 0, "open");
+        assert_eq!(
+            n.pop_due(100).and_then(Result::ok).map(|m| m.msg),
+            Some("open")
+        );
         assert_eq!(n.pop_due(100), None);
     }
 
     #[test]
     fn messages_in_flight_are_lost_when_the_link_is_cut() {
         let mut n = net();
-        n.send(0, 0, 1, "late");
+        let _ = n.send(0, 0, 1, "late");
         n.partition(&[vec![0], vec![1]], 2);
-        assert_eq!(n.pop_due(100), None);
+        assert!(matches!(n.pop_due(100), Some(Err(m)) if m.msg == "late"));
         assert_eq!(n.dropped, 1);
     }
 
@@ -256,7 +268,7 @@ mod tests {
             loss_ppm: 500_000,
         });
         for _ in 0..1000 {
-            n.send(0, 0, 1, "x");
+            let _ = n.send(0, 0, 1, "x");
         }
         assert!((400..600).contains(&n.dropped), "{}", n.dropped);
     }
@@ -271,11 +283,11 @@ mod tests {
                 loss_ppm: 100_000,
             });
             for i in 0..50 {
-                n.send(i, 0, 1, "m");
+                let _ = n.send(i, 0, 1, "m");
             }
             let mut times = Vec::new();
             while let Some(m) = n.pop_due(u64::MAX) {
-                times.push(m.deliver_at);
+                times.push(m.map_or(0, |m| m.deliver_at));
             }
             times
         };

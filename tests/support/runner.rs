@@ -98,6 +98,7 @@ impl Runner {
             seed: 1,
             watch_progress_notify_interval_ms: interval,
             initial_cluster_token: "conformance".into(),
+            ..Config::default()
         };
         Ok(Runner {
             gw: Gateway::new(config),

@@ -62,6 +62,8 @@ struct Run {
     watch_of: BTreeMap<u64, usize>,
     watches: Vec<check::Watch>,
     leases: Vec<i64>,
+    /// (revision, key) of the watch events already turned into reads.
+    seen_events: std::collections::BTreeSet<(i64, Vec<u8>)>,
 }
 
 pub fn run(o: &Options) -> Result<Summary, String> {
@@ -70,6 +72,12 @@ pub fn run(o: &Options) -> Result<Summary, String> {
         seed: o.seed,
         watch_progress_notify_interval_ms: 0,
         initial_cluster_token: "swarm".into(),
+        // half the seeds snapshot often, so lagging members catch up from snapshots
+        snapshot_count: if o.seed.is_multiple_of(2) {
+            25
+        } else {
+            100_000
+        },
     });
     c.enable_audit();
     if o.broken_vote_rule {
@@ -86,6 +94,7 @@ pub fn run(o: &Options) -> Result<Summary, String> {
         watch_of: BTreeMap::new(),
         watches: Vec::new(),
         leases: Vec::new(),
+        seen_events: Default::default(),
     };
     for m in 0..o.members {
         r.open_watch(m);
@@ -341,7 +350,10 @@ impl Run {
                 let _ = self.c.crash(m);
             }
             1 => {
-                let _ = self.c.restart(m);
+                if self.c.restart(m).is_ok() && self.c.is_serving(m) {
+                    // the old stream died with the member: watch again
+                    self.open_watch(m);
+                }
             }
             2 => {
                 let mut groups: Vec<Vec<usize>> = vec![Vec::new(), Vec::new()];
@@ -410,6 +422,18 @@ impl Run {
                         Ok(r) => to_model(r),
                         Err(e) => check::Response::Failure(e.to_string()),
                     };
+                    // A serializable read saw the state at the revision its
+                    // header names, at some point before it returned: as
+                    // such a read of the past it takes part in the search.
+                    if let (check::Request::Range(q), Some(rev)) =
+                        (&mut self.history.ops[op].request, resp.revision())
+                    {
+                        if q.serializable {
+                            q.serializable = false;
+                            q.revision = rev;
+                            self.history.ops[op].call = 0;
+                        }
+                    }
                     self.history.ret(op, now, resp);
                     if let Some(c) = self.clients.get_mut(client) {
                         c.busy = None;
@@ -438,6 +462,9 @@ impl Run {
                     // so the one linearization found is the one that happened.
                     for e in &events {
                         let r = e.kv.mod_revision;
+                        if !self.seen_events.insert((r, e.kv.key.clone())) {
+                            continue; // another watcher saw it already
+                        }
                         let kvs = if e.kind == EventKind::Put {
                             vec![e.kv.clone()]
                         } else {
