@@ -98,6 +98,12 @@ pub enum Response {
 pub type Reply = Result<Response, EtcdError>;
 
 impl Request {
+    /// Its variant's name, for the trace (`Put`, `Range`, ...).
+    pub fn name(&self) -> String {
+        let s = format!("{self:?}");
+        s.split(['(', ' ', '{']).next().unwrap_or("").to_string()
+    }
+
     /// The size of the message the gateway would send over gRPC, for the
     /// receive limit; requests without a size model count as small.
     pub fn encoded_len(&self) -> usize {

@@ -147,7 +147,7 @@ impl Cluster {
                     TraceKind::Apply {
                         member: i,
                         index: e.index,
-                        what: request_name(&req.request),
+                        what: req.request.name(),
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {
@@ -318,10 +318,4 @@ impl Cluster {
             }
         }
     }
-}
-
-/// A short name of what an entry does, for the trace.
-fn request_name(r: &Request) -> String {
-    let s = format!("{r:?}");
-    s.split(['(', ' ', '{']).next().unwrap_or("").to_string()
 }

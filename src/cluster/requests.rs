@@ -104,7 +104,7 @@ impl Cluster {
             now,
             TraceKind::Client {
                 member,
-                what: request_kind(&request),
+                what: request.name(),
             },
         );
         let path = match self.nodes[member].server.route(&request) {
@@ -381,10 +381,4 @@ impl Cluster {
             Err(e) => self.reply(member, ticket, Err(e)),
         }
     }
-}
-
-/// A short name of a request, for the trace.
-fn request_kind(r: &Request) -> String {
-    let s = format!("{r:?}");
-    s.split(['(', ' ', '{']).next().unwrap_or("").to_string()
 }
