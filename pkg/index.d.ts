@@ -88,10 +88,65 @@ export interface Cluster {
   /** Puts the originals back. */
   uninstall(): void;
   /** `POST /_sim/reset` to member 0: a fresh cluster, e.g. `{ members: 1 }`. */
-  reset(options?: { members?: number; seed?: number; watch_progress_notify_interval_ms?: number }): Promise<void>;
+  reset(options?: {
+    members?: number;
+    seed?: number;
+    watch_progress_notify_interval_ms?: number;
+    initial_cluster_token?: string;
+    snapshot_count?: number;
+  }): Promise<void>;
+  /** Control and inspection of the simulated world (`/_sim/`); each control answers with the new state. */
+  sim: {
+    state(): Promise<SimState>;
+    trace(
+      since?: number,
+    ): Promise<{ next: number; events: { seq: number; at: number; kind: string; detail: unknown }[] }>;
+    leases(): Promise<unknown>;
+    watches(): Promise<unknown>;
+    crash(member: number): Promise<SimState>;
+    restart(member: number): Promise<SimState>;
+    partition(groups: number[][]): Promise<SimState>;
+    block(from: number, to: number): Promise<SimState>;
+    heal(): Promise<SimState>;
+    link(link: {
+      from?: number;
+      to?: number;
+      latency_ms?: number;
+      jitter_ms?: number;
+      loss?: number;
+    }): Promise<SimState>;
+    transfer(member: number): Promise<SimState>;
+    addMember(learner?: boolean): Promise<SimState>;
+    removeMember(member: number): Promise<SimState>;
+  };
 }
 
 /** Member i answers at these origins by default (etcd's local-cluster ports). */
 export const DEFAULT_ENDPOINTS: string[][];
 
 export function createCluster(options?: ClusterOptions): Cluster;
+
+/** `/_sim/state`: the world as inspection shows it. */
+export interface SimState {
+  now: number;
+  leader: number | null;
+  cluster_id: string;
+  members: {
+    index: number;
+    id: string;
+    name: string;
+    role: 'leader' | 'follower' | 'candidate' | 'pre-candidate' | 'down';
+    term: number;
+    vote: string;
+    leader_id: string;
+    commit: number;
+    applied: number;
+    crashed: boolean;
+    removed: boolean;
+    revision: number;
+    watchers: number;
+    log: { first: number; last: number };
+  }[];
+  blocked: [number, number][];
+  messages_in_flight: number;
+}

@@ -60,8 +60,32 @@ export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
     },
     // The core answers /_sim/ control paths itself; JS only carries the call.
     async reset(opts = {}) {
-      const response = await fetch(`${urls[0]}/_sim/reset`, { method: 'POST', body: JSON.stringify(opts) });
-      if (!response.ok) throw new Error(`reset: ${response.status} ${await response.text()}`);
+      await control('reset', opts);
+    },
+    /** Control and inspection of the simulated world (see README, "Break the cluster"). */
+    sim: {
+      state: () => control('state'),
+      trace: (since = 0) => control(`trace?since=${since}`),
+      leases: () => control('leases'),
+      watches: () => control('watches'),
+      crash: (member) => control('crash', { member }),
+      restart: (member) => control('restart', { member }),
+      partition: (groups) => control('partition', { groups }),
+      block: (from, to) => control('block', { from, to }),
+      heal: () => control('heal', {}),
+      link: (link) => control('link', link),
+      transfer: (member) => control('transfer', { member }),
+      addMember: (learner = false) => control('add_member', { learner }),
+      removeMember: (member) => control('remove_member', { member }),
     },
   };
+
+  /** A `/_sim/` call: POST with `body`, GET without; the parsed answer. */
+  async function control(path, body) {
+    const init = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) };
+    const response = await fetch(`${urls[0]}/_sim/${path}`, init);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`);
+    return JSON.parse(text);
+  }
 }

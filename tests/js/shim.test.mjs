@@ -106,3 +106,17 @@ test('reset() reaches the core at POST /_sim/reset', async () => {
   const cluster = createCluster();
   await cluster.reset({ members: 1 });
 });
+
+test('sim controls break and heal the in-page cluster', async () => {
+  const cluster = createCluster({ mode: 'controlled' });
+  let state = await cluster.sim.state();
+  assert.equal(state.leader, 0);
+  state = await cluster.sim.crash(0);
+  assert.equal(state.members[0].crashed, true);
+  await assert.rejects(cluster.fetch('http://localhost:2379/version'), TypeError);
+  cluster.driver.advance(3000);
+  state = await cluster.sim.state();
+  assert.ok(state.leader === 1 || state.leader === 2, JSON.stringify(state));
+  state = await cluster.sim.restart(0);
+  assert.equal(state.members[0].crashed, false);
+});
