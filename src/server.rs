@@ -413,6 +413,12 @@ impl EtcdServer {
         })
     }
 
+    /// A fresh id for a request travelling through Raft (etcd's
+    /// `reqIDGen.Next()`), also for conf changes, whose waiters it names.
+    pub fn next_request_id(&mut self) -> u64 {
+        self.ids.next_id()
+    }
+
     /// Wraps a write for Raft, refusing one larger than etcd's
     /// `--max-request-bytes` (`etcdserver: request is too large`). A lease
     /// grant without an id gets one here, as etcd's server picks it.
@@ -424,7 +430,7 @@ impl EtcdServer {
             }
         }
         let p = InternalRaftRequest {
-            id: self.ids.next_id(),
+            id: self.next_request_id(),
             request,
         };
         if p.encoded_len() > MAX_REQUEST_BYTES {

@@ -180,13 +180,7 @@ impl Cluster {
 
     fn propose_conf_change(&mut self, member: usize, ticket: Ticket, change: ConfChange) {
         let n = &mut self.nodes[member];
-        let request_id = match n
-            .server
-            .new_proposal(Request::Defragment(Default::default()))
-        {
-            Ok(p) => p.id,
-            Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
-        };
+        let request_id = n.server.next_request_id();
         let (change_type, node_id) = match &change {
             ConfChange::Add(m) if m.is_learner => (ConfChangeType::AddLearnerNode, m.id),
             ConfChange::Add(m) => (ConfChangeType::AddNode, m.id),
