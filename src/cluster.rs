@@ -307,12 +307,7 @@ impl Cluster {
                 None => break,
             }
         }
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("cluster of {} started", self.nodes.len()),
-            },
-        );
+        self.control_event(format!("cluster of {} started", self.nodes.len()));
     }
 
     pub fn cluster_id(&self) -> u64 {
@@ -523,6 +518,27 @@ impl Cluster {
     /// Answers produced so far, in order.
     pub fn drain(&mut self) -> Vec<Outcome> {
         std::mem::take(&mut self.outcomes)
+    }
+
+    /// Records a fault or control action in the trace.
+    pub fn control_event(&mut self, what: String) {
+        self.trace.push(self.now, TraceKind::Control { what });
+    }
+
+    /// Tickets of every unary request the cluster holds: queued, waiting
+    /// on a member, or answered later.
+    pub fn waiting_tickets(&self) -> std::collections::BTreeSet<Ticket> {
+        let mut t: std::collections::BTreeSet<Ticket> = self
+            .inbox
+            .iter()
+            .filter_map(|i| match i {
+                Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
+                _ => None,
+            })
+            .collect();
+        t.extend(self.nodes.iter().flat_map(Node::waiting));
+        t.extend(self.deferred.values().map(|d| d.1));
+        t
     }
 
     /// When the next thing is due, if anything is.
@@ -763,12 +779,7 @@ impl Cluster {
         for lost in self.network.drop_member(i) {
             self.lost(lost.from, &lost.msg);
         }
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("crash m{i}"),
-            },
-        );
+        self.control_event(format!("crash m{i}"));
         Ok(())
     }
 
@@ -779,12 +790,7 @@ impl Cluster {
             return Ok(());
         }
         n.restart()?;
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("restart m{i}"),
-            },
-        );
+        self.control_event(format!("restart m{i}"));
         self.settle();
         Ok(())
     }
@@ -793,35 +799,20 @@ impl Cluster {
     /// member).
     pub fn partition(&mut self, groups: &[Vec<usize>]) {
         self.network.partition(groups, self.nodes.len());
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("partition {groups:?}"),
-            },
-        );
+        self.control_event(format!("partition {groups:?}"));
     }
 
     /// `from` can no longer send to `to` (the other way still works).
     pub fn block(&mut self, from: usize, to: usize) {
         self.network.block(from, to);
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("block m{from} -> m{to}"),
-            },
-        );
+        self.control_event(format!("block m{from} -> m{to}"));
     }
 
     /// The network is whole again.
     pub fn heal(&mut self) {
         self.network.heal();
         self.healed_at = self.now;
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: "heal".into(),
-            },
-        );
+        self.control_event("heal".into());
     }
 
     /// Latency and loss of one link (or of all, when `link` is None).
@@ -837,12 +828,7 @@ impl Cluster {
         let target = self.nodes.get(to).ok_or(EtcdError::MemberNotFound)?.id();
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
         let _ = self.nodes[l].raft.transfer_leader(target);
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("transfer leadership to m{to}"),
-            },
-        );
+        self.control_event(format!("transfer leadership to m{to}"));
         self.settle();
         Ok(())
     }
@@ -864,12 +850,7 @@ impl Cluster {
             r,
             rc,
         ));
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("start m{i}"),
-            },
-        );
+        self.control_event(format!("start m{i}"));
         i
     }
 
@@ -916,12 +897,7 @@ impl Cluster {
             })
             .map_err(|_| EtcdError::NoLeader)?;
         let i = self.start_member(id);
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("add member m{i}"),
-            },
-        );
+        self.control_event(format!("add member m{i}"));
         self.settle();
         Ok(i)
     }
@@ -946,12 +922,7 @@ impl Cluster {
             .raft
             .propose_conf_change(cc)
             .map_err(|_| EtcdError::NoLeader)?;
-        self.trace.push(
-            self.now,
-            TraceKind::Control {
-                what: format!("remove member m{i}"),
-            },
-        );
+        self.control_event(format!("remove member m{i}"));
         self.settle();
         Ok(())
     }

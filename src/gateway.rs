@@ -8,6 +8,7 @@ pub mod jsonpb;
 mod respond;
 mod route;
 mod stream;
+mod world;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
@@ -16,6 +17,7 @@ use crate::errors::{Code, EtcdError};
 use crate::server::{Reply, Request, Response};
 use route::{Route, Rpc};
 use std::collections::BTreeMap;
+use world::{Input, Journal};
 
 /// How to build the simulated cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,18 +104,131 @@ pub struct Gateway {
     /// handled as they arrive, answers go out as they come.
     streams: BTreeMap<Ticket, stream::Stream>,
     outputs: Vec<Output>,
+    /// Every input since the world started: what a save holds.
+    journal: Journal,
+    /// Stopped for the real-time driver (`/_sim/pause`): virtual time moves
+    /// only by `/_sim/step` (or a controlled driver) until resumed.
+    paused: bool,
+    /// Changes when the clock jumps or stops outside the driver's control
+    /// (reset, load, pause, resume, step): a real-time driver re-anchors.
+    epoch: u64,
 }
 
 impl Gateway {
     pub fn new(config: Config) -> Self {
-        let cluster = Cluster::new(&cluster_config(&config));
+        Gateway::fresh(config.clone(), config, 1)
+    }
+
+    /// A world of `config` whose resets start from `base`.
+    fn fresh(base: Config, config: Config, first_ticket: Ticket) -> Self {
         Gateway {
-            initial: config,
-            cluster,
-            next_ticket: 1,
+            cluster: Cluster::new(&cluster_config(&config)),
+            journal: Journal::new(base.clone(), config, first_ticket),
+            initial: base,
+            next_ticket: first_ticket,
             pending: BTreeMap::new(),
             streams: BTreeMap::new(),
             outputs: Vec::new(),
+            paused: false,
+            epoch: 0,
+        }
+    }
+
+    /// The whole world, saved (see `world`): `load` gives it back exactly.
+    pub fn save(&self) -> String {
+        self.journal.save(self.now(), self.members())
+    }
+
+    /// Replaces the world with a saved one. Clients connected now lose
+    /// their connection (they were talking to the old world); clients of
+    /// the saved world are not part of it and are gone too (their watchers
+    /// are freed, requests they left in flight still take effect).
+    pub fn load(&mut self, saved: &[u8]) -> Result<(), String> {
+        let journal = Journal::load(saved)?;
+        let mut world = Gateway::fresh(
+            journal.base.clone(),
+            journal.config.clone(),
+            journal.first_ticket,
+        );
+        for (n, input) in journal.inputs.into_iter().enumerate() {
+            world.replay(input);
+            if n % 1024 == 1023 {
+                world.outputs.clear();
+            }
+        }
+        let gone: Vec<Ticket> = world
+            .pending
+            .keys()
+            .chain(world.streams.keys())
+            .copied()
+            .collect();
+        for ticket in gone {
+            world.cancel(ticket);
+        }
+        self.close_connections();
+        // tickets go on above those either side has used
+        let next = world.next_ticket.max(self.next_ticket);
+        world.replay(Input::NextTicket(next));
+        world.outputs = std::mem::take(&mut self.outputs);
+        world.epoch = self.epoch + 1;
+        *self = world;
+        Ok(())
+    }
+
+    /// Gives the world one input of a saved journal.
+    fn replay(&mut self, input: Input) {
+        match input {
+            Input::Submit {
+                ticket,
+                member,
+                request,
+            } => {
+                let next = self.next_ticket;
+                self.next_ticket = ticket;
+                self.submit(member, request);
+                self.next_ticket = next.max(ticket + 1);
+            }
+            Input::Body(ticket, data) => self.body(ticket, &data),
+            Input::Finish(ticket) => self.finish(ticket),
+            Input::Cancel(ticket) => self.cancel(ticket),
+            Input::Time(ms) => self.advance_to(ms),
+            Input::NextTicket(ticket) => {
+                self.next_ticket = ticket;
+                self.journal.record(Input::NextTicket(ticket));
+            }
+        }
+    }
+
+    /// Whether the real-time driver should leave the clock alone.
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    fn set_paused(&mut self, paused: bool) {
+        if self.paused != paused {
+            self.paused = paused;
+            self.epoch += 1;
+            let what = if paused { "pause" } else { "resume" };
+            self.cluster.control_event(what.into());
+        }
+    }
+
+    /// See the field: a new value means the driver re-anchors its clock.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Every client connection ends: unfinished requests and requests the
+    /// cluster holds are refused, streams end.
+    fn close_connections(&mut self) {
+        for ticket in std::mem::take(&mut self.pending).into_keys() {
+            self.outputs.push(Output::Refused { ticket });
+        }
+        for (ticket, mut st) in std::mem::take(&mut self.streams) {
+            st.end(ticket, &mut self.outputs);
+        }
+        for ticket in self.cluster.waiting_tickets() {
+            self.outputs.push(Output::Refused { ticket });
         }
     }
 
@@ -127,6 +242,15 @@ impl Gateway {
     pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
+        if is_inspection(&request) {
+            self.journal.quiet(ticket);
+        } else {
+            self.journal.record(Input::Submit {
+                ticket,
+                member,
+                request: request.clone(),
+            });
+        }
         let decoder = match route::route(&request.method, &request.path) {
             Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
             Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
@@ -156,6 +280,7 @@ impl Gateway {
 
     /// More request body for `ticket`.
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
+        self.journal.record(Input::Body(ticket, data.to_vec()));
         if let Some(p) = self.pending.get_mut(&ticket) {
             p.body.extend_from_slice(data);
         } else if let Some(st) = self.streams.get_mut(&ticket) {
@@ -166,6 +291,8 @@ impl Gateway {
 
     /// The request body of `ticket` is complete.
     pub fn finish(&mut self, ticket: Ticket) {
+        // recorded first: a reset or load in it starts a new journal
+        self.journal.record(Input::Finish(ticket));
         if let Some(p) = self.pending.remove(&ticket) {
             self.dispatch(ticket, p.member, &p.request, &p.body);
         } else if let Some(st) = self.streams.get_mut(&ticket) {
@@ -178,6 +305,9 @@ impl Gateway {
     /// stream's watchers are freed); no output for it follows, not even one
     /// produced before and not yet drained.
     pub fn cancel(&mut self, ticket: Ticket) {
+        if self.pending.contains_key(&ticket) || self.streams.contains_key(&ticket) {
+            self.journal.record(Input::Cancel(ticket));
+        }
         self.pending.remove(&ticket);
         self.outputs.retain(|o| o.ticket() != ticket);
         if let Some(st) = self.streams.remove(&ticket) {
@@ -203,7 +333,7 @@ impl Gateway {
     /// Runs the world up to virtual time `ms` (never backwards).
     pub fn advance_to(&mut self, ms: u64) {
         self.cluster.advance_to(ms);
-        self.collect();
+        self.clock_moved();
     }
 
     /// When the next thing is due, if anything is.
@@ -214,7 +344,7 @@ impl Gateway {
     /// Runs until every request that can be answered now has been answered.
     pub fn run_until_idle(&mut self) {
         self.cluster.run_until_idle();
-        self.collect();
+        self.clock_moved();
     }
 
     /// As [`Gateway::run_until_idle`], but virtual time stops at `limit`
@@ -222,6 +352,11 @@ impl Gateway {
     /// wall clock, so a request that takes long in etcd takes long here).
     pub fn run_until_idle_or(&mut self, limit: u64) {
         self.cluster.run_until_idle_or(limit);
+        self.clock_moved();
+    }
+
+    fn clock_moved(&mut self) {
+        self.journal.record(Input::Time(self.cluster.now()));
         self.collect();
     }
 
@@ -454,14 +589,25 @@ impl Gateway {
     }
 
     fn reset(&mut self, config: Config) {
-        // every open stream belonged to the old cluster: end them
-        let tickets: Vec<Ticket> = self.streams.keys().copied().collect();
-        for t in tickets {
-            if let Some(mut st) = self.streams.remove(&t) {
-                st.end(t, &mut self.outputs);
-            }
-        }
+        // every connection belonged to the old cluster
+        self.close_connections();
         self.cluster = Cluster::new(&cluster_config(&config));
+        self.journal = Journal::new(self.initial.clone(), config, self.next_ticket);
+        self.paused = false;
+        self.epoch += 1;
+    }
+}
+
+/// Requests that only look at the world (`GET /_sim/...`), and `load`,
+/// which replaces the journal whole when it succeeds and changes nothing
+/// when it fails: none is recorded.
+fn is_inspection(request: &HttpRequest) -> bool {
+    match route::route(&request.method, &request.path) {
+        Route::Sim(cmd) => {
+            let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
+            request.method == "GET" || (request.method == "POST" && cmd == "load")
+        }
+        _ => false,
     }
 }
 

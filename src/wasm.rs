@@ -80,6 +80,18 @@ impl Sim {
         self.gateway.run_until_idle_or(limit.max(0.0) as u64);
     }
 
+    /// Whether the world is paused (`/_sim/pause`): a real-time driver
+    /// leaves the clock alone until it is resumed.
+    pub fn paused(&self) -> bool {
+        self.gateway.paused()
+    }
+
+    /// Changes whenever the clock jumps or stops outside the driver's
+    /// control (reset, load, pause, resume, step): the driver re-anchors.
+    pub fn epoch(&self) -> f64 {
+        self.gateway.epoch() as f64
+    }
+
     pub fn members(&self) -> u32 {
         self.gateway.members() as u32
     }

@@ -82,11 +82,17 @@ impl Node {
         !self.proposals.is_empty() || !self.reads.is_empty() || !self.transfers.is_empty()
     }
 
-    /// Tickets of every client request waiting here, forgetting them.
-    pub fn take_waiting(&mut self) -> Vec<u64> {
+    /// Tickets of every client request waiting here.
+    pub fn waiting(&self) -> Vec<u64> {
         let mut t: Vec<u64> = self.proposals.values().copied().collect();
         t.extend(self.reads.values().map(|r| r.ticket));
         t.extend(self.transfers.iter().map(|(t, _)| *t));
+        t
+    }
+
+    /// Tickets of every client request waiting here, forgetting them.
+    pub fn take_waiting(&mut self) -> Vec<u64> {
+        let t = self.waiting();
         self.proposals.clear();
         self.reads.clear();
         self.transfers.clear();

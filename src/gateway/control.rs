@@ -35,7 +35,18 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
                 Err(e) => Err(e),
             }
         }
-        ("GET", "state") => Ok(()),
+        ("GET", "state") => return state(gw),
+        ("GET", "save") => return respond::plain(200, "application/json", gw.save().into_bytes()),
+        ("POST", "load") => gw.load(body),
+        ("POST", "pause") => {
+            gw.set_paused(true);
+            Ok(())
+        }
+        ("POST", "resume") => {
+            gw.set_paused(false);
+            Ok(())
+        }
+        ("POST", "step") => step(gw, &args),
         ("GET", "leases") => return leases(gw),
         ("GET", "watches") => return watches(gw),
         ("GET", "trace") => return trace(gw, query),
@@ -95,7 +106,8 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         (
             _,
             "reset" | "state" | "leases" | "watches" | "trace" | "crash" | "restart" | "transfer"
-            | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member",
+            | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member" | "save"
+            | "load" | "pause" | "resume" | "step",
         ) => return respond::text_error(405, "Method Not Allowed", &[]),
         _ => return respond::text_error(404, "404 page not found", &[]),
     };
@@ -106,6 +118,24 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         }
         Err(e) => bad_request(e.as_str()),
     }
+}
+
+/// `/_sim/step` while paused: virtual time moves `{"ms": N}` forward, or
+/// (no `ms`) to the next moment something is due.
+fn step(gw: &mut Gateway, args: &Value) -> Result<(), String> {
+    if !gw.paused {
+        return Err("the world is running: POST /_sim/pause first".into());
+    }
+    let now = gw.cluster.now();
+    let to = match &args["ms"] {
+        Value::Null => gw.cluster.next_due(),
+        ms => Some(now.saturating_add(ms.as_u64().ok_or("\"ms\" must be a whole number")?)),
+    };
+    if let Some(to) = to {
+        gw.cluster.advance_to(to);
+    }
+    gw.epoch += 1;
+    Ok(())
 }
 
 fn bad_request(msg: &str) -> HttpResponse {
@@ -146,6 +176,8 @@ fn state(gw: &Gateway) -> HttpResponse {
         .collect();
     let body = json!({
         "now": c.now(),
+        "paused": gw.paused,
+        "next_due": c.next_due(),
         "leader": c.leader(),
         "cluster_id": c.cluster_id().to_string(),
         "members": members,

@@ -23,7 +23,7 @@ mod stream;
 mod unmarshal;
 mod value;
 
-pub use base64::encode as base64_encode;
+pub use base64::{decode as base64_decode, encode as base64_encode};
 pub use codec::{
     Bool, Bytes, Codec, Enum, Int32, Int64, Msg, Opt, ProtoEnum, Rep, Str, Uint32, Uint64,
 };

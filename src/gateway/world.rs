@@ -1,0 +1,311 @@
+//! Saving and loading the whole world. The world is deterministic: the
+//! configuration it started from plus every input it was given since (each
+//! request, body piece, finish, cancel, and how far virtual time was moved)
+//! determine it completely. So a saved world is that journal, and loading
+//! replays it into a fresh world: load(save(x)) is x, lossless by
+//! construction, down to timers, in-flight messages and random draws.
+//!
+//! Inputs that change nothing are left out: `GET /_sim/...` inspection, and
+//! consecutive clock moves collapse into the last one (moving the clock to
+//! `a` then to `b` with no input between runs the same events as moving it
+//! to `b`; a stop at "idle" is recorded as the time it stopped at).
+
+use super::http::{HttpRequest, Ticket};
+use super::jsonpb::{base64_decode, base64_encode};
+use super::Config;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// The format's name and version, first in every saved world.
+const FORMAT: &str = "etcd-sim world";
+const FORMAT_VERSION: u64 = 1;
+
+/// One input the world was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Submit {
+        ticket: Ticket,
+        member: usize,
+        request: HttpRequest,
+    },
+    Body(Ticket, Vec<u8>),
+    Finish(Ticket),
+    Cancel(Ticket),
+    /// Virtual time moved to this instant (ms).
+    Time(u64),
+    /// The next ticket is this one (after a load, tickets go on above every
+    /// ticket the loading front door used).
+    NextTicket(Ticket),
+}
+
+/// Where the world started and what it was given since.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Journal {
+    /// The configuration a reset starts from.
+    pub base: Config,
+    /// The configuration of the current cluster.
+    pub config: Config,
+    pub first_ticket: Ticket,
+    pub inputs: Vec<Input>,
+    /// Requests that change nothing (inspection): none of their inputs is
+    /// recorded.
+    quiet: BTreeSet<Ticket>,
+}
+
+impl Journal {
+    pub fn new(base: Config, config: Config, first_ticket: Ticket) -> Self {
+        Journal {
+            base,
+            config,
+            first_ticket,
+            inputs: Vec::new(),
+            quiet: BTreeSet::new(),
+        }
+    }
+
+    /// Records that `ticket` is an inspection: its inputs are left out.
+    pub fn quiet(&mut self, ticket: Ticket) {
+        self.quiet.insert(ticket);
+    }
+
+    pub fn record(&mut self, input: Input) {
+        match &input {
+            Input::Body(t, _) if self.quiet.contains(t) => return,
+            Input::Finish(t) | Input::Cancel(t) if self.quiet.remove(t) => return,
+            Input::Time(_) => {
+                if let Some(Input::Time(_)) = self.inputs.last() {
+                    self.inputs.pop();
+                }
+            }
+            _ => {}
+        }
+        self.inputs.push(input);
+    }
+
+    /// The saved form: JSON, readable, with bodies in base64. `now` and
+    /// `members` are for people reading it; loading ignores them.
+    pub fn save(&self, now: u64, members: usize) -> String {
+        let mut s = String::with_capacity(256 + 48 * self.inputs.len());
+        let _ = write!(
+            s,
+            r#"{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sim_version":"{}","now":{now},"members":{members},"base":{},"config":{},"first_ticket":{},"inputs":["#,
+            env!("CARGO_PKG_VERSION"),
+            config_json(&self.base),
+            config_json(&self.config),
+            self.first_ticket,
+        );
+        for (i, input) in self.inputs.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push('\n');
+            let _ = match input {
+                Input::Submit {
+                    ticket,
+                    member,
+                    request,
+                } => {
+                    let headers: Vec<Value> = request
+                        .headers
+                        .iter()
+                        .map(|(k, v)| Value::from(vec![k.as_str(), v.as_str()]))
+                        .collect();
+                    write!(
+                        s,
+                        r#"["submit",{ticket},{member},{},{},{}]"#,
+                        Value::from(request.method.as_str()),
+                        Value::from(request.path.as_str()),
+                        Value::from(headers),
+                    )
+                }
+                Input::Body(t, data) => write!(s, r#"["body",{t},"{}"]"#, base64_encode(data)),
+                Input::Finish(t) => write!(s, r#"["finish",{t}]"#),
+                Input::Cancel(t) => write!(s, r#"["cancel",{t}]"#),
+                Input::Time(ms) => write!(s, r#"["time",{ms}]"#),
+                Input::NextTicket(t) => write!(s, r#"["next_ticket",{t}]"#),
+            };
+        }
+        s.push_str("\n]}");
+        s
+    }
+
+    /// Reads a saved world; any flaw is an error naming it.
+    pub fn load(saved: &[u8]) -> Result<Journal, String> {
+        let v: Value = serde_json::from_slice(saved).map_err(|e| e.to_string())?;
+        if v["format"] != FORMAT {
+            return Err(format!("not a saved world (\"format\" is not {FORMAT:?})"));
+        }
+        if v["format_version"] != FORMAT_VERSION {
+            return Err(format!(
+                "saved in format version {}; this etcd-sim reads version {FORMAT_VERSION}",
+                v["format_version"]
+            ));
+        }
+        // a journal replays the same only in the same simulator
+        let version = env!("CARGO_PKG_VERSION");
+        if v["sim_version"] != version {
+            return Err(format!(
+                "saved by etcd-sim {}; this is etcd-sim {version}",
+                v["sim_version"]
+            ));
+        }
+        let config = |name: &str| {
+            let raw = serde_json::to_vec(&v[name]).unwrap_or_default();
+            Config::overlay(&Config::default(), &raw).map_err(|e| format!("\"{name}\": {e}"))
+        };
+        let mut journal = Journal::new(
+            config("base")?,
+            config("config")?,
+            v["first_ticket"]
+                .as_u64()
+                .ok_or("\"first_ticket\" must be a number")?,
+        );
+        let inputs = v["inputs"].as_array().ok_or("\"inputs\" must be a list")?;
+        for (i, input) in inputs.iter().enumerate() {
+            let input = parse_input(input).map_err(|e| format!("inputs[{i}]: {e}"))?;
+            journal.inputs.push(input);
+        }
+        Ok(journal)
+    }
+}
+
+fn config_json(c: &Config) -> String {
+    serde_json::json!({
+        "members": c.members,
+        "seed": c.seed,
+        "watch_progress_notify_interval_ms": c.watch_progress_notify_interval_ms,
+        "initial_cluster_token": c.initial_cluster_token,
+        "snapshot_count": c.snapshot_count,
+    })
+    .to_string()
+}
+
+fn parse_input(v: &Value) -> Result<Input, String> {
+    let a = v.as_array().ok_or("not a list")?;
+    let num = |i: usize| {
+        a.get(i)
+            .and_then(Value::as_u64)
+            .ok_or(format!("item {i} must be a number"))
+    };
+    let text = |i: usize| {
+        a.get(i)
+            .and_then(Value::as_str)
+            .map(String::from)
+            .ok_or(format!("item {i} must be a string"))
+    };
+    let kind = a.first().and_then(Value::as_str).unwrap_or("");
+    Ok(match kind {
+        "submit" => {
+            let headers = a
+                .get(5)
+                .and_then(|h| serde_json::from_value::<Vec<(String, String)>>(h.clone()).ok())
+                .ok_or("item 5 must be a list of [name, value]")?;
+            Input::Submit {
+                ticket: num(1)?,
+                member: usize::try_from(num(2)?).map_err(|e| e.to_string())?,
+                request: HttpRequest {
+                    method: text(3)?,
+                    path: text(4)?,
+                    headers,
+                },
+            }
+        }
+        "body" => Input::Body(num(1)?, base64_decode(text(2)?.as_bytes())?),
+        "finish" => Input::Finish(num(1)?),
+        "cancel" => Input::Cancel(num(1)?),
+        "time" => Input::Time(num(1)?),
+        "next_ticket" => Input::NextTicket(num(1)?),
+        other => return Err(format!("unknown input {other:?}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_moves_collapse_and_inspection_is_left_out() {
+        let mut j = Journal::new(Config::default(), Config::default(), 1);
+        j.record(Input::Time(5));
+        j.record(Input::Time(9));
+        j.quiet(2);
+        j.record(Input::Body(2, b"x".to_vec()));
+        j.record(Input::Finish(2));
+        j.record(Input::Body(3, b"y".to_vec()));
+        j.record(Input::Time(12));
+        j.record(Input::Finish(2)); // no longer quiet once finished
+        assert_eq!(
+            j.inputs,
+            vec![
+                Input::Time(9),
+                Input::Body(3, b"y".to_vec()),
+                Input::Time(12),
+                Input::Finish(2)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_saved_form_reads_back_the_same() {
+        let base = Config {
+            members: 3,
+            seed: 42,
+            ..Config::default()
+        };
+        let mut j = Journal::new(base.clone(), Config { members: 5, ..base }, 7);
+        j.record(Input::Submit {
+            ticket: 7,
+            member: 2,
+            request: HttpRequest {
+                method: "POST".into(),
+                path: "/v3/kv/put?x=\"1\"".into(),
+                headers: vec![("Content-Type".into(), "application/json".into())],
+            },
+        });
+        j.record(Input::Body(7, vec![0, 255, b'{', b'"']));
+        j.record(Input::Finish(7));
+        j.record(Input::Time(1234));
+        j.record(Input::Cancel(8));
+        j.record(Input::NextTicket(99));
+        let saved = j.save(1234, 5);
+        assert_eq!(Journal::load(saved.as_bytes()), Ok(j));
+    }
+
+    #[test]
+    fn flawed_saves_are_refused_with_the_reason() {
+        let good = Journal::new(Config::default(), Config::default(), 1).save(0, 1);
+        let cases = [
+            ("", "EOF"),
+            ("[]", "not a saved world"),
+            (
+                &good.replace("\"format_version\":1", "\"format_version\":2"),
+                "format version 2",
+            ),
+            (
+                &good.replace(env!("CARGO_PKG_VERSION"), "0.0.0-x"),
+                "saved by etcd-sim \"0.0.0-x\"",
+            ),
+            (
+                &good.replace("\"members\":1,\"seed\"", "\"members\":9,\"seed\""),
+                "members must be",
+            ),
+            (
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"fly\",1]"),
+                "inputs[0]: unknown input",
+            ),
+            (
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"body\",1,\"@@\"]"),
+                "inputs[0]: illegal base64",
+            ),
+            (
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"time\",-1]"),
+                "inputs[0]: item 1 must be a number",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = Journal::load(text.as_bytes()).unwrap_err();
+            assert!(err.contains(want), "{text:?}: {err:?} lacks {want:?}");
+        }
+    }
+}

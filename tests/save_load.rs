@@ -1,0 +1,478 @@
+//! Saving and loading the whole world (`/_sim/save`, `/_sim/load`):
+//! load(save(x)) behaves exactly as x. A seeded random script (requests to
+//! every member, bodies arriving in pieces, watch streams, faults, clock
+//! moves of every kind, resets) runs on a reference world; at checkpoints a
+//! second world is loaded from the first's save (and later from its own
+//! save, so saves of loaded worlds are tested too), and from then on both
+//! must give the same outputs byte for byte and the same trace.
+
+use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use serde_json::{json, Value};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    /// A whole unary request.
+    Call(usize, &'static str, String, String),
+    /// A unary request whose body stops half way (finished by `Rest`).
+    Partial(usize, String, String),
+    Rest(usize),
+    /// A watch stream with its first create request.
+    Watch(usize, String),
+    Unwatch(usize),
+    AdvanceBy(u64),
+    IdleOr(u64),
+    Idle,
+}
+
+fn b64(s: &str) -> String {
+    etcd_sim::gateway::jsonpb::base64_encode(s.as_bytes())
+}
+
+fn script(seed: u64, len: usize) -> Vec<Step> {
+    let mut r = Rng(seed);
+    let mut steps = Vec::new();
+    for _ in 0..len {
+        let m = r.below(3) as usize;
+        let key = b64(&format!("k{}", r.below(5)));
+        let step = match r.below(100) {
+            0..=19 => {
+                let v = b64(&format!("v{}", r.below(1000)));
+                let lease = if r.below(4) == 0 { r.below(3) } else { 0 };
+                Step::Call(
+                    m,
+                    "/v3/kv/put",
+                    json!({"key": key, "value": v, "lease": lease.to_string()}).to_string(),
+                    String::new(),
+                )
+            }
+            20..=29 => {
+                let body =
+                    json!({"key": key, "range_end": b64("l"), "serializable": r.below(2) == 0});
+                Step::Call(m, "/v3/kv/range", body.to_string(), String::new())
+            }
+            30..=33 => Step::Call(
+                m,
+                "/v3/kv/deleterange",
+                json!({"key": key}).to_string(),
+                String::new(),
+            ),
+            34..=37 => {
+                let body = json!({
+                    "compare": [{"key": key, "target": "VERSION", "result": "EQUAL", "version": r.below(3).to_string()}],
+                    "success": [{"request_put": {"key": key, "value": b64("t")}}],
+                    "failure": [{"request_range": {"key": key}}],
+                });
+                Step::Call(m, "/v3/kv/txn", body.to_string(), String::new())
+            }
+            38..=39 => Step::Call(
+                m,
+                "/v3/lease/grant",
+                json!({"TTL": 1 + r.below(4)}).to_string(),
+                String::new(),
+            ),
+            40 => Step::Call(
+                m,
+                "/v3/kv/compaction",
+                json!({"revision": r.below(20).to_string()}).to_string(),
+                String::new(),
+            ),
+            41..=42 => Step::Call(m, "/v3/maintenance/status", "{}".into(), String::new()),
+            43..=47 => {
+                let body = json!({"key": key, "value": b64("partial")}).to_string();
+                let cut = r.below(body.len() as u64) as usize;
+                Step::Partial(m, body[..cut].to_string(), body[cut..].to_string())
+            }
+            48..=51 => Step::Rest(r.below(4) as usize),
+            52..=55 => {
+                let create = json!({"create_request": {
+                    "key": key,
+                    "range_end": if r.below(2) == 0 { b64("l") } else { String::new() },
+                    "start_revision": r.below(6).to_string(),
+                    "progress_notify": r.below(2) == 0,
+                    "prev_kv": r.below(2) == 0,
+                }});
+                Step::Watch(m, create.to_string())
+            }
+            56..=57 => Step::Unwatch(r.below(4) as usize),
+            58..=66 => {
+                let (path, body) = match r.below(9) {
+                    0 => ("crash", json!({"member": m})),
+                    1 | 2 => ("restart", json!({"member": m})),
+                    3 => (
+                        "partition",
+                        json!({"groups": [[m], [(m + 1) % 3, (m + 2) % 3]]}),
+                    ),
+                    4 => ("heal", json!({})),
+                    5 => ("block", json!({"from": m, "to": (m + 1) % 3})),
+                    6 => (
+                        "link",
+                        json!({"latency_ms": r.below(40), "jitter_ms": r.below(5), "loss": 0.05}),
+                    ),
+                    7 => ("transfer", json!({"member": m})),
+                    _ if r.below(3) == 0 => ("reset", json!({"seed": r.below(5)})),
+                    _ => ("heal", json!({})),
+                };
+                Step::Call(m, "/_sim/", path.to_string(), body.to_string())
+            }
+            67..=79 => Step::IdleOr(r.below(400)),
+            80..=97 => Step::AdvanceBy(r.below(1500)),
+            _ => Step::Idle,
+        };
+        steps.push(step);
+    }
+    steps
+}
+
+/// A world and the client side of it: its open watches and unfinished
+/// requests, and every output it gave.
+struct Client {
+    gw: Gateway,
+    watches: Vec<Ticket>,
+    partial: Vec<(Ticket, String)>,
+    log: Vec<String>,
+}
+
+fn req(method: &str, path: &str) -> HttpRequest {
+    HttpRequest {
+        method: method.into(),
+        path: path.into(),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+    }
+}
+
+impl Client {
+    fn new(gw: Gateway) -> Self {
+        Client {
+            gw,
+            watches: Vec::new(),
+            partial: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    fn run(&mut self, step: &Step) {
+        let gw = &mut self.gw;
+        match step {
+            Step::Call(m, path, a, b) => {
+                if *path == "/_sim/" {
+                    gw.request(*m, req("POST", &format!("/_sim/{a}")), b.as_bytes());
+                } else {
+                    gw.request(*m, req("POST", path), a.as_bytes());
+                }
+            }
+            Step::Partial(m, head, rest) => {
+                let t = gw.submit(*m, req("POST", "/v3/kv/put"));
+                gw.body(t, head.as_bytes());
+                self.partial.push((t, rest.clone()));
+            }
+            Step::Rest(i) => {
+                if !self.partial.is_empty() {
+                    let (t, rest) = self.partial.remove(i % self.partial.len());
+                    gw.body(t, rest.as_bytes());
+                    gw.finish(t);
+                }
+            }
+            Step::Watch(m, create) => {
+                let t = gw.submit(*m, req("POST", "/v3/watch"));
+                gw.body(t, create.as_bytes());
+                self.watches.push(t);
+            }
+            Step::Unwatch(i) => {
+                if !self.watches.is_empty() {
+                    let t = self.watches.remove(i % self.watches.len());
+                    gw.cancel(t);
+                }
+            }
+            Step::AdvanceBy(ms) => {
+                let to = gw.now() + ms;
+                gw.advance_to(to);
+            }
+            Step::IdleOr(ms) => {
+                let to = gw.now() + ms;
+                gw.run_until_idle_or(to);
+            }
+            Step::Idle => gw.run_until_idle(),
+        }
+        self.collect();
+    }
+
+    fn collect(&mut self) {
+        for o in self.gw.drain() {
+            let t = o.ticket();
+            if matches!(
+                o,
+                Output::Response { .. } | Output::StreamEnd { .. } | Output::Refused { .. }
+            ) {
+                self.watches.retain(|w| *w != t);
+                self.partial.retain(|(p, _)| *p != t);
+            }
+            self.log.push(match o {
+                Output::Response { ticket, response } => format!(
+                    "{ticket} {} {:?} {}",
+                    response.status,
+                    response.headers,
+                    String::from_utf8_lossy(&response.body)
+                ),
+                other => format!("{other:?}"),
+            });
+        }
+    }
+
+    /// What a load does to the clients of the saved world: they are gone.
+    fn drop_clients(&mut self) {
+        let mut gone: Vec<Ticket> = self.partial.drain(..).map(|(t, _)| t).collect();
+        gone.sort_unstable();
+        let mut watches = std::mem::take(&mut self.watches);
+        watches.sort_unstable();
+        for t in gone.into_iter().chain(watches) {
+            self.gw.cancel(t);
+        }
+        self.collect();
+    }
+
+    /// Everything inspection shows.
+    fn inspect(&mut self) -> Vec<String> {
+        ["state", "trace?since=0", "leases", "watches"]
+            .iter()
+            .map(|p| {
+                let t = self.gw.request(0, req("GET", &format!("/_sim/{p}")), b"");
+                let out = self.gw.drain();
+                match out.iter().find(|o| o.ticket() == t) {
+                    Some(Output::Response { response, .. }) => {
+                        String::from_utf8_lossy(&response.body).into_owned()
+                    }
+                    other => panic!("{p}: {other:?}"),
+                }
+            })
+            .collect()
+    }
+}
+
+fn config(seed: u64) -> Config {
+    Config {
+        members: 3,
+        seed,
+        watch_progress_notify_interval_ms: 2_000,
+        snapshot_count: 25,
+        ..Config::default()
+    }
+}
+
+/// Loads `from`'s saved world into a fresh gateway (of another config, so
+/// nothing carries over but the save).
+fn reload(from: &Gateway) -> Gateway {
+    let saved = from.save();
+    let mut gw = Gateway::new(Config::default());
+    gw.load(saved.as_bytes()).expect("a saved world loads");
+    assert!(
+        gw.drain().is_empty(),
+        "a fresh gateway had no clients to cut"
+    );
+    gw
+}
+
+fn check_seed(seed: u64, len: usize, checkpoints: &[usize]) {
+    let steps = script(seed, len);
+    let mut reference = Client::new(Gateway::new(config(seed)));
+    let mut copy: Option<Client> = None;
+    let mut compared = 0;
+    for (i, step) in steps.iter().enumerate() {
+        if checkpoints.contains(&i) {
+            let from = copy.as_ref().map_or(&reference.gw, |c| &c.gw);
+            let loaded = Client::new(reload(from));
+            reference.drop_clients();
+            if let Some(c) = &mut copy {
+                c.drop_clients();
+                assert_eq!(c.log, reference.log, "seed {seed}: the copy diverged");
+            }
+            compared += reference.log.len();
+            reference.log.clear();
+            copy = Some(loaded);
+        }
+        reference.run(step);
+        if let Some(c) = &mut copy {
+            c.run(step);
+        }
+    }
+    let mut copy = copy.expect("a checkpoint was reached");
+    assert_eq!(copy.log, reference.log, "seed {seed}: outputs differ");
+    assert_eq!(
+        copy.inspect(),
+        reference.inspect(),
+        "seed {seed}: state differs"
+    );
+    compared += reference.log.len();
+    assert!(
+        compared > 20,
+        "seed {seed}: only {compared} outputs compared"
+    );
+}
+
+#[test]
+fn a_loaded_world_behaves_exactly_as_the_saved_one() {
+    for seed in 1..=12 {
+        check_seed(seed, 400, &[150, 300]);
+    }
+}
+
+#[test]
+fn a_world_loads_at_any_moment() {
+    // checkpoints at every few steps of a short run: mid-election, with
+    // messages in flight, requests half sent, watches open
+    for seed in 100..104 {
+        let checkpoints: Vec<usize> = (5..120).step_by(7).collect();
+        check_seed(seed, 120, &checkpoints);
+    }
+}
+
+fn call(gw: &mut Gateway, method: &str, path: &str, body: &str) -> (u16, Value) {
+    let t = gw.request(0, req(method, path), body.as_bytes());
+    gw.run_until_idle();
+    for o in gw.drain() {
+        if let Output::Response { ticket, response } = o {
+            if ticket == t {
+                let v = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+                return (response.status, v);
+            }
+        }
+    }
+    panic!("no answer to {path}");
+}
+
+#[test]
+fn over_http_save_and_load_restore_keys_and_members_and_cut_clients() {
+    let mut gw = Gateway::new(config(7));
+    let put = json!({"key": b64("a"), "value": b64("1")}).to_string();
+    assert_eq!(call(&mut gw, "POST", "/v3/kv/put", &put).0, 200);
+    call(&mut gw, "POST", "/_sim/crash", r#"{"member":2}"#);
+    let (status, saved) = call(&mut gw, "GET", "/_sim/save", "");
+    assert_eq!(status, 200);
+    assert_eq!(saved["format"], "etcd-sim world");
+    assert_eq!(saved["members"], 3);
+    let saved = saved.to_string();
+
+    // the world moves on: another key, a reset to one member
+    let put_b = json!({"key": b64("b"), "value": b64("2")}).to_string();
+    call(&mut gw, "POST", "/v3/kv/put", &put_b);
+    call(&mut gw, "POST", "/_sim/reset", r#"{"members":1}"#);
+    // a client with a watch open, and one still sending its body
+    let w = gw.submit(0, req("POST", "/v3/watch"));
+    gw.body(
+        w,
+        json!({"create_request": {"key": b64("a")}})
+            .to_string()
+            .as_bytes(),
+    );
+    let half = gw.submit(0, req("POST", "/v3/kv/put"));
+    gw.body(half, b"{\"key\":");
+    gw.run_until_idle();
+    gw.drain();
+
+    let (status, state) = call(&mut gw, "POST", "/_sim/load", &saved);
+    assert_eq!(status, 200, "{state}");
+    assert_eq!(state["members"].as_array().map(Vec::len), Some(3));
+    assert_eq!(state["members"][2]["crashed"], true);
+    let range = json!({"key": b64("a"), "range_end": b64("c")}).to_string();
+    let (_, r) = call(&mut gw, "POST", "/v3/kv/range", &range);
+    assert_eq!(r["kvs"].as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(r["kvs"][0]["value"], b64("1"));
+    // the watch stream of the old world ended; the half-sent put was refused
+    let (_, watches) = call(&mut gw, "GET", "/_sim/watches", "");
+    assert_eq!(watches["watches"], json!([]));
+    gw.body(half, b"\"x\"}");
+    gw.finish(half);
+    gw.run_until_idle();
+    assert!(gw.drain().is_empty(), "the cut request says nothing more");
+}
+
+#[test]
+fn a_bad_save_is_refused_and_changes_nothing() {
+    let mut gw = Gateway::new(config(3));
+    let put = json!({"key": b64("a"), "value": b64("1")}).to_string();
+    call(&mut gw, "POST", "/v3/kv/put", &put);
+    let before = gw.save();
+    for bad in [
+        "",
+        "{",
+        "[]",
+        r#"{"format":"etcd-sim world","format_version":1}"#,
+    ] {
+        let (status, body) = call(&mut gw, "POST", "/_sim/load", bad);
+        assert_eq!(status, 400, "{bad:?}: {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+    let (status, _) = call(&mut gw, "GET", "/_sim/load", "");
+    assert_eq!(status, 405);
+    assert_eq!(
+        gw.save(),
+        before,
+        "failed loads and inspection are not recorded"
+    );
+}
+
+#[test]
+fn pause_stops_the_clock_for_the_driver_and_step_moves_it() {
+    let mut gw = Gateway::new(config(5));
+    let epoch = gw.epoch();
+    let (_, s) = call(&mut gw, "POST", "/_sim/step", "{}");
+    assert_eq!(s["error"], "the world is running: POST /_sim/pause first");
+    let (status, s) = call(&mut gw, "POST", "/_sim/pause", "");
+    assert_eq!((status, &s["paused"]), (200, &json!(true)));
+    assert!(gw.paused() && gw.epoch() > epoch);
+
+    // a put to the leader waits while nothing is due is stepped
+    let put = json!({"key": b64("k"), "value": b64("v")}).to_string();
+    let t = gw.request(0, req("POST", "/v3/kv/put"), put.as_bytes());
+    let now = gw.now();
+    // step to the next event, one at a time, until the put is answered
+    let mut steps = 0;
+    let answered = loop {
+        let (_, s, out) = call_no_run(&mut gw, "/_sim/step", "{}");
+        steps += 1;
+        if out.iter().any(|o| o.ticket() == t) {
+            break s;
+        }
+        assert!(steps < 50, "the put was never answered");
+    };
+    assert!(steps > 1, "replication takes more than one step");
+    assert!(answered["now"].as_u64() > Some(now));
+    let (_, s, _) = call_no_run(&mut gw, "/_sim/step", r#"{"ms":1000}"#);
+    assert_eq!(
+        s["now"].as_u64(),
+        answered["now"].as_u64().map(|n| n + 1000)
+    );
+    let (_, s, _) = call_no_run(&mut gw, "/_sim/step", r#"{"ms":-1}"#);
+    assert_eq!(s["error"], "\"ms\" must be a whole number");
+    let (_, s) = call(&mut gw, "POST", "/_sim/resume", "");
+    assert_eq!(s["paused"], false);
+    assert!(!gw.paused());
+}
+
+/// A control call answered without running the world (as while paused);
+/// also the other outputs it brought.
+fn call_no_run(gw: &mut Gateway, path: &str, body: &str) -> (u16, Value, Vec<Output>) {
+    let t = gw.request(0, req("POST", path), body.as_bytes());
+    let (mine, others): (Vec<Output>, Vec<Output>) =
+        gw.drain().into_iter().partition(|o| o.ticket() == t);
+    let Some(Output::Response { response, .. }) = mine.into_iter().next() else {
+        panic!("no answer to {path}");
+    };
+    let v = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    (response.status, v, others)
+}
