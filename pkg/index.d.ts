@@ -118,6 +118,15 @@ export interface Cluster {
     transfer(member: number): Promise<SimState>;
     addMember(learner?: boolean): Promise<SimState>;
     removeMember(member: number): Promise<SimState>;
+    /** Stops virtual time (for every front door); only `step` moves it until `resume`. */
+    pause(): Promise<SimState>;
+    resume(): Promise<SimState>;
+    /** While paused: `ms` forward, or (no `ms`) to the next moment something is due. */
+    step(ms?: number): Promise<SimState>;
+    /** The whole world (a journal of its inputs); `load(save())` behaves exactly as the world saved. */
+    save(): Promise<SavedWorld>;
+    /** Replaces the world with a saved one; clients connected now are cut off. */
+    load(world: SavedWorld | string): Promise<SimState>;
   };
 }
 
@@ -126,9 +135,24 @@ export const DEFAULT_ENDPOINTS: string[][];
 
 export function createCluster(options?: ClusterOptions): Cluster;
 
+/** `/_sim/save`: a world as `/_sim/load` takes it back. */
+export interface SavedWorld {
+  format: 'etcd-sim world';
+  format_version: number;
+  sim_version: string;
+  now: number;
+  members: number;
+  inputs: unknown[];
+  [field: string]: unknown;
+}
+
 /** `/_sim/state`: the world as inspection shows it. */
 export interface SimState {
   now: number;
+  /** Stopped by `/_sim/pause`. */
+  paused: boolean;
+  /** When something is next due (virtual ms), if anything is. */
+  next_due: number | null;
   leader: number | null;
   cluster_id: string;
   members: {

@@ -77,6 +77,12 @@ export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
       transfer: (member) => control('transfer', { member }),
       addMember: (learner = false) => control('add_member', { learner }),
       removeMember: (member) => control('remove_member', { member }),
+      pause: () => control('pause', {}),
+      resume: () => control('resume', {}),
+      step: (ms) => control('step', ms === undefined ? {} : { ms }),
+      /** The whole world as a JSON-able object; `load` gives it back exactly. */
+      save: () => control('save'),
+      load: (world) => control('load', typeof world === 'string' ? JSON.parse(world) : world),
     },
   };
 

@@ -17,6 +17,9 @@ export class Driver {
   // Real-time mode: virtual time = #anchorVirtual + (wall - #anchorWall).
   #anchorWall = 0;
   #anchorVirtual = 0;
+  // The core's clock epoch: it changes when the clock jumps or stops
+  // outside the driver (reset, load, /_sim/pause, resume, step).
+  #epoch;
 
   /**
    * @param {import('../wasm/etcd_sim.js').Sim} sim
@@ -28,6 +31,7 @@ export class Driver {
     }
     this.#sim = sim;
     this.#mode = mode;
+    this.#epoch = sim.epoch();
     this.#anchor();
   }
 
@@ -118,7 +122,14 @@ export class Driver {
   // idle (virtual time may run ahead of the wall clock meanwhile), deliver,
   // and sleep until the next timer of the core.
   #pump() {
-    if (this.#mode !== 'realtime') {
+    const epoch = this.#sim.epoch();
+    if (epoch !== this.#epoch) {
+      this.#epoch = epoch;
+      this.#anchor();
+    }
+    // a world paused under /_sim/ moves only by /_sim/step
+    if (this.#mode !== 'realtime' || this.#sim.paused()) {
+      this.#clearTimer();
       this.#dispatch();
       return;
     }

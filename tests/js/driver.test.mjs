@@ -56,3 +56,24 @@ test('pause stops virtual time, resume continues from where it stopped', async (
   assert.equal(driver.mode, 'realtime');
   assert.ok(driver.now() - before < 25, 'the paused time is not made up');
 });
+
+test('a world paused in the core stays put; a new clock epoch re-anchors real time', async () => {
+  const sim = new FakeSim();
+  const driver = new Driver(sim);
+  sim.due = [10, 20, 30];
+  sim.isPaused = true;
+  sim.epochValue = 1;
+  const t = driver.submit(0, { method: 'POST', path: '/v3/watch', headers: [] }, () => {});
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(sim.now(), 0, 'paused: the driver moved no time');
+  // a step inside the core moved the clock far ahead, then the world resumed
+  sim.advance_to(5000);
+  sim.isPaused = false;
+  sim.epochValue = 2;
+  sim.due = [5040];
+  driver.body(t, new Uint8Array([123]));
+  assert.ok(sim.now() >= 5000 && sim.now() < 5040, `now ${sim.now()}: time goes on from 5000`);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.ok(sim.now() >= 5040, `now ${sim.now()}: the timer at 5040 fired in real time`);
+  driver.cancel(t);
+});

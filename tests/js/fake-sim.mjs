@@ -11,8 +11,20 @@ export class FakeSim {
   /** Called on finish(ticket): the test pushes the outputs it wants. */
   onFinish = () => {};
 
+  /** What the core's clock controls (/_sim/pause, reset, load) set. */
+  isPaused = false;
+  epochValue = 0;
+
   members() {
     return 3;
+  }
+
+  paused() {
+    return this.isPaused;
+  }
+
+  epoch() {
+    return this.epochValue;
   }
 
   submit(member, method, path, headers) {

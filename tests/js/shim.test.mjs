@@ -120,3 +120,79 @@ test('sim controls break and heal the in-page cluster', async () => {
   state = await cluster.sim.restart(0);
   assert.equal(state.members[0].crashed, false);
 });
+
+test('save and load the in-page world; a load cuts the clients of the moment', async () => {
+  const cluster = createCluster();
+  const put = (key, value) =>
+    cluster.fetch('http://localhost:2379/v3/kv/put', {
+      method: 'POST',
+      body: JSON.stringify({ key: btoa(key), value: btoa(value) }),
+    });
+  const get = async (key) => {
+    const r = await cluster.fetch('http://localhost:22379/v3/kv/range', {
+      method: 'POST',
+      body: JSON.stringify({ key: btoa(key) }),
+    });
+    return (await r.json()).kvs?.map((kv) => atob(kv.value));
+  };
+  assert.equal((await put('a', '1')).status, 200);
+  await cluster.sim.crash(2);
+  const world = await cluster.sim.save();
+  assert.equal(world.format, 'etcd-sim world');
+
+  await put('a', '2');
+  await cluster.reset({ members: 1 });
+  const controller = new AbortController();
+  const watch = await cluster.fetch('http://localhost:2379/v3/watch', {
+    method: 'POST',
+    body: JSON.stringify({ create_request: { key: btoa('a') } }),
+    signal: controller.signal,
+  });
+  const reader = watch.body.getReader();
+  await reader.read(); // created
+
+  const state = await cluster.sim.load(JSON.stringify(world));
+  assert.equal(state.members.length, 3);
+  assert.equal(state.members[2].crashed, true);
+  assert.ok((await reader.read()).done, 'the watch of the old world ended');
+  assert.deepEqual(await get('a'), ['1']);
+  // real time goes on in the loaded world: writes commit
+  assert.equal((await put('a', '3')).status, 200);
+  assert.deepEqual(await get('a'), ['3']);
+  await assert.rejects(cluster.sim.load({ format: 'nope' }), /400/);
+});
+
+test('a paused world answers nothing until stepped; resume lets it run', async () => {
+  const cluster = createCluster();
+  let state = await cluster.sim.pause();
+  assert.equal(state.paused, true);
+  let answered = false;
+  const put = cluster
+    .fetch('http://localhost:2379/v3/kv/put', {
+      method: 'POST',
+      body: JSON.stringify({ key: btoa('k'), value: btoa('v') }),
+    })
+    .then((r) => {
+      answered = true;
+      return r;
+    });
+  const before = state.now;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(answered, false, 'a paused world does not commit');
+  state = await cluster.sim.state();
+  assert.equal(state.now, before, 'virtual time stood still');
+  for (let i = 0; i < 50 && !answered; i++) {
+    state = await cluster.sim.step();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  assert.ok(answered, 'stepping event by event commits the put');
+  assert.equal((await put).status, 200);
+  assert.ok(state.now > before);
+  state = await cluster.sim.resume();
+  assert.equal(state.paused, false);
+  const r = await cluster.fetch('http://localhost:2379/v3/kv/range', {
+    method: 'POST',
+    body: JSON.stringify({ key: btoa('k') }),
+  });
+  assert.equal((await r.json()).count, '1');
+});
