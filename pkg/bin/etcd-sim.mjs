@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // etcd-sim: a simulated etcd 3.5 cluster on etcd's client ports, plus the playground.
 
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,8 @@ const USAGE = `Usage: etcd-sim [options]
                               (default http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379)
   --seed N                    seed of every random choice of the simulation
   --playground PORT|off       serve the playground on http://127.0.0.1:PORT/ (default 8080)
+  --load FILE                 start from a saved world (GET /_sim/save); its
+                              members are served on the client URLs
   --help
 `;
 
@@ -40,6 +43,7 @@ try {
       },
       seed: { type: 'string' },
       playground: { type: 'string', default: '8080' },
+      load: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   }));
@@ -60,6 +64,24 @@ const urls = args['listen-client-urls']
 if (urls.length < members) fail(`${members} members need ${members} --listen-client-urls, got ${urls.length}`);
 
 const driver = new Driver(new Sim(JSON.stringify({ members, seed })));
+if (args.load !== undefined) load(args.load);
+
+// Loads a saved world as POST /_sim/load does (the core answers at once).
+function load(file) {
+  let saved;
+  try {
+    saved = readFileSync(file);
+  } catch (err) {
+    fail(`--load: ${err.message}`);
+  }
+  const ticket = driver.submit(0, { method: 'POST', path: '/_sim/load', headers: [] }, (output) => {
+    if (output.kind !== 'response' || output.status !== 200) {
+      fail(`--load ${file}: ${output.body ? new TextDecoder().decode(output.body) : output.kind}`);
+    }
+  });
+  driver.body(ticket, saved);
+  driver.finish(ticket);
+}
 
 // Every URL listens, also those of members beyond the current count: after a
 // /_sim/reset to fewer members the core itself refuses them.
@@ -88,8 +110,9 @@ function listen(server, host, port, what) {
 }
 
 await Promise.all(servers);
+const serving = driver.members; // a loaded world brings its own
 process.stdout.write(
-  `etcd-sim ready: ${members} members at ${urls.slice(0, members).join(', ')}` +
+  `etcd-sim ready: ${serving} members at ${urls.slice(0, serving).join(', ')}` +
     (playground ? `; playground at ${playground}` : '') +
     '\n',
 );

@@ -15,7 +15,7 @@ export async function freePort() {
 }
 
 /** Starts the CLI on free ports; resolves once it printed `ready`. */
-export async function start(t, members = 3) {
+export async function start(t, members = 3, extra = []) {
   const ports = [await freePort(), await freePort(), await freePort()];
   const playground = await freePort();
   const urls = ports.map((p) => `http://127.0.0.1:${p}`);
@@ -29,6 +29,7 @@ export async function start(t, members = 3) {
       urls.join(','),
       '--playground',
       String(playground),
+      ...extra,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'node:test';
 import { BIN, start } from './cli-server.mjs';
 
@@ -69,4 +71,45 @@ test('fewer client URLs than members is refused at start', async () => {
   const [code] = await once(child, 'exit');
   assert.equal(code, 2);
   assert.match(err, /2 members need 2/);
+});
+
+test('a world saved over HTTP starts again with --load, and loads over HTTP on any member', async (t) => {
+  const { urls } = await start(t);
+  const put = (url, value) =>
+    fetch(`${url}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: btoa('k'), value: btoa(value) }) });
+  assert.equal((await put(urls[1], 'saved')).status, 200);
+  await fetch(`${urls[0]}/_sim/crash`, { method: 'POST', body: '{"member":2}' });
+  const saved = await (await fetch(`${urls[2]}/_sim/save`)).text();
+  assert.equal(JSON.parse(saved).format, 'etcd-sim world');
+  assert.equal((await put(urls[0], 'later')).status, 200);
+
+  // over HTTP, on the crashed member's URL (control answers there too)
+  const res = await fetch(`${urls[2]}/_sim/load`, { method: 'POST', body: saved });
+  assert.equal(res.status, 200);
+  assert.equal((await res.json()).members[2].crashed, true);
+  const range = (url) =>
+    fetch(`${url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: btoa('k') }) }).then((r) => r.json());
+  assert.equal(atob((await range(urls[0])).kvs[0].value), 'saved');
+  await assert.rejects(fetch(`${urls[2]}/version`), TypeError);
+
+  // from a file at start
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-sim-'));
+  t.after(() => rmSync(dir, { recursive: true }));
+  const file = join(dir, 'world.json');
+  writeFileSync(file, saved);
+  const second = await start(t, 1, ['--load', file]);
+  assert.equal(atob((await range(second.urls[1])).kvs[0].value), 'saved');
+  const state = await (await fetch(`${second.urls[0]}/_sim/state`)).json();
+  assert.equal(state.members.length, 3);
+});
+
+test('--load with a file that is not a saved world is refused at start', async () => {
+  const child = spawn(process.execPath, [BIN.pathname, '--load', BIN.pathname, '--playground', 'off'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.match(err, /--load .*: \{"error":/);
 });
