@@ -253,3 +253,14 @@ fn with_frequent_snapshots_a_new_member_catches_up_from_a_snapshot() {
     assert!(restored, "the new member restored a snapshot");
     assert_eq!(get(&mut gw, 3, "k29", true).1["kvs"][0]["value"], b64("v"));
 }
+
+#[test]
+fn the_trace_since_n_starts_at_event_n() {
+    let mut gw = world();
+    let next = call(&mut gw, 0, "GET", "/_sim/trace", Value::Null, 0).1["next"].clone();
+    put(&mut gw, 0, "k", "v");
+    let since = format!("/_sim/trace?since={next}");
+    let trace = call(&mut gw, 0, "GET", &since, Value::Null, 0).1;
+    let first = &trace["events"][0]["seq"];
+    assert_eq!(first, &next, "{trace}");
+}
