@@ -147,7 +147,7 @@ impl Cluster {
                     TraceKind::Apply {
                         member: i,
                         index: e.index,
-                        what: req.request.name(),
+                        what: req.request.name().into(),
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {
