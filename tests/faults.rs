@@ -526,3 +526,25 @@ fn the_log_wants_a_get_with_an_existing_member() {
         );
     }
 }
+
+/// A removed member stops when it applies its own removal; its log ends
+/// with that conf change and stays listed.
+#[test]
+fn a_removed_members_log_ends_with_its_removal() {
+    let mut gw = world();
+    call(
+        &mut gw,
+        0,
+        "POST",
+        "/_sim/remove_member",
+        json!({"member": 2}),
+        0,
+    );
+    settle(&mut gw, 1_000);
+    let id = state(&mut gw)["members"][2]["id"].clone();
+    let log = raft_log(&mut gw, 2, "");
+    let removal = (9, 2, format!("remove_node {}", id.as_str().unwrap_or("")));
+    assert_eq!(entries(&log).last(), Some(&removal), "{log}");
+    assert_eq!(log["applied"], 9);
+    assert_eq!(entries(&raft_log(&mut gw, 0, ""))[8], removal);
+}
