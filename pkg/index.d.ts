@@ -101,6 +101,8 @@ export interface Cluster {
     trace(
       since?: number,
     ): Promise<{ next: number; events: { seq: number; at: number; kind: string; detail: unknown }[] }>;
+    /** Member `member`'s Raft log, from index `from` on, at most `limit` entries (default 1000, at most 10000). */
+    log(member: number, options?: { from?: number; limit?: number }): Promise<SimLog>;
     leases(): Promise<unknown>;
     watches(): Promise<unknown>;
     crash(member: number): Promise<SimState>;
@@ -173,4 +175,24 @@ export interface SimState {
   }[];
   blocked: [number, number][];
   messages_in_flight: number;
+}
+
+/** `/_sim/log`: one member's Raft log, each entry with its term. */
+export interface SimLog {
+  member: number;
+  id: string;
+  term: number;
+  commit: number;
+  applied: number;
+  /** First index still held as an entry; those before it are in the snapshot. */
+  first: number;
+  last: number;
+  snapshot: { index: number; term: number };
+  entries: {
+    index: number;
+    term: number;
+    type: 'normal' | 'conf_change';
+    /** `empty` (a new leader's entry), the request (`put`, `txn`, `member_attr_set`, ...), or `add_node <id>`, `remove_node <id>`, ... */
+    what: string;
+  }[];
 }

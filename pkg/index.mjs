@@ -66,6 +66,12 @@ export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
     sim: {
       state: () => control('state'),
       trace: (since = 0) => control(`trace?since=${since}`),
+      log: (member, { from, limit } = {}) => {
+        const query = new URLSearchParams({ member });
+        if (from !== undefined) query.set('from', from);
+        if (limit !== undefined) query.set('limit', limit);
+        return control(`log?${query}`);
+      },
       leases: () => control('leases'),
       watches: () => control('watches'),
       crash: (member) => control('crash', { member }),

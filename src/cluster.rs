@@ -10,6 +10,7 @@
 //! and inputs give the same run.
 
 mod apply;
+mod log_view;
 pub mod network;
 mod node;
 mod requests;
@@ -31,6 +32,7 @@ use node::Node;
 use std::collections::{BTreeMap, VecDeque};
 use trace::{Trace, TraceKind};
 
+pub use log_view::{LogEntryView, LogView};
 pub use rng::Rng;
 
 /// Names one client request or stream from submit to its end.

@@ -527,6 +527,7 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
                 last_index: self.log.last_index(),
                 last_term: self.log.last_term(),
                 snapshot_index: self.log.snapshot_index(),
+                snapshot_term: self.log.snapshot_term(),
                 stabled: self.log.stabled,
             },
         }

@@ -98,10 +98,35 @@ pub enum Response {
 pub type Reply = Result<Response, EtcdError>;
 
 impl Request {
-    /// Its variant's name, for the trace (`Put`, `Range`, ...).
-    pub fn name(&self) -> String {
-        let s = format!("{self:?}");
-        s.split(['(', ' ', '{']).next().unwrap_or("").to_string()
+    /// Its name for the trace and the log listing, in the style of etcd's
+    /// `InternalRaftRequest` fields (`put`, `delete_range`, `lease_grant`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Range(_) => "range",
+            Request::Put(_) => "put",
+            Request::DeleteRange(_) => "delete_range",
+            Request::Txn(_) => "txn",
+            Request::Compaction(_) => "compaction",
+            Request::LeaseGrant(_) => "lease_grant",
+            Request::LeaseRevoke(_) => "lease_revoke",
+            Request::LeaseTimeToLive(_) => "lease_time_to_live",
+            Request::LeaseLeases(_) => "lease_leases",
+            Request::Alarm(_) => "alarm",
+            Request::Status(_) => "status",
+            Request::Defragment(_) => "defragment",
+            Request::Hash(_) => "hash",
+            Request::MoveLeader(_) => "move_leader",
+            Request::Downgrade(_) => "downgrade",
+            Request::DowngradeInfoSet { .. } => "downgrade_info_set",
+            Request::MemberAdd(_) => "member_add",
+            Request::MemberRemove(_) => "member_remove",
+            Request::MemberUpdate(_) => "member_update",
+            Request::MemberList(_) => "member_list",
+            Request::MemberPromote(_) => "member_promote",
+            Request::AuthStatus(_) => "auth_status",
+            Request::MemberAttrSet { .. } => "member_attr_set",
+            Request::ClusterVersionSet { .. } => "cluster_version_set",
+        }
     }
 
     /// The size of the message the gateway would send over gRPC, for the

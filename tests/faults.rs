@@ -1,7 +1,8 @@
 //! Breaking a three-member cluster through `/_sim/` and watching it behave as
 //! etcd does: elections after a leader crash, stale serializable reads on a
 //! partitioned follower, timeouts without a quorum, catching up after a
-//! restart, `/health`.
+//! restart, `/health`; and reading the members' Raft logs (`/_sim/log`)
+//! as a leader is deposed and its uncommitted entry overwritten.
 
 use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
 use serde_json::{json, Value};
@@ -252,4 +253,298 @@ fn with_frequent_snapshots_a_new_member_catches_up_from_a_snapshot() {
     });
     assert!(restored, "the new member restored a snapshot");
     assert_eq!(get(&mut gw, 3, "k29", true).1["kvs"][0]["value"], b64("v"));
+}
+
+#[test]
+fn the_trace_since_n_starts_at_event_n() {
+    let mut gw = world();
+    let next = call(&mut gw, 0, "GET", "/_sim/trace", Value::Null, 0).1["next"].clone();
+    put(&mut gw, 0, "k", "v");
+    let since = format!("/_sim/trace?since={next}");
+    let trace = call(&mut gw, 0, "GET", &since, Value::Null, 0).1;
+    let first = &trace["events"][0]["seq"];
+    assert_eq!(first, &next, "{trace}");
+}
+
+/// `/_sim/log` of member `m`, with a query tail (`&from=5`) if any.
+fn raft_log(gw: &mut Gateway, m: usize, tail: &str) -> Value {
+    let path = format!("/_sim/log?member={m}{tail}");
+    let (status, log) = call(gw, 0, "GET", &path, Value::Null, 0);
+    assert_eq!(status, 200, "{log}");
+    log
+}
+
+/// A log's entries as (index, term, what).
+fn entries(log: &Value) -> Vec<(u64, u64, String)> {
+    let list = log["entries"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|e| {
+            let n = |k: &str| e[k].as_u64().unwrap_or(0);
+            (
+                n("index"),
+                n("term"),
+                e["what"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect()
+}
+
+fn settle(gw: &mut Gateway, ms: u64) {
+    let t = gw.now();
+    gw.advance_to(t + ms);
+}
+
+/// etcd's bootstrap: one conf change per member at term 1; then member 0
+/// leads in term 2, appends its empty entry (Raft paper 8), and the members
+/// publish their attributes and the leader sets the cluster version.
+#[test]
+fn a_fresh_log_holds_the_bootstrap_conf_changes_then_the_first_leaders_entries() {
+    let mut gw = world();
+    let s = state(&mut gw);
+    let ids: Vec<String> = (0..3)
+        .map(|m| s["members"][m]["id"].as_str().unwrap_or("").to_string())
+        .collect();
+    let log = raft_log(&mut gw, 0, "");
+    let mut want: Vec<(u64, u64, String)> = (0..3)
+        .map(|m| (m as u64 + 1, 1, format!("add_node {}", ids[m])))
+        .collect();
+    let first_leader = [
+        "empty",
+        "member_attr_set",
+        "member_attr_set",
+        "member_attr_set",
+        "cluster_version_set",
+    ];
+    want.extend(
+        first_leader
+            .iter()
+            .zip(4..)
+            .map(|(w, i)| (i, 2, w.to_string())),
+    );
+    assert_eq!(entries(&log), want, "{log}");
+    let types: Vec<&str> = log["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["type"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        types,
+        [["conf_change"; 3].as_slice(), &["normal"; 5]].concat()
+    );
+    assert_eq!(log["member"], 0);
+    assert_eq!(log["id"], ids[0].as_str());
+    assert_eq!((&log["first"], &log["last"]), (&json!(1), &json!(8)));
+    assert_eq!(
+        (&log["term"], &log["commit"], &log["applied"]),
+        (&json!(2), &json!(8), &json!(8))
+    );
+    assert_eq!(log["snapshot"], json!({"index": 0, "term": 0}));
+    for m in [1, 2] {
+        let other = raft_log(&mut gw, m, "");
+        assert_eq!(entries(&other), want, "member {m}: {other}");
+        assert_eq!(other["id"], ids[m].as_str());
+    }
+}
+
+/// Raft paper 5.3: the leader appends a write at its term and replicates
+/// it; once committed every member holds the same entry at the same index.
+#[test]
+fn a_committed_write_is_the_same_entry_with_the_leaders_term_on_every_member() {
+    let mut gw = world();
+    let last = raft_log(&mut gw, 0, "")["last"].as_u64().unwrap_or(0);
+    put(&mut gw, 0, "a", "1");
+    put(&mut gw, 0, "b", "2");
+    settle(&mut gw, 200); // followers learn the commit index
+    let term = state(&mut gw)["members"][0]["term"].as_u64().unwrap_or(0);
+    let leaders = entries(&raft_log(&mut gw, 0, ""));
+    let tail = &leaders[last as usize..];
+    let want = [
+        (last + 1, term, "put".into()),
+        (last + 2, term, "put".into()),
+    ];
+    assert_eq!(tail, want);
+    for m in [1, 2] {
+        let log = raft_log(&mut gw, m, "");
+        assert_eq!(entries(&log), leaders, "member {m}");
+        assert_eq!(log["commit"], last + 2, "member {m}: {log}");
+    }
+    // the trace names an applied entry as the log does
+    let trace = call(&mut gw, 0, "GET", "/_sim/trace", Value::Null, 0).1;
+    let applied = trace["events"].as_array().into_iter().flatten().any(|e| {
+        e["kind"] == "apply" && e["detail"]["index"] == last + 1 && e["detail"]["what"] == "put"
+    });
+    assert!(applied, "{trace}");
+}
+
+/// Raft paper 5.3 and 5.4: a leader cut off from the majority still
+/// appends a write, but never commits it; the majority elects a leader in
+/// a higher term whose entry at that index differs. After the partition
+/// heals, the old leader's uncommitted entry is overwritten by the new
+/// leader's, and the write it carried never happens.
+#[test]
+fn a_deposed_leaders_uncommitted_entry_is_overwritten_by_the_new_leaders_log() {
+    let mut gw = world();
+    put(&mut gw, 0, "k", "before");
+    settle(&mut gw, 200);
+    let committed = raft_log(&mut gw, 0, "")["commit"].as_u64().unwrap_or(0);
+    let old_term = state(&mut gw)["members"][0]["term"].as_u64().unwrap_or(0);
+    call(
+        &mut gw,
+        0,
+        "POST",
+        "/_sim/partition",
+        json!({"groups": [[0], [1, 2]]}),
+        0,
+    );
+    let (status, r) = put(&mut gw, 0, "k", "lost");
+    assert_eq!(
+        (status, &r["error"]),
+        (503, &json!("etcdserver: request timed out"))
+    );
+
+    let old = raft_log(&mut gw, 0, "");
+    let at = committed + 1;
+    assert_eq!(
+        entries(&old).last(),
+        Some(&(at, old_term, "put".into())),
+        "{old}"
+    );
+    assert_eq!(old["commit"], committed, "no majority: never committed");
+
+    let s = state(&mut gw);
+    let leader = s["leader"].as_u64().unwrap_or(0) as usize;
+    assert!(leader == 1 || leader == 2, "{s}");
+    let new = raft_log(&mut gw, leader, "");
+    let new_term = new["term"].as_u64().unwrap_or(0);
+    assert!(new_term > old_term, "{new}");
+    assert_eq!(
+        entries(&new)[..committed as usize],
+        entries(&old)[..committed as usize]
+    );
+    assert_eq!(
+        entries(&new).last(),
+        Some(&(at, new_term, "empty".into())),
+        "{new}"
+    );
+    assert_eq!(put(&mut gw, leader, "k", "after").0, 200);
+
+    call(&mut gw, 0, "POST", "/_sim/heal", Value::Null, 0);
+    settle(&mut gw, 2_000);
+    let new = entries(&raft_log(&mut gw, leader, ""));
+    assert_eq!(
+        new[at as usize - 1..],
+        [
+            (at, new_term, "empty".into()),
+            (at + 1, new_term, "put".into())
+        ]
+    );
+    for m in 0..3 {
+        let log = raft_log(&mut gw, m, "");
+        assert_eq!(entries(&log), new, "member {m}");
+        assert_eq!(log["commit"], at + 1, "member {m}");
+    }
+    let r = get(&mut gw, 0, "k", true).1;
+    assert_eq!(r["kvs"][0]["value"], b64("after"), "{r}");
+}
+
+#[test]
+fn the_log_pages_with_from_and_limit_and_starts_after_the_snapshot() {
+    let mut gw = Gateway::new(Config {
+        members: 3,
+        snapshot_count: 10,
+        ..Config::default()
+    });
+    let page = entries(&raft_log(&mut gw, 1, "&from=5&limit=2"));
+    assert_eq!(page.iter().map(|e| e.0).collect::<Vec<_>>(), [5, 6]);
+    assert_eq!(entries(&raft_log(&mut gw, 1, "&limit=0")), []);
+    for i in 0..30 {
+        put(&mut gw, 0, &format!("k{i}"), "v");
+    }
+    settle(&mut gw, 200);
+    let log = raft_log(&mut gw, 0, "&from=1");
+    let first = log["first"].as_u64().unwrap_or(0);
+    assert!(first > 10, "compacted: {log}");
+    assert_eq!(log["snapshot"], json!({"index": first - 1, "term": 2}));
+    assert_eq!(entries(&log).first().map(|e| e.0), Some(first), "{log}");
+    assert_eq!(entries(&log).last().map(|e| e.0), log["last"].as_u64());
+}
+
+/// A crashed member keeps its durable log (what it restarts from) and
+/// falls behind; after a restart it catches up.
+#[test]
+fn a_crashed_members_log_is_its_durable_log() {
+    let mut gw = world();
+    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 2}), 0);
+    let before = raft_log(&mut gw, 2, "");
+    assert_eq!(before["last"], 8, "{before}");
+    put(&mut gw, 0, "k", "v");
+    assert_eq!(raft_log(&mut gw, 2, ""), before);
+    call(&mut gw, 0, "POST", "/_sim/restart", json!({"member": 2}), 0);
+    settle(&mut gw, 1_000);
+    assert_eq!(
+        entries(&raft_log(&mut gw, 2, "")),
+        entries(&raft_log(&mut gw, 0, ""))
+    );
+}
+
+#[test]
+fn the_log_wants_a_get_with_an_existing_member() {
+    let mut gw = world();
+    let cases = [
+        (
+            "GET",
+            "/_sim/log",
+            400,
+            json!({"error": "\"member\" is required"}),
+        ),
+        (
+            "GET",
+            "/_sim/log?member=99",
+            400,
+            json!({"error": "etcdserver: member not found"}),
+        ),
+        (
+            "GET",
+            "/_sim/log?member=x",
+            400,
+            json!({"error": "\"member\" must be a number"}),
+        ),
+        (
+            "GET",
+            "/_sim/log?member=0&limit=-1",
+            400,
+            json!({"error": "\"limit\" must be a number"}),
+        ),
+        ("POST", "/_sim/log?member=0", 405, Value::Null),
+    ];
+    for (method, path, status, body) in cases {
+        assert_eq!(
+            call(&mut gw, 0, method, path, Value::Null, 0),
+            (status, body),
+            "{method} {path}"
+        );
+    }
+}
+
+/// A removed member stops when it applies its own removal; its log ends
+/// with that conf change and stays listed.
+#[test]
+fn a_removed_members_log_ends_with_its_removal() {
+    let mut gw = world();
+    call(
+        &mut gw,
+        0,
+        "POST",
+        "/_sim/remove_member",
+        json!({"member": 2}),
+        0,
+    );
+    settle(&mut gw, 1_000);
+    let id = state(&mut gw)["members"][2]["id"].clone();
+    let log = raft_log(&mut gw, 2, "");
+    let removal = (9, 2, format!("remove_node {}", id.as_str().unwrap_or("")));
+    assert_eq!(entries(&log).last(), Some(&removal), "{log}");
+    assert_eq!(log["applied"], 9);
+    assert_eq!(entries(&raft_log(&mut gw, 0, ""))[8], removal);
 }

@@ -147,7 +147,7 @@ impl Cluster {
                     TraceKind::Apply {
                         member: i,
                         index: e.index,
-                        what: req.request.name(),
+                        what: super::log_view::describe(e),
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {

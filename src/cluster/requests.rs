@@ -104,7 +104,7 @@ impl Cluster {
             now,
             TraceKind::Client {
                 member,
-                what: request.name(),
+                what: request.name().into(),
             },
         );
         let path = match self.nodes[member].server.route(&request) {

@@ -5,6 +5,8 @@ use super::respond;
 use super::{Config, Gateway, HttpResponse};
 use crate::cluster::network::Link;
 use crate::cluster::trace::TraceKind;
+use crate::errors::EtcdError;
+use crate::raft::EntryType;
 use serde_json::{json, Value};
 
 pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
@@ -50,6 +52,7 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         ("GET", "leases") => return leases(gw),
         ("GET", "watches") => return watches(gw),
         ("GET", "trace") => return trace(gw, query),
+        ("GET", "log") => return log(gw, query),
         ("POST", "crash") => member()
             .map_err(String::from)
             .and_then(|m| c.crash(m).map_err(|e| e.to_string())),
@@ -105,9 +108,9 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
             .and_then(|m| c.remove_member(m).map_err(|e| e.to_string())),
         (
             _,
-            "reset" | "state" | "leases" | "watches" | "trace" | "crash" | "restart" | "transfer"
-            | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member" | "save"
-            | "load" | "pause" | "resume" | "step",
+            "reset" | "state" | "leases" | "watches" | "trace" | "log" | "crash" | "restart"
+            | "transfer" | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member"
+            | "save" | "load" | "pause" | "resume" | "step",
         ) => return respond::text_error(405, "Method Not Allowed", &[]),
         _ => return respond::text_error(404, "404 page not found", &[]),
     };
@@ -189,9 +192,7 @@ fn state(gw: &Gateway) -> HttpResponse {
 
 /// `/_sim/trace?since=N`: the events from number N on.
 fn trace(gw: &Gateway, query: &str) -> HttpResponse {
-    let since = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("since="))
+    let since = query_param(query, "since")
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
     let t = gw.cluster.trace();
@@ -215,6 +216,66 @@ fn trace(gw: &Gateway, query: &str) -> HttpResponse {
         })
         .collect();
     let body = json!({ "next": t.next_seq(), "events": events });
+    respond::plain(200, "application/json", body.to_string().into_bytes())
+}
+
+/// The value of `key` in a query string, if given.
+fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// Entries `/_sim/log` lists unless asked for fewer, and at most (`from`
+/// pages through a longer log).
+const LOG_LIMIT_DEFAULT: u64 = 1_000;
+const LOG_LIMIT_MAX: u64 = 10_000;
+
+/// `/_sim/log?member=I&from=N&limit=M`: member I's Raft log, each entry with
+/// its term and what it carries, from index N on.
+fn log(gw: &Gateway, query: &str) -> HttpResponse {
+    let number = |key: &str| {
+        query_param(query, key)
+            .map(|v| {
+                v.parse::<u64>()
+                    .map_err(|_| format!("\"{key}\" must be a number"))
+            })
+            .transpose()
+    };
+    let (member, from, limit) = match (number("member"), number("from"), number("limit")) {
+        (Ok(Some(m)), Ok(from), Ok(limit)) => (m, from.unwrap_or(0), limit),
+        (Ok(None), _, _) => return bad_request("\"member\" is required"),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_request(&e),
+    };
+    let limit = limit.unwrap_or(LOG_LIMIT_DEFAULT).min(LOG_LIMIT_MAX) as usize;
+    let view = usize::try_from(member)
+        .ok()
+        .and_then(|i| gw.cluster.log_view(i, from, limit));
+    let Some(v) = view else {
+        return bad_request(&EtcdError::MemberNotFound.to_string());
+    };
+    let entries: Vec<Value> = v
+        .entries
+        .iter()
+        .map(|e| {
+            let kind = match e.entry_type {
+                EntryType::Normal => "normal",
+                EntryType::ConfChange => "conf_change",
+            };
+            json!({"index": e.index, "term": e.term, "type": kind, "what": e.what})
+        })
+        .collect();
+    let body = json!({
+        "member": member,
+        "id": v.id.to_string(),
+        "term": v.term,
+        "commit": v.commit,
+        "applied": v.applied,
+        "first": v.first,
+        "last": v.last,
+        "snapshot": { "index": v.snapshot_index, "term": v.snapshot_term },
+        "entries": entries,
+    });
     respond::plain(200, "application/json", body.to_string().into_bytes())
 }
 

@@ -73,6 +73,10 @@ impl<D: Clone> RaftLog<D> {
         self.snap_index
     }
 
+    pub fn snapshot_term(&self) -> u64 {
+        self.snap_term
+    }
+
     pub fn last_term(&self) -> u64 {
         self.entries.last().map_or(self.snap_term, |e| e.term)
     }

@@ -167,6 +167,19 @@ pub enum ConfChangeType {
     AddLearnerNode,
 }
 
+impl ConfChangeType {
+    /// etcd's name for it without the `ConfChange` prefix, in snake case
+    /// (`add_node`, `add_learner_node`), for display.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfChangeType::AddNode => "add_node",
+            ConfChangeType::RemoveNode => "remove_node",
+            ConfChangeType::UpdateNode => "update_node",
+            ConfChangeType::AddLearnerNode => "add_learner_node",
+        }
+    }
+}
+
 /// A single-step membership change (etcd's `ConfChange`, not `ConfChangeV2`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfChange {

@@ -40,6 +40,7 @@ pub struct LogStatus {
     pub last_index: u64,
     pub last_term: u64,
     pub snapshot_index: u64,
+    pub snapshot_term: u64,
     /// Last index the caller persisted.
     pub stabled: u64,
 }

@@ -196,3 +196,19 @@ test('a paused world answers nothing until stepped; resume lets it run', async (
   });
   assert.equal((await r.json()).count, '1');
 });
+
+test("sim.log lists a member's Raft log, paged with from and limit", async () => {
+  const cluster = createCluster({ mode: 'controlled' });
+  const log = await cluster.sim.log(1);
+  assert.equal(log.member, 1);
+  assert.equal(log.entries.length, log.last - log.first + 1);
+  const page = await cluster.sim.log(1, { from: 4, limit: 2 });
+  assert.deepEqual(
+    page.entries.map((e) => [e.index, e.term, e.type, e.what]),
+    [
+      [4, 2, 'normal', 'empty'],
+      [5, 2, 'normal', 'member_attr_set'],
+    ],
+  );
+  await assert.rejects(cluster.sim.log(99), /^Error: log\?member=99: 400 /);
+});

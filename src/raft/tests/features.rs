@@ -403,7 +403,11 @@ fn lagging_follower_gets_a_snapshot_after_compaction_and_catches_up() {
     let applied = net.node(1).status().applied;
     let state = net.applied[&1].clone();
     net.node_mut(1).compact(applied, state).unwrap();
-    assert_eq!(net.node(1).status().log.first_index, applied + 1);
+    let log = net.node(1).status().log;
+    assert_eq!(log.first_index, applied + 1);
+    // the snapshot ends at the last compacted entry, of the leader's term
+    let term = net.node(1).hard_state().term;
+    assert_eq!((log.snapshot_index, log.snapshot_term), (applied, term));
     net.heal();
     net.tick_all(3);
     assert!(net.events[&3]
