@@ -74,6 +74,9 @@ pub const TICK_MS: u64 = 100;
 /// connected for this long.
 pub const HEALTH_INTERVAL_MS: u64 = 5_000;
 
+/// etcd's election timeout: ten ticks.
+pub const ELECTION_MS: u64 = 10 * TICK_MS;
+
 /// etcd's request timeout: 5 s plus two election timeouts.
 pub const REQUEST_TIMEOUT_MS: u64 = 7_000;
 
@@ -200,6 +203,9 @@ pub struct Cluster {
     seq: u64,
     /// Since when the network has been whole (strict reconfiguration).
     healed_at: u64,
+    /// Pairs of members (lower index first) whose peer connection is up,
+    /// and since when (etcd's transport `ActiveSince`).
+    links: BTreeMap<(usize, usize), u64>,
     outcomes: Vec<Outcome>,
     trace: Trace,
     /// What safety checks need, recorded only when asked for (tests).
@@ -277,6 +283,10 @@ impl Cluster {
             deferred: BTreeMap::new(),
             seq: 0,
             healed_at: 0,
+            // the peers were connected before the cluster formed
+            links: (0..n)
+                .flat_map(|a| (a + 1..n).map(move |b| ((a, b), 0)))
+                .collect(),
             outcomes: Vec::new(),
             trace: Trace::new(20_000),
             audit: None,
@@ -524,7 +534,37 @@ impl Cluster {
 
     /// Records a fault or control action in the trace.
     pub fn control_event(&mut self, what: String) {
+        self.refresh_links();
         self.trace.push(self.now, TraceKind::Control { what });
+    }
+
+    /// Notes which peer connections are up after a fault or control action:
+    /// both members run and no direction between them is cut.
+    fn refresh_links(&mut self) {
+        let n = self.nodes.len();
+        for a in 0..n {
+            for b in a + 1..n {
+                let up = self.nodes[a].is_up()
+                    && self.nodes[b].is_up()
+                    && !self.network.is_blocked(a, b)
+                    && !self.network.is_blocked(b, a);
+                if !up {
+                    self.links.remove(&(a, b));
+                } else if !self.links.contains_key(&(a, b)) {
+                    self.links.insert((a, b), self.now);
+                }
+            }
+        }
+    }
+
+    /// Since when the peer connection between `a` and `b` has been up, if
+    /// it is up.
+    fn connected_since(&self, a: usize, b: usize) -> Option<u64> {
+        let up = |i: usize| self.nodes.get(i).is_some_and(Node::is_up);
+        if !up(a) || !up(b) || self.network.is_blocked(a, b) || self.network.is_blocked(b, a) {
+            return None;
+        }
+        self.links.get(&(a.min(b), a.max(b))).copied()
     }
 
     /// Tickets of every unary request the cluster holds: queued, waiting
@@ -680,10 +720,11 @@ impl Cluster {
             if entry.key().0 > now {
                 break;
             }
-            let (member, ticket) = entry.remove();
-            if self.nodes.get_mut(member).is_some_and(|n| n.forget(ticket)) {
-                self.outcomes
-                    .push(Outcome::Reply(ticket, Err(EtcdError::Timeout)));
+            let ((due, _), (member, ticket)) = entry.remove_entry();
+            let waited = self.nodes.get_mut(member).and_then(|n| n.forget(ticket));
+            if let Some(waited) = waited {
+                let e = self.timeout_error(member, waited, due - REQUEST_TIMEOUT_MS);
+                self.outcomes.push(Outcome::Reply(ticket, Err(e)));
             }
         }
         while let Some(entry) = self.deferred.first_entry() {
@@ -757,6 +798,11 @@ impl Cluster {
             r
         });
         self.outcomes.push(Outcome::Reply(ticket, reply));
+    }
+
+    /// Drops the request timeout of `ticket` (answered before it).
+    fn forget_deadline(&mut self, ticket: Ticket) {
+        self.deadlines.retain(|_, (_, t)| *t != ticket);
     }
 
     fn add_deadline(&mut self, member: usize, ticket: Ticket) {

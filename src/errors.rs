@@ -119,6 +119,10 @@ pub enum EtcdError {
     NoLeader,
     Stopped,
     UnknownMethod,
+    /// A proposal that found no leader before etcd's request timeout: Raft's
+    /// `Propose` gives up with Go's context error, which gRPC 1.38 sends as
+    /// Unknown.
+    ProposalDeadline,
     /// A request body that does not decode; carries Go's decoder message.
     /// Unary endpoints answer it as InvalidArgument, streaming ones as Unknown.
     Decode(String),
@@ -170,7 +174,7 @@ impl EtcdError {
             LeaseNotFound | MemberNotFound => Code::NotFound,
             NoSpace | MessageTooLarge { .. } => Code::ResourceExhausted,
             Corrupt => Code::DataLoss,
-            UnknownMethod => Code::Unknown,
+            UnknownMethod | ProposalDeadline => Code::Unknown,
             UnhealthyCluster
             | Timeout
             | TimeoutDueToLeaderFail
@@ -252,6 +256,7 @@ impl fmt::Display for EtcdError {
             NoLeader => "etcdserver: no leader",
             Stopped => "etcdserver: server stopped",
             UnknownMethod => "etcdserver: unknown method",
+            ProposalDeadline => "context deadline exceeded",
             Decode(msg) => msg,
         };
         f.write_str(s)

@@ -548,3 +548,220 @@ fn a_removed_members_log_ends_with_its_removal() {
     assert_eq!(log["applied"], 9);
     assert_eq!(entries(&raft_log(&mut gw, 0, ""))[8], removal);
 }
+
+// ---- what a request answers when no leader serves it in time (etcd's
+// Propose blocks while the member knows no leader; parseProposeCtxErr;
+// the forwarding of lease time-to-live) ----
+
+fn knows_leader(gw: &mut Gateway, m: usize) -> bool {
+    state(gw)["members"][m]["leader_id"] != "0"
+}
+
+#[test]
+fn a_write_waits_for_a_leader_and_succeeds_once_one_is_elected() {
+    let mut gw = world();
+    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 0}), 0);
+    call(
+        &mut gw,
+        1,
+        "POST",
+        "/_sim/partition",
+        json!({"groups": [[0], [1], [2]]}),
+        0,
+    );
+    // no election can succeed: both survivors lose their leader
+    settle(&mut gw, 3_000);
+    assert!(!knows_leader(&mut gw, 1) && !knows_leader(&mut gw, 2));
+    let put_body = json!({"key": b64("k"), "value": b64("v")}).to_string();
+    let req = HttpRequest {
+        method: "POST".into(),
+        path: "/v3/kv/put".into(),
+        headers: vec![],
+    };
+    let t = gw.request(1, req, put_body.as_bytes());
+    let started = gw.now();
+    settle(&mut gw, 2_000);
+    assert!(
+        !gw.drain().iter().any(|o| o.ticket() == t),
+        "the write waits"
+    );
+    call(&mut gw, 1, "POST", "/_sim/heal", Value::Null, 0);
+    let mut answer = None;
+    while answer.is_none() && gw.now() < started + 7_000 {
+        settle(&mut gw, 100);
+        answer = gw.drain().into_iter().find_map(|o| match o {
+            Output::Response { ticket, response } if ticket == t => Some(response),
+            _ => None,
+        });
+    }
+    let answer = answer.expect("answered within the request timeout");
+    assert_eq!(
+        answer.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    assert!(gw.now() < started + 7_000);
+    assert_eq!(get(&mut gw, 2, "k", false).1["kvs"][0]["value"], b64("v"));
+}
+
+#[test]
+fn a_write_that_never_finds_a_leader_ends_with_the_context_deadline() {
+    let mut gw = world();
+    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 0}), 0);
+    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 1}), 0);
+    settle(&mut gw, 3_000);
+    assert!(!knows_leader(&mut gw, 2));
+    let before = gw.now();
+    let (status, r) = put(&mut gw, 2, "k", "v");
+    // Go's context error, which gRPC 1.38 sends as Unknown
+    assert_eq!(
+        (status, r),
+        (
+            500,
+            json!({"error": "context deadline exceeded", "code": 2, "message": "context deadline exceeded"})
+        )
+    );
+    assert!(gw.now() >= before + 7_000);
+    // nothing was proposed: after restarts the key does not exist
+    call(&mut gw, 2, "POST", "/_sim/restart", json!({"member": 0}), 0);
+    call(&mut gw, 2, "POST", "/_sim/restart", json!({"member": 1}), 0);
+    settle(&mut gw, 3_000);
+    assert_eq!(get(&mut gw, 2, "k", false).1["count"], Value::Null);
+}
+
+#[test]
+fn a_lease_time_to_live_without_a_leader_says_no_leader_and_with_one_answers() {
+    let mut gw = world();
+    let (_, grant) = call(
+        &mut gw,
+        0,
+        "POST",
+        "/v3/lease/grant",
+        json!({"TTL": 60}),
+        1_000,
+    );
+    let id = grant["ID"].as_str().unwrap_or("0").to_string();
+    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 0}), 0);
+    call(
+        &mut gw,
+        1,
+        "POST",
+        "/_sim/partition",
+        json!({"groups": [[0], [1], [2]]}),
+        0,
+    );
+    settle(&mut gw, 3_000);
+    let ttl = json!({ "ID": id });
+    let (status, r) = call(
+        &mut gw,
+        1,
+        "POST",
+        "/v3/lease/timetolive",
+        ttl.clone(),
+        10_000,
+    );
+    assert_eq!(
+        (status, &r["error"]),
+        (503, &json!("etcdserver: no leader"))
+    );
+    // asked again, and a leader appears meanwhile: answered
+    let req = HttpRequest {
+        method: "POST".into(),
+        path: "/v3/lease/timetolive".into(),
+        headers: vec![],
+    };
+    let t = gw.request(1, req, ttl.to_string().as_bytes());
+    settle(&mut gw, 500);
+    call(&mut gw, 1, "POST", "/_sim/heal", Value::Null, 0);
+    let mut answer = None;
+    for _ in 0..60 {
+        settle(&mut gw, 100);
+        if let Some(r) = gw.drain().into_iter().find_map(|o| match o {
+            Output::Response { ticket, response } if ticket == t => Some(response),
+            _ => None,
+        }) {
+            answer = Some(r);
+            break;
+        }
+    }
+    let answer = answer.expect("answered once a leader is elected");
+    assert_eq!(answer.status, 200);
+    let v: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    assert_eq!(v["ID"], json!(id));
+}
+
+#[test]
+fn a_write_lost_with_the_crashed_leader_times_out_naming_the_cause() {
+    let mut gw = world();
+    // members 1 and 2 forward a proposal each to leader 0, which dies with them
+    let tickets: Vec<_> = (1..3)
+        .map(|m| {
+            let req = HttpRequest {
+                method: "POST".into(),
+                path: "/v3/kv/put".into(),
+                headers: vec![],
+            };
+            let body = json!({"key": b64("k"), "value": b64("v")}).to_string();
+            gw.request(m, req, body.as_bytes())
+        })
+        .collect();
+    call(&mut gw, 1, "POST", "/_sim/crash", json!({"member": 0}), 0);
+    let mut answers = std::collections::BTreeMap::new();
+    for _ in 0..80 {
+        settle(&mut gw, 100);
+        for o in gw.drain() {
+            if let Output::Response { ticket, response } = o {
+                let v: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+                answers.insert(ticket, (response.status, v["error"].clone()));
+            }
+        }
+    }
+    let leader = state(&mut gw)["leader"].as_u64().unwrap_or(0) as usize;
+    assert!(leader == 1 || leader == 2);
+    // the member that became leader within 2 s of its request blames the
+    // old leader; the other is connected to the new leader: a plain timeout
+    let failure = "etcdserver: request timed out, possibly due to previous leader failure";
+    let plain = "etcdserver: request timed out";
+    for (m, t) in (1..3).zip(tickets) {
+        let want = if m == leader { failure } else { plain };
+        assert_eq!(
+            answers.get(&t),
+            Some(&(503, json!(want))),
+            "member {m}, leader {leader}"
+        );
+    }
+}
+
+#[test]
+fn a_write_to_a_follower_cut_off_from_the_leader_times_out_for_connection_lost() {
+    let mut gw = world();
+    // member 1 hears the leader (so never campaigns) but cannot reach it
+    call(
+        &mut gw,
+        0,
+        "POST",
+        "/_sim/block",
+        json!({"from": 1, "to": 0}),
+        0,
+    );
+    settle(&mut gw, 500);
+    assert_eq!(
+        state(&mut gw)["members"][1]["leader_id"],
+        state(&mut gw)["members"][0]["id"]
+    );
+    let (status, r) = put(&mut gw, 1, "k", "v");
+    assert_eq!(
+        (status, &r["error"]),
+        (
+            503,
+            &json!("etcdserver: request timed out, possibly due to connection lost")
+        )
+    );
+    // a linearizable read there times out plainly
+    let (status, r) = get(&mut gw, 1, "k", false);
+    assert_eq!(
+        (status, &r["error"]),
+        (503, &json!("etcdserver: request timed out"))
+    );
+}

@@ -23,6 +23,7 @@ impl Cluster {
                     self.maybe_snapshot(i);
                 }
                 self.serve_reads(i);
+                self.release_waiting(i);
                 self.maybe_publish(i);
             }
             if !any {
@@ -91,10 +92,12 @@ impl Cluster {
         }
         let n = &mut self.nodes[i];
         n.server.set_primary(leader, now);
-        // etcd tells waiting reads of a new leader, not of losing one
+        // etcd tells waiting reads of a leader appearing (also the same one
+        // again after none), not of losing one
         let new_leader = ss.leader != raft::NONE && ss.leader != n.last_leader;
-        if ss.leader != raft::NONE {
-            n.last_leader = ss.leader;
+        n.last_leader = ss.leader;
+        if leader && new_leader {
+            n.lead_elected_at = Some(now);
         }
         let failed: Vec<u64> = n
             .reads

@@ -30,14 +30,35 @@ pub struct Node {
     pub published: bool,
     /// Proposals waiting to be applied here: request id -> ticket.
     pub proposals: BTreeMap<u64, u64>,
+    /// Proposals not yet handed to Raft: etcd's `Propose` blocks while the
+    /// member knows no leader (they are also in `proposals`).
+    pub held: Vec<InternalRaftRequest>,
+    /// Requests the leader answers (lease time-to-live), waiting for a
+    /// leader this member can reach: (ticket, request).
+    pub forwards: Vec<(u64, Request)>,
     /// Linearizable reads by read-index context.
     pub reads: BTreeMap<u64, PendingRead>,
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
-    /// The last leader this member knew (etcd tells waiting reads when a
-    /// different one appears).
+    /// The leader this member knows now, or none (etcd tells waiting reads
+    /// when a leader appears that is not this one).
     pub last_leader: u64,
+    /// When this member last became leader (etcd's `leadElectedTime`).
+    pub lead_elected_at: Option<u64>,
+}
+
+/// What a request that timed out was waiting for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// A proposal Raft never took (no leader all along).
+    Held,
+    /// A proposal Raft took but that was not applied in time.
+    Proposal,
+    /// A request the leader answers, still without a reachable leader.
+    Forward,
+    /// A linearizable read or a leadership transfer.
+    Other,
 }
 
 impl Node {
@@ -50,10 +71,13 @@ impl Node {
             removed: false,
             published: false,
             proposals: BTreeMap::new(),
+            held: Vec::new(),
+            forwards: Vec::new(),
             reads: BTreeMap::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
             last_leader: 0,
+            lead_elected_at: None,
         }
     }
 
@@ -79,7 +103,10 @@ impl Node {
 
     /// Whether some client request waits here.
     pub fn has_waiting(&self) -> bool {
-        !self.proposals.is_empty() || !self.reads.is_empty() || !self.transfers.is_empty()
+        !self.proposals.is_empty()
+            || !self.reads.is_empty()
+            || !self.transfers.is_empty()
+            || !self.forwards.is_empty()
     }
 
     /// Tickets of every client request waiting here.
@@ -87,6 +114,7 @@ impl Node {
         let mut t: Vec<u64> = self.proposals.values().copied().collect();
         t.extend(self.reads.values().map(|r| r.ticket));
         t.extend(self.transfers.iter().map(|(t, _)| *t));
+        t.extend(self.forwards.iter().map(|(t, _)| *t));
         t
     }
 
@@ -94,18 +122,37 @@ impl Node {
     pub fn take_waiting(&mut self) -> Vec<u64> {
         let t = self.waiting();
         self.proposals.clear();
+        self.held.clear();
+        self.forwards.clear();
         self.reads.clear();
         self.transfers.clear();
         t
     }
 
-    /// Forgets `ticket` if it waits here (it timed out); true if it did.
-    pub fn forget(&mut self, ticket: u64) -> bool {
-        let before = self.proposals.len() + self.reads.len() + self.transfers.len();
-        self.proposals.retain(|_, t| *t != ticket);
+    /// Forgets `ticket` if it waits here (it timed out), saying for what.
+    pub fn forget(&mut self, ticket: u64) -> Option<Waiting> {
+        if let Some(id) = self
+            .proposals
+            .iter()
+            .find_map(|(id, t)| (*t == ticket).then_some(*id))
+        {
+            self.proposals.remove(&id);
+            let before = self.held.len();
+            self.held.retain(|p| p.id != id);
+            return Some(if self.held.len() < before {
+                Waiting::Held
+            } else {
+                Waiting::Proposal
+            });
+        }
+        if let Some(at) = self.forwards.iter().position(|(t, _)| *t == ticket) {
+            self.forwards.remove(at);
+            return Some(Waiting::Forward);
+        }
+        let before = self.reads.len() + self.transfers.len();
         self.reads.retain(|_, r| r.ticket != ticket);
         self.transfers.retain(|(t, _)| *t != ticket);
-        before != self.proposals.len() + self.reads.len() + self.transfers.len()
+        (before != self.reads.len() + self.transfers.len()).then_some(Waiting::Other)
     }
 
     /// A crash: waiting clients lose their connection (their tickets are

@@ -3,9 +3,9 @@
 //! membership changes with etcd's checks, leadership transfer, downgrade,
 //! and the streams (watch, keep-alive, snapshot).
 
-use super::node::PendingRead;
+use super::node::{PendingRead, Waiting};
 use super::trace::TraceKind;
-use super::{Cluster, Input, Outcome, Ticket, HEALTH_INTERVAL_MS, REQUEST_TIMEOUT_MS};
+use super::{Cluster, Input, Outcome, Ticket, ELECTION_MS, HEALTH_INTERVAL_MS, REQUEST_TIMEOUT_MS};
 use crate::errors::EtcdError;
 use crate::membership::{self, parse_urls, ConfChange, ConfChangeContext};
 use crate::pb::{
@@ -134,14 +134,11 @@ impl Cluster {
                 self.add_deadline(member, ticket);
             }
             Path::Leader => {
-                let reply = match self.reachable_leader(member) {
-                    Some(l) => {
-                        let view = self.raft_view(l);
-                        self.nodes[l].server.read(&request, now, view)
-                    }
-                    None => return self.defer(member, ticket, Err(EtcdError::Timeout)),
-                };
-                self.reply(member, ticket, reply);
+                // a follower forwards to the leader; without one it retries
+                // until the request timeout, as etcd's does
+                self.nodes[member].forwards.push((ticket, request));
+                self.add_deadline(member, ticket);
+                self.release_waiting(member);
             }
             Path::Propose => self.propose(member, ticket, request),
             Path::Cluster => match request {
@@ -170,11 +167,90 @@ impl Cluster {
         match n.server.new_proposal(request) {
             Ok(p) => {
                 n.proposals.insert(p.id, ticket);
-                // dropped without a leader: the client then times out, as in etcd
-                let _ = n.raft.propose(p);
+                // etcd's Propose waits while the member knows no leader
+                if n.leader_id() == raft::NONE {
+                    n.held.push(p);
+                } else {
+                    // (lost if the leader is gone: the client times out)
+                    let _ = n.raft.propose(p);
+                }
                 self.add_deadline(member, ticket);
             }
             Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+        }
+    }
+
+    /// Requests waiting on member `i` for a leader go on once there is one:
+    /// held proposals go to Raft, forwarded requests to a reachable leader.
+    pub(super) fn release_waiting(&mut self, i: usize) {
+        let n = &mut self.nodes[i];
+        if !n.is_up() {
+            return;
+        }
+        if n.leader_id() != raft::NONE {
+            for p in std::mem::take(&mut n.held) {
+                let _ = n.raft.propose(p);
+            }
+        }
+        if n.forwards.is_empty() {
+            return;
+        }
+        let Some(l) = self.reachable_leader(i) else {
+            return;
+        };
+        let now = self.now;
+        for (ticket, request) in std::mem::take(&mut self.nodes[i].forwards) {
+            let view = self.raft_view(l);
+            let reply = self.nodes[l].server.read(&request, now, view);
+            self.forget_deadline(ticket);
+            self.reply(i, ticket, reply);
+        }
+    }
+
+    /// What etcd answers a request that timed out, by what it waited for.
+    pub(super) fn timeout_error(&self, member: usize, waited: Waiting, start: u64) -> EtcdError {
+        let Some(n) = self.nodes.get(member) else {
+            return EtcdError::Timeout;
+        };
+        match waited {
+            Waiting::Held => EtcdError::ProposalDeadline,
+            Waiting::Forward if n.leader_id() == raft::NONE => EtcdError::NoLeader,
+            Waiting::Forward | Waiting::Other => EtcdError::Timeout,
+            Waiting::Proposal => self.proposal_timeout(member, start),
+        }
+    }
+
+    /// etcd's `parseProposeCtxErr`: a proposal that started at `start` and
+    /// was not applied in time.
+    fn proposal_timeout(&self, member: usize, start: u64) -> EtcdError {
+        let n = &self.nodes[member];
+        // this member became leader shortly after the request started
+        if let Some(elected) = n.lead_elected_at {
+            if start + 2 * ELECTION_MS > elected && start < elected {
+                return EtcdError::TimeoutDueToLeaderFail;
+            }
+        }
+        let connected = |peer: usize| {
+            self.connected_since(member, peer)
+                .is_some_and(|since| since < start)
+        };
+        let lead = n.leader_id();
+        let lost = if lead == raft::NONE {
+            false
+        } else if lead == n.id() {
+            let members = n.server.membership().members();
+            let reachable = members
+                .iter()
+                .filter(|m| m.id == lead || self.node_of(m.id).is_some_and(connected))
+                .count();
+            reachable < members.len() / 2 + 1
+        } else {
+            !self.node_of(lead).is_some_and(connected)
+        };
+        if lost {
+            EtcdError::TimeoutDueToConnectionLost
+        } else {
+            EtcdError::Timeout
         }
     }
 
