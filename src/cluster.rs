@@ -724,7 +724,11 @@ impl Cluster {
             let waited = self.nodes.get_mut(member).and_then(|n| n.forget(ticket));
             if let Some(waited) = waited {
                 let e = self.timeout_error(member, waited, due - REQUEST_TIMEOUT_MS);
-                self.outcomes.push(Outcome::Reply(ticket, Err(e)));
+                self.outcomes.push(if waited == node::Waiting::KeepAlive {
+                    Outcome::KeepAlive(ticket, Err(e))
+                } else {
+                    Outcome::Reply(ticket, Err(e))
+                });
             }
         }
         while let Some(entry) = self.deferred.first_entry() {

@@ -224,11 +224,14 @@ impl Gateway {
         for ticket in std::mem::take(&mut self.pending).into_keys() {
             self.outputs.push(Output::Refused { ticket });
         }
-        for (ticket, mut st) in std::mem::take(&mut self.streams) {
-            st.end(ticket, &mut self.outputs);
-        }
+        let streams = std::mem::take(&mut self.streams);
         for ticket in self.cluster.waiting_tickets() {
-            self.outputs.push(Output::Refused { ticket });
+            if !streams.contains_key(&ticket) {
+                self.outputs.push(Output::Refused { ticket });
+            }
+        }
+        for (ticket, mut st) in streams {
+            st.end(ticket, &mut self.outputs);
         }
     }
 

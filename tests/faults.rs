@@ -765,3 +765,75 @@ fn a_write_to_a_follower_cut_off_from_the_leader_times_out_for_connection_lost()
         (503, &json!("etcdserver: request timed out"))
     );
 }
+
+#[test]
+fn a_keep_alive_waits_for_a_leader_then_renews_or_says_no_leader() {
+    let mut gw = world();
+    let (_, grant) = call(
+        &mut gw,
+        0,
+        "POST",
+        "/v3/lease/grant",
+        json!({"TTL": 60}),
+        1_000,
+    );
+    let id = grant["ID"].as_str().unwrap_or("0").to_string();
+    // (the followers learn that the grant committed)
+    settle(&mut gw, 300);
+    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 0}), 0);
+    let split = json!({"groups": [[0], [1], [2]]});
+    call(&mut gw, 1, "POST", "/_sim/partition", split, 0);
+    settle(&mut gw, 3_000);
+    let keep_alive = |gw: &mut Gateway| {
+        let req = HttpRequest {
+            method: "POST".into(),
+            path: "/v3/lease/keepalive".into(),
+            headers: vec![],
+        };
+        let t = gw.submit(1, req);
+        gw.body(t, json!({ "ID": id }).to_string().as_bytes());
+        t
+    };
+    // no leader for the whole request timeout: the stream's first answer is
+    // the error
+    let t = keep_alive(&mut gw);
+    settle(&mut gw, 6_900);
+    assert!(!gw.drain().iter().any(|o| o.ticket() == t), "it waits");
+    settle(&mut gw, 200);
+    let out: Vec<Output> = gw.drain().into_iter().filter(|o| o.ticket() == t).collect();
+    let [Output::Response { response, .. }] = &out[..] else {
+        panic!("{out:?}");
+    };
+    let v: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+    assert_eq!(
+        (response.status, &v["error"]),
+        (503, &json!("etcdserver: no leader"))
+    );
+
+    // a leader comes in time: renewed, then the stream ends after it
+    let t = keep_alive(&mut gw);
+    gw.finish(t);
+    settle(&mut gw, 500);
+    assert!(!gw.drain().iter().any(|o| o.ticket() == t), "it waits");
+    call(&mut gw, 1, "POST", "/_sim/heal", Value::Null, 0);
+    let mut out = Vec::new();
+    for _ in 0..60 {
+        settle(&mut gw, 100);
+        out.extend(gw.drain().into_iter().filter(|o| o.ticket() == t));
+    }
+    let kinds: Vec<String> = out
+        .iter()
+        .map(|o| match o {
+            Output::StreamChunk { data, .. } => {
+                let v: Value = serde_json::from_slice(data).unwrap_or(Value::Null);
+                format!("TTL {}", v["result"]["TTL"])
+            }
+            other => format!("{other:?}")
+                .split([' ', '{'])
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        })
+        .collect();
+    assert_eq!(kinds, ["StreamHead", "TTL \"60\"", "StreamEnd"]);
+}

@@ -3,6 +3,7 @@
 //! state lost; the Raft storage and applied data stay) and restart.
 
 use crate::errors::EtcdError;
+use crate::pb::LeaseKeepAliveRequest;
 use crate::raft::{self, Raft};
 use crate::server::{EtcdServer, InternalRaftRequest, Request, StateSnapshot};
 use std::collections::BTreeMap;
@@ -33,9 +34,9 @@ pub struct Node {
     /// Proposals not yet handed to Raft: etcd's `Propose` blocks while the
     /// member knows no leader (they are also in `proposals`).
     pub held: Vec<InternalRaftRequest>,
-    /// Requests the leader answers (lease time-to-live), waiting for a
-    /// leader this member can reach: (ticket, request).
-    pub forwards: Vec<(u64, Request)>,
+    /// What the leader answers (lease time-to-live, keep-alives), waiting
+    /// for a leader this member can reach, in order.
+    pub forwards: Vec<Forward>,
     /// Linearizable reads by read-index context.
     pub reads: BTreeMap<u64, PendingRead>,
     pub next_read_ctx: u64,
@@ -48,6 +49,23 @@ pub struct Node {
     pub lead_elected_at: Option<u64>,
 }
 
+/// A request a follower hands to the leader.
+#[derive(Clone, Debug)]
+pub enum Forward {
+    Request(u64, Request),
+    KeepAlive(u64, LeaseKeepAliveRequest),
+    /// The keep-alive stream's requests ended (after those before it).
+    End(u64),
+}
+
+impl Forward {
+    pub fn ticket(&self) -> u64 {
+        match self {
+            Forward::Request(t, _) | Forward::KeepAlive(t, _) | Forward::End(t) => *t,
+        }
+    }
+}
+
 /// What a request that timed out was waiting for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Waiting {
@@ -57,6 +75,8 @@ pub enum Waiting {
     Proposal,
     /// A request the leader answers, still without a reachable leader.
     Forward,
+    /// A keep-alive, likewise.
+    KeepAlive,
     /// A linearizable read or a leadership transfer.
     Other,
 }
@@ -114,7 +134,7 @@ impl Node {
         let mut t: Vec<u64> = self.proposals.values().copied().collect();
         t.extend(self.reads.values().map(|r| r.ticket));
         t.extend(self.transfers.iter().map(|(t, _)| *t));
-        t.extend(self.forwards.iter().map(|(t, _)| *t));
+        t.extend(self.forwards.iter().map(Forward::ticket));
         t
     }
 
@@ -145,9 +165,15 @@ impl Node {
                 Waiting::Proposal
             });
         }
-        if let Some(at) = self.forwards.iter().position(|(t, _)| *t == ticket) {
-            self.forwards.remove(at);
-            return Some(Waiting::Forward);
+        let at = self
+            .forwards
+            .iter()
+            .position(|f| !matches!(f, Forward::End(_)) && f.ticket() == ticket);
+        if let Some(at) = at {
+            return Some(match self.forwards.remove(at) {
+                Forward::KeepAlive(..) => Waiting::KeepAlive,
+                _ => Waiting::Forward,
+            });
         }
         let before = self.reads.len() + self.transfers.len();
         self.reads.retain(|_, r| r.ticket != ticket);

@@ -3,7 +3,7 @@
 //! membership changes with etcd's checks, leadership transfer, downgrade,
 //! and the streams (watch, keep-alive, snapshot).
 
-use super::node::{PendingRead, Waiting};
+use super::node::{Forward, PendingRead, Waiting};
 use super::trace::TraceKind;
 use super::{Cluster, Input, Outcome, Ticket, ELECTION_MS, HEALTH_INTERVAL_MS, REQUEST_TIMEOUT_MS};
 use crate::errors::EtcdError;
@@ -47,25 +47,24 @@ impl Cluster {
                 ticket,
                 request,
             } if up(self, member) => {
-                // a follower forwards keep-alives to the leader
-                let answer = match self.reachable_leader(member) {
-                    Some(l) => self.nodes[l].server.renew(&request, now),
-                    None => Err(EtcdError::Timeout),
-                };
-                let hdr = self.header(member);
-                let rev = self.nodes[member].server.kv().current_revision();
-                let answer = answer.map(|mut r| {
-                    r.header = Some(crate::pb::ResponseHeader {
-                        cluster_id: hdr.cluster_id,
-                        member_id: hdr.member_id,
-                        revision: rev,
-                        raft_term: hdr.raft_term,
-                    });
-                    r
-                });
-                self.outcomes.push(Outcome::KeepAlive(ticket, answer));
+                // the leader renews; a follower forwards, waiting for one
+                self.nodes[member]
+                    .forwards
+                    .push(Forward::KeepAlive(ticket, request));
+                self.add_deadline(member, ticket);
+                self.release_waiting(member);
             }
-            Input::KeepAliveEnd { ticket } => self.outcomes.push(Outcome::StreamEnd(ticket)),
+            Input::KeepAliveEnd { ticket } => {
+                // after the renewals still waiting on the stream, if any
+                let waiting = self
+                    .nodes
+                    .iter_mut()
+                    .find(|n| n.forwards.iter().any(|f| f.ticket() == ticket));
+                match waiting {
+                    Some(n) => n.forwards.push(Forward::End(ticket)),
+                    None => self.outcomes.push(Outcome::StreamEnd(ticket)),
+                }
+            }
             Input::Snapshot { member, ticket } if up(self, member) => {
                 // 3.5.1 sends neither a header nor remaining_bytes (FINDINGS #54)
                 for blob in self.nodes[member].server.snapshot_blobs() {
@@ -136,7 +135,9 @@ impl Cluster {
             Path::Leader => {
                 // a follower forwards to the leader; without one it retries
                 // until the request timeout, as etcd's does
-                self.nodes[member].forwards.push((ticket, request));
+                self.nodes[member]
+                    .forwards
+                    .push(Forward::Request(ticket, request));
                 self.add_deadline(member, ticket);
                 self.release_waiting(member);
             }
@@ -199,11 +200,31 @@ impl Cluster {
             return;
         };
         let now = self.now;
-        for (ticket, request) in std::mem::take(&mut self.nodes[i].forwards) {
-            let view = self.raft_view(l);
-            let reply = self.nodes[l].server.read(&request, now, view);
-            self.forget_deadline(ticket);
-            self.reply(i, ticket, reply);
+        for f in std::mem::take(&mut self.nodes[i].forwards) {
+            self.forget_deadline(f.ticket());
+            match f {
+                Forward::Request(ticket, request) => {
+                    let view = self.raft_view(l);
+                    let reply = self.nodes[l].server.read(&request, now, view);
+                    self.reply(i, ticket, reply);
+                }
+                Forward::KeepAlive(ticket, request) => {
+                    let answer = self.nodes[l].server.renew(&request, now);
+                    let hdr = self.header(i);
+                    let rev = self.nodes[i].server.kv().current_revision();
+                    let answer = answer.map(|mut r| {
+                        r.header = Some(crate::pb::ResponseHeader {
+                            cluster_id: hdr.cluster_id,
+                            member_id: hdr.member_id,
+                            revision: rev,
+                            raft_term: hdr.raft_term,
+                        });
+                        r
+                    });
+                    self.outcomes.push(Outcome::KeepAlive(ticket, answer));
+                }
+                Forward::End(ticket) => self.outcomes.push(Outcome::StreamEnd(ticket)),
+            }
         }
     }
 
@@ -214,8 +235,10 @@ impl Cluster {
         };
         match waited {
             Waiting::Held => EtcdError::ProposalDeadline,
-            Waiting::Forward if n.leader_id() == raft::NONE => EtcdError::NoLeader,
-            Waiting::Forward | Waiting::Other => EtcdError::Timeout,
+            Waiting::Forward | Waiting::KeepAlive if n.leader_id() == raft::NONE => {
+                EtcdError::NoLeader
+            }
+            Waiting::Forward | Waiting::KeepAlive | Waiting::Other => EtcdError::Timeout,
             Waiting::Proposal => self.proposal_timeout(member, start),
         }
     }
