@@ -125,6 +125,8 @@ export interface Cluster {
     resume(): Promise<SimState>;
     /** While paused: `ms` forward, or (no `ms`) to the next moment something is due. */
     step(ms?: number): Promise<SimState>;
+    /** Virtual time per wall time in real-time mode, from 0.01 (slow motion) to 100. */
+    speed(speed: number): Promise<SimState>;
     /** The whole world (a journal of its inputs); `load(save())` behaves exactly as the world saved. */
     save(): Promise<SavedWorld>;
     /** Replaces the world with a saved one; clients connected now are cut off. */
@@ -153,6 +155,8 @@ export interface SimState {
   now: number;
   /** Stopped by `/_sim/pause`. */
   paused: boolean;
+  /** Set by `/_sim/speed`. */
+  speed: number;
   /** When something is next due (virtual ms), if anything is. */
   next_due: number | null;
   leader: number | null;

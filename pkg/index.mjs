@@ -86,6 +86,7 @@ export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
       pause: () => control('pause', {}),
       resume: () => control('resume', {}),
       step: (ms) => control('step', ms === undefined ? {} : { ms }),
+      speed: (speed) => control('speed', { speed }),
       /** The whole world as a JSON-able object; `load` gives it back exactly. */
       save: () => control('save'),
       load: (world) => control('load', typeof world === 'string' ? JSON.parse(world) : world),

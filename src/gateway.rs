@@ -109,6 +109,8 @@ pub struct Gateway {
     /// Stopped for the real-time driver (`/_sim/pause`): virtual time moves
     /// only by `/_sim/step` (or a controlled driver) until resumed.
     paused: bool,
+    /// Virtual ms per wall ms for the real-time driver (`/_sim/speed`).
+    speed: f64,
     /// Changes when the clock jumps or stops outside the driver's control
     /// (reset, load, pause, resume, step): a real-time driver re-anchors.
     epoch: u64,
@@ -130,6 +132,7 @@ impl Gateway {
             streams: BTreeMap::new(),
             outputs: Vec::new(),
             paused: false,
+            speed: 1.0,
             epoch: 0,
         }
     }
@@ -211,6 +214,11 @@ impl Gateway {
             let what = if paused { "pause" } else { "resume" };
             self.cluster.control_event(what.into());
         }
+    }
+
+    /// Virtual ms per wall ms the real-time driver lets pass.
+    pub fn speed(&self) -> f64 {
+        self.speed
     }
 
     /// See the field: a new value means the driver re-anchors its clock.
@@ -597,6 +605,7 @@ impl Gateway {
         self.cluster = Cluster::new(&cluster_config(&config));
         self.journal = Journal::new(self.initial.clone(), config, self.next_ticket);
         self.paused = false;
+        self.speed = 1.0;
         self.epoch += 1;
     }
 }

@@ -92,6 +92,11 @@ impl Sim {
         self.gateway.epoch() as f64
     }
 
+    /// Virtual ms per wall ms in real-time mode (`/_sim/speed`).
+    pub fn speed(&self) -> f64 {
+        self.gateway.speed()
+    }
+
     pub fn members(&self) -> u32 {
         self.gateway.members() as u32
     }

@@ -476,3 +476,27 @@ fn call_no_run(gw: &mut Gateway, path: &str, body: &str) -> (u16, Value, Vec<Out
     let v = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
     (response.status, v, others)
 }
+
+#[test]
+fn the_speed_is_kept_for_the_driver_and_checked() {
+    let mut gw = Gateway::new(config(5));
+    let epoch = gw.epoch();
+    let (status, s) = call(&mut gw, "POST", "/_sim/speed", r#"{"speed":0.25}"#);
+    assert_eq!((status, &s["speed"]), (200, &json!(0.25)));
+    assert_eq!(gw.speed(), 0.25);
+    assert!(gw.epoch() > epoch, "the driver re-anchors");
+    for bad in [
+        r#"{"speed":0}"#,
+        r#"{"speed":101}"#,
+        r#"{"speed":"fast"}"#,
+        "{}",
+    ] {
+        let (status, s) = call(&mut gw, "POST", "/_sim/speed", bad);
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(s["error"], "\"speed\" must be a number from 0.01 to 100");
+    }
+    assert_eq!(gw.speed(), 0.25);
+    // a reset gives real time again
+    call(&mut gw, "POST", "/_sim/reset", "{}");
+    assert_eq!(gw.speed(), 1.0);
+}

@@ -14,7 +14,8 @@ export class Driver {
   #mode;
   #handlers = new Map();
   #timer = null;
-  // Real-time mode: virtual time = #anchorVirtual + (wall - #anchorWall).
+  // Real-time mode: virtual time = #anchorVirtual + (wall - #anchorWall) * speed,
+  // the speed set under /_sim/speed.
   #anchorWall = 0;
   #anchorVirtual = 0;
   // The core's clock epoch: it changes when the clock jumps or stops
@@ -109,13 +110,16 @@ export class Driver {
     this.#pump();
   }
 
+  #speed = 1;
+
   #anchor() {
     this.#anchorWall = performance.now();
     this.#anchorVirtual = this.#sim.now();
+    this.#speed = this.#sim.speed();
   }
 
   #wallVirtual() {
-    return this.#anchorVirtual + (performance.now() - this.#anchorWall);
+    return this.#anchorVirtual + (performance.now() - this.#anchorWall) * this.#speed;
   }
 
   // Real-time mode: catch up with the wall clock, let the world run until
@@ -135,7 +139,8 @@ export class Driver {
     }
     const wall = this.#wallVirtual();
     this.#sim.advance_to(Math.max(this.#sim.now(), wall));
-    this.#sim.run_until_idle_or(wall + RUN_AHEAD_MS);
+    // slowed down, the world runs ahead as little: a student sees a write travel
+    this.#sim.run_until_idle_or(wall + RUN_AHEAD_MS * Math.min(1, this.#speed));
     this.#dispatch();
     this.#schedule();
   }
@@ -144,7 +149,7 @@ export class Driver {
     this.#clearTimer();
     const due = this.#sim.next_due();
     if (due === undefined) return;
-    const delay = Math.max(0, due - this.#wallVirtual());
+    const delay = Math.max(0, (due - this.#wallVirtual()) / this.#speed);
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#pump();

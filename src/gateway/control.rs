@@ -49,6 +49,16 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
             Ok(())
         }
         ("POST", "step") => step(gw, &args),
+        ("POST", "speed") => match args["speed"].as_f64() {
+            Some(s) if (MIN_SPEED..=MAX_SPEED).contains(&s) => {
+                gw.speed = s;
+                gw.epoch += 1;
+                Ok(())
+            }
+            _ => Err(format!(
+                "\"speed\" must be a number from {MIN_SPEED} to {MAX_SPEED}"
+            )),
+        },
         ("GET", "leases") => return leases(gw),
         ("GET", "watches") => return watches(gw),
         ("GET", "trace") => return trace(gw, query),
@@ -110,7 +120,7 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
             _,
             "reset" | "state" | "leases" | "watches" | "trace" | "log" | "crash" | "restart"
             | "transfer" | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member"
-            | "save" | "load" | "pause" | "resume" | "step",
+            | "save" | "load" | "pause" | "resume" | "step" | "speed",
         ) => return respond::text_error(405, "Method Not Allowed", &[]),
         _ => return respond::text_error(404, "404 page not found", &[]),
     };
@@ -122,6 +132,10 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         Err(e) => bad_request(e.as_str()),
     }
 }
+
+/// How slow and how fast the real-time driver may run the world.
+const MIN_SPEED: f64 = 0.01;
+const MAX_SPEED: f64 = 100.0;
 
 /// `/_sim/step` while paused: virtual time moves `{"ms": N}` forward, or
 /// (no `ms`) to the next moment something is due.
@@ -180,6 +194,7 @@ fn state(gw: &Gateway) -> HttpResponse {
     let body = json!({
         "now": c.now(),
         "paused": gw.paused,
+        "speed": gw.speed,
         "next_due": c.next_due(),
         "leader": c.leader(),
         "cluster_id": c.cluster_id().to_string(),

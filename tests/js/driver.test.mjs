@@ -77,3 +77,22 @@ test('a world paused in the core stays put; a new clock epoch re-anchors real ti
   assert.ok(sim.now() >= 5040, `now ${sim.now()}: the timer at 5040 fired in real time`);
   driver.cancel(t);
 });
+
+test('the speed set in the core scales how fast virtual time follows the wall clock', async () => {
+  const sim = new FakeSim();
+  const driver = new Driver(sim);
+  sim.speedValue = 10;
+  sim.epochValue = 1;
+  const t = driver.submit(0, { method: 'POST', path: '/v3/watch', headers: [] }, () => {});
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  driver.body(t, new Uint8Array([1]));
+  assert.ok(sim.now() >= 900, `10x: ${sim.now()} virtual ms after 100 wall ms`);
+  const fast = sim.now();
+  sim.speedValue = 0.1;
+  sim.epochValue = 2;
+  driver.body(t, new Uint8Array([2]));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  driver.body(t, new Uint8Array([3]));
+  assert.ok(sim.now() - fast < 30, `0.1x: ${sim.now() - fast} virtual ms after 100 wall ms`);
+  driver.cancel(t);
+});

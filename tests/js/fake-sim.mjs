@@ -27,6 +27,12 @@ export class FakeSim {
     return this.epochValue;
   }
 
+  speedValue = 1;
+
+  speed() {
+    return this.speedValue;
+  }
+
   submit(member, method, path, headers) {
     const ticket = this.#next++;
     this.calls.push(['submit', ticket, member, method, path, headers]);
