@@ -117,6 +117,8 @@ pub enum EtcdError {
     TimeoutDueToConnectionLost,
     LeaderChanged,
     NoLeader,
+    /// etcd's interceptor refuses a learner most RPCs (`ErrGPRCNotSupportedForLearner`).
+    NotSupportedForLearner,
     Stopped,
     UnknownMethod,
     /// A request body that does not decode; carries Go's decoder message.
@@ -177,6 +179,7 @@ impl EtcdError {
             | TimeoutDueToConnectionLost
             | LeaderChanged
             | NoLeader
+            | NotSupportedForLearner
             | Stopped => Code::Unavailable,
         }
     }
@@ -250,6 +253,7 @@ impl fmt::Display for EtcdError {
             }
             LeaderChanged => "etcdserver: leader changed",
             NoLeader => "etcdserver: no leader",
+            NotSupportedForLearner => "etcdserver: rpc not supported for learner",
             Stopped => "etcdserver: server stopped",
             UnknownMethod => "etcdserver: unknown method",
             Decode(msg) => msg,
