@@ -123,25 +123,32 @@ impl Stream {
         out.push(Output::StreamChunk { ticket, data });
     }
 
-    /// An error from the server in the middle of the stream: before any
-    /// message it is an ordinary error answer, after one an error line.
+    /// An error from the server ends the stream. grpc-gateway v1.16
+    /// (`runtime/handler.go`, `handleForwardResponseStreamError`) writes it
+    /// as one `{"error":{...}}` object with no delimiter after it; before
+    /// any message the HTTP status is the error's and, the call having
+    /// ended without header metadata, the head has no `Grpc-Metadata-*`.
     pub fn error(&mut self, ticket: Ticket, e: &EtcdError, out: &mut Vec<Output>) {
-        if !self.head_sent {
-            out.push(Output::Response {
-                ticket,
-                response: respond::etcd_error(e),
-            });
-            return;
-        }
         let code = e.code();
         let status = code.http_status();
-        let line = jsonpb::encode_stream_error(
+        if !self.head_sent {
+            self.head_sent = true;
+            out.push(Output::StreamHead {
+                ticket,
+                status,
+                headers: respond::error_headers(),
+            });
+        }
+        let chunk = jsonpb::encode_stream_error(
             code as i32,
             i32::from(status),
             status_text(status),
             &e.to_string(),
         );
-        self.message(ticket, line, out);
+        out.push(Output::StreamChunk {
+            ticket,
+            data: chunk.into_bytes(),
+        });
         out.push(Output::StreamEnd { ticket });
     }
 
@@ -197,5 +204,56 @@ fn status_text(status: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream() -> Stream {
+        Stream::new(0, Decoder::None)
+    }
+
+    const NO_LEADER_CHUNK: &str = r#"{"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader","http_status":"Service Unavailable"}}"#;
+
+    #[test]
+    fn an_error_before_any_message_has_the_errors_status_and_one_error_chunk() {
+        let mut out = Vec::new();
+        stream().error(7, &EtcdError::NoLeader, &mut out);
+        assert_eq!(
+            out,
+            [
+                Output::StreamHead {
+                    ticket: 7,
+                    status: 503,
+                    headers: respond::error_headers(),
+                },
+                Output::StreamChunk {
+                    ticket: 7,
+                    data: NO_LEADER_CHUNK.into(),
+                },
+                Output::StreamEnd { ticket: 7 },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_after_a_message_is_a_last_chunk_without_delimiter() {
+        let mut st = stream();
+        let mut out = Vec::new();
+        st.message(7, "{}".into(), &mut out);
+        out.clear();
+        st.error(7, &EtcdError::NoLeader, &mut out);
+        assert_eq!(
+            out,
+            [
+                Output::StreamChunk {
+                    ticket: 7,
+                    data: NO_LEADER_CHUNK.into(),
+                },
+                Output::StreamEnd { ticket: 7 },
+            ]
+        );
     }
 }
