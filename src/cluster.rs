@@ -341,6 +341,17 @@ impl Cluster {
             .is_some_and(|n| n.leader_id() != raft::NONE)
     }
 
+    /// Whether member `i` is a learner in its own view of the membership
+    /// (etcd's `s.IsMemberExist(s.ID()) && s.IsLearner()`).
+    pub fn is_learner(&self, i: usize) -> bool {
+        self.nodes.get(i).is_some_and(|n| {
+            n.server
+                .membership()
+                .get(n.id())
+                .is_some_and(|m| m.is_learner)
+        })
+    }
+
     pub fn now(&self) -> u64 {
         self.now
     }

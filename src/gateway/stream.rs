@@ -33,6 +33,11 @@ pub enum Incoming {
 
 pub struct Stream {
     pub member: usize,
+    /// Opened with `hasleader`: etcd's leader monitor ends it when the
+    /// member has long had no leader.
+    pub require_leader: bool,
+    /// Refused by etcd's stream interceptor: the answer is this error.
+    refusal: Option<EtcdError>,
     decoder: Decoder,
     received: usize,
     reading: bool,
@@ -43,6 +48,8 @@ impl Stream {
     pub fn new(member: usize, decoder: Decoder) -> Self {
         Stream {
             member,
+            require_leader: false,
+            refusal: None,
             decoder,
             received: 0,
             reading: true,
@@ -50,8 +57,26 @@ impl Stream {
         }
     }
 
+    /// The stream interceptor's verdict (see `interceptor::check`).
+    pub fn intercepted(mut self, verdict: Result<bool, EtcdError>) -> Self {
+        match verdict {
+            Ok(require_leader) => self.require_leader = require_leader,
+            Err(e) => self.refusal = Some(e),
+        }
+        self
+    }
+
+    pub fn refusal(&self) -> Option<&EtcdError> {
+        self.refusal.as_ref()
+    }
+
     pub fn is_watch(&self) -> bool {
         matches!(self.decoder, Decoder::Watch(_))
+    }
+
+    /// A watch stream the member serves (it has watchers to free).
+    pub fn is_open_watch(&self) -> bool {
+        self.is_watch() && self.refusal.is_none()
     }
 
     pub fn push(&mut self, data: &[u8]) {
