@@ -10,6 +10,7 @@
 //! and inputs give the same run.
 
 mod apply;
+mod leader_monitor;
 mod log_view;
 pub mod network;
 mod node;
@@ -121,6 +122,9 @@ pub enum Outcome {
     Refused(Ticket),
     /// Member `i` went down: every stream it served is cut.
     MemberDown(usize),
+    /// Member `i` has known no leader for `maxNoLeaderCnt` election
+    /// timeouts: etcd ends its streams opened with `hasleader`.
+    NoLeader(usize),
 }
 
 /// Work handed to the cluster, handled in order.
@@ -201,6 +205,7 @@ pub struct Cluster {
     /// Since when the network has been whole (strict reconfiguration).
     healed_at: u64,
     outcomes: Vec<Outcome>,
+    leader_monitor: leader_monitor::LeaderMonitor,
     trace: Trace,
     /// What safety checks need, recorded only when asked for (tests).
     audit: Option<Audit>,
@@ -278,6 +283,7 @@ impl Cluster {
             seq: 0,
             healed_at: 0,
             outcomes: Vec::new(),
+            leader_monitor: Default::default(),
             trace: Trace::new(20_000),
             audit: None,
         };
@@ -649,6 +655,7 @@ impl Cluster {
                 }
             }
             self.next_tick = (now / TICK_MS + 1) * TICK_MS;
+            self.monitor_leaders();
         }
         self.fire_timers();
         self.settle();
@@ -789,6 +796,7 @@ impl Cluster {
             self.outcomes.push(Outcome::Refused(ticket));
         }
         self.outcomes.push(Outcome::MemberDown(i));
+        self.leader_monitor.reset(i);
         for lost in self.network.drop_member(i) {
             self.lost(lost.from, &lost.msg);
         }

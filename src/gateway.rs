@@ -630,6 +630,15 @@ impl Gateway {
                         self.outputs.push(Output::Refused { ticket });
                     }
                 }
+                Outcome::NoLeader(member) => {
+                    // etcd's leader monitor cancels the streams opened
+                    // with hasleader: they end with ErrGRPCNoLeader
+                    for ticket in self.streams_of(member, |s| s.require_leader) {
+                        if let Some(mut st) = self.close_stream(ticket) {
+                            st.error(ticket, &EtcdError::NoLeader, &mut self.outputs);
+                        }
+                    }
+                }
                 Outcome::StreamEnd(ticket) => {
                     if let Some(mut st) = self.streams.remove(&ticket) {
                         st.end(ticket, &mut self.outputs);

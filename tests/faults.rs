@@ -4,7 +4,7 @@
 //! restart, `/health`; reading the members' Raft logs (`/_sim/log`) as a
 //! leader is deposed and its uncommitted entry overwritten; and etcd's gRPC
 //! interceptors: calls with `Grpc-Metadata-Hasleader: true` on a member
-//! without leader, learners.
+//! without leader, the leader monitor ending such streams, learners.
 
 use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
 use serde_json::{json, Value};
@@ -758,6 +758,65 @@ fn a_member_without_leader_refuses_hasleader_calls_at_once() {
         (503, &json!("etcdserver: request timed out"))
     );
     assert!(gw.now() - started >= 7_000);
+}
+
+#[test]
+fn hasleader_streams_end_after_three_election_timeouts_without_a_leader() {
+    let mut gw = world();
+    let kept = &mut Vec::new();
+    let lease = json!({"TTL": 60, "ID": 7});
+    exchange(
+        &mut gw,
+        0,
+        "POST",
+        "/v3/lease/grant",
+        &[],
+        lease,
+        1_000,
+        kept,
+    );
+    let with = open_watch(&mut gw, 0, HASLEADER);
+    let without = open_watch(&mut gw, 0, &[]);
+    let keep_alive = open_stream(&mut gw, 0, "/v3/lease/keepalive", HASLEADER, r#"{"ID":7}"#);
+    run_for(&mut gw, 100, kept);
+    for t in [with, without, keep_alive] {
+        let a = stream_answer(kept, t);
+        assert_eq!(
+            (a.status, a.chunks.len(), a.ended),
+            (Some(200), 1, false),
+            "{a:?}"
+        );
+    }
+    kept.clear();
+    let (partitioned, lost) = isolate_member_0(&mut gw, kept);
+    // etcd checks once per election timeout (here at each whole second);
+    // the third check in a row without a leader ends the streams
+    let third_check = lost.div_ceil(1_000) * 1_000 + 2_000;
+    assert!(third_check - partitioned <= 5_000);
+    gw.advance_to(third_check - 1);
+    kept.extend(gw.drain());
+    for t in [with, without, keep_alive] {
+        assert_eq!(
+            stream_answer(kept, t),
+            StreamAnswer::default(),
+            "{t} ended before the third check"
+        );
+    }
+    gw.advance_to(third_check);
+    kept.extend(gw.drain());
+    for t in [with, keep_alive] {
+        let want = StreamAnswer {
+            status: None,
+            chunks: vec![stream_error_chunk("etcdserver: no leader")],
+            ended: true,
+        };
+        assert_eq!(stream_answer(kept, t), want);
+    }
+    // a stream opened without the header is left alone
+    run_for(&mut gw, 3_000, kept);
+    assert_eq!(stream_answer(kept, without), StreamAnswer::default());
+    let watchers = exchange(&mut gw, 0, "GET", "/_sim/state", &[], Value::Null, 0, kept).1;
+    assert_eq!(watchers["members"][0]["watchers"], 1, "{watchers}");
 }
 
 #[test]
