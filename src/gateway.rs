@@ -634,8 +634,13 @@ impl Gateway {
                     // etcd's leader monitor cancels the streams opened
                     // with hasleader: they end with ErrGRPCNoLeader
                     for ticket in self.streams_of(member, |s| s.require_leader) {
-                        if let Some(mut st) = self.close_stream(ticket) {
-                            st.error(ticket, &EtcdError::NoLeader, &mut self.outputs);
+                        let Some(st) = self.close_stream(ticket) else {
+                            continue;
+                        };
+                        if let Some(st) =
+                            st.end_with(ticket, EtcdError::NoLeader, &mut self.outputs)
+                        {
+                            self.streams.insert(ticket, st);
                         }
                     }
                 }

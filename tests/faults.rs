@@ -63,14 +63,7 @@ fn exchange(
     wait_ms: u64,
     kept: &mut Vec<Output>,
 ) -> (u16, Value) {
-    let req = HttpRequest {
-        method: method.into(),
-        path: path.into(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    };
+    let req = http_request(method, path, headers);
     let body = if body.is_null() {
         String::new()
     } else {
@@ -91,6 +84,17 @@ fn exchange(
         }
     }
     answer
+}
+
+fn http_request(method: &str, path: &str, headers: &[(&str, &str)]) -> HttpRequest {
+    HttpRequest {
+        method: method.into(),
+        path: path.into(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
 }
 
 fn b64(s: &str) -> String {
@@ -609,6 +613,16 @@ fn stream_error_chunk(msg: &str) -> String {
     )
 }
 
+/// A stream etcd refused before any message: the error's status, then
+/// the error chunk.
+fn refused_stream(msg: &str) -> StreamAnswer {
+    StreamAnswer {
+        status: Some(503),
+        chunks: vec![stream_error_chunk(msg)],
+        ended: true,
+    }
+}
+
 /// Opens a stream on `member` (`path`, first request message `body`,
 /// request body left open); its outputs show up in later drains.
 fn open_stream(
@@ -618,15 +632,7 @@ fn open_stream(
     headers: &[(&str, &str)],
     body: &str,
 ) -> Ticket {
-    let req = HttpRequest {
-        method: "POST".into(),
-        path: path.into(),
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    };
-    let t = gw.submit(member, req);
+    let t = gw.submit(member, http_request("POST", path, headers));
     gw.body(t, body.as_bytes());
     t
 }
@@ -778,6 +784,7 @@ fn hasleader_streams_end_after_three_election_timeouts_without_a_leader() {
     let with = open_watch(&mut gw, 0, HASLEADER);
     let without = open_watch(&mut gw, 0, &[]);
     let keep_alive = open_stream(&mut gw, 0, "/v3/lease/keepalive", HASLEADER, r#"{"ID":7}"#);
+    let silent = open_stream(&mut gw, 0, "/v3/watch", HASLEADER, "");
     run_for(&mut gw, 100, kept);
     for t in [with, without, keep_alive] {
         let a = stream_answer(kept, t);
@@ -795,7 +802,7 @@ fn hasleader_streams_end_after_three_election_timeouts_without_a_leader() {
     assert!(third_check - partitioned <= 5_000);
     gw.advance_to(third_check - 1);
     kept.extend(gw.drain());
-    for t in [with, without, keep_alive] {
+    for t in [with, without, keep_alive, silent] {
         assert_eq!(
             stream_answer(kept, t),
             StreamAnswer::default(),
@@ -812,6 +819,14 @@ fn hasleader_streams_end_after_three_election_timeouts_without_a_leader() {
         };
         assert_eq!(stream_answer(kept, t), want);
     }
+    // the gateway learns it only once it has sent a first request message
+    assert_eq!(stream_answer(kept, silent), StreamAnswer::default());
+    gw.body(silent, br#"{"create_request":{"key":"dw=="}}"#);
+    run_for(&mut gw, 0, kept);
+    assert_eq!(
+        stream_answer(kept, silent),
+        refused_stream("etcdserver: no leader")
+    );
     // a stream opened without the header is left alone
     run_for(&mut gw, 3_000, kept);
     assert_eq!(stream_answer(kept, without), StreamAnswer::default());
@@ -825,11 +840,7 @@ fn a_hasleader_stream_opened_without_a_leader_is_refused_once_its_first_message_
     let kept = &mut Vec::new();
     isolate_member_0(&mut gw, kept);
     kept.clear();
-    let refused = StreamAnswer {
-        status: Some(503),
-        chunks: vec![stream_error_chunk("etcdserver: no leader")],
-        ended: true,
-    };
+    let refused = refused_stream("etcdserver: no leader");
     let t = open_watch(&mut gw, 0, HASLEADER);
     run_for(&mut gw, 0, kept);
     assert_eq!(stream_answer(kept, t), refused);
@@ -917,14 +928,10 @@ fn a_learner_serves_only_status_serializable_ranges_and_snapshots_until_promoted
     let snapshot = open_stream(&mut gw, 3, "/v3/maintenance/snapshot", &[], "{}");
     gw.finish(snapshot);
     run_for(&mut gw, 100, kept);
-    let refused = StreamAnswer {
-        status: Some(503),
-        chunks: vec![stream_error_chunk(
-            "etcdserver: rpc not supported for learner",
-        )],
-        ended: true,
-    };
-    assert_eq!(stream_answer(kept, watch), refused);
+    assert_eq!(
+        stream_answer(kept, watch),
+        refused_stream("etcdserver: rpc not supported for learner")
+    );
     let snap = stream_answer(kept, snapshot);
     assert_eq!((snap.status, snap.ended), (Some(200), true), "{snap:?}");
 

@@ -61,9 +61,26 @@ impl Stream {
     pub fn intercepted(mut self, verdict: Result<bool, EtcdError>) -> Self {
         match verdict {
             Ok(require_leader) => self.require_leader = require_leader,
-            Err(e) => self.refusal = Some(e),
+            Err(e) => {
+                self.require_leader = false;
+                self.refusal = Some(e);
+            }
         }
         self
+    }
+
+    /// The server ended the stream with `e` (etcd's leader monitor).
+    /// grpc-gateway looks at the stream only once it has sent the first
+    /// request message or found the body empty: until then the stream is
+    /// handed back, refused.
+    pub fn end_with(mut self, ticket: Ticket, e: EtcdError, out: &mut Vec<Output>) -> Option<Self> {
+        let before_first =
+            !matches!(self.decoder, Decoder::None) && self.reading && self.received == 0;
+        if before_first {
+            return Some(self.intercepted(Err(e)));
+        }
+        self.error(ticket, &e, out);
+        None
     }
 
     pub fn refusal(&self) -> Option<&EtcdError> {
