@@ -875,6 +875,11 @@ fn a_hasleader_stream_opened_without_a_leader_is_refused_once_its_first_message_
     gw.finish(t);
     run_for(&mut gw, 0, kept);
     assert_eq!(stream_answer(kept, t), refused);
+    // the snapshot stream's one request is read whole first
+    let t = open_stream(&mut gw, 0, "/v3/maintenance/snapshot", HASLEADER, "{}");
+    gw.finish(t);
+    run_for(&mut gw, 0, kept);
+    assert_eq!(stream_answer(kept, t), refused);
 }
 
 #[test]
