@@ -10,6 +10,7 @@
 //! and inputs give the same run.
 
 mod apply;
+mod leader_monitor;
 mod log_view;
 pub mod network;
 mod node;
@@ -124,6 +125,9 @@ pub enum Outcome {
     Refused(Ticket),
     /// Member `i` went down: every stream it served is cut.
     MemberDown(usize),
+    /// Member `i` has known no leader for `maxNoLeaderCnt` election
+    /// timeouts: etcd ends its streams opened with `hasleader`.
+    NoLeader(usize),
 }
 
 /// Work handed to the cluster, handled in order.
@@ -207,6 +211,7 @@ pub struct Cluster {
     /// and since when (etcd's transport `ActiveSince`).
     links: BTreeMap<(usize, usize), u64>,
     outcomes: Vec<Outcome>,
+    leader_monitor: leader_monitor::LeaderMonitor,
     trace: Trace,
     /// What safety checks need, recorded only when asked for (tests).
     audit: Option<Audit>,
@@ -285,6 +290,7 @@ impl Cluster {
             healed_at: 0,
             links: BTreeMap::new(),
             outcomes: Vec::new(),
+            leader_monitor: Default::default(),
             trace: Trace::new(20_000),
             audit: None,
         };
@@ -348,6 +354,17 @@ impl Cluster {
         self.nodes
             .get(i)
             .is_some_and(|n| n.leader_id() != raft::NONE)
+    }
+
+    /// Whether member `i` is a learner in its own view of the membership
+    /// (etcd's `s.IsMemberExist(s.ID()) && s.IsLearner()`).
+    pub fn is_learner(&self, i: usize) -> bool {
+        self.nodes.get(i).is_some_and(|n| {
+            n.server
+                .membership()
+                .get(n.id())
+                .is_some_and(|m| m.is_learner)
+        })
     }
 
     pub fn now(&self) -> u64 {
@@ -677,6 +694,7 @@ impl Cluster {
                 }
             }
             self.next_tick = (now / TICK_MS + 1) * TICK_MS;
+            self.monitor_leaders();
         }
         self.fire_timers();
         self.settle();
@@ -827,6 +845,7 @@ impl Cluster {
             self.outcomes.push(Outcome::Refused(ticket));
         }
         self.outcomes.push(Outcome::MemberDown(i));
+        self.leader_monitor.reset(i);
         for lost in self.network.drop_member(i) {
             self.lost(lost.from, &lost.msg);
         }

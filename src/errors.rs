@@ -117,6 +117,8 @@ pub enum EtcdError {
     TimeoutDueToConnectionLost,
     LeaderChanged,
     NoLeader,
+    /// etcd's interceptor refuses a learner most RPCs (`ErrGPRCNotSupportedForLearner`).
+    NotSupportedForLearner,
     Stopped,
     UnknownMethod,
     /// A proposal that found no leader before etcd's request timeout: Raft's
@@ -181,6 +183,7 @@ impl EtcdError {
             | TimeoutDueToConnectionLost
             | LeaderChanged
             | NoLeader
+            | NotSupportedForLearner
             | Stopped => Code::Unavailable,
         }
     }
@@ -254,6 +257,7 @@ impl fmt::Display for EtcdError {
             }
             LeaderChanged => "etcdserver: leader changed",
             NoLeader => "etcdserver: no leader",
+            NotSupportedForLearner => "etcdserver: rpc not supported for learner",
             Stopped => "etcdserver: server stopped",
             UnknownMethod => "etcdserver: unknown method",
             ProposalDeadline => "context deadline exceeded",

@@ -4,6 +4,7 @@
 
 mod control;
 mod http;
+mod interceptor;
 pub mod jsonpb;
 mod respond;
 mod route;
@@ -269,8 +270,12 @@ impl Gateway {
         };
         match decoder {
             Some(d) if self.cluster.is_serving(member) => {
-                let st = stream::Stream::new(member, d);
-                if st.is_watch() {
+                // the gateway opens the gRPC stream as the request arrives:
+                // etcd's interceptor judges it now
+                let call = interceptor::Call::Stream { snapshot: false };
+                let verdict = interceptor::check(&self.cluster, member, call, &request.headers);
+                let st = stream::Stream::new(member, d).intercepted(verdict);
+                if st.is_open_watch() {
                     self.cluster.watch_open(member, ticket);
                 }
                 self.streams.insert(ticket, st);
@@ -321,11 +326,25 @@ impl Gateway {
         }
         self.pending.remove(&ticket);
         self.outputs.retain(|o| o.ticket() != ticket);
-        if let Some(st) = self.streams.remove(&ticket) {
-            if st.is_watch() {
-                self.cluster.watch_close(st.member, ticket);
-            }
+        self.close_stream(ticket);
+    }
+
+    /// Forgets a stream; the watchers of a watch stream go with it.
+    fn close_stream(&mut self, ticket: Ticket) -> Option<stream::Stream> {
+        let st = self.streams.remove(&ticket)?;
+        if st.is_open_watch() {
+            self.cluster.watch_close(st.member, ticket);
         }
+        Some(st)
+    }
+
+    /// Tickets of the streams `member` serves that `pick` selects.
+    fn streams_of(&self, member: usize, pick: impl Fn(&stream::Stream) -> bool) -> Vec<Ticket> {
+        self.streams
+            .iter()
+            .filter(|(_, s)| s.member == member && pick(s))
+            .map(|(t, _)| *t)
+            .collect()
     }
 
     /// `submit` + `body` + `finish` in one call.
@@ -387,7 +406,12 @@ impl Gateway {
         };
         let member = st.member;
         let watch = st.is_watch();
-        for incoming in st.incoming() {
+        let refusal = st.refusal().cloned();
+        let incoming = st.incoming();
+        if let Some(e) = refusal {
+            return self.refuse_stream(ticket, &e, incoming);
+        }
+        for incoming in incoming {
             match incoming {
                 stream::Incoming::Watch(m) => self.cluster.watch(member, ticket, m),
                 stream::Incoming::KeepAlive(m) => self.cluster.keep_alive(member, ticket, m),
@@ -396,13 +420,27 @@ impl Gateway {
                 stream::Incoming::EndOfRequests if !watch => self.cluster.keep_alive_end(ticket),
                 stream::Incoming::EndOfRequests => {}
                 stream::Incoming::FirstMessageError(response) => {
-                    self.streams.remove(&ticket);
-                    if watch {
-                        self.cluster.watch_close(member, ticket);
-                    }
+                    self.close_stream(ticket);
                     return self.respond(ticket, response);
                 }
             }
+        }
+    }
+
+    /// A stream etcd's interceptor refused. grpc-gateway learns it only
+    /// after sending the first request message, or finding the body empty
+    /// (`request_Watch_Watch_0`): a first message that does not decode is
+    /// still answered as such; otherwise the answer is the refusal.
+    fn refuse_stream(&mut self, ticket: Ticket, e: &EtcdError, incoming: Vec<stream::Incoming>) {
+        let Some(first) = incoming.into_iter().next() else {
+            return;
+        };
+        let Some(mut st) = self.close_stream(ticket) else {
+            return;
+        };
+        match first {
+            stream::Incoming::FirstMessageError(response) => self.respond(ticket, response),
+            _ => st.error(ticket, e, &mut self.outputs),
         }
     }
 
@@ -417,7 +455,7 @@ impl Gateway {
         }
         let method = request.method.as_str();
         let response = match route {
-            Route::Rpc(rpc) => return self.rpc(ticket, member, rpc, body),
+            Route::Rpc(rpc) => return self.rpc(ticket, member, rpc, &request.headers, body),
             Route::Preflight => respond::preflight(),
             Route::Redirect(to) => respond::redirect(method, &to),
             Route::MethodNotAllowed => respond::text_error(405, "Method Not Allowed", &[]),
@@ -490,30 +528,28 @@ impl Gateway {
         }
     }
 
-    fn rpc(&mut self, ticket: Ticket, member: usize, rpc: Rpc, body: &[u8]) {
+    /// A unary call (or the snapshot stream, whose one request is read
+    /// whole) in etcd's order: the gateway decodes the body, gRPC checks
+    /// its size, the interceptors judge the call, then the handler runs.
+    fn rpc(
+        &mut self,
+        ticket: Ticket,
+        member: usize,
+        rpc: Rpc,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) {
         if rpc == Rpc::Snapshot {
-            // a server stream: the request is read whole, answers stream
             return match jsonpb::decode::<crate::pb::SnapshotRequest>(body) {
-                Ok(_) => {
-                    self.streams
-                        .insert(ticket, stream::Stream::new(member, stream::Decoder::None));
-                    self.cluster.snapshot(member, ticket);
-                }
+                Ok(_) => self.snapshot(ticket, member, headers),
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
         let request = match decode_rpc(rpc, body) {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
-                return self.respond(
-                    ticket,
-                    respond::grpc_error(Code::Unimplemented as i32, &msg, 501),
-                );
-            }
+            Ok(r) => r,
             Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
         };
-        let size = request.encoded_len();
+        let size = request.as_ref().map_or(0, Request::encoded_len);
         if size > MAX_RECV_BYTES {
             let e = EtcdError::MessageTooLarge {
                 size,
@@ -521,7 +557,35 @@ impl Gateway {
             };
             return self.respond(ticket, respond::etcd_error(&e));
         }
-        self.cluster.submit(member, ticket, request);
+        let call = interceptor::Call::Unary(request.as_ref());
+        if let Err(e) = interceptor::check(&self.cluster, member, call, headers) {
+            return self.respond(ticket, respond::etcd_error(&e));
+        }
+        match request {
+            Some(r) => self.cluster.submit(member, ticket, r),
+            None => {
+                let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
+                self.respond(
+                    ticket,
+                    respond::grpc_error(Code::Unimplemented as i32, &msg, 501),
+                );
+            }
+        }
+    }
+
+    /// The snapshot stream, past etcd's stream interceptor (learners may
+    /// take a snapshot).
+    fn snapshot(&mut self, ticket: Ticket, member: usize, headers: &[(String, String)]) {
+        let call = interceptor::Call::Stream { snapshot: true };
+        let verdict = interceptor::check(&self.cluster, member, call, headers);
+        let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
+        match st.refusal().cloned() {
+            Some(e) => st.error(ticket, &e, &mut self.outputs),
+            None => {
+                self.streams.insert(ticket, st);
+                self.cluster.snapshot(member, ticket);
+            }
+        }
     }
 
     /// Turns the cluster's answers into HTTP answers.
@@ -572,15 +636,23 @@ impl Gateway {
                 }
                 Outcome::MemberDown(member) => {
                     // its streams' connections are gone
-                    let cut: Vec<Ticket> = self
-                        .streams
-                        .iter()
-                        .filter(|(_, s)| s.member == member)
-                        .map(|(t, _)| *t)
-                        .collect();
-                    for ticket in cut {
+                    for ticket in self.streams_of(member, |_| true) {
                         self.streams.remove(&ticket);
                         self.outputs.push(Output::Refused { ticket });
+                    }
+                }
+                Outcome::NoLeader(member) => {
+                    // etcd's leader monitor cancels the streams opened
+                    // with hasleader: they end with ErrGRPCNoLeader
+                    for ticket in self.streams_of(member, |s| s.require_leader) {
+                        let Some(st) = self.close_stream(ticket) else {
+                            continue;
+                        };
+                        if let Some(st) =
+                            st.end_with(ticket, EtcdError::NoLeader, &mut self.outputs)
+                        {
+                            self.streams.insert(ticket, st);
+                        }
                     }
                 }
                 Outcome::StreamEnd(ticket) => {

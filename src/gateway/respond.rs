@@ -42,11 +42,17 @@ pub fn json_ok(body: String) -> HttpResponse {
     }
 }
 
+/// The headers of a failed gRPC call's answer: no `Grpc-Metadata-*`, the
+/// call ended without header metadata.
+pub fn error_headers() -> Headers {
+    with(cors(), &[("Content-Type", "application/json")])
+}
+
 /// A gRPC error rendered by grpc-gateway: `{"error","code","message"}`.
 pub fn grpc_error(code: i32, message: &str, http_status: u16) -> HttpResponse {
     HttpResponse {
         status: http_status,
-        headers: with(cors(), &[("Content-Type", "application/json")]),
+        headers: error_headers(),
         body: jsonpb::encode_error(code, message).into_bytes(),
     }
 }

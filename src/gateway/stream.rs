@@ -33,6 +33,11 @@ pub enum Incoming {
 
 pub struct Stream {
     pub member: usize,
+    /// Opened with `hasleader`: etcd's leader monitor ends it when the
+    /// member has long had no leader.
+    pub require_leader: bool,
+    /// Refused by etcd's stream interceptor: the answer is this error.
+    refusal: Option<EtcdError>,
     decoder: Decoder,
     received: usize,
     reading: bool,
@@ -43,6 +48,8 @@ impl Stream {
     pub fn new(member: usize, decoder: Decoder) -> Self {
         Stream {
             member,
+            require_leader: false,
+            refusal: None,
             decoder,
             received: 0,
             reading: true,
@@ -50,8 +57,43 @@ impl Stream {
         }
     }
 
+    /// The stream interceptor's verdict (see `interceptor::check`).
+    pub fn intercepted(mut self, verdict: Result<bool, EtcdError>) -> Self {
+        match verdict {
+            Ok(require_leader) => self.require_leader = require_leader,
+            Err(e) => {
+                self.require_leader = false;
+                self.refusal = Some(e);
+            }
+        }
+        self
+    }
+
+    /// The server ended the stream with `e` (etcd's leader monitor).
+    /// grpc-gateway looks at the stream only once it has sent the first
+    /// request message or found the body empty: until then the stream is
+    /// handed back, refused.
+    pub fn end_with(mut self, ticket: Ticket, e: EtcdError, out: &mut Vec<Output>) -> Option<Self> {
+        let before_first =
+            !matches!(self.decoder, Decoder::None) && self.reading && self.received == 0;
+        if before_first {
+            return Some(self.intercepted(Err(e)));
+        }
+        self.error(ticket, &e, out);
+        None
+    }
+
+    pub fn refusal(&self) -> Option<&EtcdError> {
+        self.refusal.as_ref()
+    }
+
     pub fn is_watch(&self) -> bool {
         matches!(self.decoder, Decoder::Watch(_))
+    }
+
+    /// A watch stream the member serves (it has watchers to free).
+    pub fn is_open_watch(&self) -> bool {
+        self.is_watch() && self.refusal.is_none()
     }
 
     pub fn push(&mut self, data: &[u8]) {
@@ -123,25 +165,32 @@ impl Stream {
         out.push(Output::StreamChunk { ticket, data });
     }
 
-    /// An error from the server in the middle of the stream: before any
-    /// message it is an ordinary error answer, after one an error line.
+    /// An error from the server ends the stream. grpc-gateway v1.16
+    /// (`runtime/handler.go`, `handleForwardResponseStreamError`) writes it
+    /// as one `{"error":{...}}` object with no delimiter after it; before
+    /// any message the HTTP status is the error's and, the call having
+    /// ended without header metadata, the head has no `Grpc-Metadata-*`.
     pub fn error(&mut self, ticket: Ticket, e: &EtcdError, out: &mut Vec<Output>) {
-        if !self.head_sent {
-            out.push(Output::Response {
-                ticket,
-                response: respond::etcd_error(e),
-            });
-            return;
-        }
         let code = e.code();
         let status = code.http_status();
-        let line = jsonpb::encode_stream_error(
+        if !self.head_sent {
+            self.head_sent = true;
+            out.push(Output::StreamHead {
+                ticket,
+                status,
+                headers: respond::error_headers(),
+            });
+        }
+        let chunk = jsonpb::encode_stream_error(
             code as i32,
             i32::from(status),
             status_text(status),
             &e.to_string(),
         );
-        self.message(ticket, line, out);
+        out.push(Output::StreamChunk {
+            ticket,
+            data: chunk.into_bytes(),
+        });
         out.push(Output::StreamEnd { ticket });
     }
 
@@ -197,5 +246,56 @@ fn status_text(status: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream() -> Stream {
+        Stream::new(0, Decoder::None)
+    }
+
+    const NO_LEADER_CHUNK: &str = r#"{"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader","http_status":"Service Unavailable"}}"#;
+
+    #[test]
+    fn an_error_before_any_message_has_the_errors_status_and_one_error_chunk() {
+        let mut out = Vec::new();
+        stream().error(7, &EtcdError::NoLeader, &mut out);
+        assert_eq!(
+            out,
+            [
+                Output::StreamHead {
+                    ticket: 7,
+                    status: 503,
+                    headers: respond::error_headers(),
+                },
+                Output::StreamChunk {
+                    ticket: 7,
+                    data: NO_LEADER_CHUNK.into(),
+                },
+                Output::StreamEnd { ticket: 7 },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_error_after_a_message_is_a_last_chunk_without_delimiter() {
+        let mut st = stream();
+        let mut out = Vec::new();
+        st.message(7, "{}".into(), &mut out);
+        out.clear();
+        st.error(7, &EtcdError::NoLeader, &mut out);
+        assert_eq!(
+            out,
+            [
+                Output::StreamChunk {
+                    ticket: 7,
+                    data: NO_LEADER_CHUNK.into(),
+                },
+                Output::StreamEnd { ticket: 7 },
+            ]
+        );
     }
 }

@@ -1,0 +1,96 @@
+//! etcd's gRPC interceptors (`server/etcdserver/api/v3rpc/interceptor.go`
+//! in 3.5.1): what every call meets once gRPC has received its request and
+//! before its handler runs. A learner serves only `Status`, serializable
+//! `Range` and the `Snapshot` stream; a call carrying the metadata
+//! `hasleader: true` is refused while the member knows no leader.
+
+use crate::cluster::Cluster;
+use crate::errors::EtcdError;
+use crate::server::Request;
+
+/// A call as the interceptors see it.
+pub enum Call<'a> {
+    /// A unary call and its request (`None`: one the simulator does not
+    /// serve, which no learner serves either).
+    Unary(Option<&'a Request>),
+    /// A stream; of these a learner serves only `Snapshot`.
+    Stream { snapshot: bool },
+}
+
+/// Whether the client asked for a leader. grpc-gateway v1.16's default
+/// header matcher passes `Grpc-Metadata-<Key>` (name canonicalized, so
+/// case-insensitive) as metadata `<key>`; etcd looks at the first value of
+/// `hasleader` and wants exactly `true` (`rpctypes.MetadataRequireLeaderKey`,
+/// `MetadataHasLeader`). Go trims the spaces and tabs around a header value.
+pub fn requires_leader(headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("grpc-metadata-hasleader"))
+        .is_some_and(|(_, v)| v.trim_matches([' ', '\t']) == "true")
+}
+
+/// `newUnaryInterceptor` / `newStreamInterceptor`: the learner check, then
+/// the leader check. `Ok(true)` when the call asked for a leader (etcd's
+/// leader monitor then watches such a stream).
+pub fn check(
+    cluster: &Cluster,
+    member: usize,
+    call: Call,
+    headers: &[(String, String)],
+) -> Result<bool, EtcdError> {
+    if cluster.is_learner(member) && !served_by_learner(&call) {
+        return Err(EtcdError::NotSupportedForLearner);
+    }
+    let require_leader = requires_leader(headers);
+    if require_leader && !cluster.has_leader(member) {
+        return Err(EtcdError::NoLeader);
+    }
+    Ok(require_leader)
+}
+
+/// `isRPCSupportedForLearner`, and the stream interceptor's exception for
+/// `Snapshot`.
+fn served_by_learner(call: &Call) -> bool {
+    match call {
+        Call::Unary(Some(Request::Status(_))) => true,
+        Call::Unary(Some(Request::Range(r))) => r.serializable,
+        Call::Unary(_) => false,
+        Call::Stream { snapshot } => *snapshot,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requires_leader;
+
+    fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn hasleader_is_the_first_grpc_metadata_hasleader_header_and_must_be_true() {
+        let cases: &[(&[(&str, &str)], bool)] = &[
+            (&[], false),
+            (&[("Grpc-Metadata-Hasleader", "true")], true),
+            (&[("grpc-metadata-hasleader", " true ")], true),
+            (&[("GRPC-METADATA-HASLEADER", "true")], true),
+            (&[("Grpc-Metadata-Hasleader", "True")], false),
+            (&[("Grpc-Metadata-Hasleader", "1")], false),
+            (&[("Hasleader", "true")], false),
+            (&[("Grpc-Metadata-Hasleader-Bin", "true")], false),
+            (
+                &[
+                    ("Grpc-Metadata-Hasleader", "false"),
+                    ("grpc-metadata-hasleader", "true"),
+                ],
+                false,
+            ),
+        ];
+        for (h, want) in cases {
+            assert_eq!(requires_leader(&headers(h)), *want, "{h:?}");
+        }
+    }
+}
