@@ -1,6 +1,8 @@
 //! `/_sim/`: the simulator's own control and inspection paths (not etcd's,
 //! so they cannot clash). Answered on every member URL, even a down one.
 
+mod mvcc;
+
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
 use crate::cluster::network::Link;
@@ -53,6 +55,7 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         ("GET", "watches") => return watches(gw),
         ("GET", "trace") => return trace(gw, query),
         ("GET", "log") => return log(gw, query),
+        ("GET", "mvcc") => return mvcc::view(gw, query),
         ("POST", "crash") => member()
             .map_err(String::from)
             .and_then(|m| c.crash(m).map_err(|e| e.to_string())),
@@ -108,9 +111,9 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
             .and_then(|m| c.remove_member(m).map_err(|e| e.to_string())),
         (
             _,
-            "reset" | "state" | "leases" | "watches" | "trace" | "log" | "crash" | "restart"
-            | "transfer" | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member"
-            | "save" | "load" | "pause" | "resume" | "step",
+            "reset" | "state" | "leases" | "watches" | "trace" | "log" | "mvcc" | "crash"
+            | "restart" | "transfer" | "partition" | "block" | "heal" | "link" | "add_member"
+            | "remove_member" | "save" | "load" | "pause" | "resume" | "step",
         ) => return respond::text_error(405, "Method Not Allowed", &[]),
         _ => return respond::text_error(404, "404 page not found", &[]),
     };
@@ -224,6 +227,28 @@ fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
     query
         .split('&')
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// The value of `key` in a query string with its `%XX` escapes decoded
+/// (`URLSearchParams` escapes base64's `+`, `/` and `=`); a `+` stays a `+`.
+fn query_bytes(query: &str, key: &str) -> Option<Vec<u8>> {
+    let raw = query_param(query, key)?.as_bytes();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&c) = raw.get(i) {
+        let digit = |j: usize| raw.get(j).and_then(|&d| char::from(d).to_digit(16));
+        match (c, digit(i + 1), digit(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The whole number `key` gives in a query string, if any.
