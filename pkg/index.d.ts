@@ -103,6 +103,8 @@ export interface Cluster {
     ): Promise<{ next: number; events: { seq: number; at: number; kind: string; detail: unknown }[] }>;
     /** Member `member`'s Raft log, from index `from` on, at most `limit` entries (default 1000, at most 10000). */
     log(member: number, options?: { from?: number; limit?: number }): Promise<SimLog>;
+    /** Member `member`'s MVCC store: the keys starting with `prefix` (base64), at most `limit` of them (default 1000, at most 10000). */
+    mvcc(member: number, options?: { prefix?: string; limit?: number }): Promise<SimMvcc>;
     leases(): Promise<unknown>;
     watches(): Promise<unknown>;
     crash(member: number): Promise<SimState>;
@@ -199,4 +201,51 @@ export interface SimLog {
     /** `empty` (a new leader's entry), the request (`put`, `txn`, `member_attr_set`, ...), or `add_node <id>`, `remove_node <id>`, ... */
     what: string;
   }[];
+}
+
+/** A revision: `main` is the store revision a write transaction made, `sub` numbers the changes inside it from 0. */
+export interface SimRevision {
+  main: number;
+  sub: number;
+}
+
+/**
+ * `/_sim/mvcc`: one member's MVCC store (a crashed or removed member's too: it is durable).
+ * Keys and values are base64; `key_text` / `value_text` give them as text when they are UTF-8.
+ */
+export interface SimMvcc {
+  member: number;
+  /** The store's current revision. */
+  revision: number;
+  /** The last compaction revision, 0 if none. */
+  compact_revision: number;
+  /** The index (etcd's keyIndex), in key order. */
+  keys: {
+    key: string;
+    key_text?: string;
+    /** The key's last change. */
+    modified: SimRevision;
+    /**
+     * A generation runs from the put that creates the key to the tombstone that deletes it; the last one is
+     * open (empty, without `created`, while the key is deleted). Compaction drops the revisions at or below the
+     * compaction revision except the key's latest one then, and generations whose tombstone is at or below it.
+     */
+    generations: {
+      created?: SimRevision;
+      /** Changes in the generation, tombstone included, compacted ones too. */
+      version: number;
+      revisions: (SimRevision & {
+        tombstone: boolean;
+        /** What the backend stores under this revision; absent for a tombstone. */
+        value?: string;
+        value_text?: string;
+        /** The lease the key was put with, if any. */
+        lease?: string;
+      })[];
+    }[];
+  }[];
+  /** More keys match than `limit` let through. */
+  more: boolean;
+  /** The backend in revision order: every revision stored for the keys listed. */
+  revisions: (SimRevision & { key: string; key_text?: string; tombstone: boolean })[];
 }

@@ -66,12 +66,8 @@ export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
     sim: {
       state: () => control('state'),
       trace: (since = 0) => control(`trace?since=${since}`),
-      log: (member, { from, limit } = {}) => {
-        const query = new URLSearchParams({ member });
-        if (from !== undefined) query.set('from', from);
-        if (limit !== undefined) query.set('limit', limit);
-        return control(`log?${query}`);
-      },
+      log: (member, { from, limit } = {}) => control(`log?${listing({ member, from, limit })}`),
+      mvcc: (member, { prefix, limit } = {}) => control(`mvcc?${listing({ member, prefix, limit })}`),
       leases: () => control('leases'),
       watches: () => control('watches'),
       crash: (member) => control('crash', { member }),
@@ -92,6 +88,13 @@ export function createCluster({ members = 3, seed, endpoints, mode } = {}) {
       load: (world) => control('load', typeof world === 'string' ? JSON.parse(world) : world),
     },
   };
+
+  /** The query of a `/_sim/` listing: the parameters given, escaped. */
+  function listing(params) {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, value);
+    return query;
+  }
 
   /** A `/_sim/` call: POST with `body`, GET without; the parsed answer. */
   async function control(path, body) {

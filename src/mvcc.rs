@@ -40,6 +40,6 @@ mod model_test;
 
 pub use index::{in_range, TreeIndex};
 pub use key_index::{Generation, KeyIndex, RevisionNotFound};
-pub use kvstore::{KvStore, RangeOptions, RangeResult};
+pub use kvstore::{KvStore, RangeOptions, RangeResult, Record};
 pub use kvstore_txn::TxnWrite;
 pub use revision::Revision;

@@ -1,6 +1,8 @@
 //! `/_sim/`: the simulator's own control and inspection paths (not etcd's,
 //! so they cannot clash). Answered on every member URL, even a down one.
 
+mod mvcc;
+
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
 use crate::cluster::network::Link;
@@ -62,6 +64,7 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         ("GET", "watches") => return watches(gw),
         ("GET", "trace") => return trace(gw, query),
         ("GET", "log") => return log(gw, query),
+        ("GET", "mvcc") => return mvcc::view(gw, query),
         ("POST", "crash") => member()
             .map_err(String::from)
             .and_then(|m| c.crash(m).map_err(|e| e.to_string())),
@@ -117,9 +120,9 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
             .and_then(|m| c.remove_member(m).map_err(|e| e.to_string())),
         (
             _,
-            "reset" | "state" | "leases" | "watches" | "trace" | "log" | "crash" | "restart"
-            | "transfer" | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member"
-            | "save" | "load" | "pause" | "resume" | "step" | "speed",
+            "reset" | "state" | "leases" | "watches" | "trace" | "log" | "mvcc" | "crash"
+            | "restart" | "transfer" | "partition" | "block" | "heal" | "link" | "add_member"
+            | "remove_member" | "save" | "load" | "pause" | "resume" | "step" | "speed",
         ) => return respond::text_error(405, "Method Not Allowed", &[]),
         _ => return respond::text_error(404, "404 page not found", &[]),
     };
@@ -240,28 +243,65 @@ fn query_param<'a>(query: &'a str, key: &str) -> Option<&'a str> {
         .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
 }
 
-/// Entries `/_sim/log` lists unless asked for fewer, and at most (`from`
-/// pages through a longer log).
-const LOG_LIMIT_DEFAULT: u64 = 1_000;
-const LOG_LIMIT_MAX: u64 = 10_000;
+/// The value of `key` in a query string with its `%XX` escapes decoded
+/// (`URLSearchParams` escapes base64's `+`, `/` and `=`); a `+` stays a `+`.
+fn query_bytes(query: &str, key: &str) -> Option<Vec<u8>> {
+    let raw = query_param(query, key)?.as_bytes();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&c) = raw.get(i) {
+        let digit = |j: usize| raw.get(j).and_then(|&d| char::from(d).to_digit(16));
+        match (c, digit(i + 1), digit(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The whole number `key` gives in a query string, if any.
+fn number_param(query: &str, key: &str) -> Result<Option<u64>, String> {
+    query_param(query, key)
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| format!("\"{key}\" must be a number"))
+        })
+        .transpose()
+}
+
+/// The `member` an inspection path is about (required).
+fn member_param(query: &str) -> Result<u64, String> {
+    number_param(query, "member")?.ok_or_else(|| "\"member\" is required".into())
+}
+
+/// Items a `/_sim/` listing (log entries, keys) gives unless asked for fewer
+/// with `limit`, and at most (`from` or `prefix` narrow a longer one).
+const LIST_LIMIT_DEFAULT: u64 = 1_000;
+const LIST_LIMIT_MAX: u64 = 10_000;
+
+fn limit_param(query: &str) -> Result<usize, String> {
+    let limit = number_param(query, "limit")?.unwrap_or(LIST_LIMIT_DEFAULT);
+    Ok(limit.min(LIST_LIMIT_MAX) as usize)
+}
 
 /// `/_sim/log?member=I&from=N&limit=M`: member I's Raft log, each entry with
 /// its term and what it carries, from index N on.
 fn log(gw: &Gateway, query: &str) -> HttpResponse {
-    let number = |key: &str| {
-        query_param(query, key)
-            .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| format!("\"{key}\" must be a number"))
-            })
-            .transpose()
-    };
-    let (member, from, limit) = match (number("member"), number("from"), number("limit")) {
-        (Ok(Some(m)), Ok(from), Ok(limit)) => (m, from.unwrap_or(0), limit),
-        (Ok(None), _, _) => return bad_request("\"member\" is required"),
+    let params = (
+        member_param(query),
+        number_param(query, "from"),
+        limit_param(query),
+    );
+    let (member, from, limit) = match params {
+        (Ok(m), Ok(from), Ok(limit)) => (m, from.unwrap_or(0), limit),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return bad_request(&e),
     };
-    let limit = limit.unwrap_or(LOG_LIMIT_DEFAULT).min(LOG_LIMIT_MAX) as usize;
     let view = usize::try_from(member)
         .ok()
         .and_then(|i| gw.cluster.log_view(i, from, limit));

@@ -69,6 +69,16 @@ impl TreeIndex {
         self.tree.iter().map(|(k, ki)| (k.as_slice(), ki))
     }
 
+    /// The keys starting with `prefix` with their generations, in key order,
+    /// for inspection.
+    pub fn with_prefix<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], &'a KeyIndex)> {
+        self.visit(prefix, &[0])
+            .take_while(move |(k, _)| k.starts_with(prefix))
+    }
+
     fn visit<'a>(
         &'a self,
         key: &'a [u8],
@@ -267,6 +277,22 @@ mod tests {
         assert_eq!(kept.into_iter().collect::<Vec<_>>(), vec![rev(1), rev(3)]);
         assert!(ti.key_index(b"foo1").is_none());
         assert_eq!(ti.len(), 2);
+    }
+
+    #[test]
+    fn with_prefix_lists_the_keys_starting_with_it() {
+        let mut ti = index();
+        ti.put(b"fo", rev(4));
+        ti.put(b"fop", rev(5));
+        let keys =
+            |p: &[u8]| -> Vec<Vec<u8>> { ti.with_prefix(p).map(|(k, _)| k.to_vec()).collect() };
+        assert_eq!(
+            keys(b"foo"),
+            vec![b"foo".to_vec(), b"foo1".to_vec(), b"foo2".to_vec()]
+        );
+        assert_eq!(keys(b"foo1"), vec![b"foo1".to_vec()]);
+        assert_eq!(keys(b"").len(), 5);
+        assert!(keys(b"g").is_empty());
     }
 
     #[test]

@@ -36,9 +36,10 @@ pub struct RangeResult {
 /// key-value; a tombstone stores the key and the deletion revision, which is
 /// exactly what a DELETE watch event shows (FINDINGS.md #36).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Record {
-    pub(super) kv: KeyValue,
-    pub(super) tombstone: bool,
+pub struct Record {
+    pub kv: KeyValue,
+    /// etcd marks a tombstone's revision key with a trailing `t`.
+    pub tombstone: bool,
 }
 
 /// The multi-version key-value store of one member.
@@ -109,6 +110,17 @@ impl KvStore {
     /// The index, for inspection (keys, generations, revisions).
     pub fn index(&self) -> &TreeIndex {
         &self.index
+    }
+
+    /// The backend in revision order, for inspection: what a compaction
+    /// removes from and what watchers replay.
+    pub fn backend(&self) -> impl Iterator<Item = (Revision, &Record)> {
+        self.backend.iter().map(|(r, rec)| (*r, rec))
+    }
+
+    /// The backend entry of one revision, for inspection.
+    pub fn record(&self, rev: Revision) -> Option<&Record> {
+        self.backend.get(&rev)
     }
 
     /// Reads `[key, end)` (etcd's range conventions, see [`TreeIndex`]).

@@ -212,3 +212,32 @@ test("sim.log lists a member's Raft log, paged with from and limit", async () =>
   );
   await assert.rejects(cluster.sim.log(99), /^Error: log\?member=99: 400 /);
 });
+
+test("sim.mvcc shows a member's MVCC store: generations, tombstones, the backend's revisions", async () => {
+  const cluster = createCluster();
+  const call = (path, body) =>
+    cluster.fetch(`http://localhost:2379/v3/kv/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  for (const [path, body] of [
+    ['put', { key: btoa('foo'), value: btoa('1') }],
+    ['deleterange', { key: btoa('foo') }],
+    ['put', { key: btoa('foo'), value: btoa('2') }],
+    ['put', { key: btoa('zoo'), value: btoa('z') }],
+  ]) {
+    assert.equal((await call(path, body)).status, 200);
+  }
+  // 'fo' is Zm8= in base64: the = is escaped on the way
+  const view = await cluster.sim.mvcc(0, { prefix: btoa('fo'), limit: 1 });
+  assert.equal(view.revision, 5);
+  assert.equal(view.more, false);
+  // etcd's keyIndex notation: foo's generations {2, 3(t)} {4}
+  const generations = view.keys.map((k) =>
+    k.generations.map((g) => g.revisions.map((r) => `${r.main}${r.tombstone ? '(t)' : ''}`).join(', ')),
+  );
+  assert.equal(view.keys[0].key_text, 'foo');
+  assert.deepEqual(generations, [['2, 3(t)', '4']]);
+  assert.deepEqual(
+    view.revisions.map((r) => r.main),
+    [2, 3, 4],
+  );
+  await assert.rejects(cluster.sim.mvcc(99), /^Error: mvcc\?member=99: 400 /);
+});
