@@ -1,6 +1,8 @@
-// The playground page: a cluster behind fetch(), an editor, a Run button.
+// The playground page: a cluster behind fetch(), an editor, a Run button,
+// and the cluster panel to watch and break it.
 
 import { createCluster } from '../index.mjs';
+import { clusterPanel } from './cluster-panel.mjs';
 import { EXAMPLES } from './examples.mjs';
 
 const code = document.getElementById('code');
@@ -9,6 +11,7 @@ const output = document.getElementById('output');
 
 const cluster = createCluster();
 cluster.install();
+clusterPanel(document.getElementById('cluster'), cluster);
 
 function print(value) {
   output.textContent += `${typeof value === 'string' ? value : JSON.stringify(value)}\n`;

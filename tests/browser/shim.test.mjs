@@ -216,3 +216,58 @@ test('a lease with TTL 3 expires with its key after 3 to 4 real seconds', async 
   });
   assert.ok(elapsed >= 3000 && elapsed <= 4000, `expired after ${Math.round(elapsed)} ms`);
 });
+
+test('the playground panel shows the members and breaks, pauses, steps, saves and loads the cluster', async () => {
+  const pg = await browser.newPage();
+  const errors = [];
+  pg.on('pageerror', (err) => errors.push(err));
+  await pg.goto(`http://127.0.0.1:${server.address().port}/pkg/www/index.html`);
+  const rows = '#members tbody tr';
+  await pg.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, rows, { timeout: 15_000 });
+  const roles = () => pg.$$eval(rows, (trs) => trs.map((tr) => tr.className));
+  assert.deepEqual(await roles(), ['leader', 'follower', 'follower']);
+
+  // crash the leader: it is down, another is elected within a few seconds
+  await pg.click(`${rows}:nth-child(1) button[data-act=crash]`);
+  await pg.waitForFunction(
+    (sel) => {
+      const r = [...document.querySelectorAll(sel)].map((tr) => tr.className);
+      return r[0] === 'down' && r.includes('leader');
+    },
+    rows,
+    { timeout: 10_000 },
+  );
+  const events = await pg.$$eval('#events li', (lis) => lis.map((li) => li.textContent));
+  assert.ok(
+    events.some((e) => e.includes('crash m0')),
+    events.join('\n'),
+  );
+  assert.ok(
+    events.some((e) => e.includes('BecameLeader')),
+    events.join('\n'),
+  );
+
+  // pause: the clock stands still; step moves it
+  await pg.click('[data-act=pause]');
+  await pg.waitForFunction(() => document.querySelector('[data-act=pause]').textContent === 'Resume');
+  const clock = () => pg.$eval('#clock', (el) => el.textContent);
+  const paused = await clock();
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  assert.equal(await clock(), paused);
+  await pg.click('[data-act=step]');
+  await pg.waitForFunction((before) => document.querySelector('#clock').textContent !== before, paused);
+
+  // save (a download), restart m0, load: m0 is down again, the world paused
+  const [download] = await Promise.all([pg.waitForEvent('download'), pg.click('[data-act=save]')]);
+  const file = await download.path();
+  const world = JSON.parse(await readFile(file, 'utf8'));
+  assert.equal(world.format, 'etcd-sim world');
+  await pg.click(`${rows}:nth-child(1) button[data-act=restart]`);
+  await pg.waitForFunction((sel) => document.querySelector(sel).className !== 'down', rows);
+  await pg.setInputFiles('#load', file);
+  await pg.waitForFunction((sel) => document.querySelector(sel).className === 'down', rows);
+  assert.equal(await pg.$eval('[data-act=pause]', (b) => b.textContent), 'Resume');
+  assert.equal(await pg.$eval('#status', (el) => el.textContent), '');
+  assert.deepEqual(errors, []);
+  await pg.close();
+});
