@@ -5,6 +5,7 @@
 mod control;
 mod http;
 mod interceptor;
+mod json;
 pub mod jsonpb;
 mod respond;
 mod route;

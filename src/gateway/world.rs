@@ -11,7 +11,8 @@
 //! to `b`; a stop at "idle" is recorded as the time it stopped at).
 
 use super::http::{HttpRequest, Ticket};
-use super::jsonpb::{base64_decode, base64_encode};
+use super::json::{list, Object};
+use super::jsonpb::{base64_decode, base64_encode, quote_plain};
 use super::Config;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -106,18 +107,20 @@ impl Journal {
                     member,
                     request,
                 } => {
-                    let headers: Vec<Value> = request
-                        .headers
-                        .iter()
-                        .map(|(k, v)| Value::from(vec![k.as_str(), v.as_str()]))
-                        .collect();
-                    write!(
-                        s,
-                        r#"["submit",{ticket},{member},{},{},{}]"#,
-                        Value::from(request.method.as_str()),
-                        Value::from(request.path.as_str()),
-                        Value::from(headers),
-                    )
+                    let _ = write!(s, r#"["submit",{ticket},{member},"#);
+                    quote_plain(&request.method, &mut s);
+                    s.push(',');
+                    quote_plain(&request.path, &mut s);
+                    s.push(',');
+                    list(&mut s, &request.headers, |out, (k, v)| {
+                        out.push('[');
+                        quote_plain(k, out);
+                        out.push(',');
+                        quote_plain(v, out);
+                        out.push(']');
+                    });
+                    s.push(']');
+                    Ok(())
                 }
                 Input::Body(t, data) => write!(s, r#"["body",{t},"{}"]"#, base64_encode(data)),
                 Input::Finish(t) => write!(s, r#"["finish",{t}]"#),
@@ -171,14 +174,18 @@ impl Journal {
 }
 
 fn config_json(c: &Config) -> String {
-    serde_json::json!({
-        "members": c.members,
-        "seed": c.seed,
-        "watch_progress_notify_interval_ms": c.watch_progress_notify_interval_ms,
-        "initial_cluster_token": c.initial_cluster_token,
-        "snapshot_count": c.snapshot_count,
-    })
-    .to_string()
+    let mut s = String::new();
+    Object::new(&mut s)
+        .str("initial_cluster_token", &c.initial_cluster_token)
+        .u64("members", c.members as u64)
+        .u64("seed", c.seed)
+        .u64("snapshot_count", c.snapshot_count)
+        .u64(
+            "watch_progress_notify_interval_ms",
+            c.watch_progress_notify_interval_ms,
+        )
+        .end();
+    s
 }
 
 fn parse_input(v: &Value) -> Result<Input, String> {
