@@ -39,8 +39,7 @@ pub struct Config {
 
 /// The fields of a config given as JSON (`new Sim(json)`, `/_sim/reset`);
 /// each is optional.
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 struct ConfigJson {
     members: Option<usize>,
     seed: Option<u64>,
@@ -49,13 +48,44 @@ struct ConfigJson {
     snapshot_count: Option<u64>,
 }
 
+impl ConfigJson {
+    /// Read as serde's derived `Deserialize` read it (`#[serde(default,
+    /// deny_unknown_fields)]`), messages included: an object, or an array
+    /// of the fields in this order; `null` is a field not given.
+    fn read(text: &[u8]) -> Result<ConfigJson, String> {
+        const FIELDS: [&str; 5] = [
+            "members",
+            "seed",
+            "watch_progress_notify_interval_ms",
+            "initial_cluster_token",
+            "snapshot_count",
+        ];
+        let mut j = ConfigJson::default();
+        json::read_struct(text, "ConfigJson", &FIELDS, |field, r| {
+            let number = |r: &mut json::Reader| r.opt_uint("u64", u64::MAX);
+            match field {
+                0 => {
+                    let n = r.opt_uint("usize", usize::MAX as u64)?;
+                    j.members = n.map(|n| n as usize);
+                }
+                1 => j.seed = number(r)?,
+                2 => j.watch_progress_notify_interval_ms = number(r)?,
+                3 => j.initial_cluster_token = r.opt_string()?,
+                _ => j.snapshot_count = number(r)?,
+            }
+            Ok(())
+        })?;
+        Ok(j)
+    }
+}
+
 impl Config {
     /// `base` with the fields `json` gives (an empty body gives none).
     pub fn overlay(base: &Config, json: &[u8]) -> Result<Config, String> {
         let j: ConfigJson = if json.iter().all(u8::is_ascii_whitespace) {
             ConfigJson::default()
         } else {
-            serde_json::from_slice(json).map_err(|e| e.to_string())?
+            ConfigJson::read(json)?
         };
         let c = Config {
             members: j.members.unwrap_or(base.members),

@@ -3,7 +3,7 @@
 
 mod mvcc;
 
-use super::json::{list, Object};
+use super::json::{self, list, Object, Value};
 use super::jsonpb::quote_plain;
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
@@ -11,7 +11,6 @@ use crate::cluster::network::Link;
 use crate::cluster::trace::TraceKind;
 use crate::errors::EtcdError;
 use crate::raft::EntryType;
-use serde_json::Value;
 use std::fmt::Write;
 
 pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
@@ -19,9 +18,9 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
     let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
-        match serde_json::from_slice(body) {
+        match json::parse(body) {
             Ok(v) => v,
-            Err(e) => return bad_request(&e.to_string()),
+            Err(e) => return bad_request(&e),
         }
     };
     let member = || {
@@ -77,15 +76,13 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         ("POST", "transfer") => member()
             .map_err(String::from)
             .and_then(|m| c.transfer_leadership(m).map_err(|e| e.to_string())),
-        ("POST", "partition") => {
-            match serde_json::from_value::<Vec<Vec<usize>>>(args["groups"].clone()) {
-                Ok(groups) => {
-                    c.partition(&groups);
-                    Ok(())
-                }
-                Err(_) => Err("\"groups\" must be a list of lists of member indexes".into()),
+        ("POST", "partition") => match groups(&args["groups"]) {
+            Some(groups) => {
+                c.partition(&groups);
+                Ok(())
             }
-        }
+            None => Err("\"groups\" must be a list of lists of member indexes".into()),
+        },
         ("POST", "block") => match (args["from"].as_u64(), args["to"].as_u64()) {
             (Some(f), Some(t)) => {
                 c.block(f as usize, t as usize);
@@ -136,6 +133,13 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         }
         Err(e) => bad_request(e.as_str()),
     }
+}
+
+/// `[[0], [1, 2]]`: lists of member indexes (whole numbers, no fraction).
+fn groups(v: &Value) -> Option<Vec<Vec<usize>>> {
+    let index = |m: &Value| usize::try_from(m.as_u64()?).ok();
+    let group = |g: &Value| g.as_array()?.iter().map(index).collect();
+    v.as_array()?.iter().map(group).collect()
 }
 
 /// How slow and how fast the real-time driver may run the world.

@@ -11,10 +11,9 @@
 //! to `b`; a stop at "idle" is recorded as the time it stopped at).
 
 use super::http::{HttpRequest, Ticket};
-use super::json::{list, Object};
+use super::json::{self, list, Object, Value};
 use super::jsonpb::{base64_decode, base64_encode, quote_plain};
 use super::Config;
-use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -135,27 +134,28 @@ impl Journal {
 
     /// Reads a saved world; any flaw is an error naming it.
     pub fn load(saved: &[u8]) -> Result<Journal, String> {
-        let v: Value = serde_json::from_slice(saved).map_err(|e| e.to_string())?;
-        if v["format"] != FORMAT {
+        let v = json::parse(saved)?;
+        if v["format"].as_str() != Some(FORMAT) {
             return Err(format!("not a saved world (\"format\" is not {FORMAT:?})"));
         }
-        if v["format_version"] != FORMAT_VERSION {
+        if v["format_version"].as_u64() != Some(FORMAT_VERSION) {
             return Err(format!(
                 "saved in format version {}; this etcd-sim reads version {FORMAT_VERSION}",
-                v["format_version"]
+                v["format_version"].to_json()
             ));
         }
         // a journal replays the same only in the same simulator
         let version = env!("CARGO_PKG_VERSION");
-        if v["sim_version"] != version {
+        if v["sim_version"].as_str() != Some(version) {
             return Err(format!(
                 "saved by etcd-sim {}; this is etcd-sim {version}",
-                v["sim_version"]
+                v["sim_version"].to_json()
             ));
         }
         let config = |name: &str| {
-            let raw = serde_json::to_vec(&v[name]).unwrap_or_default();
-            Config::overlay(&Config::default(), &raw).map_err(|e| format!("\"{name}\": {e}"))
+            let raw = v[name].to_json();
+            Config::overlay(&Config::default(), raw.as_bytes())
+                .map_err(|e| format!("\"{name}\": {e}"))
         };
         let mut journal = Journal::new(
             config("base")?,
@@ -204,9 +204,13 @@ fn parse_input(v: &Value) -> Result<Input, String> {
     let kind = a.first().and_then(Value::as_str).unwrap_or("");
     Ok(match kind {
         "submit" => {
+            let header = |h: &Value| match h.as_array()?.as_slice() {
+                [name, value] => Some((name.as_str()?.into(), value.as_str()?.into())),
+                _ => None,
+            };
             let headers = a
                 .get(5)
-                .and_then(|h| serde_json::from_value::<Vec<(String, String)>>(h.clone()).ok())
+                .and_then(|h| h.as_array()?.iter().map(header).collect())
                 .ok_or("item 5 must be a list of [name, value]")?;
             Input::Submit {
                 ticket: num(1)?,
