@@ -277,7 +277,7 @@ impl Cluster {
             token: config.initial_cluster_token.clone(),
             start_ms,
             nodes,
-            roster: roster.into_iter().map(|m| (m.id, m)).collect(),
+            roster: BTreeMap::new(),
             network: Network::new(Rng::new(config.seed).derive("network")),
             now: 0,
             next_tick: TICK_MS,
@@ -294,6 +294,7 @@ impl Cluster {
             trace: Trace::new(20_000),
             audit: None,
         };
+        c.roster.extend(roster.into_iter().map(|m| (m.id, m)));
         // the peers were connected before the cluster formed
         c.refresh_links();
         c.bootstrap();
@@ -586,14 +587,11 @@ impl Cluster {
     /// Tickets of every unary request the cluster holds: queued, waiting
     /// on a member, or answered later.
     pub fn waiting_tickets(&self) -> std::collections::BTreeSet<Ticket> {
-        let mut t: std::collections::BTreeSet<Ticket> = self
-            .inbox
-            .iter()
-            .filter_map(|i| match i {
-                Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
-                _ => None,
-            })
-            .collect();
+        let mut t = std::collections::BTreeSet::new();
+        t.extend(self.inbox.iter().filter_map(|i| match i {
+            Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
+            _ => None,
+        }));
         t.extend(self.nodes.iter().flat_map(Node::waiting));
         t.extend(self.deferred.values().map(|d| d.1));
         t

@@ -31,8 +31,10 @@ pub struct Membership {
 
 impl Membership {
     pub fn new(members: impl IntoIterator<Item = Member>) -> Self {
+        let mut by_id = BTreeMap::new();
+        by_id.extend(members.into_iter().map(|m| (m.id, m)));
         Membership {
-            members: members.into_iter().map(|m| (m.id, m)).collect(),
+            members: by_id,
             removed: BTreeSet::new(),
         }
     }
@@ -59,7 +61,7 @@ impl Membership {
         if self.removed.contains(&id) {
             return Err(EtcdError::MemberNotFound);
         }
-        let urls_in_use = |except: Option<u64>| -> BTreeSet<&str> {
+        let urls_in_use = |except: Option<u64>| -> Vec<&str> {
             self.members
                 .values()
                 .filter(|m| Some(m.id) != except)
@@ -72,7 +74,7 @@ impl Membership {
                     return Err(EtcdError::MemberExist);
                 }
                 let used = urls_in_use(None);
-                if m.peer_urls.iter().any(|u| used.contains(u.as_str())) {
+                if m.peer_urls.iter().any(|u| used.contains(&u.as_str())) {
                     return Err(EtcdError::PeerUrlExist);
                 }
                 if m.is_learner
@@ -96,7 +98,7 @@ impl Membership {
                     return Err(EtcdError::MemberNotFound);
                 }
                 let used = urls_in_use(Some(*id));
-                if peer_urls.iter().any(|u| used.contains(u.as_str())) {
+                if peer_urls.iter().any(|u| used.contains(&u.as_str())) {
                     return Err(EtcdError::PeerUrlExist);
                 }
             }

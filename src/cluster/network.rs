@@ -183,7 +183,7 @@ impl<M> Network<M> {
         let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.queue)
             .into_iter()
             .partition(|(_, m)| m.from == member || m.to == member);
-        self.queue = kept.into_iter().collect();
+        self.queue.extend(kept);
         self.dropped += gone.len() as u64;
         gone.into_iter().map(|(_, m)| m).collect()
     }

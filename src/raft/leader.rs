@@ -198,7 +198,8 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
         let Some(acks) = self.read_only.recv_ack(m.from, ctx) else {
             return;
         };
-        let votes: BTreeMap<u64, bool> = acks.iter().map(|&id| (id, true)).collect();
+        let mut votes = BTreeMap::new();
+        votes.extend(acks.iter().map(|&id| (id, true)));
         if quorum::vote_result(&self.tracker.conf.voters, &votes) != VoteResult::Won {
             return;
         }

@@ -82,12 +82,13 @@ impl ProgressTracker {
     /// Check quorum (Raft thesis 6.2): did a majority of voters talk to us
     /// during the last election timeout?
     pub fn quorum_active(&self) -> bool {
-        let active: BTreeMap<u64, bool> = self
-            .progress
-            .iter()
-            .filter(|(id, _)| self.is_voter(**id))
-            .map(|(&id, p)| (id, p.recent_active))
-            .collect();
+        let mut active = BTreeMap::new();
+        active.extend(
+            self.progress
+                .iter()
+                .filter(|(id, _)| self.is_voter(**id))
+                .map(|(&id, p)| (id, p.recent_active)),
+        );
         quorum::vote_result(&self.conf.voters, &active) == VoteResult::Won
     }
 
