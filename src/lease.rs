@@ -140,7 +140,7 @@ impl Lessor {
             .values()
             .filter_map(|l| l.expiry.filter(|e| *e <= now).map(|e| (e, l.id)))
             .collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v.into_iter().map(|(_, id)| id).collect()
     }
 
@@ -163,7 +163,8 @@ impl Lessor {
     /// `Leases()` sorts them.
     pub fn leases(&self) -> Vec<&Lease> {
         let mut v: Vec<&Lease> = self.leases.values().collect();
-        v.sort_by_key(|l| (l.expiry.is_none(), l.expiry, l.id));
+        let key = |l: &Lease| (l.expiry.is_none(), l.expiry, l.id);
+        crate::sort::sort_by(&mut v, |a, b| key(a) < key(b));
         v
     }
 }

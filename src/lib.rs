@@ -28,6 +28,7 @@ pub mod mvcc;
 pub mod pb;
 pub mod raft;
 pub mod server;
+mod sort;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

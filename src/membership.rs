@@ -292,7 +292,7 @@ impl Reader<'_> {
 /// the Unix time of the request.
 pub fn member_id(peer_urls: &[String], token: &str, unix_secs: Option<u64>) -> u64 {
     let mut urls = peer_urls.to_vec();
-    urls.sort();
+    crate::sort::sort(&mut urls);
     let mut b = urls.concat().into_bytes();
     b.extend_from_slice(token.as_bytes());
     if let Some(t) = unix_secs {
@@ -305,7 +305,7 @@ pub fn member_id(peer_urls: &[String], token: &str, unix_secs: Option<u64>) -> u
 /// endian), first 8 bytes.
 pub fn cluster_id(member_ids: &[u64]) -> u64 {
     let mut ids = member_ids.to_vec();
-    ids.sort();
+    crate::sort::sort(&mut ids);
     let b: Vec<u8> = ids.iter().flat_map(|id| id.to_be_bytes()).collect();
     first_u64(&crate::hash::sha1(&b))
 }
@@ -344,7 +344,7 @@ pub fn parse_urls(urls: &[String]) -> Result<Vec<String>, EtcdError> {
         }
         out.push(u.to_string());
     }
-    out.sort();
+    crate::sort::sort(&mut out);
     Ok(out)
 }
 

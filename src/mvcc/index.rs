@@ -164,7 +164,7 @@ impl TreeIndex {
             .visit(key, end)
             .flat_map(|(_, ki)| ki.since(rev))
             .collect();
-        revs.sort();
+        crate::sort::sort(&mut revs);
         revs
     }
 

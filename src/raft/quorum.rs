@@ -19,7 +19,7 @@ pub fn committed_index(voters: &BTreeSet<u64>, acked: impl Fn(u64) -> u64) -> u6
         return 0;
     }
     let mut indexes: Vec<u64> = voters.iter().map(|&id| acked(id)).collect();
-    indexes.sort_unstable_by(|a, b| b.cmp(a));
+    crate::sort::sort_by(&mut indexes, |a, b| a > b);
     // With n voters sorted high to low, the entry at n/2 is held by at least
     // n/2 + 1 voters: a majority.
     indexes[voters.len() / 2]
