@@ -18,6 +18,7 @@ mod requests;
 mod rng;
 pub mod trace;
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::membership;
 use crate::pb::{
@@ -193,7 +194,7 @@ pub struct Cluster {
     nodes: Vec<Node>,
     /// The members the cluster was bootstrapped with (etcd's
     /// `--initial-cluster`), by id.
-    roster: BTreeMap<u64, Member>,
+    roster: BoxedMap<u64, Member>,
     network: Network<Msg>,
     now: u64,
     next_tick: u64,
@@ -201,9 +202,9 @@ pub struct Cluster {
     snapshot_count: u64,
     inbox: VecDeque<Input>,
     /// Request timeouts: (time, seq) -> (member, ticket).
-    deadlines: BTreeMap<(u64, u64), (usize, Ticket)>,
+    deadlines: BoxedMap<(u64, u64), (usize, Ticket)>,
     /// Answers due later: (time, seq) -> answer.
-    deferred: BTreeMap<(u64, u64), (usize, Ticket, Reply)>,
+    deferred: BoxedMap<(u64, u64), (usize, Ticket, Reply)>,
     seq: u64,
     /// Since when the network has been whole (strict reconfiguration).
     healed_at: u64,
@@ -294,7 +295,8 @@ impl Cluster {
             trace: Trace::new(20_000),
             audit: None,
         };
-        c.roster.extend(roster.into_iter().map(|m| (m.id, m)));
+        c.roster
+            .extend(roster.into_iter().map(|m| (m.id, Box::new(m))));
         // the peers were connected before the cluster formed
         c.refresh_links();
         c.bootstrap();
@@ -735,7 +737,8 @@ impl Cluster {
             if entry.key().0 > now {
                 break;
             }
-            let ((due, _), (member, ticket)) = entry.remove_entry();
+            let ((due, _), d) = entry.remove_entry();
+            let (member, ticket) = *d;
             let waited = self.nodes.get_mut(member).and_then(|n| n.forget(ticket));
             if let Some(waited) = waited {
                 let e = self.timeout_error(member, waited, due - REQUEST_TIMEOUT_MS);
@@ -750,7 +753,7 @@ impl Cluster {
             if entry.key().0 > now {
                 break;
             }
-            let (member, ticket, reply) = entry.remove();
+            let (member, ticket, reply) = *entry.remove();
             self.reply(member, ticket, reply);
         }
         // the leader's lessor finds expired leases and proposes their
@@ -821,13 +824,15 @@ impl Cluster {
 
     /// Drops the request timeout of `ticket` (answered before it).
     fn forget_deadline(&mut self, ticket: Ticket) {
-        self.deadlines.retain(|_, (_, t)| *t != ticket);
+        self.deadlines.retain(|_, d| d.1 != ticket);
     }
 
     fn add_deadline(&mut self, member: usize, ticket: Ticket) {
         let seq = self.next_seq();
-        self.deadlines
-            .insert((self.now + REQUEST_TIMEOUT_MS, seq), (member, ticket));
+        self.deadlines.insert(
+            (self.now + REQUEST_TIMEOUT_MS, seq),
+            Box::new((member, ticket)),
+        );
     }
 
     // ---- faults and control ----
@@ -937,7 +942,7 @@ impl Cluster {
             client_urls: vec![client],
             is_learner: learner,
         };
-        self.roster.insert(id, m.clone());
+        self.roster.insert(id, Box::new(m.clone()));
         let add = Member {
             name: String::new(),
             client_urls: Vec::new(),

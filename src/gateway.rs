@@ -14,6 +14,7 @@ mod world;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
+use crate::boxed_map::BoxedMap;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
 use crate::server::{Reply, Request, Response};
@@ -131,10 +132,10 @@ pub struct Gateway {
     initial: Config,
     cluster: Cluster,
     next_ticket: Ticket,
-    pending: BTreeMap<Ticket, Pending>,
+    pending: BoxedMap<Ticket, Pending>,
     /// Bidirectional streams (watch, keep-alive): request messages are
     /// handled as they arrive, answers go out as they come.
-    streams: BTreeMap<Ticket, stream::Stream>,
+    streams: BoxedMap<Ticket, stream::Stream>,
     outputs: Vec<Output>,
     /// Every input since the world started: what a save holds.
     journal: Journal,
@@ -309,16 +310,16 @@ impl Gateway {
                 if st.is_open_watch() {
                     self.cluster.watch_open(member, ticket);
                 }
-                self.streams.insert(ticket, st);
+                self.streams.insert(ticket, Box::new(st));
             }
             _ => {
                 self.pending.insert(
                     ticket,
-                    Pending {
+                    Box::new(Pending {
                         member,
                         request,
                         body: Vec::new(),
-                    },
+                    }),
                 );
             }
         }
@@ -361,7 +362,7 @@ impl Gateway {
     }
 
     /// Forgets a stream; the watchers of a watch stream go with it.
-    fn close_stream(&mut self, ticket: Ticket) -> Option<stream::Stream> {
+    fn close_stream(&mut self, ticket: Ticket) -> Option<Box<stream::Stream>> {
         let st = self.streams.remove(&ticket)?;
         if st.is_open_watch() {
             self.cluster.watch_close(st.member, ticket);
@@ -613,7 +614,7 @@ impl Gateway {
         match st.refusal().cloned() {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
             None => {
-                self.streams.insert(ticket, st);
+                self.streams.insert(ticket, Box::new(st));
                 self.cluster.snapshot(member, ticket);
             }
         }
@@ -682,7 +683,7 @@ impl Gateway {
                         if let Some(st) =
                             st.end_with(ticket, EtcdError::NoLeader, &mut self.outputs)
                         {
-                            self.streams.insert(ticket, st);
+                            self.streams.insert(ticket, Box::new(st));
                         }
                     }
                 }

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod alarm;
+mod boxed_map;
 pub mod check;
 pub mod cluster;
 pub mod errors;

@@ -3,6 +3,7 @@
 //! conf-change entries that every member applies; the checks etcd makes
 //! before and while applying them live here too.
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::pb::Member;
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,14 +26,14 @@ pub enum ConfChange {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Membership {
-    members: BTreeMap<u64, Member>,
+    members: BoxedMap<u64, Member>,
     removed: BTreeSet<u64>,
 }
 
 impl Membership {
     pub fn new(members: impl IntoIterator<Item = Member>) -> Self {
         let mut by_id = BTreeMap::new();
-        by_id.extend(members.into_iter().map(|m| (m.id, m)));
+        by_id.extend(members.into_iter().map(|m| (m.id, Box::new(m))));
         Membership {
             members: by_id,
             removed: BTreeSet::new(),
@@ -41,11 +42,11 @@ impl Membership {
 
     /// Members sorted by id, as etcd lists them.
     pub fn members(&self) -> Vec<Member> {
-        self.members.values().cloned().collect()
+        self.members.values().map(|m| (**m).clone()).collect()
     }
 
     pub fn get(&self, id: u64) -> Option<&Member> {
-        self.members.get(&id)
+        self.members.get(&id).map(|m| &**m)
     }
 
     pub fn is_removed(&self, id: u64) -> bool {
@@ -119,7 +120,7 @@ impl Membership {
     pub fn apply(&mut self, cc: &ConfChange) {
         match cc {
             ConfChange::Add(m) => {
-                self.members.insert(m.id, m.clone());
+                self.members.insert(m.id, Box::new(m.clone()));
             }
             ConfChange::Remove(id) => {
                 self.members.remove(id);
@@ -140,7 +141,10 @@ impl Membership {
     }
 
     fn voters(&self) -> impl Iterator<Item = &Member> {
-        self.members.values().filter(|m| !m.is_learner)
+        self.members
+            .values()
+            .map(|m| &**m)
+            .filter(|m| !m.is_learner)
     }
 
     /// A started member has published its name.

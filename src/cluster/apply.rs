@@ -213,7 +213,7 @@ impl Cluster {
     /// entries carry none: their member comes from the initial roster.
     fn conf_change_context(&self, cc: &raft::ConfChange) -> Option<ConfChangeContext> {
         if cc.context.is_empty() && cc.change_type == ConfChangeType::AddNode {
-            let m: Member = self.roster.get(&cc.node_id)?.clone();
+            let m: Member = (**self.roster.get(&cc.node_id)?).clone();
             // the client URLs come later, when the member publishes them
             let m = Member {
                 client_urls: Vec::new(),

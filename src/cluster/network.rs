@@ -4,6 +4,7 @@
 //! any message type and never looks inside.
 
 use super::rng::Rng;
+use crate::boxed_map::BoxedMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How one directed link behaves.
@@ -46,7 +47,7 @@ pub struct Network<M> {
     blocked: BTreeSet<(usize, usize)>,
     /// (delivery time, sequence) -> message: delivery in time order, FIFO
     /// among equal times.
-    queue: BTreeMap<(u64, u64), InFlight<M>>,
+    queue: BoxedMap<(u64, u64), InFlight<M>>,
     seq: u64,
     /// Messages sent, delivered and dropped so far (for inspection).
     pub sent: u64,
@@ -143,12 +144,12 @@ impl<M> Network<M> {
         self.seq += 1;
         self.queue.insert(
             (deliver_at, self.seq),
-            InFlight {
+            Box::new(InFlight {
                 from,
                 to,
                 deliver_at,
                 msg,
-            },
+            }),
         );
         Ok(())
     }
@@ -169,7 +170,7 @@ impl<M> Network<M> {
         if entry.key().0 > now {
             return None;
         }
-        let m = entry.remove();
+        let m = *entry.remove();
         if self.blocked.contains(&(m.from, m.to)) {
             self.dropped += 1;
             return Some(Err(m));
@@ -185,12 +186,12 @@ impl<M> Network<M> {
             .partition(|(_, m)| m.from == member || m.to == member);
         self.queue.extend(kept);
         self.dropped += gone.len() as u64;
-        gone.into_iter().map(|(_, m)| m).collect()
+        gone.into_iter().map(|(_, m)| *m).collect()
     }
 
     /// Messages in flight, for visualisation.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight<M>> {
-        self.queue.values()
+        self.queue.values().map(|m| &**m)
     }
 }
 

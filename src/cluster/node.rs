@@ -2,6 +2,7 @@
 //! server, plus the client requests waiting on it. It can crash (volatile
 //! state lost; the Raft storage and applied data stay) and restart.
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::pb::LeaseKeepAliveRequest;
 use crate::raft::{self, Raft};
@@ -38,7 +39,7 @@ pub struct Node {
     /// for a leader this member can reach, in order.
     pub forwards: Vec<Forward>,
     /// Linearizable reads by read-index context.
-    pub reads: BTreeMap<u64, PendingRead>,
+    pub reads: BoxedMap<u64, PendingRead>,
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,

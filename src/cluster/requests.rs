@@ -122,11 +122,11 @@ impl Cluster {
                 n.next_read_ctx += 1;
                 n.reads.insert(
                     ctx,
-                    PendingRead {
+                    Box::new(PendingRead {
                         ticket,
                         request,
                         index: None,
-                    },
+                    }),
                 );
                 // without a leader the read waits until it times out, as etcd's does
                 let _ = n.raft.read_index(ctx);
@@ -159,7 +159,7 @@ impl Cluster {
         let seq = self.next_seq();
         self.deferred.insert(
             (self.now + REQUEST_TIMEOUT_MS, seq),
-            (member, ticket, reply),
+            Box::new((member, ticket, reply)),
         );
     }
 
@@ -428,8 +428,10 @@ impl Cluster {
         n.transfers.push((ticket, target));
         let _ = n.raft.transfer_leader(target);
         let seq = self.next_seq();
-        self.deadlines
-            .insert((self.now + REQUEST_TIMEOUT_MS, seq), (member, ticket));
+        self.deadlines.insert(
+            (self.now + REQUEST_TIMEOUT_MS, seq),
+            Box::new((member, ticket)),
+        );
     }
 
     /// etcd 3.5.1's downgrade: VALIDATE answers at once; ENABLE and CANCEL

@@ -3,6 +3,7 @@
 //! `tracker.ProgressTracker`). Single-step configurations only, so there is
 //! never a joint quorum.
 
+use crate::boxed_map::BoxedMap;
 use std::collections::BTreeMap;
 
 use super::message::{ConfChange, ConfChangeType, ConfState};
@@ -13,7 +14,7 @@ use super::RaftError;
 #[derive(Clone, Debug)]
 pub struct ProgressTracker {
     pub conf: ConfState,
-    pub progress: BTreeMap<u64, Progress>,
+    pub progress: BoxedMap<u64, Progress>,
     pub votes: BTreeMap<u64, bool>,
     pub max_inflight: usize,
 }
@@ -29,11 +30,11 @@ impl ProgressTracker {
         };
         for &id in &conf.voters {
             t.progress
-                .insert(id, Progress::new(next, max_inflight, false));
+                .insert(id, Box::new(Progress::new(next, max_inflight, false)));
         }
         for &id in &conf.learners {
             t.progress
-                .insert(id, Progress::new(next, max_inflight, true));
+                .insert(id, Box::new(Progress::new(next, max_inflight, true)));
         }
         t.conf = conf;
         t
@@ -128,7 +129,7 @@ impl ProgressTracker {
                     // A new member counts as active, or check quorum could
                     // depose the leader before the newcomer said anything.
                     p.recent_active = true;
-                    p
+                    Box::new(p)
                 });
                 pr.is_learner = learner;
             }
