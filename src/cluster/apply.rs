@@ -154,7 +154,7 @@ impl Cluster {
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {
-                    self.reply(i, ticket, reply);
+                    self.reply(i, *ticket, reply);
                 }
             }
             Payload::ConfChange(cc) => {
@@ -189,7 +189,7 @@ impl Cluster {
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&ctx.request_id) {
-                    self.reply(i, ticket, reply);
+                    self.reply(i, *ticket, reply);
                 }
                 if let ConfChange::Remove(id) = ctx.change {
                     if id == self.nodes[i].id() && self.nodes[i].server.membership().is_removed(id)

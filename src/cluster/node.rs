@@ -31,7 +31,7 @@ pub struct Node {
     /// Whether this member has published its name and client URLs.
     pub published: bool,
     /// Proposals waiting to be applied here: request id -> ticket.
-    pub proposals: BTreeMap<u64, u64>,
+    pub proposals: BoxedMap<u64, u64>,
     /// Proposals not yet handed to Raft: etcd's `Propose` blocks while the
     /// member knows no leader (they are also in `proposals`).
     pub held: Vec<InternalRaftRequest>,
@@ -132,7 +132,7 @@ impl Node {
 
     /// Tickets of every client request waiting here.
     pub fn waiting(&self) -> Vec<u64> {
-        let mut t: Vec<u64> = self.proposals.values().copied().collect();
+        let mut t: Vec<u64> = self.proposals.values().map(|t| **t).collect();
         t.extend(self.reads.values().map(|r| r.ticket));
         t.extend(self.transfers.iter().map(|(t, _)| *t));
         t.extend(self.forwards.iter().map(Forward::ticket));
@@ -155,7 +155,7 @@ impl Node {
         if let Some(id) = self
             .proposals
             .iter()
-            .find_map(|(id, t)| (*t == ticket).then_some(*id))
+            .find_map(|(id, t)| (**t == ticket).then_some(*id))
         {
             self.proposals.remove(&id);
             let before = self.held.len();

@@ -167,7 +167,7 @@ impl Cluster {
         let n = &mut self.nodes[member];
         match n.server.new_proposal(request) {
             Ok(p) => {
-                n.proposals.insert(p.id, ticket);
+                n.proposals.insert(p.id, Box::new(ticket));
                 // etcd's Propose waits while the member knows no leader
                 if n.leader_id() == raft::NONE {
                     n.held.push(p);
@@ -288,7 +288,7 @@ impl Cluster {
             ConfChange::Promote(id) => (ConfChangeType::AddNode, *id),
         };
         let context = ConfChangeContext { request_id, change }.encode();
-        n.proposals.insert(request_id, ticket);
+        n.proposals.insert(request_id, Box::new(ticket));
         let _ = n.raft.propose_conf_change(raft::ConfChange {
             change_type,
             node_id,
