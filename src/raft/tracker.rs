@@ -15,7 +15,7 @@ use super::RaftError;
 pub struct ProgressTracker {
     pub conf: ConfState,
     pub progress: BoxedMap<u64, Progress>,
-    pub votes: BTreeMap<u64, bool>,
+    pub votes: BoxedMap<u64, bool>,
     pub max_inflight: usize,
 }
 
@@ -62,35 +62,29 @@ impl ProgressTracker {
     /// Records the first vote from `id` (later ones for the same election
     /// are ignored) and returns the tally.
     pub fn record_vote(&mut self, id: u64, granted: bool) -> (usize, usize, VoteResult) {
-        self.votes.entry(id).or_insert(granted);
+        self.votes.entry(id).or_insert(Box::new(granted));
         let granted = self
             .votes
             .iter()
-            .filter(|(id, &v)| v && self.is_voter(**id))
+            .filter(|&(&id, v)| **v && self.is_voter(id))
             .count();
         let rejected = self
             .votes
             .iter()
-            .filter(|(id, &v)| !v && self.is_voter(**id))
+            .filter(|&(&id, v)| !**v && self.is_voter(id))
             .count();
         (
             granted,
             rejected,
-            quorum::vote_result(&self.conf.voters, &self.votes),
+            quorum::vote_result(&self.conf.voters, |id| self.votes.get(&id).map(|v| **v)),
         )
     }
 
     /// Check quorum (Raft thesis 6.2): did a majority of voters talk to us
     /// during the last election timeout?
     pub fn quorum_active(&self) -> bool {
-        let mut active = BTreeMap::new();
-        active.extend(
-            self.progress
-                .iter()
-                .filter(|(id, _)| self.is_voter(**id))
-                .map(|(&id, p)| (id, p.recent_active)),
-        );
-        quorum::vote_result(&self.conf.voters, &active) == VoteResult::Won
+        let active = |id| self.progress.get(&id).map(|p| p.recent_active);
+        quorum::vote_result(&self.conf.voters, active) == VoteResult::Won
     }
 
     /// Applies a single-step change (etcd's `confchange.Changer.Simple`).
