@@ -14,6 +14,7 @@ mod leader_monitor;
 mod log_view;
 pub mod network;
 mod node;
+mod pairs;
 mod requests;
 mod rng;
 pub mod trace;
@@ -31,6 +32,7 @@ use crate::server::watch::HeaderInfo;
 use crate::server::{EtcdServer, InternalRaftRequest, Reply, Request, StateSnapshot};
 use network::{Link, Network};
 use node::Node;
+use pairs::PairMap;
 use std::collections::{BTreeMap, VecDeque};
 use trace::{Trace, TraceKind};
 
@@ -210,7 +212,7 @@ pub struct Cluster {
     healed_at: u64,
     /// Pairs of members (lower index first) whose peer connection is up,
     /// and since when (etcd's transport `ActiveSince`).
-    links: BTreeMap<(usize, usize), u64>,
+    links: PairMap<u64>,
     outcomes: Vec<Outcome>,
     leader_monitor: leader_monitor::LeaderMonitor,
     trace: Trace,
@@ -289,7 +291,7 @@ impl Cluster {
             deferred: BTreeMap::new(),
             seq: 0,
             healed_at: 0,
-            links: BTreeMap::new(),
+            links: PairMap::default(),
             outcomes: Vec::new(),
             leader_monitor: Default::default(),
             trace: Trace::new(20_000),
@@ -568,8 +570,8 @@ impl Cluster {
                     && !self.network.is_blocked(a, b)
                     && !self.network.is_blocked(b, a);
                 if !up {
-                    self.links.remove(&(a, b));
-                } else if !self.links.contains_key(&(a, b)) {
+                    self.links.remove((a, b));
+                } else if !self.links.contains((a, b)) {
                     self.links.insert((a, b), self.now);
                 }
             }
@@ -583,7 +585,7 @@ impl Cluster {
         if !up(a) || !up(b) || self.network.is_blocked(a, b) || self.network.is_blocked(b, a) {
             return None;
         }
-        self.links.get(&(a.min(b), a.max(b))).copied()
+        self.links.get((a.min(b), a.max(b))).copied()
     }
 
     /// Tickets of every unary request the cluster holds: queued, waiting
