@@ -329,7 +329,7 @@ pub fn parse_urls(urls: &[String]) -> Result<Vec<String>, EtcdError> {
     let mut out = Vec::with_capacity(urls.len());
     for u in urls {
         let u = u.trim();
-        let (scheme, rest) = u.split_once("://").ok_or(EtcdError::InvalidPeerUrls)?;
+        let (scheme, rest) = split_once(u, "://").ok_or(EtcdError::InvalidPeerUrls)?;
         match scheme {
             "http" | "https" => {
                 let (host, path) = match rest.find(['/', '?', '#']) {
@@ -352,10 +352,21 @@ pub fn parse_urls(urls: &[String]) -> Result<Vec<String>, EtcdError> {
     Ok(out)
 }
 
+/// `s.split_once(sep)` for an ASCII `sep`, searched byte by byte:
+/// `str::split_once` with a string pattern brings a 2.5 KB substring
+/// searcher into the wasm for these two short separators.
+fn split_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let i = s
+        .as_bytes()
+        .windows(sep.len())
+        .position(|w| w == sep.as_bytes())?;
+    Some((&s[..i], &s[i + sep.len()..]))
+}
+
 /// Go's `net.SplitHostPort` succeeding: `host:port` or `[v6]:port`.
 fn has_port(hostport: &str) -> bool {
     if let Some(rest) = hostport.strip_prefix('[') {
-        return rest.split_once("]:").is_some_and(|(_, p)| !p.contains(':'));
+        return split_once(rest, "]:").is_some_and(|(_, p)| !p.contains(':'));
     }
     matches!(hostport.split_once(':'), Some((_, p)) if !p.contains(':'))
 }
@@ -430,6 +441,15 @@ mod tests {
             );
         }
         assert_eq!(parse_urls(&[]), Err(EtcdError::InvalidPeerUrls));
+    }
+
+    #[test]
+    fn separators_split_at_their_first_occurrence_as_str_split_once() {
+        for s in ["a://b://c", "a:b://c", "://", "x", "[::1]:2]:3", "]", ""] {
+            for sep in ["://", "]:"] {
+                assert_eq!(split_once(s, sep), s.split_once(sep), "{s:?} {sep:?}");
+            }
+        }
     }
 
     #[test]
