@@ -709,7 +709,7 @@ impl Cluster {
         if !node.is_up() {
             return;
         }
-        let kind = format!("{:?}", msg.msg_type);
+        let kind = msg.msg_type.name().to_string();
         let is_snap = msg.msg_type == raft::MessageType::Snap;
         let to_id = msg.to;
         let _ = node.raft.step(msg);
@@ -801,7 +801,7 @@ impl Cluster {
                 TraceKind::Send {
                     from,
                     to,
-                    kind: format!("{:?}", m.msg_type),
+                    kind: m.msg_type.name().to_string(),
                     term: m.term,
                     index: m.index,
                     entries: m.entries.len(),
@@ -874,7 +874,7 @@ impl Cluster {
     /// member).
     pub fn partition(&mut self, groups: &[Vec<usize>]) {
         self.network.partition(groups, self.nodes.len());
-        self.control_event(format!("partition {groups:?}"));
+        self.control_event(format!("partition {}", trace::groups(groups)));
     }
 
     /// `from` can no longer send to `to` (the other way still works).

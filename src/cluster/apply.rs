@@ -70,7 +70,7 @@ impl Cluster {
                 self.now,
                 TraceKind::Raft {
                     member: i,
-                    what: format!("{ev:?}"),
+                    what: super::trace::raft_event(ev),
                 },
             );
         }
@@ -185,7 +185,7 @@ impl Cluster {
                     TraceKind::Apply {
                         member: i,
                         index: e.index,
-                        what: format!("{:?}", ctx.change),
+                        what: super::trace::conf_change(&ctx.change),
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&ctx.request_id) {
