@@ -505,7 +505,7 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
                     recent_active: p.recent_active,
                     inflight: p.inflights.count(),
                 };
-                (id, ps)
+                (id, Box::new(ps))
             }));
         }
         Status {
