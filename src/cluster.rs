@@ -14,10 +14,12 @@ mod leader_monitor;
 mod log_view;
 pub mod network;
 mod node;
+mod pairs;
 mod requests;
 mod rng;
 pub mod trace;
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::membership;
 use crate::pb::{
@@ -30,6 +32,7 @@ use crate::server::watch::HeaderInfo;
 use crate::server::{EtcdServer, InternalRaftRequest, Reply, Request, StateSnapshot};
 use network::{Link, Network};
 use node::Node;
+use pairs::PairMap;
 use std::collections::{BTreeMap, VecDeque};
 use trace::{Trace, TraceKind};
 
@@ -193,7 +196,7 @@ pub struct Cluster {
     nodes: Vec<Node>,
     /// The members the cluster was bootstrapped with (etcd's
     /// `--initial-cluster`), by id.
-    roster: BTreeMap<u64, Member>,
+    roster: BoxedMap<u64, Member>,
     network: Network<Msg>,
     now: u64,
     next_tick: u64,
@@ -201,15 +204,15 @@ pub struct Cluster {
     snapshot_count: u64,
     inbox: VecDeque<Input>,
     /// Request timeouts: (time, seq) -> (member, ticket).
-    deadlines: BTreeMap<(u64, u64), (usize, Ticket)>,
+    deadlines: BoxedMap<(u64, u64), (usize, Ticket)>,
     /// Answers due later: (time, seq) -> answer.
-    deferred: BTreeMap<(u64, u64), (usize, Ticket, Reply)>,
+    deferred: BoxedMap<(u64, u64), (usize, Ticket, Reply)>,
     seq: u64,
     /// Since when the network has been whole (strict reconfiguration).
     healed_at: u64,
     /// Pairs of members (lower index first) whose peer connection is up,
     /// and since when (etcd's transport `ActiveSince`).
-    links: BTreeMap<(usize, usize), u64>,
+    links: PairMap<u64>,
     outcomes: Vec<Outcome>,
     leader_monitor: leader_monitor::LeaderMonitor,
     trace: Trace,
@@ -277,7 +280,7 @@ impl Cluster {
             token: config.initial_cluster_token.clone(),
             start_ms,
             nodes,
-            roster: roster.into_iter().map(|m| (m.id, m)).collect(),
+            roster: BTreeMap::new(),
             network: Network::new(Rng::new(config.seed).derive("network")),
             now: 0,
             next_tick: TICK_MS,
@@ -288,12 +291,14 @@ impl Cluster {
             deferred: BTreeMap::new(),
             seq: 0,
             healed_at: 0,
-            links: BTreeMap::new(),
+            links: PairMap::default(),
             outcomes: Vec::new(),
             leader_monitor: Default::default(),
             trace: Trace::new(20_000),
             audit: None,
         };
+        c.roster
+            .extend(roster.into_iter().map(|m| (m.id, Box::new(m))));
         // the peers were connected before the cluster formed
         c.refresh_links();
         c.bootstrap();
@@ -565,8 +570,8 @@ impl Cluster {
                     && !self.network.is_blocked(a, b)
                     && !self.network.is_blocked(b, a);
                 if !up {
-                    self.links.remove(&(a, b));
-                } else if !self.links.contains_key(&(a, b)) {
+                    self.links.remove((a, b));
+                } else if !self.links.contains((a, b)) {
                     self.links.insert((a, b), self.now);
                 }
             }
@@ -580,20 +585,17 @@ impl Cluster {
         if !up(a) || !up(b) || self.network.is_blocked(a, b) || self.network.is_blocked(b, a) {
             return None;
         }
-        self.links.get(&(a.min(b), a.max(b))).copied()
+        self.links.get((a.min(b), a.max(b))).copied()
     }
 
     /// Tickets of every unary request the cluster holds: queued, waiting
     /// on a member, or answered later.
     pub fn waiting_tickets(&self) -> std::collections::BTreeSet<Ticket> {
-        let mut t: std::collections::BTreeSet<Ticket> = self
-            .inbox
-            .iter()
-            .filter_map(|i| match i {
-                Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
-                _ => None,
-            })
-            .collect();
+        let mut t = std::collections::BTreeSet::new();
+        t.extend(self.inbox.iter().filter_map(|i| match i {
+            Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
+            _ => None,
+        }));
         t.extend(self.nodes.iter().flat_map(Node::waiting));
         t.extend(self.deferred.values().map(|d| d.1));
         t
@@ -707,7 +709,7 @@ impl Cluster {
         if !node.is_up() {
             return;
         }
-        let kind = format!("{:?}", msg.msg_type);
+        let kind = msg.msg_type.name().to_string();
         let is_snap = msg.msg_type == raft::MessageType::Snap;
         let to_id = msg.to;
         let _ = node.raft.step(msg);
@@ -737,7 +739,8 @@ impl Cluster {
             if entry.key().0 > now {
                 break;
             }
-            let ((due, _), (member, ticket)) = entry.remove_entry();
+            let ((due, _), d) = entry.remove_entry();
+            let (member, ticket) = *d;
             let waited = self.nodes.get_mut(member).and_then(|n| n.forget(ticket));
             if let Some(waited) = waited {
                 let e = self.timeout_error(member, waited, due - REQUEST_TIMEOUT_MS);
@@ -752,7 +755,7 @@ impl Cluster {
             if entry.key().0 > now {
                 break;
             }
-            let (member, ticket, reply) = entry.remove();
+            let (member, ticket, reply) = *entry.remove();
             self.reply(member, ticket, reply);
         }
         // the leader's lessor finds expired leases and proposes their
@@ -798,7 +801,7 @@ impl Cluster {
                 TraceKind::Send {
                     from,
                     to,
-                    kind: format!("{:?}", m.msg_type),
+                    kind: m.msg_type.name().to_string(),
                     term: m.term,
                     index: m.index,
                     entries: m.entries.len(),
@@ -823,13 +826,15 @@ impl Cluster {
 
     /// Drops the request timeout of `ticket` (answered before it).
     fn forget_deadline(&mut self, ticket: Ticket) {
-        self.deadlines.retain(|_, (_, t)| *t != ticket);
+        self.deadlines.retain(|_, d| d.1 != ticket);
     }
 
     fn add_deadline(&mut self, member: usize, ticket: Ticket) {
         let seq = self.next_seq();
-        self.deadlines
-            .insert((self.now + REQUEST_TIMEOUT_MS, seq), (member, ticket));
+        self.deadlines.insert(
+            (self.now + REQUEST_TIMEOUT_MS, seq),
+            Box::new((member, ticket)),
+        );
     }
 
     // ---- faults and control ----
@@ -869,7 +874,7 @@ impl Cluster {
     /// member).
     pub fn partition(&mut self, groups: &[Vec<usize>]) {
         self.network.partition(groups, self.nodes.len());
-        self.control_event(format!("partition {groups:?}"));
+        self.control_event(format!("partition {}", trace::groups(groups)));
     }
 
     /// `from` can no longer send to `to` (the other way still works).
@@ -939,7 +944,7 @@ impl Cluster {
             client_urls: vec![client],
             is_learner: learner,
         };
-        self.roster.insert(id, m.clone());
+        self.roster.insert(id, Box::new(m.clone()));
         let add = Member {
             name: String::new(),
             client_urls: Vec::new(),

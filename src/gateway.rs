@@ -5,6 +5,7 @@
 mod control;
 mod http;
 mod interceptor;
+mod json;
 pub mod jsonpb;
 mod respond;
 mod route;
@@ -13,6 +14,7 @@ mod world;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
+use crate::boxed_map::BoxedMap;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
 use crate::server::{Reply, Request, Response};
@@ -38,8 +40,7 @@ pub struct Config {
 
 /// The fields of a config given as JSON (`new Sim(json)`, `/_sim/reset`);
 /// each is optional.
-#[derive(serde::Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 struct ConfigJson {
     members: Option<usize>,
     seed: Option<u64>,
@@ -48,13 +49,44 @@ struct ConfigJson {
     snapshot_count: Option<u64>,
 }
 
+impl ConfigJson {
+    /// Read as serde's derived `Deserialize` read it (`#[serde(default,
+    /// deny_unknown_fields)]`), messages included: an object, or an array
+    /// of the fields in this order; `null` is a field not given.
+    fn read(text: &[u8]) -> Result<ConfigJson, String> {
+        const FIELDS: [&str; 5] = [
+            "members",
+            "seed",
+            "watch_progress_notify_interval_ms",
+            "initial_cluster_token",
+            "snapshot_count",
+        ];
+        let mut j = ConfigJson::default();
+        json::read_struct(text, "ConfigJson", &FIELDS, |field, r| {
+            let number = |r: &mut json::Reader| r.opt_uint("u64", u64::MAX);
+            match field {
+                0 => {
+                    let n = r.opt_uint("usize", usize::MAX as u64)?;
+                    j.members = n.map(|n| n as usize);
+                }
+                1 => j.seed = number(r)?,
+                2 => j.watch_progress_notify_interval_ms = number(r)?,
+                3 => j.initial_cluster_token = r.opt_string()?,
+                _ => j.snapshot_count = number(r)?,
+            }
+            Ok(())
+        })?;
+        Ok(j)
+    }
+}
+
 impl Config {
     /// `base` with the fields `json` gives (an empty body gives none).
     pub fn overlay(base: &Config, json: &[u8]) -> Result<Config, String> {
         let j: ConfigJson = if json.iter().all(u8::is_ascii_whitespace) {
             ConfigJson::default()
         } else {
-            serde_json::from_slice(json).map_err(|e| e.to_string())?
+            ConfigJson::read(json)?
         };
         let c = Config {
             members: j.members.unwrap_or(base.members),
@@ -100,10 +132,10 @@ pub struct Gateway {
     initial: Config,
     cluster: Cluster,
     next_ticket: Ticket,
-    pending: BTreeMap<Ticket, Pending>,
+    pending: BoxedMap<Ticket, Pending>,
     /// Bidirectional streams (watch, keep-alive): request messages are
     /// handled as they arrive, answers go out as they come.
-    streams: BTreeMap<Ticket, stream::Stream>,
+    streams: BoxedMap<Ticket, stream::Stream>,
     outputs: Vec<Output>,
     /// Every input since the world started: what a save holds.
     journal: Journal,
@@ -278,16 +310,16 @@ impl Gateway {
                 if st.is_open_watch() {
                     self.cluster.watch_open(member, ticket);
                 }
-                self.streams.insert(ticket, st);
+                self.streams.insert(ticket, Box::new(st));
             }
             _ => {
                 self.pending.insert(
                     ticket,
-                    Pending {
+                    Box::new(Pending {
                         member,
                         request,
                         body: Vec::new(),
-                    },
+                    }),
                 );
             }
         }
@@ -330,7 +362,7 @@ impl Gateway {
     }
 
     /// Forgets a stream; the watchers of a watch stream go with it.
-    fn close_stream(&mut self, ticket: Ticket) -> Option<stream::Stream> {
+    fn close_stream(&mut self, ticket: Ticket) -> Option<Box<stream::Stream>> {
         let st = self.streams.remove(&ticket)?;
         if st.is_open_watch() {
             self.cluster.watch_close(st.member, ticket);
@@ -582,7 +614,7 @@ impl Gateway {
         match st.refusal().cloned() {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
             None => {
-                self.streams.insert(ticket, st);
+                self.streams.insert(ticket, Box::new(st));
                 self.cluster.snapshot(member, ticket);
             }
         }
@@ -651,7 +683,7 @@ impl Gateway {
                         if let Some(st) =
                             st.end_with(ticket, EtcdError::NoLeader, &mut self.outputs)
                         {
-                            self.streams.insert(ticket, st);
+                            self.streams.insert(ticket, Box::new(st));
                         }
                     }
                 }

@@ -3,6 +3,7 @@
 //! primary (the leader's lessor) tracks expiry, as in etcd: followers keep
 //! leases "forever" until they are promoted.
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,9 +33,9 @@ impl Lease {
 
 #[derive(Clone, Debug)]
 pub struct Lessor {
-    leases: BTreeMap<i64, Lease>,
+    leases: BoxedMap<i64, Lease>,
     /// Which lease each key is attached to (etcd's `itemMap`).
-    key_leases: BTreeMap<Vec<u8>, i64>,
+    key_leases: BoxedMap<Vec<u8>, i64>,
     /// `ceil(1.5 * election timeout)` in seconds: 2 with etcd's defaults.
     min_ttl: i64,
     primary: bool,
@@ -55,7 +56,7 @@ impl Lessor {
     }
 
     pub fn lookup(&self, id: i64) -> Option<&Lease> {
-        self.leases.get(&id)
+        self.leases.get(&id).map(|l| &**l)
     }
 
     pub fn grant(&mut self, id: i64, ttl: i64, now: u64) -> Result<Lease, EtcdError> {
@@ -76,7 +77,7 @@ impl Lessor {
             expiry,
             keys: BTreeSet::new(),
         };
-        self.leases.insert(id, lease.clone());
+        self.leases.insert(id, Box::new(lease.clone()));
         Ok(lease)
     }
 
@@ -106,13 +107,13 @@ impl Lessor {
     /// as etcd's store does on every put and delete.
     pub fn bind(&mut self, key: &[u8], lease: i64) {
         if let Some(old) = self.key_leases.remove(key) {
-            if let Some(l) = self.leases.get_mut(&old) {
+            if let Some(l) = self.leases.get_mut(&*old) {
                 l.keys.remove(key);
             }
         }
         if let Some(l) = self.leases.get_mut(&lease) {
             l.keys.insert(key.to_vec());
-            self.key_leases.insert(key.to_vec(), lease);
+            self.key_leases.insert(key.to_vec(), Box::new(lease));
         }
     }
 
@@ -140,7 +141,7 @@ impl Lessor {
             .values()
             .filter_map(|l| l.expiry.filter(|e| *e <= now).map(|e| (e, l.id)))
             .collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v.into_iter().map(|(_, id)| id).collect()
     }
 
@@ -162,8 +163,9 @@ impl Lessor {
     /// All leases, ordered by expiry (forever last) then id, as etcd's
     /// `Leases()` sorts them.
     pub fn leases(&self) -> Vec<&Lease> {
-        let mut v: Vec<&Lease> = self.leases.values().collect();
-        v.sort_by_key(|l| (l.expiry.is_none(), l.expiry, l.id));
+        let mut v: Vec<&Lease> = self.leases.values().map(|l| &**l).collect();
+        let key = |l: &Lease| (l.expiry.is_none(), l.expiry, l.id);
+        crate::sort::sort_by(&mut v, |a, b| key(a) < key(b));
         v
     }
 }

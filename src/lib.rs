@@ -17,6 +17,7 @@
 //! ```
 
 pub mod alarm;
+mod boxed_map;
 pub mod check;
 pub mod cluster;
 pub mod errors;
@@ -28,6 +29,7 @@ pub mod mvcc;
 pub mod pb;
 pub mod raft;
 pub mod server;
+mod sort;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

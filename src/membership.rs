@@ -3,6 +3,7 @@
 //! conf-change entries that every member applies; the checks etcd makes
 //! before and while applying them live here too.
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::pb::Member;
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,25 +26,27 @@ pub enum ConfChange {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Membership {
-    members: BTreeMap<u64, Member>,
+    members: BoxedMap<u64, Member>,
     removed: BTreeSet<u64>,
 }
 
 impl Membership {
     pub fn new(members: impl IntoIterator<Item = Member>) -> Self {
+        let mut by_id = BTreeMap::new();
+        by_id.extend(members.into_iter().map(|m| (m.id, Box::new(m))));
         Membership {
-            members: members.into_iter().map(|m| (m.id, m)).collect(),
+            members: by_id,
             removed: BTreeSet::new(),
         }
     }
 
     /// Members sorted by id, as etcd lists them.
     pub fn members(&self) -> Vec<Member> {
-        self.members.values().cloned().collect()
+        self.members.values().map(|m| (**m).clone()).collect()
     }
 
     pub fn get(&self, id: u64) -> Option<&Member> {
-        self.members.get(&id)
+        self.members.get(&id).map(|m| &**m)
     }
 
     pub fn is_removed(&self, id: u64) -> bool {
@@ -59,7 +62,7 @@ impl Membership {
         if self.removed.contains(&id) {
             return Err(EtcdError::MemberNotFound);
         }
-        let urls_in_use = |except: Option<u64>| -> BTreeSet<&str> {
+        let urls_in_use = |except: Option<u64>| -> Vec<&str> {
             self.members
                 .values()
                 .filter(|m| Some(m.id) != except)
@@ -72,7 +75,7 @@ impl Membership {
                     return Err(EtcdError::MemberExist);
                 }
                 let used = urls_in_use(None);
-                if m.peer_urls.iter().any(|u| used.contains(u.as_str())) {
+                if m.peer_urls.iter().any(|u| used.contains(&u.as_str())) {
                     return Err(EtcdError::PeerUrlExist);
                 }
                 if m.is_learner
@@ -96,7 +99,7 @@ impl Membership {
                     return Err(EtcdError::MemberNotFound);
                 }
                 let used = urls_in_use(Some(*id));
-                if peer_urls.iter().any(|u| used.contains(u.as_str())) {
+                if peer_urls.iter().any(|u| used.contains(&u.as_str())) {
                     return Err(EtcdError::PeerUrlExist);
                 }
             }
@@ -117,7 +120,7 @@ impl Membership {
     pub fn apply(&mut self, cc: &ConfChange) {
         match cc {
             ConfChange::Add(m) => {
-                self.members.insert(m.id, m.clone());
+                self.members.insert(m.id, Box::new(m.clone()));
             }
             ConfChange::Remove(id) => {
                 self.members.remove(id);
@@ -138,7 +141,10 @@ impl Membership {
     }
 
     fn voters(&self) -> impl Iterator<Item = &Member> {
-        self.members.values().filter(|m| !m.is_learner)
+        self.members
+            .values()
+            .map(|m| &**m)
+            .filter(|m| !m.is_learner)
     }
 
     /// A started member has published its name.
@@ -290,7 +296,7 @@ impl Reader<'_> {
 /// the Unix time of the request.
 pub fn member_id(peer_urls: &[String], token: &str, unix_secs: Option<u64>) -> u64 {
     let mut urls = peer_urls.to_vec();
-    urls.sort();
+    crate::sort::sort(&mut urls);
     let mut b = urls.concat().into_bytes();
     b.extend_from_slice(token.as_bytes());
     if let Some(t) = unix_secs {
@@ -303,7 +309,7 @@ pub fn member_id(peer_urls: &[String], token: &str, unix_secs: Option<u64>) -> u
 /// endian), first 8 bytes.
 pub fn cluster_id(member_ids: &[u64]) -> u64 {
     let mut ids = member_ids.to_vec();
-    ids.sort();
+    crate::sort::sort(&mut ids);
     let b: Vec<u8> = ids.iter().flat_map(|id| id.to_be_bytes()).collect();
     first_u64(&crate::hash::sha1(&b))
 }
@@ -323,7 +329,7 @@ pub fn parse_urls(urls: &[String]) -> Result<Vec<String>, EtcdError> {
     let mut out = Vec::with_capacity(urls.len());
     for u in urls {
         let u = u.trim();
-        let (scheme, rest) = u.split_once("://").ok_or(EtcdError::InvalidPeerUrls)?;
+        let (scheme, rest) = split_once(u, "://").ok_or(EtcdError::InvalidPeerUrls)?;
         match scheme {
             "http" | "https" => {
                 let (host, path) = match rest.find(['/', '?', '#']) {
@@ -342,14 +348,25 @@ pub fn parse_urls(urls: &[String]) -> Result<Vec<String>, EtcdError> {
         }
         out.push(u.to_string());
     }
-    out.sort();
+    crate::sort::sort(&mut out);
     Ok(out)
+}
+
+/// `s.split_once(sep)` for an ASCII `sep`, searched byte by byte:
+/// `str::split_once` with a string pattern brings a 2.5 KB substring
+/// searcher into the wasm for these two short separators.
+fn split_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let i = s
+        .as_bytes()
+        .windows(sep.len())
+        .position(|w| w == sep.as_bytes())?;
+    Some((&s[..i], &s[i + sep.len()..]))
 }
 
 /// Go's `net.SplitHostPort` succeeding: `host:port` or `[v6]:port`.
 fn has_port(hostport: &str) -> bool {
     if let Some(rest) = hostport.strip_prefix('[') {
-        return rest.split_once("]:").is_some_and(|(_, p)| !p.contains(':'));
+        return split_once(rest, "]:").is_some_and(|(_, p)| !p.contains(':'));
     }
     matches!(hostport.split_once(':'), Some((_, p)) if !p.contains(':'))
 }
@@ -424,6 +441,15 @@ mod tests {
             );
         }
         assert_eq!(parse_urls(&[]), Err(EtcdError::InvalidPeerUrls));
+    }
+
+    #[test]
+    fn separators_split_at_their_first_occurrence_as_str_split_once() {
+        for s in ["a://b://c", "a:b://c", "://", "x", "[::1]:2]:3", "]", ""] {
+            for sep in ["://", "]:"] {
+                assert_eq!(split_once(s, sep), s.split_once(sep), "{s:?} {sep:?}");
+            }
+        }
     }
 
     #[test]

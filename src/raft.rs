@@ -494,25 +494,20 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
     }
 
     pub fn status(&self) -> Status {
-        let progress = if self.role == Role::Leader {
-            self.tracker
-                .progress
-                .iter()
-                .map(|(&id, p)| {
-                    let ps = ProgressStatus {
-                        matched: p.matched,
-                        next: p.next,
-                        state: p.state,
-                        is_learner: p.is_learner,
-                        recent_active: p.recent_active,
-                        inflight: p.inflights.count(),
-                    };
-                    (id, ps)
-                })
-                .collect()
-        } else {
-            Default::default()
-        };
+        let mut progress = std::collections::BTreeMap::new();
+        if self.role == Role::Leader {
+            progress.extend(self.tracker.progress.iter().map(|(&id, p)| {
+                let ps = ProgressStatus {
+                    matched: p.matched,
+                    next: p.next,
+                    state: p.state,
+                    is_learner: p.is_learner,
+                    recent_active: p.recent_active,
+                    inflight: p.inflights.count(),
+                };
+                (id, Box::new(ps))
+            }));
+        }
         Status {
             id: self.id,
             hard_state: self.hard_state(),

@@ -33,7 +33,8 @@ impl Sim {
         path: String,
         #[wasm_bindgen(unchecked_param_type = "[name: string, value: string][]")] headers: JsValue,
     ) -> Result<f64, JsError> {
-        let headers: Vec<(String, String)> = serde_wasm_bindgen::from_value(headers)?;
+        let headers = headers_from_js(&headers)
+            .ok_or_else(|| JsError::new("headers must be a list of [name, value] string pairs"))?;
         let ticket = self.gateway.submit(
             member as usize,
             HttpRequest {
@@ -141,6 +142,18 @@ fn output_to_js(output: Output) -> Object {
         Output::Refused { .. } => set("kind", "refused".into()),
     }
     obj
+}
+
+/// `[[name, value], ...]`: any iterables, a pair's items after the second
+/// ignored (as serde-wasm-bindgen read them).
+fn headers_from_js(headers: &JsValue) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for pair in js_sys::try_iter(headers).ok()?? {
+        let mut items = js_sys::try_iter(&pair.ok()?).ok()??;
+        let mut item = || items.next()?.ok()?.as_string();
+        out.push((item()?, item()?));
+    }
+    Some(out)
 }
 
 fn headers_to_js(headers: Vec<(String, String)>) -> Array {

@@ -70,7 +70,7 @@ impl Cluster {
                 self.now,
                 TraceKind::Raft {
                     member: i,
-                    what: format!("{ev:?}"),
+                    what: super::trace::raft_event(ev),
                 },
             );
         }
@@ -154,7 +154,7 @@ impl Cluster {
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {
-                    self.reply(i, ticket, reply);
+                    self.reply(i, *ticket, reply);
                 }
             }
             Payload::ConfChange(cc) => {
@@ -185,11 +185,11 @@ impl Cluster {
                     TraceKind::Apply {
                         member: i,
                         index: e.index,
-                        what: format!("{:?}", ctx.change),
+                        what: super::trace::conf_change(&ctx.change),
                     },
                 );
                 if let Some(ticket) = self.nodes[i].proposals.remove(&ctx.request_id) {
-                    self.reply(i, ticket, reply);
+                    self.reply(i, *ticket, reply);
                 }
                 if let ConfChange::Remove(id) = ctx.change {
                     if id == self.nodes[i].id() && self.nodes[i].server.membership().is_removed(id)
@@ -213,7 +213,7 @@ impl Cluster {
     /// entries carry none: their member comes from the initial roster.
     fn conf_change_context(&self, cc: &raft::ConfChange) -> Option<ConfChangeContext> {
         if cc.context.is_empty() && cc.change_type == ConfChangeType::AddNode {
-            let m: Member = self.roster.get(&cc.node_id)?.clone();
+            let m: Member = (**self.roster.get(&cc.node_id)?).clone();
             // the client URLs come later, when the member publishes them
             let m = Member {
                 client_urls: Vec::new(),

@@ -7,7 +7,6 @@
 //! member; a crash ends the member's monitor and its count.
 
 use super::{Cluster, Outcome, TICK_MS};
-use std::collections::BTreeMap;
 
 /// etcd's election timeout: `ElectionTicks` (10) heartbeats.
 pub const ELECTION_MS: u64 = 10 * TICK_MS;
@@ -19,14 +18,17 @@ pub const MAX_NO_LEADER_CHECKS: u32 = 3;
 pub struct LeaderMonitor {
     /// The last election timeout (virtual time / `ELECTION_MS`) checked.
     checked: u64,
-    /// Checks in a row without a leader, per member (absent: none).
-    no_leader: BTreeMap<usize, u32>,
+    /// Checks in a row without a leader, by member index (a Vec, not a
+    /// map: one map type less in the wasm).
+    no_leader: Vec<u32>,
 }
 
 impl LeaderMonitor {
     /// Member `i`'s process is gone, and its monitor with it.
     pub fn reset(&mut self, i: usize) {
-        self.no_leader.remove(&i);
+        if let Some(count) = self.no_leader.get_mut(i) {
+            *count = 0;
+        }
     }
 }
 
@@ -44,9 +46,13 @@ impl Cluster {
                 continue;
             }
             let known = self.has_leader(i);
-            let count = self.leader_monitor.no_leader.entry(i).or_default();
-            *count = if known { 0 } else { *count + 1 };
-            if *count >= MAX_NO_LEADER_CHECKS {
+            let counts = &mut self.leader_monitor.no_leader;
+            if counts.len() <= i {
+                counts.resize(i + 1, 0);
+            }
+            let count = if known { 0 } else { counts[i] + 1 };
+            counts[i] = count;
+            if count >= MAX_NO_LEADER_CHECKS {
                 self.outcomes.push(Outcome::NoLeader(i));
             }
         }

@@ -3,8 +3,10 @@
 //! and the queue of messages in flight ordered by delivery time. It carries
 //! any message type and never looks inside.
 
+use super::pairs::PairMap;
 use super::rng::Rng;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::boxed_map::BoxedMap;
+use std::collections::BTreeMap;
 
 /// How one directed link behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,12 +43,13 @@ pub struct InFlight<M> {
 pub struct Network<M> {
     rng: Rng,
     default_link: Link,
-    links: BTreeMap<(usize, usize), Link>,
+    /// Directed links set apart from the default.
+    links: PairMap<Link>,
     /// Directed pairs that cannot talk.
-    blocked: BTreeSet<(usize, usize)>,
+    blocked: PairMap<()>,
     /// (delivery time, sequence) -> message: delivery in time order, FIFO
     /// among equal times.
-    queue: BTreeMap<(u64, u64), InFlight<M>>,
+    queue: BoxedMap<(u64, u64), InFlight<M>>,
     seq: u64,
     /// Messages sent, delivered and dropped so far (for inspection).
     pub sent: u64,
@@ -58,8 +61,8 @@ impl<M> Network<M> {
         Network {
             rng,
             default_link: Link::default(),
-            links: BTreeMap::new(),
-            blocked: BTreeSet::new(),
+            links: PairMap::default(),
+            blocked: PairMap::default(),
             queue: BTreeMap::new(),
             seq: 0,
             sent: 0,
@@ -69,7 +72,7 @@ impl<M> Network<M> {
 
     pub fn link(&self, from: usize, to: usize) -> Link {
         self.links
-            .get(&(from, to))
+            .get((from, to))
             .copied()
             .unwrap_or(self.default_link)
     }
@@ -100,7 +103,7 @@ impl<M> Network<M> {
         for a in 0..members {
             for b in 0..members {
                 if a != b && group_of[a] != group_of[b] {
-                    self.blocked.insert((a, b));
+                    self.blocked.insert((a, b), ());
                 }
             }
         }
@@ -108,7 +111,7 @@ impl<M> Network<M> {
 
     /// Blocks one direction only: `from` can no longer reach `to`.
     pub fn block(&mut self, from: usize, to: usize) {
-        self.blocked.insert((from, to));
+        self.blocked.insert((from, to), ());
     }
 
     /// Every link works again (latency and loss settings stay).
@@ -117,12 +120,12 @@ impl<M> Network<M> {
     }
 
     pub fn is_blocked(&self, from: usize, to: usize) -> bool {
-        self.blocked.contains(&(from, to))
+        self.blocked.contains((from, to))
     }
 
     /// The directed pairs that cannot talk, for inspection.
     pub fn blocked_pairs(&self) -> Vec<(usize, usize)> {
-        self.blocked.iter().copied().collect()
+        self.blocked.pairs().collect()
     }
 
     /// Sends `msg` at time `now`; it arrives after the link's latency,
@@ -130,7 +133,7 @@ impl<M> Network<M> {
     pub fn send(&mut self, now: u64, from: usize, to: usize, msg: M) -> Result<(), M> {
         self.sent += 1;
         let link = self.link(from, to);
-        if self.blocked.contains(&(from, to)) || self.lost(link.loss_ppm) {
+        if self.blocked.contains((from, to)) || self.lost(link.loss_ppm) {
             self.dropped += 1;
             return Err(msg);
         }
@@ -143,12 +146,12 @@ impl<M> Network<M> {
         self.seq += 1;
         self.queue.insert(
             (deliver_at, self.seq),
-            InFlight {
+            Box::new(InFlight {
                 from,
                 to,
                 deliver_at,
                 msg,
-            },
+            }),
         );
         Ok(())
     }
@@ -169,8 +172,8 @@ impl<M> Network<M> {
         if entry.key().0 > now {
             return None;
         }
-        let m = entry.remove();
-        if self.blocked.contains(&(m.from, m.to)) {
+        let m = *entry.remove();
+        if self.blocked.contains((m.from, m.to)) {
             self.dropped += 1;
             return Some(Err(m));
         }
@@ -183,14 +186,14 @@ impl<M> Network<M> {
         let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.queue)
             .into_iter()
             .partition(|(_, m)| m.from == member || m.to == member);
-        self.queue = kept.into_iter().collect();
+        self.queue.extend(kept);
         self.dropped += gone.len() as u64;
-        gone.into_iter().map(|(_, m)| m).collect()
+        gone.into_iter().map(|(_, m)| *m).collect()
     }
 
     /// Messages in flight, for visualisation.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight<M>> {
-        self.queue.values()
+        self.queue.values().map(|m| &**m)
     }
 }
 

@@ -2,6 +2,7 @@
 //! server, plus the client requests waiting on it. It can crash (volatile
 //! state lost; the Raft storage and applied data stay) and restart.
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::pb::LeaseKeepAliveRequest;
 use crate::raft::{self, Raft};
@@ -30,7 +31,7 @@ pub struct Node {
     /// Whether this member has published its name and client URLs.
     pub published: bool,
     /// Proposals waiting to be applied here: request id -> ticket.
-    pub proposals: BTreeMap<u64, u64>,
+    pub proposals: BoxedMap<u64, u64>,
     /// Proposals not yet handed to Raft: etcd's `Propose` blocks while the
     /// member knows no leader (they are also in `proposals`).
     pub held: Vec<InternalRaftRequest>,
@@ -38,7 +39,7 @@ pub struct Node {
     /// for a leader this member can reach, in order.
     pub forwards: Vec<Forward>,
     /// Linearizable reads by read-index context.
-    pub reads: BTreeMap<u64, PendingRead>,
+    pub reads: BoxedMap<u64, PendingRead>,
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
@@ -131,7 +132,7 @@ impl Node {
 
     /// Tickets of every client request waiting here.
     pub fn waiting(&self) -> Vec<u64> {
-        let mut t: Vec<u64> = self.proposals.values().copied().collect();
+        let mut t: Vec<u64> = self.proposals.values().map(|t| **t).collect();
         t.extend(self.reads.values().map(|r| r.ticket));
         t.extend(self.transfers.iter().map(|(t, _)| *t));
         t.extend(self.forwards.iter().map(Forward::ticket));
@@ -154,7 +155,7 @@ impl Node {
         if let Some(id) = self
             .proposals
             .iter()
-            .find_map(|(id, t)| (*t == ticket).then_some(*id))
+            .find_map(|(id, t)| (**t == ticket).then_some(*id))
         {
             self.proposals.remove(&id);
             let before = self.held.len();

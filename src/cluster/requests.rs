@@ -122,11 +122,11 @@ impl Cluster {
                 n.next_read_ctx += 1;
                 n.reads.insert(
                     ctx,
-                    PendingRead {
+                    Box::new(PendingRead {
                         ticket,
                         request,
                         index: None,
-                    },
+                    }),
                 );
                 // without a leader the read waits until it times out, as etcd's does
                 let _ = n.raft.read_index(ctx);
@@ -159,7 +159,7 @@ impl Cluster {
         let seq = self.next_seq();
         self.deferred.insert(
             (self.now + REQUEST_TIMEOUT_MS, seq),
-            (member, ticket, reply),
+            Box::new((member, ticket, reply)),
         );
     }
 
@@ -167,7 +167,7 @@ impl Cluster {
         let n = &mut self.nodes[member];
         match n.server.new_proposal(request) {
             Ok(p) => {
-                n.proposals.insert(p.id, ticket);
+                n.proposals.insert(p.id, Box::new(ticket));
                 // etcd's Propose waits while the member knows no leader
                 if n.leader_id() == raft::NONE {
                     n.held.push(p);
@@ -288,7 +288,7 @@ impl Cluster {
             ConfChange::Promote(id) => (ConfChangeType::AddNode, *id),
         };
         let context = ConfChangeContext { request_id, change }.encode();
-        n.proposals.insert(request_id, ticket);
+        n.proposals.insert(request_id, Box::new(ticket));
         let _ = n.raft.propose_conf_change(raft::ConfChange {
             change_type,
             node_id,
@@ -428,8 +428,10 @@ impl Cluster {
         n.transfers.push((ticket, target));
         let _ = n.raft.transfer_leader(target);
         let seq = self.next_seq();
-        self.deadlines
-            .insert((self.now + REQUEST_TIMEOUT_MS, seq), (member, ticket));
+        self.deadlines.insert(
+            (self.now + REQUEST_TIMEOUT_MS, seq),
+            Box::new((member, ticket)),
+        );
     }
 
     /// etcd 3.5.1's downgrade: VALIDATE answers at once; ENABLE and CANCEL

@@ -3,22 +3,24 @@
 
 mod mvcc;
 
+use super::json::{self, list, Object, Value};
+use super::jsonpb::quote_plain;
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
 use crate::cluster::network::Link;
 use crate::cluster::trace::TraceKind;
 use crate::errors::EtcdError;
 use crate::raft::EntryType;
-use serde_json::{json, Value};
+use std::fmt::Write;
 
 pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
     let (cmd, query) = cmd.split_once('?').unwrap_or((cmd, ""));
     let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
-        match serde_json::from_slice(body) {
+        match json::parse(body) {
             Ok(v) => v,
-            Err(e) => return bad_request(&e.to_string()),
+            Err(e) => return bad_request(&e),
         }
     };
     let member = || {
@@ -74,15 +76,13 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
         ("POST", "transfer") => member()
             .map_err(String::from)
             .and_then(|m| c.transfer_leadership(m).map_err(|e| e.to_string())),
-        ("POST", "partition") => {
-            match serde_json::from_value::<Vec<Vec<usize>>>(args["groups"].clone()) {
-                Ok(groups) => {
-                    c.partition(&groups);
-                    Ok(())
-                }
-                Err(_) => Err("\"groups\" must be a list of lists of member indexes".into()),
+        ("POST", "partition") => match groups(&args["groups"]) {
+            Some(groups) => {
+                c.partition(&groups);
+                Ok(())
             }
-        }
+            None => Err("\"groups\" must be a list of lists of member indexes".into()),
+        },
         ("POST", "block") => match (args["from"].as_u64(), args["to"].as_u64()) {
             (Some(f), Some(t)) => {
                 c.block(f as usize, t as usize);
@@ -135,6 +135,13 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
     }
 }
 
+/// `[[0], [1, 2]]`: lists of member indexes (whole numbers, no fraction).
+fn groups(v: &Value) -> Option<Vec<Vec<usize>>> {
+    let index = |m: &Value| usize::try_from(m.as_u64()?).ok();
+    let group = |g: &Value| g.as_array()?.iter().map(index).collect();
+    v.as_array()?.iter().map(group).collect()
+}
+
 /// How slow and how fast the real-time driver may run the world.
 const MIN_SPEED: f64 = 0.01;
 const MAX_SPEED: f64 = 100.0;
@@ -158,53 +165,57 @@ fn step(gw: &mut Gateway, args: &Value) -> Result<(), String> {
 }
 
 fn bad_request(msg: &str) -> HttpResponse {
-    let body = json!({ "error": msg }).to_string();
+    let mut body = String::new();
+    Object::new(&mut body).str("error", msg).end();
     respond::plain(400, "application/json", body.into_bytes())
+}
+
+fn answer(body: String) -> HttpResponse {
+    respond::plain(200, "application/json", body.into_bytes())
 }
 
 /// The world as `/_sim/state` shows it.
 fn state(gw: &Gateway) -> HttpResponse {
     let c = &gw.cluster;
-    let members: Vec<Value> = c
-        .members()
-        .into_iter()
-        .map(|m| {
-            json!({
-                "index": m.index,
-                "id": m.id.to_string(),
-                "name": m.name,
-                "role": m.role,
-                "term": m.term,
-                "vote": m.vote.to_string(),
-                "leader_id": m.leader_id.to_string(),
-                "commit": m.commit,
-                "applied": m.applied,
-                "crashed": m.crashed,
-                "removed": m.removed,
-                "revision": m.revision,
-                "watchers": m.watchers,
-                "log": { "first": m.log_first, "last": m.log_last },
-            })
-        })
-        .collect();
-    let blocked: Vec<Value> = c
-        .network()
-        .blocked_pairs()
-        .into_iter()
-        .map(|(a, b)| json!([a, b]))
-        .collect();
-    let body = json!({
-        "now": c.now(),
-        "paused": gw.paused,
-        "speed": gw.speed,
-        "next_due": c.next_due(),
-        "leader": c.leader(),
-        "cluster_id": c.cluster_id().to_string(),
-        "members": members,
-        "blocked": blocked,
-        "messages_in_flight": c.network().in_flight().count(),
+    let mut body = String::new();
+    let mut o = Object::new(&mut body);
+    list(
+        o.key("blocked"),
+        c.network().blocked_pairs(),
+        |out, (a, b)| {
+            let _ = write!(out, "[{a},{b}]");
+        },
+    );
+    o.str("cluster_id", &c.cluster_id().to_string())
+        .opt_u64("leader", c.leader().map(|l| l as u64));
+    list(o.key("members"), c.members(), |out, m| {
+        let mut o = Object::new(out);
+        o.u64("applied", m.applied)
+            .u64("commit", m.commit)
+            .bool("crashed", m.crashed)
+            .str("id", &m.id.to_string())
+            .u64("index", m.index as u64)
+            .str("leader_id", &m.leader_id.to_string());
+        Object::new(o.key("log"))
+            .u64("first", m.log_first)
+            .u64("last", m.log_last)
+            .end();
+        o.str("name", &m.name)
+            .bool("removed", m.removed)
+            .i64("revision", m.revision)
+            .str("role", m.role)
+            .u64("term", m.term)
+            .str("vote", &m.vote.to_string())
+            .u64("watchers", m.watchers as u64)
+            .end();
     });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    o.u64("messages_in_flight", c.network().in_flight().count() as u64)
+        .opt_u64("next_due", c.next_due())
+        .u64("now", c.now())
+        .bool("paused", gw.paused)
+        .f64("speed", gw.speed)
+        .end();
+    answer(body)
 }
 
 /// `/_sim/trace?since=N`: the events from number N on.
@@ -213,27 +224,63 @@ fn trace(gw: &Gateway, query: &str) -> HttpResponse {
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
     let t = gw.cluster.trace();
-    let events: Vec<Value> = t
-        .since(since)
-        .map(|e| {
-            let (kind, detail) = match &e.kind {
-                TraceKind::Send { from, to, kind, term, index, entries } => (
-                    "send",
-                    json!({"from": from, "to": to, "type": kind, "term": term, "index": index, "entries": entries}),
-                ),
-                TraceKind::Deliver { from, to, kind } => ("deliver", json!({"from": from, "to": to, "type": kind})),
-                TraceKind::Raft { member, what } => ("raft", json!({"member": member, "what": what})),
-                TraceKind::Apply { member, index, what } => {
-                    ("apply", json!({"member": member, "index": index, "what": what}))
-                }
-                TraceKind::Control { what } => ("control", json!({ "what": what })),
-                TraceKind::Client { member, what } => ("client", json!({"member": member, "what": what})),
-            };
-            json!({"seq": e.seq, "at": e.at, "kind": kind, "detail": detail})
-        })
-        .collect();
-    let body = json!({ "next": t.next_seq(), "events": events });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    let mut body = String::new();
+    let mut o = Object::new(&mut body);
+    list(o.key("events"), t.since(since), |out, e| {
+        let mut o = Object::new(out);
+        o.u64("at", e.at);
+        let mut d = Object::new(o.key("detail"));
+        let kind = match &e.kind {
+            TraceKind::Send {
+                from,
+                to,
+                kind,
+                term,
+                index,
+                entries,
+            } => {
+                d.u64("entries", *entries as u64)
+                    .u64("from", *from as u64)
+                    .u64("index", *index)
+                    .u64("term", *term)
+                    .u64("to", *to as u64)
+                    .str("type", kind);
+                "send"
+            }
+            TraceKind::Deliver { from, to, kind } => {
+                d.u64("from", *from as u64)
+                    .u64("to", *to as u64)
+                    .str("type", kind);
+                "deliver"
+            }
+            TraceKind::Raft { member, what } => {
+                d.u64("member", *member as u64).str("what", what);
+                "raft"
+            }
+            TraceKind::Apply {
+                member,
+                index,
+                what,
+            } => {
+                d.u64("index", *index)
+                    .u64("member", *member as u64)
+                    .str("what", what);
+                "apply"
+            }
+            TraceKind::Control { what } => {
+                d.str("what", what);
+                "control"
+            }
+            TraceKind::Client { member, what } => {
+                d.u64("member", *member as u64).str("what", what);
+                "client"
+            }
+        };
+        d.end();
+        o.str("kind", kind).u64("seq", e.seq).end();
+    });
+    o.u64("next", t.next_seq()).end();
+    answer(body)
 }
 
 /// The value of `key` in a query string, if given.
@@ -308,29 +355,31 @@ fn log(gw: &Gateway, query: &str) -> HttpResponse {
     let Some(v) = view else {
         return bad_request(&EtcdError::MemberNotFound.to_string());
     };
-    let entries: Vec<Value> = v
-        .entries
-        .iter()
-        .map(|e| {
-            let kind = match e.entry_type {
-                EntryType::Normal => "normal",
-                EntryType::ConfChange => "conf_change",
-            };
-            json!({"index": e.index, "term": e.term, "type": kind, "what": e.what})
-        })
-        .collect();
-    let body = json!({
-        "member": member,
-        "id": v.id.to_string(),
-        "term": v.term,
-        "commit": v.commit,
-        "applied": v.applied,
-        "first": v.first,
-        "last": v.last,
-        "snapshot": { "index": v.snapshot_index, "term": v.snapshot_term },
-        "entries": entries,
+    let mut body = String::new();
+    let mut o = Object::new(&mut body);
+    o.u64("applied", v.applied).u64("commit", v.commit);
+    list(o.key("entries"), &v.entries, |out, e| {
+        let kind = match e.entry_type {
+            EntryType::Normal => "normal",
+            EntryType::ConfChange => "conf_change",
+        };
+        Object::new(out)
+            .u64("index", e.index)
+            .u64("term", e.term)
+            .str("type", kind)
+            .str("what", &e.what)
+            .end();
     });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    o.u64("first", v.first)
+        .str("id", &v.id.to_string())
+        .u64("last", v.last)
+        .u64("member", member);
+    Object::new(o.key("snapshot"))
+        .u64("index", v.snapshot_index)
+        .u64("term", v.snapshot_term)
+        .end();
+    o.u64("term", v.term).end();
+    answer(body)
 }
 
 fn b64(b: &[u8]) -> String {
@@ -341,58 +390,57 @@ fn b64(b: &[u8]) -> String {
 fn leases(gw: &Gateway) -> HttpResponse {
     let c = &gw.cluster;
     let now = c.now();
-    let list: Vec<_> = c
+    let leases = c
         .leader()
         .and_then(|l| c.member(l))
-        .map(|m| {
-            m.lessor()
-                .leases()
-                .into_iter()
-                .map(|l| {
-                    json!({
-                        "ID": l.id.to_string(),
-                        "TTL": l.ttl,
-                        "remaining_ms": l.expiry.map(|e| e.saturating_sub(now)),
-                        "keys": l.keys.iter().map(|k| b64(k)).collect::<Vec<_>>(),
-                    })
-                })
-                .collect()
-        })
+        .map(|m| m.lessor().leases())
         .unwrap_or_default();
-    let body = json!({ "now": now, "leases": list });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    let mut body = String::new();
+    let mut o = Object::new(&mut body);
+    list(o.key("leases"), leases, |out, l| {
+        let mut o = Object::new(out);
+        o.str("ID", &l.id.to_string()).i64("TTL", l.ttl);
+        list(o.key("keys"), &l.keys, |out, k| quote_plain(&b64(k), out));
+        o.opt_u64("remaining_ms", l.expiry.map(|e| e.saturating_sub(now)))
+            .end();
+    });
+    o.u64("now", now).end();
+    answer(body)
 }
 
 /// `/_sim/watches`: every watcher with its member, range and next revision.
 fn watches(gw: &Gateway) -> HttpResponse {
     let c = &gw.cluster;
-    let mut list = Vec::new();
-    for i in 0..c.member_count() {
-        let Some(m) = c.member(i) else { continue };
-        for w in m.watches().watchers() {
-            list.push(json!({
-                "member": i,
-                "stream": w.stream,
-                "watch_id": w.watch_id,
-                "key": b64(&w.key),
-                "range_end": b64(&w.range_end),
-                "next_revision": w.next_revision,
-            }));
-        }
-    }
-    let body = json!({ "watches": list });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    let members = (0..c.member_count()).filter_map(|i| Some((i, c.member(i)?)));
+    let watchers =
+        members.flat_map(|(i, m)| m.watches().watchers().into_iter().map(move |w| (i, w)));
+    let mut body = String::new();
+    let mut o = Object::new(&mut body);
+    list(o.key("watches"), watchers, |out, (i, w)| {
+        Object::new(out)
+            .str("key", &b64(&w.key))
+            .u64("member", i as u64)
+            .i64("next_revision", w.next_revision)
+            .str("range_end", &b64(&w.range_end))
+            .u64("stream", w.stream)
+            .i64("watch_id", w.watch_id)
+            .end();
+    });
+    o.end();
+    answer(body)
 }
 
 /// Go's expvar page (`/debug/vars`): the command line and memory statistics
 /// of a Go process; ours describes the simulated member.
 pub fn debug_vars(gw: &Gateway, member: usize) -> String {
-    let name = format!("m{member}");
-    json!({
-        "cmdline": ["etcd", "--name", name, "--initial-cluster-state", "new"],
-        "file_descriptor_limit": 20000,
-        "memstats": { "Alloc": 0, "TotalAlloc": 0, "Sys": 0, "NumGC": 0 },
-        "etcd_sim": { "members": gw.cluster.member_count(), "now_ms": gw.cluster.now() },
-    })
-    .to_string()
+    format!(
+        concat!(
+            r#"{{"cmdline":["etcd","--name","m{}","--initial-cluster-state","new"],"#,
+            r#""etcd_sim":{{"members":{},"now_ms":{}}},"file_descriptor_limit":20000,"#,
+            r#""memstats":{{"Alloc":0,"NumGC":0,"Sys":0,"TotalAlloc":0}}}}"#
+        ),
+        member,
+        gw.cluster.member_count(),
+        gw.cluster.now()
+    )
 }

@@ -27,6 +27,7 @@ pub use base64::{decode as base64_decode, encode as base64_encode};
 pub use codec::{
     Bool, Bytes, Codec, Enum, Int32, Int64, Msg, Opt, ProtoEnum, Rep, Str, Uint32, Uint64,
 };
+pub use marshal::quote_plain;
 pub use stream::{Decoded, StreamDecoder};
 
 use crate::errors::EtcdError;
@@ -92,7 +93,12 @@ pub struct ObjectWriter<'a> {
     first: bool,
 }
 
-impl ObjectWriter<'_> {
+impl<'a> ObjectWriter<'a> {
+    /// Writes members into `out`, after its `{`.
+    pub fn new(out: &'a mut String) -> Self {
+        ObjectWriter { out, first: true }
+    }
+
     /// Starts member `name`; its value follows in [`ObjectWriter::out`].
     pub fn key(&mut self, name: &str) {
         if !self.first {

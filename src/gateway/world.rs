@@ -11,9 +11,9 @@
 //! to `b`; a stop at "idle" is recorded as the time it stopped at).
 
 use super::http::{HttpRequest, Ticket};
-use super::jsonpb::{base64_decode, base64_encode};
+use super::json::{self, list, Object, Value};
+use super::jsonpb::{base64_decode, base64_encode, quote_plain};
 use super::Config;
-use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -106,18 +106,20 @@ impl Journal {
                     member,
                     request,
                 } => {
-                    let headers: Vec<Value> = request
-                        .headers
-                        .iter()
-                        .map(|(k, v)| Value::from(vec![k.as_str(), v.as_str()]))
-                        .collect();
-                    write!(
-                        s,
-                        r#"["submit",{ticket},{member},{},{},{}]"#,
-                        Value::from(request.method.as_str()),
-                        Value::from(request.path.as_str()),
-                        Value::from(headers),
-                    )
+                    let _ = write!(s, r#"["submit",{ticket},{member},"#);
+                    quote_plain(&request.method, &mut s);
+                    s.push(',');
+                    quote_plain(&request.path, &mut s);
+                    s.push(',');
+                    list(&mut s, &request.headers, |out, (k, v)| {
+                        out.push('[');
+                        quote_plain(k, out);
+                        out.push(',');
+                        quote_plain(v, out);
+                        out.push(']');
+                    });
+                    s.push(']');
+                    Ok(())
                 }
                 Input::Body(t, data) => write!(s, r#"["body",{t},"{}"]"#, base64_encode(data)),
                 Input::Finish(t) => write!(s, r#"["finish",{t}]"#),
@@ -132,27 +134,28 @@ impl Journal {
 
     /// Reads a saved world; any flaw is an error naming it.
     pub fn load(saved: &[u8]) -> Result<Journal, String> {
-        let v: Value = serde_json::from_slice(saved).map_err(|e| e.to_string())?;
-        if v["format"] != FORMAT {
+        let v = json::parse(saved)?;
+        if v["format"].as_str() != Some(FORMAT) {
             return Err(format!("not a saved world (\"format\" is not {FORMAT:?})"));
         }
-        if v["format_version"] != FORMAT_VERSION {
+        if v["format_version"].as_u64() != Some(FORMAT_VERSION) {
             return Err(format!(
                 "saved in format version {}; this etcd-sim reads version {FORMAT_VERSION}",
-                v["format_version"]
+                v["format_version"].to_json()
             ));
         }
         // a journal replays the same only in the same simulator
         let version = env!("CARGO_PKG_VERSION");
-        if v["sim_version"] != version {
+        if v["sim_version"].as_str() != Some(version) {
             return Err(format!(
                 "saved by etcd-sim {}; this is etcd-sim {version}",
-                v["sim_version"]
+                v["sim_version"].to_json()
             ));
         }
         let config = |name: &str| {
-            let raw = serde_json::to_vec(&v[name]).unwrap_or_default();
-            Config::overlay(&Config::default(), &raw).map_err(|e| format!("\"{name}\": {e}"))
+            let raw = v[name].to_json();
+            Config::overlay(&Config::default(), raw.as_bytes())
+                .map_err(|e| format!("\"{name}\": {e}"))
         };
         let mut journal = Journal::new(
             config("base")?,
@@ -171,14 +174,18 @@ impl Journal {
 }
 
 fn config_json(c: &Config) -> String {
-    serde_json::json!({
-        "members": c.members,
-        "seed": c.seed,
-        "watch_progress_notify_interval_ms": c.watch_progress_notify_interval_ms,
-        "initial_cluster_token": c.initial_cluster_token,
-        "snapshot_count": c.snapshot_count,
-    })
-    .to_string()
+    let mut s = String::new();
+    Object::new(&mut s)
+        .str("initial_cluster_token", &c.initial_cluster_token)
+        .u64("members", c.members as u64)
+        .u64("seed", c.seed)
+        .u64("snapshot_count", c.snapshot_count)
+        .u64(
+            "watch_progress_notify_interval_ms",
+            c.watch_progress_notify_interval_ms,
+        )
+        .end();
+    s
 }
 
 fn parse_input(v: &Value) -> Result<Input, String> {
@@ -197,9 +204,13 @@ fn parse_input(v: &Value) -> Result<Input, String> {
     let kind = a.first().and_then(Value::as_str).unwrap_or("");
     Ok(match kind {
         "submit" => {
+            let header = |h: &Value| match h.as_array()?.as_slice() {
+                [name, value] => Some((name.as_str()?.into(), value.as_str()?.into())),
+                _ => None,
+            };
             let headers = a
                 .get(5)
-                .and_then(|h| serde_json::from_value::<Vec<(String, String)>>(h.clone()).ok())
+                .and_then(|h| h.as_array()?.iter().map(header).collect())
                 .ok_or("item 5 must be a list of [name, value]")?;
             Input::Submit {
                 ticket: num(1)?,

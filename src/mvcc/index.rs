@@ -6,7 +6,8 @@
 //! `>= key`; otherwise the half-open range `[key, end)`, empty when
 //! `end <= key`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::boxed_map::BoxedMap;
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use super::key_index::{KeyIndex, RevisionNotFound};
@@ -42,7 +43,7 @@ pub fn in_range(k: &[u8], key: &[u8], end: &[u8]) -> bool {
 /// Every key ever written and not yet compacted away, with its generations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TreeIndex {
-    tree: BTreeMap<Vec<u8>, KeyIndex>,
+    tree: BoxedMap<Vec<u8>, KeyIndex>,
 }
 
 impl TreeIndex {
@@ -61,12 +62,12 @@ impl TreeIndex {
 
     /// The generations of one key, for inspection.
     pub fn key_index(&self, key: &[u8]) -> Option<&KeyIndex> {
-        self.tree.get(key)
+        self.tree.get(key).map(|ki| &**ki)
     }
 
     /// All keys with their generations, in key order, for inspection.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &KeyIndex)> {
-        self.tree.iter().map(|(k, ki)| (k.as_slice(), ki))
+        self.tree.iter().map(|(k, ki)| (k.as_slice(), &**ki))
     }
 
     /// The keys starting with `prefix` with their generations, in key order,
@@ -86,7 +87,7 @@ impl TreeIndex {
     ) -> impl Iterator<Item = (&'a [u8], &'a KeyIndex)> {
         self.tree
             .range::<[u8], _>(bounds(key, end))
-            .map(|(k, ki)| (k.as_slice(), ki))
+            .map(|(k, ki)| (k.as_slice(), &**ki))
     }
 
     /// Records a put of `key` at `rev`.
@@ -96,7 +97,7 @@ impl TreeIndex {
             None => {
                 let mut ki = KeyIndex::new();
                 ki.put(rev);
-                self.tree.insert(key.to_vec(), ki);
+                self.tree.insert(key.to_vec(), Box::new(ki));
             }
         }
     }
@@ -164,7 +165,7 @@ impl TreeIndex {
             .visit(key, end)
             .flat_map(|(_, ki)| ki.since(rev))
             .collect();
-        revs.sort();
+        crate::sort::sort(&mut revs);
         revs
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::index::TreeIndex;
 use super::Revision;
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::pb::KeyValue;
 
@@ -49,7 +50,7 @@ pub struct Record {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KvStore {
     pub(super) index: TreeIndex,
-    pub(super) backend: BTreeMap<Revision, Record>,
+    pub(super) backend: BoxedMap<Revision, Record>,
     /// The revision of the last write transaction that changed something.
     pub(super) current_rev: i64,
     /// The last compaction revision; -1 before the first compaction, as etcd's
@@ -115,12 +116,12 @@ impl KvStore {
     /// The backend in revision order, for inspection: what a compaction
     /// removes from and what watchers replay.
     pub fn backend(&self) -> impl Iterator<Item = (Revision, &Record)> {
-        self.backend.iter().map(|(r, rec)| (*r, rec))
+        self.backend.iter().map(|(r, rec)| (*r, &**rec))
     }
 
     /// The backend entry of one revision, for inspection.
     pub fn record(&self, rev: Revision) -> Option<&Record> {
-        self.backend.get(&rev)
+        self.backend.get(&rev).map(|rec| &**rec)
     }
 
     /// Reads `[key, end)` (etcd's range conventions, see [`TreeIndex`]).
@@ -205,7 +206,7 @@ impl KvStore {
     /// Stores one backend entry (a put or a tombstone).
     pub(super) fn insert_record(&mut self, rev: Revision, record: Record) {
         self.backend_bytes += entry_size(&record);
-        if let Some(old) = self.backend.insert(rev, record) {
+        if let Some(old) = self.backend.insert(rev, Box::new(record)) {
             self.backend_bytes -= entry_size(&old);
         }
         // The file grows to hold what is in use and never shrinks.

@@ -2,7 +2,6 @@
 //! leadership transfer (etcd's `stepLeader` and the `send*`/`bcast*`
 //! helpers).
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use super::message::{Entry, Message, MessageContext, MessageType, Payload, NONE};
@@ -198,8 +197,8 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
         let Some(acks) = self.read_only.recv_ack(m.from, ctx) else {
             return;
         };
-        let votes: BTreeMap<u64, bool> = acks.iter().map(|&id| (id, true)).collect();
-        if quorum::vote_result(&self.tracker.conf.voters, &votes) != VoteResult::Won {
+        let acked = |id| acks.contains(&id).then_some(true);
+        if quorum::vote_result(&self.tracker.conf.voters, acked) != VoteResult::Won {
             return;
         }
         for rs in self.read_only.advance(ctx) {

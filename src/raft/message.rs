@@ -52,6 +52,31 @@ pub enum MessageType {
 }
 
 impl MessageType {
+    /// Its name as the trace shows it (`App`, `VoteResp`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageType::Hup => "Hup",
+            MessageType::Beat => "Beat",
+            MessageType::Prop => "Prop",
+            MessageType::App => "App",
+            MessageType::AppResp => "AppResp",
+            MessageType::Vote => "Vote",
+            MessageType::VoteResp => "VoteResp",
+            MessageType::Snap => "Snap",
+            MessageType::Heartbeat => "Heartbeat",
+            MessageType::HeartbeatResp => "HeartbeatResp",
+            MessageType::Unreachable => "Unreachable",
+            MessageType::SnapStatus => "SnapStatus",
+            MessageType::CheckQuorum => "CheckQuorum",
+            MessageType::TransferLeader => "TransferLeader",
+            MessageType::TimeoutNow => "TimeoutNow",
+            MessageType::ReadIndex => "ReadIndex",
+            MessageType::ReadIndexResp => "ReadIndexResp",
+            MessageType::PreVote => "PreVote",
+            MessageType::PreVoteResp => "PreVoteResp",
+        }
+    }
+
     /// Messages a node generates for itself; a peer never sends them.
     pub fn is_local(self) -> bool {
         matches!(
@@ -253,6 +278,39 @@ impl<D, S> Message<D, S> {
             reject_hint: 0,
             snapshot: None,
             context: MessageContext::None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MessageType::{self, *};
+
+    #[test]
+    fn message_type_names_are_the_variant_names() {
+        let all: [MessageType; 19] = [
+            Hup,
+            Beat,
+            Prop,
+            App,
+            AppResp,
+            Vote,
+            VoteResp,
+            Snap,
+            Heartbeat,
+            HeartbeatResp,
+            Unreachable,
+            SnapStatus,
+            CheckQuorum,
+            TransferLeader,
+            TimeoutNow,
+            ReadIndex,
+            ReadIndexResp,
+            PreVote,
+            PreVoteResp,
+        ];
+        for t in all {
+            assert_eq!(t.name(), format!("{t:?}"));
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Majority rules over a set of voters (etcd's `quorum.MajorityConfig`).
 //! Learners never appear here: they neither vote nor count toward commit.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VoteResult {
@@ -19,21 +19,22 @@ pub fn committed_index(voters: &BTreeSet<u64>, acked: impl Fn(u64) -> u64) -> u6
         return 0;
     }
     let mut indexes: Vec<u64> = voters.iter().map(|&id| acked(id)).collect();
-    indexes.sort_unstable_by(|a, b| b.cmp(a));
+    crate::sort::sort_by(&mut indexes, |a, b| a > b);
     // With n voters sorted high to low, the entry at n/2 is held by at least
     // n/2 + 1 voters: a majority.
     indexes[voters.len() / 2]
 }
 
-/// Tally of votes cast by `voters` (votes from non-voters are ignored).
-/// An empty voter set wins, as etcd's does, so that joint quorums compose.
-pub fn vote_result(voters: &BTreeSet<u64>, votes: &BTreeMap<u64, bool>) -> VoteResult {
+/// Tally of the votes `voters` cast (`vote(id)`: granted or not, `None`
+/// if not yet). An empty voter set wins, as etcd's does, so that joint
+/// quorums compose.
+pub fn vote_result(voters: &BTreeSet<u64>, vote: impl Fn(u64) -> Option<bool>) -> VoteResult {
     if voters.is_empty() {
         return VoteResult::Won;
     }
     let (mut granted, mut missing) = (0usize, 0usize);
-    for id in voters {
-        match votes.get(id) {
+    for &id in voters {
+        match vote(id) {
             Some(true) => granted += 1,
             Some(false) => {}
             None => missing += 1,

@@ -3,7 +3,8 @@
 //! when the request arrived, once a heartbeat round proves that the leader
 //! was still the leader at that time.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::boxed_map::BoxedMap;
+use std::collections::BTreeSet;
 
 /// A read request waiting for its heartbeat quorum.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct ReadIndexStatus {
 
 #[derive(Clone, Debug, Default)]
 pub struct ReadOnly {
-    pending: BTreeMap<u64, ReadIndexStatus>,
+    pending: BoxedMap<u64, ReadIndexStatus>,
     /// Contexts in arrival order; a heartbeat acknowledging one acknowledges
     /// every earlier one too.
     queue: Vec<u64>,
@@ -32,12 +33,12 @@ impl ReadOnly {
         }
         self.pending.insert(
             ctx,
-            ReadIndexStatus {
+            Box::new(ReadIndexStatus {
                 from,
                 ctx,
                 index,
                 acks: BTreeSet::new(),
-            },
+            }),
         );
         self.queue.push(ctx);
     }
@@ -59,6 +60,7 @@ impl ReadOnly {
         self.queue
             .drain(..=pos)
             .filter_map(|c| self.pending.remove(&c))
+            .map(|rs| *rs)
             .collect()
     }
 

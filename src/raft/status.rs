@@ -1,6 +1,6 @@
 //! Read-only views of a node, for the caller and for visualisation.
 
-use std::collections::BTreeMap;
+use crate::boxed_map::BoxedMap;
 
 use super::message::{ConfState, HardState};
 use super::progress::ProgressState;
@@ -52,7 +52,7 @@ pub struct Status {
     pub soft_state: SoftState,
     pub applied: u64,
     /// Empty unless this node is the leader.
-    pub progress: BTreeMap<u64, ProgressStatus>,
+    pub progress: BoxedMap<u64, ProgressStatus>,
     pub conf_state: ConfState,
     pub lead_transferee: u64,
     pub pending_conf_index: u64,

@@ -195,7 +195,7 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
             if id == self.id {
                 fresh.matched = last;
             }
-            *pr = fresh;
+            **pr = fresh;
         }
         self.pending_conf_index = 0;
         self.read_only = ReadOnly::default();

@@ -3,6 +3,7 @@
 //! `tracker.ProgressTracker`). Single-step configurations only, so there is
 //! never a joint quorum.
 
+use crate::boxed_map::BoxedMap;
 use std::collections::BTreeMap;
 
 use super::message::{ConfChange, ConfChangeType, ConfState};
@@ -13,8 +14,8 @@ use super::RaftError;
 #[derive(Clone, Debug)]
 pub struct ProgressTracker {
     pub conf: ConfState,
-    pub progress: BTreeMap<u64, Progress>,
-    pub votes: BTreeMap<u64, bool>,
+    pub progress: BoxedMap<u64, Progress>,
+    pub votes: BoxedMap<u64, bool>,
     pub max_inflight: usize,
 }
 
@@ -29,11 +30,11 @@ impl ProgressTracker {
         };
         for &id in &conf.voters {
             t.progress
-                .insert(id, Progress::new(next, max_inflight, false));
+                .insert(id, Box::new(Progress::new(next, max_inflight, false)));
         }
         for &id in &conf.learners {
             t.progress
-                .insert(id, Progress::new(next, max_inflight, true));
+                .insert(id, Box::new(Progress::new(next, max_inflight, true)));
         }
         t.conf = conf;
         t
@@ -61,34 +62,29 @@ impl ProgressTracker {
     /// Records the first vote from `id` (later ones for the same election
     /// are ignored) and returns the tally.
     pub fn record_vote(&mut self, id: u64, granted: bool) -> (usize, usize, VoteResult) {
-        self.votes.entry(id).or_insert(granted);
+        self.votes.entry(id).or_insert(Box::new(granted));
         let granted = self
             .votes
             .iter()
-            .filter(|(id, &v)| v && self.is_voter(**id))
+            .filter(|&(&id, v)| **v && self.is_voter(id))
             .count();
         let rejected = self
             .votes
             .iter()
-            .filter(|(id, &v)| !v && self.is_voter(**id))
+            .filter(|&(&id, v)| !**v && self.is_voter(id))
             .count();
         (
             granted,
             rejected,
-            quorum::vote_result(&self.conf.voters, &self.votes),
+            quorum::vote_result(&self.conf.voters, |id| self.votes.get(&id).map(|v| **v)),
         )
     }
 
     /// Check quorum (Raft thesis 6.2): did a majority of voters talk to us
     /// during the last election timeout?
     pub fn quorum_active(&self) -> bool {
-        let active: BTreeMap<u64, bool> = self
-            .progress
-            .iter()
-            .filter(|(id, _)| self.is_voter(**id))
-            .map(|(&id, p)| (id, p.recent_active))
-            .collect();
-        quorum::vote_result(&self.conf.voters, &active) == VoteResult::Won
+        let active = |id| self.progress.get(&id).map(|p| p.recent_active);
+        quorum::vote_result(&self.conf.voters, active) == VoteResult::Won
     }
 
     /// Applies a single-step change (etcd's `confchange.Changer.Simple`).
@@ -127,7 +123,7 @@ impl ProgressTracker {
                     // A new member counts as active, or check quorum could
                     // depose the leader before the newcomer said anything.
                     p.recent_active = true;
-                    p
+                    Box::new(p)
                 });
                 pr.is_learner = learner;
             }

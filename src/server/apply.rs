@@ -113,11 +113,12 @@ pub fn range(rv: &dyn ReadView, r: &RangeRequest) -> Result<RangeResponse, EtcdE
             // etcd 3.5.1 crashes here (nil sorter); we leave the order as is.
             _ => |_, _| false,
         };
-        if order == sort_order::ASCEND {
-            gosort::sort_by(&mut kvs, less);
-        } else {
-            gosort::sort_by(&mut kvs, |a, b| less(b, a));
-        }
+        // one closure for both orders: one copy of the sort in the wasm
+        let descend = order == sort_order::DESCEND;
+        gosort::sort_by(
+            &mut kvs,
+            |a, b| if descend { less(b, a) } else { less(a, b) },
+        );
     }
     let mut more = false;
     if r.limit > 0 && kvs.len() as i64 > r.limit {

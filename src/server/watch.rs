@@ -3,6 +3,7 @@
 //! stream logic of `api/v3rpc/watch.go`). Watches belong to the member the
 //! client talks to and fire as that member applies.
 
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::mvcc::{in_range, KvStore};
 use crate::pb::size::EncodedLen;
@@ -73,7 +74,7 @@ impl Watcher {
 
 #[derive(Clone, Debug, Default)]
 struct WatchStream {
-    watchers: BTreeMap<i64, Watcher>,
+    watchers: BoxedMap<i64, Watcher>,
     next_id: i64,
     /// When the stream opened: its progress ticker runs from then (etcd
     /// starts one ticker per stream).
@@ -110,7 +111,7 @@ pub type Outbox = Vec<(StreamId, WatchResponse)>;
 
 #[derive(Clone, Debug, Default)]
 pub struct WatchHub {
-    streams: BTreeMap<StreamId, WatchStream>,
+    streams: BoxedMap<StreamId, WatchStream>,
     /// etcd's `--max-request-bytes`, the size above which `fragment` splits.
     max_request_bytes: usize,
 }
@@ -149,10 +150,12 @@ impl WatchHub {
     }
 
     pub fn open(&mut self, stream: StreamId, now: u64) {
-        self.streams.entry(stream).or_insert_with(|| WatchStream {
-            opened_at: now,
-            ticked_until: now,
-            ..Default::default()
+        self.streams.entry(stream).or_insert_with(|| {
+            Box::new(WatchStream {
+                opened_at: now,
+                ticked_until: now,
+                ..Default::default()
+            })
         });
     }
 
@@ -269,7 +272,7 @@ impl WatchHub {
             self.replay(stream, id, &mut w, kv, hdr, out);
         }
         if let Some(s) = self.streams.get_mut(&stream) {
-            s.watchers.insert(id, w);
+            s.watchers.insert(id, Box::new(w));
         }
     }
 

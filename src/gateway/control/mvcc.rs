@@ -8,12 +8,12 @@
 //! A crashed or removed member still shows its store: it is durable (etcd's
 //! bolt file) and a restart starts from it.
 
-use super::{b64, bad_request, limit_param, member_param, query_bytes};
+use super::{answer, b64, bad_request, limit_param, member_param, query_bytes};
 use crate::errors::EtcdError;
+use crate::gateway::json::{list, Object};
 use crate::gateway::jsonpb::base64_decode;
-use crate::gateway::{respond, Gateway, HttpResponse};
+use crate::gateway::{Gateway, HttpResponse};
 use crate::mvcc::{Generation, KeyIndex, KvStore, Revision};
-use serde_json::{json, Map, Value};
 
 pub(super) fn view(gw: &Gateway, query: &str) -> HttpResponse {
     let params = (member_param(query), prefix_param(query), limit_param(query));
@@ -34,29 +34,24 @@ pub(super) fn view(gw: &Gateway, query: &str) -> HttpResponse {
     // the last key listed when the limit cut the list.
     let last = listed.last().map(|(k, _)| *k);
     let shown = |key: &[u8]| key.starts_with(&prefix) && (!more || last.is_some_and(|l| key <= l));
-    let keys: Vec<Value> = listed
-        .iter()
-        .map(|(k, ki)| key_index(store, k, ki))
-        .collect();
-    let revisions: Vec<Value> = store
-        .backend()
-        .filter(|(_, rec)| shown(&rec.kv.key))
-        .map(|(rev, rec)| {
-            let mut e = revision(rev);
-            bytes(&mut e, "key", &rec.kv.key);
-            e.insert("tombstone".into(), rec.tombstone.into());
-            Value::Object(e)
-        })
-        .collect();
-    let body = json!({
-        "member": member,
-        "revision": store.current_revision(),
-        "compact_revision": store.compact_revision(),
-        "keys": keys,
-        "more": more,
-        "revisions": revisions,
+    let mut body = String::new();
+    let mut o = Object::new(&mut body);
+    o.i64("compact_revision", store.compact_revision());
+    list(o.key("keys"), &listed, |out, (k, ki)| {
+        key_index(out, store, k, ki)
     });
-    respond::plain(200, "application/json", body.to_string().into_bytes())
+    o.u64("member", member)
+        .bool("more", more)
+        .i64("revision", store.current_revision());
+    let backend = store.backend().filter(|(_, rec)| shown(&rec.kv.key));
+    list(o.key("revisions"), backend, |out, (rev, rec)| {
+        let mut e = Object::new(out);
+        bytes(&mut e, ("key", "key_text"), &rec.kv.key);
+        revision(&mut e, rev);
+        e.bool("tombstone", rec.tombstone).end();
+    });
+    o.end();
+    answer(body)
 }
 
 /// `prefix`: base64, as keys are everywhere in the gateway; none means all.
@@ -67,62 +62,49 @@ fn prefix_param(query: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-fn key_index(store: &KvStore, key: &[u8], ki: &KeyIndex) -> Value {
-    let generations: Vec<Value> = ki
-        .generations()
-        .iter()
-        .map(|g| generation(store, g))
-        .collect();
-    let mut k = Map::new();
-    bytes(&mut k, "key", key);
-    k.insert("modified".into(), Value::Object(revision(ki.modified())));
-    k.insert("generations".into(), generations.into());
-    Value::Object(k)
+fn key_index(out: &mut String, store: &KvStore, key: &[u8], ki: &KeyIndex) {
+    let mut k = Object::new(out);
+    list(k.key("generations"), ki.generations(), |out, g| {
+        generation(out, store, g)
+    });
+    bytes(&mut k, ("key", "key_text"), key);
+    revision(&mut Object::new(k.key("modified")), ki.modified()).end();
+    k.end();
 }
 
-fn generation(store: &KvStore, g: &Generation) -> Value {
-    let revisions: Vec<Value> = g
-        .revisions()
-        .iter()
-        .map(|&r| {
-            let mut e = revision(r);
-            let rec = store.record(r);
-            e.insert(
-                "tombstone".into(),
-                rec.is_some_and(|rec| rec.tombstone).into(),
-            );
-            if let Some(rec) = rec.filter(|rec| !rec.tombstone) {
-                bytes(&mut e, "value", &rec.kv.value);
-                // a string, as in /_sim/leases: lease ids pass 2^53
-                if rec.kv.lease != 0 {
-                    e.insert("lease".into(), rec.kv.lease.to_string().into());
-                }
-            }
-            Value::Object(e)
-        })
-        .collect();
-    let mut o = Map::new();
+fn generation(out: &mut String, store: &KvStore, g: &Generation) {
+    let mut o = Object::new(out);
     // The open generation of a deleted key is empty: nothing created it yet.
     if !g.is_empty() {
-        o.insert("created".into(), Value::Object(revision(g.created())));
+        revision(&mut Object::new(o.key("created")), g.created()).end();
     }
-    o.insert("version".into(), g.version().into());
-    o.insert("revisions".into(), revisions.into());
-    Value::Object(o)
+    list(o.key("revisions"), g.revisions(), |out, &r| {
+        let mut e = Object::new(out);
+        let rec = store.record(r);
+        let live = rec.filter(|rec| !rec.tombstone);
+        // a string, as in /_sim/leases: lease ids pass 2^53
+        if let Some(lease) = live.map(|rec| rec.kv.lease).filter(|&l| l != 0) {
+            e.str("lease", &lease.to_string());
+        }
+        revision(&mut e, r);
+        e.bool("tombstone", rec.is_some_and(|rec| rec.tombstone));
+        if let Some(rec) = live {
+            bytes(&mut e, ("value", "value_text"), &rec.kv.value);
+        }
+        e.end();
+    });
+    o.i64("version", g.version()).end();
 }
 
-/// `{"main": M, "sub": S}`, to which a caller may add fields.
-fn revision(r: Revision) -> Map<String, Value> {
-    let mut o = Map::new();
-    o.insert("main".into(), r.main.into());
-    o.insert("sub".into(), r.sub.into());
-    o
+/// `"main": M, "sub": S`, among other members of `o`.
+fn revision<'o, 'a>(o: &'o mut Object<'a>, r: Revision) -> &'o mut Object<'a> {
+    o.i64("main", r.main).i64("sub", r.sub)
 }
 
 /// `name` in base64, and `name_text` too when the bytes are UTF-8.
-fn bytes(o: &mut Map<String, Value>, name: &str, b: &[u8]) {
-    o.insert(name.into(), b64(b).into());
+fn bytes(o: &mut Object, (name, name_text): (&'static str, &'static str), b: &[u8]) {
+    o.str(name, &b64(b));
     if let Ok(text) = std::str::from_utf8(b) {
-        o.insert(format!("{name}_text"), text.into());
+        o.str(name_text, text);
     }
 }

@@ -1,5 +1,6 @@
 //! Go's text output: `json.Marshal(string)` (HTML-safe escaping) and
-//! `fmt`'s `%q` (`strconv.Quote`), used in jsonpb's enum error.
+//! `fmt`'s `%q` (`strconv.Quote`), used in jsonpb's enum error; and the
+//! plainer string escaping of the simulator's own JSON.
 
 use super::scanner::quote_rune;
 use super::value::decode_rune;
@@ -10,6 +11,16 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// escaped short, other control bytes and `<`, `>`, `&` as `\u00XX`,
 /// U+2028 and U+2029 as `\u2028`/`\u2029`.
 pub fn quote(s: &str, out: &mut String) {
+    quote_as(s, out, true);
+}
+
+/// A JSON string as serde_json writes it (the simulator's own answers):
+/// only `"`, `\\` and control bytes escaped, `\b` and `\f` short too.
+pub fn quote_plain(s: &str, out: &mut String) {
+    quote_as(s, out, false);
+}
+
+fn quote_as(s: &str, out: &mut String, go: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -18,9 +29,11 @@ pub fn quote(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if (c as u32) < 0x20 || c == '<' || c == '>' || c == '&' => {
+            '\u{8}' if !go => out.push_str("\\b"),
+            '\u{c}' if !go => out.push_str("\\f"),
+            '\u{2028}' if go => out.push_str("\\u2028"),
+            '\u{2029}' if go => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 || go && matches!(c, '<' | '>' | '&') => {
                 let b = c as u32 as usize;
                 out.push_str("\\u00");
                 out.push(char::from(HEX[b >> 4]));
@@ -72,6 +85,19 @@ mod tests {
             r#""\n\r\t\u0008\u000c\u0001\u001f""#
         );
         assert_eq!(q("\u{2028}\u{2029}\u{7f}é/"), "\"\\u2028\\u2029\u{7f}é/\"");
+    }
+
+    #[test]
+    fn plain_json_strings_escape_only_quotes_backslashes_and_controls() {
+        let mut out = String::new();
+        quote_plain(
+            "a\"b\\c<&>\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}\u{2028}é",
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "\"a\\\"b\\\\c<&>\\n\\r\\t\\b\\f\\u0001\\u001f\u{7f}\u{2028}é\""
+        );
     }
 
     #[test]
