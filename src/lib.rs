@@ -17,6 +17,7 @@
 //! ```
 
 pub mod alarm;
+pub mod auth;
 pub mod check;
 pub mod cluster;
 pub mod errors;
