@@ -136,10 +136,12 @@ enum Input {
         member: usize,
         ticket: Ticket,
         request: Request,
+        token: Option<String>,
     },
     WatchOpen {
         member: usize,
         ticket: Ticket,
+        token: Option<String>,
     },
     Watch {
         member: usize,
@@ -195,6 +197,8 @@ pub struct Cluster {
     /// `--initial-cluster`), by id.
     roster: BTreeMap<u64, Member>,
     network: Network<Msg>,
+    /// Draws the random part of simple auth tokens.
+    token_rng: Rng,
     now: u64,
     next_tick: u64,
     progress_interval: u64,
@@ -279,6 +283,7 @@ impl Cluster {
             nodes,
             roster: roster.into_iter().map(|m| (m.id, m)).collect(),
             network: Network::new(Rng::new(config.seed).derive("network")),
+            token_rng: Rng::new(config.seed).derive("auth-tokens"),
             now: 0,
             next_tick: TICK_MS,
             progress_interval: config.watch_progress_notify_interval_ms,
@@ -496,17 +501,29 @@ impl Cluster {
 
     /// Hands a unary request to `member`; its answer comes out of
     /// [`Cluster::drain`].
-    pub fn submit(&mut self, member: usize, ticket: Ticket, request: Request) {
+    /// `token` is the client's auth token, if it sent one.
+    pub fn submit(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
         self.inbox.push_back(Input::Unary {
             member,
             ticket,
             request,
+            token,
         });
     }
 
-    /// A client opens a watch stream on `member`.
-    pub fn watch_open(&mut self, member: usize, ticket: Ticket) {
-        self.inbox.push_back(Input::WatchOpen { member, ticket });
+    /// A client opens a watch stream on `member`, with its auth token if any.
+    pub fn watch_open(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
+        self.inbox.push_back(Input::WatchOpen {
+            member,
+            ticket,
+            token,
+        });
     }
 
     /// One request message on an open watch stream.
@@ -763,7 +780,9 @@ impl Cluster {
                     .server
                     .postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
                 let req = Request::LeaseRevoke(crate::pb::LeaseRevokeRequest { id });
-                if let Ok(p) = self.nodes[l].server.new_proposal(req) {
+                // as root (etcd's `WithRoot`): revoking needs write on the keys
+                let root = self.nodes[l].server.root_auth_info();
+                if let Ok(p) = self.nodes[l].server.new_proposal(req, root) {
                     let _ = self.nodes[l].raft.propose(p);
                 }
             }

@@ -4,7 +4,8 @@
 //! restart, `/health`; reading the members' Raft logs (`/_sim/log`) as a
 //! leader is deposed and its uncommitted entry overwritten; and etcd's gRPC
 //! interceptors: calls with `Grpc-Metadata-Hasleader: true` on a member
-//! without leader, the leader monitor ending such streams, learners.
+//! without leader, the leader monitor ending such streams, learners; simple
+//! auth tokens across members, restarts and virtual time.
 
 use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
 use serde_json::{json, Value};
@@ -1245,4 +1246,89 @@ fn a_keep_alive_waits_for_a_leader_then_renews_or_says_no_leader() {
         })
         .collect();
     assert_eq!(kinds, ["StreamHead", "TTL \"60\"", "StreamEnd"]);
+}
+
+/// Sets up root and enables auth on member 0, then authenticates there.
+fn enable_auth_and_log_in(gw: &mut Gateway) -> String {
+    for (path, body) in [
+        (
+            "/v3/auth/user/add",
+            json!({"name": "root", "password": "pass"}),
+        ),
+        ("/v3/auth/role/add", json!({"name": "root"})),
+        (
+            "/v3/auth/user/grant",
+            json!({"user": "root", "role": "root"}),
+        ),
+        ("/v3/auth/enable", json!({})),
+    ] {
+        assert_eq!(call(gw, 0, "POST", path, body, 10_000).0, 200, "{path}");
+    }
+    log_in(gw, 0)
+}
+
+fn log_in(gw: &mut Gateway, member: usize) -> String {
+    let body = json!({"name": "root", "password": "pass"});
+    let (status, v) = call(gw, member, "POST", "/v3/auth/authenticate", body, 10_000);
+    assert_eq!(status, 200, "{v}");
+    v["token"].as_str().unwrap_or_default().to_string()
+}
+
+fn put_as(gw: &mut Gateway, member: usize, token: &str, k: &str) -> (u16, Value) {
+    let body = json!({"key": b64(k), "value": b64("v")});
+    let auth = [("Authorization", token)];
+    call_with(gw, member, "POST", "/v3/kv/put", &auth, body, 10_000)
+}
+
+#[test]
+fn a_simple_token_from_one_member_is_good_on_every_member() {
+    let mut gw = world();
+    let token = enable_auth_and_log_in(&mut gw);
+    let (letters, index) = token.split_once('.').unwrap_or_default();
+    assert_eq!(letters.len(), 16);
+    assert!(index.parse::<u64>().is_ok());
+    assert_eq!(put_as(&mut gw, 1, &token, "foo").0, 200);
+    let auth = [("authorization", token.as_str())];
+    let body = json!({"key": b64("foo")});
+    let (status, v) = call_with(&mut gw, 2, "POST", "/v3/kv/range", &auth, body, 10_000);
+    assert_eq!((status, v["count"].clone()), (200, json!("1")));
+    // the same seed draws the same token
+    assert_eq!(enable_auth_and_log_in(&mut world()), token);
+}
+
+/// etcd keeps simple tokens in memory and does not apply entries again on
+/// restart: a restarted member knows no token issued before its crash.
+#[test]
+fn a_restarted_member_no_longer_knows_tokens_issued_before_its_crash() {
+    let mut gw = world();
+    let token = enable_auth_and_log_in(&mut gw);
+    // (once member 1 has applied the authentication: an entry it applies
+    // only after the restart gives it the token again)
+    settle(&mut gw, 1_000);
+    assert_eq!(put_as(&mut gw, 1, &token, "foo").0, 200);
+    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 1}), 0);
+    call(&mut gw, 0, "POST", "/_sim/restart", json!({"member": 1}), 0);
+    settle(&mut gw, 3_000);
+    let (status, v) = put_as(&mut gw, 1, &token, "foo");
+    assert_eq!(
+        (status, v["error"].clone()),
+        (401, json!("etcdserver: invalid auth token"))
+    );
+    assert_eq!(put_as(&mut gw, 0, &token, "foo").0, 200);
+    // a token issued after the restart is known everywhere
+    let fresh = log_in(&mut gw, 0);
+    assert_eq!(put_as(&mut gw, 1, &fresh, "foo").0, 200);
+}
+
+#[test]
+fn a_simple_token_unused_for_five_minutes_of_virtual_time_expires() {
+    let mut gw = world();
+    let token = enable_auth_and_log_in(&mut gw);
+    settle(&mut gw, 4 * 60_000);
+    // using it starts its five minutes again
+    assert_eq!(put_as(&mut gw, 0, &token, "foo").0, 200);
+    settle(&mut gw, 4 * 60_000);
+    assert_eq!(put_as(&mut gw, 0, &token, "foo").0, 200);
+    settle(&mut gw, 5 * 60_000 + 1);
+    assert_eq!(put_as(&mut gw, 0, &token, "foo").0, 401);
 }

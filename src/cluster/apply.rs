@@ -5,6 +5,7 @@
 
 use super::trace::TraceKind;
 use super::{Cluster, Msg, Outcome};
+use crate::auth::AuthRequest;
 use crate::membership::{ConfChange, ConfChangeContext};
 use crate::pb::Member;
 use crate::raft::{self, ConfChangeType, Entry, Payload, Ready};
@@ -23,6 +24,7 @@ impl Cluster {
                     self.maybe_snapshot(i);
                 }
                 self.serve_reads(i);
+                self.release_token_waits(i);
                 self.release_waiting(i);
                 self.maybe_publish(i);
             }
@@ -263,8 +265,14 @@ impl Cluster {
             let Some(r) = self.nodes[i].reads.remove(&ctx) else {
                 continue;
             };
+            if let Request::Auth(AuthRequest::Authenticate(a)) = &r.request {
+                self.authenticate(i, r.ticket, a);
+                continue;
+            }
             let view = self.raft_view(i);
-            let reply = self.nodes[i].server.read(&r.request, self.now, view);
+            let reply = self.nodes[i]
+                .server
+                .read_as(&r.request, &r.auth, self.now, view);
             self.reply(i, r.ticket, reply);
         }
     }
@@ -292,7 +300,7 @@ impl Cluster {
                 client_urls: vec![client],
             };
             let n = &mut self.nodes[i];
-            if let Ok(p) = n.server.new_proposal(req) {
+            if let Ok(p) = n.server.new_proposal(req, Default::default()) {
                 if n.raft.propose(p).is_ok() {
                     n.published = true;
                 }
@@ -315,7 +323,7 @@ impl Cluster {
                     version: "3.5.0".into(),
                 };
                 let n = &mut self.nodes[i];
-                if let Ok(p) = n.server.new_proposal(req) {
+                if let Ok(p) = n.server.new_proposal(req, Default::default()) {
                     let _ = n.raft.propose(p);
                 }
             }

@@ -16,6 +16,8 @@ pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
 pub struct PendingRead {
     pub ticket: u64,
     pub request: Request,
+    /// Who asked, for the permission check when the read is served.
+    pub auth: crate::auth::AuthInfo,
     pub index: Option<u64>,
 }
 
@@ -39,6 +41,8 @@ pub struct Node {
     pub forwards: Vec<Forward>,
     /// Linearizable reads by read-index context.
     pub reads: BTreeMap<u64, PendingRead>,
+    /// Requests waiting until their token's index is applied here.
+    pub token_waits: Vec<TokenWait>,
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
@@ -47,6 +51,16 @@ pub struct Node {
     pub last_leader: u64,
     /// When this member last became leader (etcd's `leadElectedTime`).
     pub lead_elected_at: Option<u64>,
+}
+
+/// A request whose token names a Raft index this member has not applied
+/// yet: etcd's simple token provider waits for it (`isValidSimpleToken`).
+#[derive(Clone, Debug)]
+pub struct TokenWait {
+    pub ticket: u64,
+    pub index: u64,
+    pub request: Request,
+    pub token: Option<String>,
 }
 
 /// A request a follower hands to the leader.
@@ -94,6 +108,7 @@ impl Node {
             held: Vec::new(),
             forwards: Vec::new(),
             reads: BTreeMap::new(),
+            token_waits: Vec::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
             last_leader: 0,
@@ -125,6 +140,7 @@ impl Node {
     pub fn has_waiting(&self) -> bool {
         !self.proposals.is_empty()
             || !self.reads.is_empty()
+            || !self.token_waits.is_empty()
             || !self.transfers.is_empty()
             || !self.forwards.is_empty()
     }
@@ -133,6 +149,7 @@ impl Node {
     pub fn waiting(&self) -> Vec<u64> {
         let mut t: Vec<u64> = self.proposals.values().copied().collect();
         t.extend(self.reads.values().map(|r| r.ticket));
+        t.extend(self.token_waits.iter().map(|w| w.ticket));
         t.extend(self.transfers.iter().map(|(t, _)| *t));
         t.extend(self.forwards.iter().map(Forward::ticket));
         t
@@ -145,6 +162,7 @@ impl Node {
         self.held.clear();
         self.forwards.clear();
         self.reads.clear();
+        self.token_waits.clear();
         self.transfers.clear();
         t
     }
@@ -175,10 +193,12 @@ impl Node {
                 _ => Waiting::Forward,
             });
         }
-        let before = self.reads.len() + self.transfers.len();
+        let count = |n: &Node| n.reads.len() + n.transfers.len() + n.token_waits.len();
+        let before = count(self);
         self.reads.retain(|_, r| r.ticket != ticket);
         self.transfers.retain(|(t, _)| *t != ticket);
-        (before != self.reads.len() + self.transfers.len()).then_some(Waiting::Other)
+        self.token_waits.retain(|w| w.ticket != ticket);
+        (before != count(self)).then_some(Waiting::Other)
     }
 
     /// A crash: waiting clients lose their connection (their tickets are

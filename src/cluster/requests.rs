@@ -3,14 +3,16 @@
 //! membership changes with etcd's checks, leadership transfer, downgrade,
 //! and the streams (watch, keep-alive, snapshot).
 
-use super::node::{Forward, PendingRead, Waiting};
+use super::node::{Forward, PendingRead, TokenWait, Waiting};
 use super::trace::TraceKind;
 use super::{Cluster, Input, Outcome, Ticket, ELECTION_MS, HEALTH_INTERVAL_MS, REQUEST_TIMEOUT_MS};
+use crate::auth::simple_token::token_prefix;
+use crate::auth::{AuthInfo, AuthRequest};
 use crate::errors::EtcdError;
 use crate::membership::{self, parse_urls, ConfChange, ConfChangeContext};
 use crate::pb::{
-    downgrade_action, DowngradeRequest, DowngradeResponse, Member, MoveLeaderResponse,
-    SnapshotResponse,
+    downgrade_action, AuthenticateRequest, DowngradeRequest, DowngradeResponse, Member,
+    MoveLeaderResponse, SnapshotResponse,
 };
 use crate::raft::{self, ConfChangeType};
 use crate::server::maintenance;
@@ -25,9 +27,16 @@ impl Cluster {
                 member,
                 ticket,
                 request,
-            } => self.handle_unary(member, ticket, request),
-            Input::WatchOpen { member, ticket } if up(self, member) => {
-                self.nodes[member].server.open_watch_stream(ticket, now);
+                token,
+            } => self.handle_unary(member, ticket, request, token),
+            Input::WatchOpen {
+                member,
+                ticket,
+                token,
+            } if up(self, member) => {
+                self.nodes[member]
+                    .server
+                    .open_watch_stream(ticket, now, token);
             }
             Input::Watch {
                 member,
@@ -35,7 +44,7 @@ impl Cluster {
                 request,
             } if up(self, member) => {
                 let hdr = self.header(member);
-                self.nodes[member].server.watch(ticket, request, hdr);
+                self.nodes[member].server.watch(ticket, request, hdr, now);
             }
             Input::WatchClose { member, ticket } => {
                 if let Some(n) = self.nodes.get_mut(member) {
@@ -94,7 +103,13 @@ impl Cluster {
         ok.then_some(l)
     }
 
-    fn handle_unary(&mut self, member: usize, ticket: Ticket, request: Request) {
+    fn handle_unary(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
         let now = self.now;
         if !self.nodes.get(member).is_some_and(|n| n.is_up()) {
             return self.outcomes.push(Outcome::Refused(ticket));
@@ -106,14 +121,43 @@ impl Cluster {
                 what: request.name().into(),
             },
         );
-        let path = match self.nodes[member].server.route(&request) {
+        self.serve_unary(member, ticket, request, token);
+    }
+
+    /// Serves a client request on a running member: etcd's gRPC checks,
+    /// then the caller's token, then the path the request takes.
+    fn serve_unary(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
+        let now = self.now;
+        let server = &mut self.nodes[member].server;
+        let path = match server.route(&request) {
             Ok(p) => p,
+            Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+        };
+        if let Some(index) = server.token_index_ahead(&request, token.as_deref()) {
+            self.nodes[member].token_waits.push(TokenWait {
+                ticket,
+                index,
+                request,
+                token,
+            });
+            return self.add_deadline(member, ticket);
+        }
+        let auth = match server.authorize(&request, token.as_deref(), now) {
+            Ok(a) => a,
             Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
         };
         match path {
             Path::LocalRead => {
                 let view = self.raft_view(member);
-                let reply = self.nodes[member].server.read(&request, now, view);
+                let reply = self.nodes[member]
+                    .server
+                    .read_as(&request, &auth, now, view);
                 self.reply(member, ticket, reply);
             }
             Path::LinearizableRead => {
@@ -125,6 +169,7 @@ impl Cluster {
                     PendingRead {
                         ticket,
                         request,
+                        auth,
                         index: None,
                     },
                 );
@@ -141,10 +186,10 @@ impl Cluster {
                 self.add_deadline(member, ticket);
                 self.release_waiting(member);
             }
-            Path::Propose => self.propose(member, ticket, request),
+            Path::Propose => self.propose(member, ticket, request, auth),
             Path::Cluster => match request {
                 Request::MoveLeader(r) => self.move_leader(member, ticket, r.target_id),
-                Request::Downgrade(r) => self.downgrade(member, ticket, &r),
+                Request::Downgrade(r) => self.downgrade(member, ticket, &r, auth),
                 other => match self.check_member_change(member, other) {
                     Ok(change) => self.propose_conf_change(member, ticket, change),
                     Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
@@ -163,9 +208,15 @@ impl Cluster {
         );
     }
 
-    pub(super) fn propose(&mut self, member: usize, ticket: Ticket, request: Request) {
+    pub(super) fn propose(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        auth: AuthInfo,
+    ) {
         let n = &mut self.nodes[member];
-        match n.server.new_proposal(request) {
+        match n.server.new_proposal(request, auth) {
             Ok(p) => {
                 n.proposals.insert(p.id, ticket);
                 // etcd's Propose waits while the member knows no leader
@@ -179,6 +230,35 @@ impl Cluster {
             }
             Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
         }
+    }
+
+    /// Requests whose token's index member `i` has now applied go on.
+    pub(super) fn release_token_waits(&mut self, i: usize) {
+        let applied = self.nodes[i].server.applied_index();
+        let (ready, waiting) = std::mem::take(&mut self.nodes[i].token_waits)
+            .into_iter()
+            .partition(|w| w.index <= applied);
+        self.nodes[i].token_waits = waiting;
+        for w in ready {
+            self.forget_deadline(w.ticket);
+            self.serve_unary(i, w.ticket, w.request, w.token);
+        }
+    }
+
+    /// etcd's Authenticate once member `i` is up to date: it checks the
+    /// password, draws the token's random part and proposes the
+    /// authentication; every member then knows the token.
+    pub(super) fn authenticate(&mut self, i: usize, ticket: Ticket, r: &AuthenticateRequest) {
+        if let Err(e) = self.nodes[i].server.check_password(&r.name, &r.password) {
+            return self.reply(i, ticket, Err(e));
+        }
+        let simple_token = token_prefix(|| self.token_rng.next_u64());
+        let req = Request::Auth(AuthRequest::InternalAuthenticate {
+            name: r.name.clone(),
+            simple_token,
+        });
+        self.forget_deadline(ticket);
+        self.propose(i, ticket, req, AuthInfo::default());
     }
 
     /// Requests waiting on member `i` for a leader go on once there is one:
@@ -435,7 +515,7 @@ impl Cluster {
     /// etcd 3.5.1's downgrade: VALIDATE answers at once; ENABLE and CANCEL
     /// change the job through Raft but their answer never arrives, so the
     /// client gets `request timed out` after the request timeout.
-    fn downgrade(&mut self, member: usize, ticket: Ticket, r: &DowngradeRequest) {
+    fn downgrade(&mut self, member: usize, ticket: Ticket, r: &DowngradeRequest, auth: AuthInfo) {
         let enabled = self.nodes[member].server.downgrade_enabled();
         let validate = |v: &str| -> Result<(), EtcdError> {
             maintenance::check_downgrade_target(maintenance::parse_downgrade_version(v)?)?;
@@ -465,7 +545,7 @@ impl Cluster {
                 let n = &mut self.nodes[member];
                 if let Ok(p) = n
                     .server
-                    .new_proposal(Request::DowngradeInfoSet { enabled: on })
+                    .new_proposal(Request::DowngradeInfoSet { enabled: on }, auth)
                 {
                     let _ = n.raft.propose(p);
                 }
