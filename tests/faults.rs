@@ -1332,3 +1332,45 @@ fn a_simple_token_unused_for_five_minutes_of_virtual_time_expires() {
     settle(&mut gw, 5 * 60_000 + 1);
     assert_eq!(put_as(&mut gw, 0, &token, "foo").0, 401);
 }
+
+/// etcd looks at a linearizable read's token once the member is up to date
+/// (after its ReadIndex round): an auth change applied meanwhile does not
+/// make the read's authorisation stale.
+#[test]
+fn a_linearizable_read_is_authorised_when_served_not_when_received() {
+    let mut gw = world();
+    let token = enable_auth_and_log_in(&mut gw);
+    settle(&mut gw, 1_000);
+    let slow = json!({"latency_ms": 400, "jitter_ms": 0});
+    call(&mut gw, 0, "POST", "/_sim/link", slow, 0);
+    let auth = [("Authorization", token.as_str())];
+    let body = json!({"key": b64("foo")}).to_string();
+    let read = gw.request(
+        1,
+        http_request("POST", "/v3/kv/range", &auth),
+        body.as_bytes(),
+    );
+    let mut kept = Vec::new();
+    let role = json!({"name": "r"});
+    let added = exchange(
+        &mut gw,
+        0,
+        "POST",
+        "/v3/auth/role/add",
+        &auth,
+        role,
+        10_000,
+        &mut kept,
+    );
+    assert_eq!(added.0, 200);
+    settle(&mut gw, 5_000);
+    kept.extend(gw.drain());
+    let answer = kept.iter().find_map(|o| match o {
+        Output::Response { ticket, response } if *ticket == read => Some((
+            response.status,
+            String::from_utf8_lossy(&response.body).to_string(),
+        )),
+        _ => None,
+    });
+    assert_eq!(answer.map(|a| a.0), Some(200));
+}

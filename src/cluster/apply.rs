@@ -270,9 +270,10 @@ impl Cluster {
                 continue;
             }
             let view = self.raft_view(i);
-            let reply = self.nodes[i]
-                .server
-                .read_as(&r.request, &r.auth, self.now, view);
+            let server = &mut self.nodes[i].server;
+            let reply = server
+                .authorize(&r.request, r.token.as_deref(), self.now)
+                .and_then(|ai| server.read_as(&r.request, &ai, self.now, view));
             self.reply(i, r.ticket, reply);
         }
     }

@@ -16,8 +16,9 @@ pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
 pub struct PendingRead {
     pub ticket: u64,
     pub request: Request,
-    /// Who asked, for the permission check when the read is served.
-    pub auth: crate::auth::AuthInfo,
+    /// The client's token, looked at once the read can be served (etcd's
+    /// `doSerialize` after `linearizableReadNotify`).
+    pub token: Option<String>,
     pub index: Option<u64>,
 }
 

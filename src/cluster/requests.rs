@@ -148,6 +148,9 @@ impl Cluster {
             });
             return self.add_deadline(member, ticket);
         }
+        if path == Path::LinearizableRead {
+            return self.read_index(member, ticket, request, token);
+        }
         let auth = match server.authorize(&request, token.as_deref(), now) {
             Ok(a) => a,
             Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
@@ -160,23 +163,8 @@ impl Cluster {
                     .read_as(&request, &auth, now, view);
                 self.reply(member, ticket, reply);
             }
-            Path::LinearizableRead => {
-                let n = &mut self.nodes[member];
-                let ctx = n.next_read_ctx;
-                n.next_read_ctx += 1;
-                n.reads.insert(
-                    ctx,
-                    PendingRead {
-                        ticket,
-                        request,
-                        auth,
-                        index: None,
-                    },
-                );
-                // without a leader the read waits until it times out, as etcd's does
-                let _ = n.raft.read_index(ctx);
-                self.add_deadline(member, ticket);
-            }
+            // waiting in `read_index` (above)
+            Path::LinearizableRead => {}
             Path::Leader => {
                 // a follower forwards to the leader; without one it retries
                 // until the request timeout, as etcd's does
@@ -196,6 +184,32 @@ impl Cluster {
                 },
             },
         }
+    }
+
+    /// A linearizable read waits for a ReadIndex round, then for this
+    /// member to apply up to that index.
+    fn read_index(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
+        let n = &mut self.nodes[member];
+        let ctx = n.next_read_ctx;
+        n.next_read_ctx += 1;
+        n.reads.insert(
+            ctx,
+            PendingRead {
+                ticket,
+                request,
+                token,
+                index: None,
+            },
+        );
+        // without a leader the read waits until it times out, as etcd's does
+        let _ = n.raft.read_index(ctx);
+        self.add_deadline(member, ticket);
     }
 
     /// Answers `reply` after etcd's request timeout (a request that never
