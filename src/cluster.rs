@@ -116,8 +116,8 @@ pub enum Outcome {
     Watch(Ticket, WatchResponse),
     /// A keep-alive answer on a keep-alive stream.
     KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
-    /// A message of the snapshot stream.
-    Snapshot(Ticket, SnapshotResponse),
+    /// A message of the snapshot stream, or the error that ends it.
+    Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
     /// A stream is over (a keep-alive stream whose requests ended, a
     /// finished snapshot).
     StreamEnd(Ticket),
@@ -163,6 +163,7 @@ enum Input {
     Snapshot {
         member: usize,
         ticket: Ticket,
+        token: Option<String>,
     },
 }
 
@@ -555,9 +556,14 @@ impl Cluster {
         self.inbox.push_back(Input::KeepAliveEnd { ticket });
     }
 
-    /// A client asks `member` for a snapshot (a stream of database chunks).
-    pub fn snapshot(&mut self, member: usize, ticket: Ticket) {
-        self.inbox.push_back(Input::Snapshot { member, ticket });
+    /// A client asks `member` for a snapshot (a stream of database
+    /// chunks), with its auth token if any.
+    pub fn snapshot(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
+        self.inbox.push_back(Input::Snapshot {
+            member,
+            ticket,
+            token,
+        });
     }
 
     /// Answers produced so far, in order.

@@ -588,7 +588,8 @@ impl Gateway {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
             None => {
                 self.streams.insert(ticket, st);
-                self.cluster.snapshot(member, ticket);
+                self.cluster
+                    .snapshot(member, ticket, interceptor::token(headers));
             }
         }
     }
@@ -610,31 +611,8 @@ impl Gateway {
                         );
                     }
                 }
-                Outcome::KeepAlive(ticket, answer) => {
-                    let Some(st) = self.streams.get_mut(&ticket) else {
-                        continue;
-                    };
-                    match answer {
-                        Ok(resp) => st.message(
-                            ticket,
-                            jsonpb::encode_stream_result(&resp),
-                            &mut self.outputs,
-                        ),
-                        Err(e) => {
-                            st.error(ticket, &e, &mut self.outputs);
-                            self.streams.remove(&ticket);
-                        }
-                    }
-                }
-                Outcome::Snapshot(ticket, resp) => {
-                    if let Some(st) = self.streams.get_mut(&ticket) {
-                        st.message(
-                            ticket,
-                            jsonpb::encode_stream_result(&resp),
-                            &mut self.outputs,
-                        );
-                    }
-                }
+                Outcome::KeepAlive(ticket, answer) => self.stream_answer(ticket, answer),
+                Outcome::Snapshot(ticket, answer) => self.stream_answer(ticket, answer),
                 Outcome::Refused(ticket) => {
                     self.streams.remove(&ticket);
                     self.outputs.push(Output::Refused { ticket });
@@ -665,6 +643,24 @@ impl Gateway {
                         st.end(ticket, &mut self.outputs);
                     }
                 }
+            }
+        }
+    }
+
+    /// One message of a server stream, or the error that ends it.
+    fn stream_answer<M: jsonpb::Message>(&mut self, ticket: Ticket, answer: Result<M, EtcdError>) {
+        let Some(st) = self.streams.get_mut(&ticket) else {
+            return;
+        };
+        match answer {
+            Ok(resp) => st.message(
+                ticket,
+                jsonpb::encode_stream_result(&resp),
+                &mut self.outputs,
+            ),
+            Err(e) => {
+                st.error(ticket, &e, &mut self.outputs);
+                self.streams.remove(&ticket);
             }
         }
     }

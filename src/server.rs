@@ -400,28 +400,37 @@ impl EtcdServer {
 
     /// What the handler of `req` does with the caller's token before
     /// serving it: the calls that look at it resolve it, and the
-    /// maintenance calls for root only check it at once, answering with the
-    /// auth package's own errors (etcd's `authMaintenanceServer`).
+    /// maintenance calls for root only check it at once.
     pub fn authorize(
         &mut self,
         req: &Request,
         token: Option<&str>,
         now: u64,
     ) -> Result<AuthInfo, EtcdError> {
-        use crate::errors::AuthError;
         match token_use(req) {
             TokenUse::None => Ok(AuthInfo::default()),
             TokenUse::Resolve => self.auth_info(token, now),
-            TokenUse::Admin => {
-                let ai = self.auth_info(token, now)?;
-                self.auth.is_admin_permitted(&ai).map_err(|e| match e {
-                    EtcdError::UserEmpty => EtcdError::Auth(AuthError::UserEmpty),
-                    EtcdError::UserNotFound => EtcdError::Auth(AuthError::UserNotFound),
-                    _ => EtcdError::Auth(AuthError::PermissionDenied),
-                })?;
-                Ok(ai)
-            }
+            TokenUse::Admin => self.authorize_admin(token, now),
         }
+    }
+
+    /// The maintenance calls for root only (defragment, hash, snapshot,
+    /// leadership transfer, downgrade) check the caller before anything,
+    /// answering with the auth package's own errors (etcd's
+    /// `authMaintenanceServer.isAuthenticated`).
+    pub fn authorize_admin(
+        &mut self,
+        token: Option<&str>,
+        now: u64,
+    ) -> Result<AuthInfo, EtcdError> {
+        use crate::errors::AuthError;
+        let ai = self.auth_info(token, now)?;
+        self.auth.is_admin_permitted(&ai).map_err(|e| match e {
+            EtcdError::UserEmpty => EtcdError::Auth(AuthError::UserEmpty),
+            EtcdError::UserNotFound => EtcdError::Auth(AuthError::UserNotFound),
+            _ => EtcdError::Auth(AuthError::PermissionDenied),
+        })?;
+        Ok(ai)
     }
 
     /// The Raft index a request's simple token was issued at, when this

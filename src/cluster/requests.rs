@@ -74,15 +74,24 @@ impl Cluster {
                     None => self.outcomes.push(Outcome::StreamEnd(ticket)),
                 }
             }
-            Input::Snapshot { member, ticket } if up(self, member) => {
+            Input::Snapshot {
+                member,
+                ticket,
+                token,
+            } if up(self, member) => {
+                // root only (etcd's `authMaintenanceServer`)
+                let server = &mut self.nodes[member].server;
+                if let Err(e) = server.authorize_admin(token.as_deref(), now) {
+                    return self.outcomes.push(Outcome::Snapshot(ticket, Err(e)));
+                }
                 // 3.5.1 sends neither a header nor remaining_bytes (FINDINGS #54)
-                for blob in self.nodes[member].server.snapshot_blobs() {
+                for blob in server.snapshot_blobs() {
                     let msg = SnapshotResponse {
                         header: None,
                         remaining_bytes: 0,
                         blob,
                     };
-                    self.outcomes.push(Outcome::Snapshot(ticket, msg));
+                    self.outcomes.push(Outcome::Snapshot(ticket, Ok(msg)));
                 }
                 self.outcomes.push(Outcome::StreamEnd(ticket));
             }
