@@ -1284,6 +1284,17 @@ fn put_as(gw: &mut Gateway, member: usize, token: &str, k: &str) -> (u16, Value)
     call_with(gw, member, "POST", "/v3/kv/put", &auth, body, 10_000)
 }
 
+/// The unary answer to `t` among `outs`, its body parsed.
+fn response_to(outs: &[Output], t: Ticket) -> Option<(u16, Value)> {
+    outs.iter().find_map(|o| match o {
+        Output::Response { ticket, response } if *ticket == t => {
+            let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+            Some((response.status, body))
+        }
+        _ => None,
+    })
+}
+
 #[test]
 fn a_simple_token_from_one_member_is_good_on_every_member() {
     let mut gw = world();
@@ -1369,14 +1380,7 @@ fn a_linearizable_read_is_authorised_when_served_not_when_received() {
     assert_eq!(added.0, 200);
     settle(&mut gw, 5_000);
     kept.extend(gw.drain());
-    let answer = kept.iter().find_map(|o| match o {
-        Output::Response { ticket, response } if *ticket == read => Some((
-            response.status,
-            String::from_utf8_lossy(&response.body).to_string(),
-        )),
-        _ => None,
-    });
-    assert_eq!(answer.map(|a| a.0), Some(200));
+    assert_eq!(response_to(&kept, read).map(|a| a.0), Some(200));
 }
 
 /// etcd's maintenance server lets only root take a snapshot once auth is
@@ -1422,4 +1426,48 @@ fn a_snapshot_is_for_root_only_once_auth_is_enabled() {
     let a = snapshot(&mut gw, &mut kept, &root);
     assert_eq!((a.status, a.ended), (Some(200), true));
     assert!(a.chunks.len() >= 2, "{a:?}");
+}
+
+/// etcd's Authenticate starts over when the auth store changed between its
+/// password check and the authentication being applied: a password changed
+/// meanwhile refuses the old one.
+#[test]
+fn an_authentication_overtaken_by_a_password_change_is_checked_again() {
+    let mut gw = world();
+    let root = enable_auth_and_log_in(&mut gw);
+    let by_root = [("Authorization", root.as_str())];
+    let add = json!({"name": "u", "password": "p"});
+    call_with(
+        &mut gw,
+        0,
+        "POST",
+        "/v3/auth/user/add",
+        &by_root,
+        add,
+        10_000,
+    );
+    settle(&mut gw, 1_000);
+    let slow = json!({"latency_ms": 400, "jitter_ms": 0});
+    call(&mut gw, 0, "POST", "/_sim/link", slow, 0);
+    // on a follower: a ReadIndex round, the password check, then the proposal
+    let body = json!({"name": "u", "password": "p"}).to_string();
+    let login = gw.request(
+        1,
+        http_request("POST", "/v3/auth/authenticate", &[]),
+        body.as_bytes(),
+    );
+    let mut kept = Vec::new();
+    run_for(&mut gw, 1_700, &mut kept);
+    let change = json!({"name": "u", "password": "q"});
+    let path = "/v3/auth/user/changepw";
+    let changed = exchange(
+        &mut gw, 0, "POST", path, &by_root, change, 10_000, &mut kept,
+    );
+    assert_eq!(changed.0, 200);
+    run_for(&mut gw, 5_000, &mut kept);
+    let failed = "etcdserver: authentication failed, invalid user ID or password";
+    assert_eq!(
+        response_to(&kept, login),
+        Some((400, grpc_error(3, failed)))
+    );
 }

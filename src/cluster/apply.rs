@@ -155,9 +155,17 @@ impl Cluster {
                         what: super::log_view::describe(e),
                     },
                 );
-                if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {
-                    self.reply(i, ticket, reply);
+                let Some(ticket) = self.nodes[i].proposals.remove(&req.id) else {
+                    return;
+                };
+                // etcd's Authenticate starts over if the auth store changed
+                // since it checked the password
+                if let Some((a, checked)) = self.nodes[i].authentications.remove(&req.id) {
+                    if reply.is_ok() && self.nodes[i].server.auth().revision() != checked {
+                        return self.authenticate(i, ticket, &a);
+                    }
                 }
+                self.reply(i, ticket, reply);
             }
             Payload::ConfChange(cc) => {
                 let Some(ctx) = self.conf_change_context(cc) else {

@@ -3,7 +3,7 @@
 //! state lost; the Raft storage and applied data stay) and restart.
 
 use crate::errors::EtcdError;
-use crate::pb::LeaseKeepAliveRequest;
+use crate::pb::{AuthenticateRequest, LeaseKeepAliveRequest};
 use crate::raft::{self, Raft};
 use crate::server::{EtcdServer, InternalRaftRequest, Request, StateSnapshot};
 use std::collections::BTreeMap;
@@ -34,6 +34,9 @@ pub struct Node {
     pub published: bool,
     /// Proposals waiting to be applied here: request id -> ticket.
     pub proposals: BTreeMap<u64, u64>,
+    /// Authentications among them: the client's request and the auth
+    /// revision its password was checked at (etcd's Authenticate loop).
+    pub authentications: BTreeMap<u64, (AuthenticateRequest, u64)>,
     /// Proposals not yet handed to Raft: etcd's `Propose` blocks while the
     /// member knows no leader (they are also in `proposals`).
     pub held: Vec<InternalRaftRequest>,
@@ -106,6 +109,7 @@ impl Node {
             removed: false,
             published: false,
             proposals: BTreeMap::new(),
+            authentications: BTreeMap::new(),
             held: Vec::new(),
             forwards: Vec::new(),
             reads: BTreeMap::new(),
@@ -160,6 +164,7 @@ impl Node {
     pub fn take_waiting(&mut self) -> Vec<u64> {
         let t = self.waiting();
         self.proposals.clear();
+        self.authentications.clear();
         self.held.clear();
         self.forwards.clear();
         self.reads.clear();
@@ -176,6 +181,7 @@ impl Node {
             .find_map(|(id, t)| (*t == ticket).then_some(*id))
         {
             self.proposals.remove(&id);
+            self.authentications.remove(&id);
             let before = self.held.len();
             self.held.retain(|p| p.id != id);
             return Some(if self.held.len() < before {

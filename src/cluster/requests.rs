@@ -183,7 +183,9 @@ impl Cluster {
                 self.add_deadline(member, ticket);
                 self.release_waiting(member);
             }
-            Path::Propose => self.propose(member, ticket, request, auth),
+            Path::Propose => {
+                self.propose(member, ticket, request, auth);
+            }
             Path::Cluster => match request {
                 Request::MoveLeader(r) => self.move_leader(member, ticket, r.target_id),
                 Request::Downgrade(r) => self.downgrade(member, ticket, &r, auth),
@@ -237,11 +239,12 @@ impl Cluster {
         ticket: Ticket,
         request: Request,
         auth: AuthInfo,
-    ) {
+    ) -> Option<u64> {
         let n = &mut self.nodes[member];
         match n.server.new_proposal(request, auth) {
             Ok(p) => {
-                n.proposals.insert(p.id, ticket);
+                let id = p.id;
+                n.proposals.insert(id, ticket);
                 // etcd's Propose waits while the member knows no leader
                 if n.leader_id() == raft::NONE {
                     n.held.push(p);
@@ -250,8 +253,12 @@ impl Cluster {
                     let _ = n.raft.propose(p);
                 }
                 self.add_deadline(member, ticket);
+                Some(id)
             }
-            Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+            Err(e) => {
+                self.outcomes.push(Outcome::Reply(ticket, Err(e)));
+                None
+            }
         }
     }
 
@@ -275,13 +282,18 @@ impl Cluster {
         if let Err(e) = self.nodes[i].server.check_password(&r.name, &r.password) {
             return self.reply(i, ticket, Err(e));
         }
+        let checked = self.nodes[i].server.auth().revision();
         let simple_token = token_prefix(|| self.token_rng.next_u64());
         let req = Request::Auth(AuthRequest::InternalAuthenticate {
             name: r.name.clone(),
             simple_token,
         });
         self.forget_deadline(ticket);
-        self.propose(i, ticket, req, AuthInfo::default());
+        if let Some(id) = self.propose(i, ticket, req, AuthInfo::default()) {
+            self.nodes[i]
+                .authentications
+                .insert(id, (r.clone(), checked));
+        }
     }
 
     /// Requests waiting on member `i` for a leader go on once there is one:
