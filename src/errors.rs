@@ -282,6 +282,7 @@ pub enum AuthError {
     UserNotFound,
     NoPasswordUser,
     OldRevision,
+    InvalidAuthToken,
 }
 
 impl AuthError {
@@ -294,6 +295,7 @@ impl AuthError {
                 "auth: authentication failed, password was given for no password user"
             }
             AuthError::OldRevision => "auth: revision in header is old",
+            AuthError::InvalidAuthToken => "auth: invalid auth token",
         }
     }
 }

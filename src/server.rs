@@ -209,7 +209,8 @@ enum TokenUse {
     None,
     /// Turns it into the sender's auth info (etcd `AuthInfoFromCtx`).
     Resolve,
-    /// Root only, checked before serving (etcd's `authMaintenanceServer`).
+    /// Root only, checked before serving (etcd's `authMaintenanceServer`;
+    /// leadership transfer and downgrade are not among its checks).
     Admin,
 }
 
@@ -225,10 +226,7 @@ fn token_use(req: &Request) -> TokenUse {
         | Request::Alarm(_) => TokenUse::Resolve,
         Request::Auth(AuthRequest::Authenticate(_)) => TokenUse::None,
         Request::Auth(_) => TokenUse::Resolve,
-        Request::Defragment(_)
-        | Request::Hash(_)
-        | Request::MoveLeader(_)
-        | Request::Downgrade(_) => TokenUse::Admin,
+        Request::Defragment(_) | Request::Hash(_) => TokenUse::Admin,
         _ => TokenUse::None,
     }
 }
@@ -414,17 +412,18 @@ impl EtcdServer {
         }
     }
 
-    /// The maintenance calls for root only (defragment, hash, snapshot,
-    /// leadership transfer, downgrade) check the caller before anything,
-    /// answering with the auth package's own errors (etcd's
-    /// `authMaintenanceServer.isAuthenticated`).
+    /// The maintenance calls for root only (defragment, hash, snapshot)
+    /// check the caller before anything, answering with the auth package's
+    /// own errors (etcd's `authMaintenanceServer.isAuthenticated`).
     pub fn authorize_admin(
         &mut self,
         token: Option<&str>,
         now: u64,
     ) -> Result<AuthInfo, EtcdError> {
         use crate::errors::AuthError;
-        let ai = self.auth_info(token, now)?;
+        let ai = self
+            .auth_info(token, now)
+            .map_err(|_| EtcdError::Auth(AuthError::InvalidAuthToken))?;
         self.auth.is_admin_permitted(&ai).map_err(|e| match e {
             EtcdError::UserEmpty => EtcdError::Auth(AuthError::UserEmpty),
             EtcdError::UserNotFound => EtcdError::Auth(AuthError::UserNotFound),

@@ -1383,8 +1383,9 @@ fn a_linearizable_read_is_authorised_when_served_not_when_received() {
     assert_eq!(response_to(&kept, read).map(|a| a.0), Some(200));
 }
 
-/// etcd's maintenance server lets only root take a snapshot once auth is
-/// on, answering with the auth package's own error (code Unknown).
+/// etcd's maintenance server lets only root take a snapshot (or hash, or
+/// defragment) once auth is on, answering with the auth package's own
+/// errors (code Unknown).
 #[test]
 fn a_snapshot_is_for_root_only_once_auth_is_enabled() {
     let mut gw = world();
@@ -1426,6 +1427,37 @@ fn a_snapshot_is_for_root_only_once_auth_is_enabled() {
     let a = snapshot(&mut gw, &mut kept, &root);
     assert_eq!((a.status, a.ended), (Some(200), true));
     assert!(a.chunks.len() >= 2, "{a:?}");
+    // a token it does not know: the auth package's error, untranslated
+    let garbage = [("Authorization", "garbage")];
+    let path = "/v3/maintenance/defragment";
+    let (status, v) = call_with(&mut gw, 0, "POST", path, &garbage, json!({}), 10_000);
+    assert_eq!(
+        (status, v),
+        (500, grpc_error(2, "auth: invalid auth token"))
+    );
+    // leadership transfer is not among the root-only calls
+    let leader = call(
+        &mut gw,
+        0,
+        "POST",
+        "/v3/maintenance/status",
+        json!({}),
+        10_000,
+    )
+    .1["leader"]
+        .clone();
+    let by_u = [("Authorization", u.as_str())];
+    let path = "/v3/maintenance/transfer-leadership";
+    let moved = call_with(
+        &mut gw,
+        0,
+        "POST",
+        path,
+        &by_u,
+        json!({"targetID": leader}),
+        10_000,
+    );
+    assert_eq!(moved.0, 200, "{}", moved.1);
 }
 
 /// etcd's Authenticate starts over when the auth store changed between its
