@@ -188,7 +188,7 @@ impl Cluster {
             }
             Path::Cluster => match request {
                 Request::MoveLeader(r) => self.move_leader(member, ticket, r.target_id),
-                Request::Downgrade(r) => self.downgrade(member, ticket, &r, auth),
+                Request::Downgrade(r) => self.downgrade(member, ticket, &r),
                 other => match self.check_member_change(member, other) {
                     Ok(change) => self.propose_conf_change(member, ticket, change),
                     Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
@@ -550,7 +550,7 @@ impl Cluster {
     /// etcd 3.5.1's downgrade: VALIDATE answers at once; ENABLE and CANCEL
     /// change the job through Raft but their answer never arrives, so the
     /// client gets `request timed out` after the request timeout.
-    fn downgrade(&mut self, member: usize, ticket: Ticket, r: &DowngradeRequest, auth: AuthInfo) {
+    fn downgrade(&mut self, member: usize, ticket: Ticket, r: &DowngradeRequest) {
         let enabled = self.nodes[member].server.downgrade_enabled();
         let validate = |v: &str| -> Result<(), EtcdError> {
             maintenance::check_downgrade_target(maintenance::parse_downgrade_version(v)?)?;
@@ -578,10 +578,10 @@ impl Cluster {
         match set {
             Ok(on) => {
                 let n = &mut self.nodes[member];
-                if let Ok(p) = n
-                    .server
-                    .new_proposal(Request::DowngradeInfoSet { enabled: on }, auth)
-                {
+                if let Ok(p) = n.server.new_proposal(
+                    Request::DowngradeInfoSet { enabled: on },
+                    AuthInfo::default(),
+                ) {
                     let _ = n.raft.propose(p);
                 }
                 self.defer(member, ticket, Err(EtcdError::Timeout));
