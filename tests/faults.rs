@@ -1278,6 +1278,14 @@ fn log_in_as(gw: &mut Gateway, member: usize, name: &str, password: &str) -> Str
     v["token"].as_str().unwrap_or_default().to_string()
 }
 
+/// Root adds user `u` with password `p` (and no role).
+fn add_user_u(gw: &mut Gateway, root: &str) {
+    let add = json!({"name": "u", "password": "p"});
+    let by_root = [("Authorization", root)];
+    let (status, v) = call_with(gw, 0, "POST", "/v3/auth/user/add", &by_root, add, 10_000);
+    assert_eq!(status, 200, "{v}");
+}
+
 fn put_as(gw: &mut Gateway, member: usize, token: &str, k: &str) -> (u16, Value) {
     let body = json!({"key": b64(k), "value": b64("v")});
     let auth = [("Authorization", token)];
@@ -1390,17 +1398,7 @@ fn a_linearizable_read_is_authorised_when_served_not_when_received() {
 fn a_snapshot_is_for_root_only_once_auth_is_enabled() {
     let mut gw = world();
     let root = enable_auth_and_log_in(&mut gw);
-    let add = json!({"name": "u", "password": "p"});
-    let by_root = [("Authorization", root.as_str())];
-    call_with(
-        &mut gw,
-        0,
-        "POST",
-        "/v3/auth/user/add",
-        &by_root,
-        add,
-        10_000,
-    );
+    add_user_u(&mut gw, &root);
     let u = log_in_as(&mut gw, 0, "u", "p");
     let mut kept = Vec::new();
     let snapshot = |gw: &mut Gateway, kept: &mut Vec<Output>, token: &str| {
@@ -1467,17 +1465,8 @@ fn a_snapshot_is_for_root_only_once_auth_is_enabled() {
 fn an_authentication_overtaken_by_a_password_change_is_checked_again() {
     let mut gw = world();
     let root = enable_auth_and_log_in(&mut gw);
+    add_user_u(&mut gw, &root);
     let by_root = [("Authorization", root.as_str())];
-    let add = json!({"name": "u", "password": "p"});
-    call_with(
-        &mut gw,
-        0,
-        "POST",
-        "/v3/auth/user/add",
-        &by_root,
-        add,
-        10_000,
-    );
     settle(&mut gw, 1_000);
     let slow = json!({"latency_ms": 400, "jitter_ms": 0});
     call(&mut gw, 0, "POST", "/_sim/link", slow, 0);
