@@ -45,7 +45,7 @@ fn run(virtual_ms: u64, every_ms: u64) -> (f64, u64) {
                     ..Default::default()
                 })
             };
-            c.submit(member, ticket, req);
+            c.submit(member, ticket, req, None);
         }
         let t = c.now() + step;
         c.advance_to(t);

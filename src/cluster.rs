@@ -119,8 +119,8 @@ pub enum Outcome {
     Watch(Ticket, WatchResponse),
     /// A keep-alive answer on a keep-alive stream.
     KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
-    /// A message of the snapshot stream.
-    Snapshot(Ticket, SnapshotResponse),
+    /// A message of the snapshot stream, or the error that ends it.
+    Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
     /// A stream is over (a keep-alive stream whose requests ended, a
     /// finished snapshot).
     StreamEnd(Ticket),
@@ -139,10 +139,12 @@ enum Input {
         member: usize,
         ticket: Ticket,
         request: Request,
+        token: Option<String>,
     },
     WatchOpen {
         member: usize,
         ticket: Ticket,
+        token: Option<String>,
     },
     Watch {
         member: usize,
@@ -164,6 +166,7 @@ enum Input {
     Snapshot {
         member: usize,
         ticket: Ticket,
+        token: Option<String>,
     },
 }
 
@@ -198,6 +201,8 @@ pub struct Cluster {
     /// `--initial-cluster`), by id.
     roster: BoxedMap<u64, Member>,
     network: Network<Msg>,
+    /// Draws the random part of simple auth tokens.
+    token_rng: Rng,
     now: u64,
     next_tick: u64,
     progress_interval: u64,
@@ -282,6 +287,7 @@ impl Cluster {
             nodes,
             roster: BTreeMap::new(),
             network: Network::new(Rng::new(config.seed).derive("network")),
+            token_rng: Rng::new(config.seed).derive("auth-tokens"),
             now: 0,
             next_tick: TICK_MS,
             progress_interval: config.watch_progress_notify_interval_ms,
@@ -501,17 +507,29 @@ impl Cluster {
 
     /// Hands a unary request to `member`; its answer comes out of
     /// [`Cluster::drain`].
-    pub fn submit(&mut self, member: usize, ticket: Ticket, request: Request) {
+    /// `token` is the client's auth token, if it sent one.
+    pub fn submit(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
         self.inbox.push_back(Input::Unary {
             member,
             ticket,
             request,
+            token,
         });
     }
 
-    /// A client opens a watch stream on `member`.
-    pub fn watch_open(&mut self, member: usize, ticket: Ticket) {
-        self.inbox.push_back(Input::WatchOpen { member, ticket });
+    /// A client opens a watch stream on `member`, with its auth token if any.
+    pub fn watch_open(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
+        self.inbox.push_back(Input::WatchOpen {
+            member,
+            ticket,
+            token,
+        });
     }
 
     /// One request message on an open watch stream.
@@ -543,9 +561,14 @@ impl Cluster {
         self.inbox.push_back(Input::KeepAliveEnd { ticket });
     }
 
-    /// A client asks `member` for a snapshot (a stream of database chunks).
-    pub fn snapshot(&mut self, member: usize, ticket: Ticket) {
-        self.inbox.push_back(Input::Snapshot { member, ticket });
+    /// A client asks `member` for a snapshot (a stream of database
+    /// chunks), with its auth token if any.
+    pub fn snapshot(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
+        self.inbox.push_back(Input::Snapshot {
+            member,
+            ticket,
+            token,
+        });
     }
 
     /// Answers produced so far, in order.
@@ -766,7 +789,9 @@ impl Cluster {
                     .server
                     .postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
                 let req = Request::LeaseRevoke(crate::pb::LeaseRevokeRequest { id });
-                if let Ok(p) = self.nodes[l].server.new_proposal(req) {
+                // as root (etcd's `WithRoot`): revoking needs write on the keys
+                let root = self.nodes[l].server.root_auth_info();
+                if let Ok(p) = self.nodes[l].server.new_proposal(req, root) {
                     let _ = self.nodes[l].raft.propose(p);
                 }
             }

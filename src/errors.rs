@@ -125,6 +125,10 @@ pub enum EtcdError {
     /// `Propose` gives up with Go's context error, which gRPC 1.38 sends as
     /// Unknown.
     ProposalDeadline,
+    /// An error of etcd's auth package that reaches the client as it is,
+    /// with code Unknown: the maintenance server's admin check, and the
+    /// errors v3rpc's `togRPCError` has no translation for.
+    Auth(AuthError),
     /// A request body that does not decode; carries Go's decoder message.
     /// Unary endpoints answer it as InvalidArgument, streaming ones as Unknown.
     Decode(String),
@@ -176,7 +180,7 @@ impl EtcdError {
             LeaseNotFound | MemberNotFound => Code::NotFound,
             NoSpace | MessageTooLarge { .. } => Code::ResourceExhausted,
             Corrupt => Code::DataLoss,
-            UnknownMethod | ProposalDeadline => Code::Unknown,
+            UnknownMethod | ProposalDeadline | Auth(_) => Code::Unknown,
             UnhealthyCluster
             | Timeout
             | TimeoutDueToLeaderFail
@@ -261,6 +265,7 @@ impl fmt::Display for EtcdError {
             Stopped => "etcdserver: server stopped",
             UnknownMethod => "etcdserver: unknown method",
             ProposalDeadline => "context deadline exceeded",
+            Auth(e) => e.message(),
             Decode(msg) => msg,
         };
         f.write_str(s)
@@ -268,6 +273,32 @@ impl fmt::Display for EtcdError {
 }
 
 impl std::error::Error for EtcdError {}
+
+/// The untranslated errors of etcd's `server/auth` package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthError {
+    PermissionDenied,
+    UserEmpty,
+    UserNotFound,
+    NoPasswordUser,
+    OldRevision,
+    InvalidAuthToken,
+}
+
+impl AuthError {
+    fn message(self) -> &'static str {
+        match self {
+            AuthError::PermissionDenied => "auth: permission denied",
+            AuthError::UserEmpty => "auth: user name is empty",
+            AuthError::UserNotFound => "auth: user not found",
+            AuthError::NoPasswordUser => {
+                "auth: authentication failed, password was given for no password user"
+            }
+            AuthError::OldRevision => "auth: revision in header is old",
+            AuthError::InvalidAuthToken => "auth: invalid auth token",
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,7 @@ mod world;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
+use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
@@ -308,7 +309,8 @@ impl Gateway {
                 let verdict = interceptor::check(&self.cluster, member, call, &request.headers);
                 let st = stream::Stream::new(member, d).intercepted(verdict);
                 if st.is_open_watch() {
-                    self.cluster.watch_open(member, ticket);
+                    let token = interceptor::token(&request.headers);
+                    self.cluster.watch_open(member, ticket, token);
                 }
                 self.streams.insert(ticket, Box::new(st));
             }
@@ -594,7 +596,10 @@ impl Gateway {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         match request {
-            Some(r) => self.cluster.submit(member, ticket, r),
+            Some(r) => {
+                let token = interceptor::token(headers);
+                self.cluster.submit(member, ticket, r, token)
+            }
             None => {
                 let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
                 self.respond(
@@ -615,7 +620,8 @@ impl Gateway {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
             None => {
                 self.streams.insert(ticket, Box::new(st));
-                self.cluster.snapshot(member, ticket);
+                self.cluster
+                    .snapshot(member, ticket, interceptor::token(headers));
             }
         }
     }
@@ -637,31 +643,8 @@ impl Gateway {
                         );
                     }
                 }
-                Outcome::KeepAlive(ticket, answer) => {
-                    let Some(st) = self.streams.get_mut(&ticket) else {
-                        continue;
-                    };
-                    match answer {
-                        Ok(resp) => st.message(
-                            ticket,
-                            jsonpb::encode_stream_result(&resp),
-                            &mut self.outputs,
-                        ),
-                        Err(e) => {
-                            st.error(ticket, &e, &mut self.outputs);
-                            self.streams.remove(&ticket);
-                        }
-                    }
-                }
-                Outcome::Snapshot(ticket, resp) => {
-                    if let Some(st) = self.streams.get_mut(&ticket) {
-                        st.message(
-                            ticket,
-                            jsonpb::encode_stream_result(&resp),
-                            &mut self.outputs,
-                        );
-                    }
-                }
+                Outcome::KeepAlive(ticket, answer) => self.stream_answer(ticket, answer),
+                Outcome::Snapshot(ticket, answer) => self.stream_answer(ticket, answer),
                 Outcome::Refused(ticket) => {
                     self.streams.remove(&ticket);
                     self.outputs.push(Output::Refused { ticket });
@@ -692,6 +675,24 @@ impl Gateway {
                         st.end(ticket, &mut self.outputs);
                     }
                 }
+            }
+        }
+    }
+
+    /// One message of a server stream, or the error that ends it.
+    fn stream_answer<M: jsonpb::Message>(&mut self, ticket: Ticket, answer: Result<M, EtcdError>) {
+        let Some(st) = self.streams.get_mut(&ticket) else {
+            return;
+        };
+        match answer {
+            Ok(resp) => st.message(
+                ticket,
+                jsonpb::encode_stream_result(&resp),
+                &mut self.outputs,
+            ),
+            Err(e) => {
+                st.error(ticket, &e, &mut self.outputs);
+                self.streams.remove(&ticket);
             }
         }
     }
@@ -730,6 +731,7 @@ fn is_inspection(request: &HttpRequest) -> bool {
 /// Decodes a unary call's body into its request. Calls the simulator does
 /// not serve yet still decode first, so bad input gets etcd's answer.
 fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
+    use crate::auth::AuthRequest;
     use crate::pb::*;
     fn only<T: jsonpb::Message>(body: &[u8]) -> Result<Option<Request>, String> {
         jsonpb::decode::<T>(body).map(|_| None)
@@ -757,23 +759,29 @@ fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
         Rpc::Snapshot => return only::<SnapshotRequest>(d),
         Rpc::MoveLeader => Request::MoveLeader(jsonpb::decode(d)?),
         Rpc::Downgrade => Request::Downgrade(jsonpb::decode(d)?),
-        Rpc::AuthEnable => return only::<AuthEnableRequest>(d),
-        Rpc::AuthDisable => return only::<AuthDisableRequest>(d),
-        Rpc::AuthStatus => Request::AuthStatus(jsonpb::decode(d)?),
-        Rpc::Authenticate => return only::<AuthenticateRequest>(d),
-        Rpc::UserAdd => return only::<AuthUserAddRequest>(d),
-        Rpc::UserGet => return only::<AuthUserGetRequest>(d),
-        Rpc::UserList => return only::<AuthUserListRequest>(d),
-        Rpc::UserDelete => return only::<AuthUserDeleteRequest>(d),
-        Rpc::UserChangePassword => return only::<AuthUserChangePasswordRequest>(d),
-        Rpc::UserGrantRole => return only::<AuthUserGrantRoleRequest>(d),
-        Rpc::UserRevokeRole => return only::<AuthUserRevokeRoleRequest>(d),
-        Rpc::RoleAdd => return only::<AuthRoleAddRequest>(d),
-        Rpc::RoleGet => return only::<AuthRoleGetRequest>(d),
-        Rpc::RoleList => return only::<AuthRoleListRequest>(d),
-        Rpc::RoleDelete => return only::<AuthRoleDeleteRequest>(d),
-        Rpc::RoleGrantPermission => return only::<AuthRoleGrantPermissionRequest>(d),
-        Rpc::RoleRevokePermission => return only::<AuthRoleRevokePermissionRequest>(d),
+        Rpc::AuthEnable => Request::Auth(AuthRequest::Enable(jsonpb::decode(d)?)),
+        Rpc::AuthDisable => Request::Auth(AuthRequest::Disable(jsonpb::decode(d)?)),
+        Rpc::AuthStatus => Request::Auth(AuthRequest::Status(jsonpb::decode(d)?)),
+        Rpc::Authenticate => Request::Auth(AuthRequest::Authenticate(jsonpb::decode(d)?)),
+        Rpc::UserAdd => Request::Auth(AuthRequest::UserAdd(jsonpb::decode(d)?)),
+        Rpc::UserGet => Request::Auth(AuthRequest::UserGet(jsonpb::decode(d)?)),
+        Rpc::UserList => Request::Auth(AuthRequest::UserList(jsonpb::decode(d)?)),
+        Rpc::UserDelete => Request::Auth(AuthRequest::UserDelete(jsonpb::decode(d)?)),
+        Rpc::UserChangePassword => {
+            Request::Auth(AuthRequest::UserChangePassword(jsonpb::decode(d)?))
+        }
+        Rpc::UserGrantRole => Request::Auth(AuthRequest::UserGrantRole(jsonpb::decode(d)?)),
+        Rpc::UserRevokeRole => Request::Auth(AuthRequest::UserRevokeRole(jsonpb::decode(d)?)),
+        Rpc::RoleAdd => Request::Auth(AuthRequest::RoleAdd(jsonpb::decode(d)?)),
+        Rpc::RoleGet => Request::Auth(AuthRequest::RoleGet(jsonpb::decode(d)?)),
+        Rpc::RoleList => Request::Auth(AuthRequest::RoleList(jsonpb::decode(d)?)),
+        Rpc::RoleDelete => Request::Auth(AuthRequest::RoleDelete(jsonpb::decode(d)?)),
+        Rpc::RoleGrantPermission => {
+            Request::Auth(AuthRequest::RoleGrantPermission(jsonpb::decode(d)?))
+        }
+        Rpc::RoleRevokePermission => {
+            Request::Auth(AuthRequest::RoleRevokePermission(jsonpb::decode(d)?))
+        }
         // streams are served by `stream`; lock and election are not modelled
         Rpc::Watch
         | Rpc::LeaseKeepAlive
@@ -794,6 +802,29 @@ fn cluster_config(c: &Config) -> ClusterConfig {
         watch_progress_notify_interval_ms: c.watch_progress_notify_interval_ms,
         snapshot_count: c.snapshot_count,
         initial_cluster_token: c.initial_cluster_token.clone(),
+    }
+}
+
+fn encode_auth(r: &AuthResponse) -> String {
+    use AuthResponse as A;
+    match r {
+        A::Enable(r) => jsonpb::encode(r),
+        A::Disable(r) => jsonpb::encode(r),
+        A::Status(r) => jsonpb::encode(r),
+        A::Authenticate(r) => jsonpb::encode(r),
+        A::UserAdd(r) => jsonpb::encode(r),
+        A::UserGet(r) => jsonpb::encode(r),
+        A::UserList(r) => jsonpb::encode(r),
+        A::UserDelete(r) => jsonpb::encode(r),
+        A::UserChangePassword(r) => jsonpb::encode(r),
+        A::UserGrantRole(r) => jsonpb::encode(r),
+        A::UserRevokeRole(r) => jsonpb::encode(r),
+        A::RoleAdd(r) => jsonpb::encode(r),
+        A::RoleGet(r) => jsonpb::encode(r),
+        A::RoleList(r) => jsonpb::encode(r),
+        A::RoleDelete(r) => jsonpb::encode(r),
+        A::RoleGrantPermission(r) => jsonpb::encode(r),
+        A::RoleRevokePermission(r) => jsonpb::encode(r),
     }
 }
 
@@ -819,7 +850,7 @@ fn encode_reply(reply: &Reply) -> HttpResponse {
         Ok(Response::MemberUpdate(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::MemberList(r)) => respond::json_ok(jsonpb::encode(r)),
         Ok(Response::MemberPromote(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::AuthStatus(r)) => respond::json_ok(jsonpb::encode(r)),
+        Ok(Response::Auth(r)) => respond::json_ok(encode_auth(r)),
         Err(e) => respond::etcd_error(e),
     }
 }

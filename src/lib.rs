@@ -17,6 +17,7 @@
 //! ```
 
 pub mod alarm;
+pub mod auth;
 mod boxed_map;
 pub mod check;
 pub mod cluster;

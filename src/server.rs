@@ -3,6 +3,7 @@
 //! `server/etcdserver`). A member never knows HTTP or JSON.
 
 mod apply;
+mod apply_auth;
 mod gosort;
 mod idgen;
 pub mod maintenance;
@@ -10,6 +11,7 @@ mod validate;
 pub mod watch;
 
 use crate::alarm::AlarmStore;
+use crate::auth::{AuthInfo, AuthRequest, AuthResponse, AuthStore, SimpleTokens};
 use crate::errors::EtcdError;
 use crate::lease::Lessor;
 use crate::membership::{ConfChange, Membership};
@@ -53,7 +55,7 @@ pub enum Request {
     MemberUpdate(pb::MemberUpdateRequest),
     MemberList(pb::MemberListRequest),
     MemberPromote(pb::MemberPromoteRequest),
-    AuthStatus(pb::AuthStatusRequest),
+    Auth(AuthRequest),
     /// Internal: a member publishes its name and client URLs after start
     /// (etcd's `ClusterMemberAttrSetRequest`).
     MemberAttrSet {
@@ -92,7 +94,7 @@ pub enum Response {
     MemberUpdate(pb::MemberUpdateResponse),
     MemberList(pb::MemberListResponse),
     MemberPromote(pb::MemberPromoteResponse),
-    AuthStatus(pb::AuthStatusResponse),
+    Auth(AuthResponse),
 }
 
 pub type Reply = Result<Response, EtcdError>;
@@ -123,7 +125,7 @@ impl Request {
             Request::MemberUpdate(_) => "member_update",
             Request::MemberList(_) => "member_list",
             Request::MemberPromote(_) => "member_promote",
-            Request::AuthStatus(_) => "auth_status",
+            Request::Auth(a) => a.name(),
             Request::MemberAttrSet { .. } => "member_attr_set",
             Request::ClusterVersionSet { .. } => "cluster_version_set",
         }
@@ -163,6 +165,8 @@ pub enum Path {
 pub struct InternalRaftRequest {
     pub id: u64,
     pub request: Request,
+    /// Who proposed it (etcd's `RequestHeader{Username, AuthRevision}`).
+    pub auth: AuthInfo,
 }
 
 impl InternalRaftRequest {
@@ -177,9 +181,15 @@ impl InternalRaftRequest {
             Request::Compaction(_) => 7,
             _ => 8,
         };
-        // RequestHeader { ID = 1 }: one tag byte and the varint
-        let id_len = 1 + varint_len(self.id);
-        embedded(100, id_len) + embedded(field, self.request.encoded_len())
+        // RequestHeader { ID = 1, Username = 2, AuthRevision = 3 }
+        let mut header_len = 1 + varint_len(self.id);
+        if !self.auth.username.is_empty() {
+            header_len += embedded(2, self.auth.username.len());
+        }
+        if self.auth.revision != 0 {
+            header_len += 1 + varint_len(self.auth.revision);
+        }
+        embedded(100, header_len) + embedded(field, self.request.encoded_len())
     }
 }
 
@@ -192,6 +202,35 @@ fn varint_len(mut v: u64) -> usize {
     n
 }
 
+/// What a request's handler does with the caller's token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TokenUse {
+    /// Never looks at it (cluster and status calls, Authenticate).
+    None,
+    /// Turns it into the sender's auth info (etcd `AuthInfoFromCtx`).
+    Resolve,
+    /// Root only, checked before serving (etcd's `authMaintenanceServer`;
+    /// leadership transfer and downgrade are not among its checks).
+    Admin,
+}
+
+fn token_use(req: &Request) -> TokenUse {
+    match req {
+        Request::Range(_)
+        | Request::Put(_)
+        | Request::DeleteRange(_)
+        | Request::Txn(_)
+        | Request::Compaction(_)
+        | Request::LeaseGrant(_)
+        | Request::LeaseRevoke(_)
+        | Request::Alarm(_) => TokenUse::Resolve,
+        Request::Auth(AuthRequest::Authenticate(_)) => TokenUse::None,
+        Request::Auth(_) => TokenUse::Resolve,
+        Request::Defragment(_) | Request::Hash(_) => TokenUse::Admin,
+        _ => TokenUse::None,
+    }
+}
+
 /// A member's replicated state at an applied index (a Raft snapshot).
 #[derive(Clone, Debug)]
 pub struct StateSnapshot {
@@ -202,6 +241,7 @@ pub struct StateSnapshot {
     pub cluster_version: Option<String>,
     pub conf_accepted: std::collections::BTreeSet<u64>,
     pub downgrade_enabled: bool,
+    pub auth: AuthStore,
     pub applied_index: u64,
 }
 
@@ -220,6 +260,11 @@ pub struct EtcdServer {
     conf_accepted: std::collections::BTreeSet<u64>,
     /// A downgrade job is in progress (replicated via Raft).
     downgrade_enabled: bool,
+    auth: AuthStore,
+    /// Simple tokens live in this member's memory only.
+    tokens: SimpleTokens,
+    /// The token each watch stream was opened with, checked at every create.
+    watch_tokens: std::collections::BTreeMap<StreamId, Option<String>>,
     watches: WatchHub,
     /// Watch messages produced by applies and watch requests, to be sent.
     watch_out: Outbox,
@@ -242,6 +287,9 @@ impl EtcdServer {
             cluster_version: None,
             conf_accepted: Default::default(),
             downgrade_enabled: false,
+            auth: AuthStore::default(),
+            tokens: SimpleTokens::default(),
+            watch_tokens: Default::default(),
             watches: WatchHub::new(MAX_REQUEST_BYTES),
             watch_out: Outbox::new(),
             applied_index: 0,
@@ -267,6 +315,10 @@ impl EtcdServer {
 
     pub fn downgrade_enabled(&self) -> bool {
         self.downgrade_enabled
+    }
+
+    pub fn auth(&self) -> &AuthStore {
+        &self.auth
     }
 
     pub fn watches(&self) -> &WatchHub {
@@ -306,9 +358,12 @@ impl EtcdServer {
             | Request::LeaseRevoke(_)
             | Request::Alarm(_)
             | Request::DowngradeInfoSet { .. }
-            | Request::AuthStatus(_)
             | Request::MemberAttrSet { .. }
             | Request::ClusterVersionSet { .. } => Ok(Path::Propose),
+            // the password is checked after a ReadIndex round (etcd's
+            // Authenticate), then the authentication is proposed
+            Request::Auth(AuthRequest::Authenticate(_)) => Ok(Path::LinearizableRead),
+            Request::Auth(_) => Ok(Path::Propose),
             Request::MemberList(r) => Ok(if r.linearizable {
                 Path::LinearizableRead
             } else {
@@ -325,6 +380,86 @@ impl EtcdServer {
             | Request::Hash(_) => Ok(Path::LocalRead),
             Request::MoveLeader(_) | Request::Downgrade(_) => Ok(Path::Cluster),
         }
+    }
+
+    /// Who sends a request with `token` (etcd `AuthInfoFromCtx`): nobody
+    /// without one, `invalid auth token` for one this member does not know
+    /// (also while auth is disabled, when no token is known). Using a token
+    /// keeps it alive.
+    pub fn auth_info(&mut self, token: Option<&str>, now: u64) -> Result<AuthInfo, EtcdError> {
+        let Some(token) = token else {
+            return Ok(AuthInfo::default());
+        };
+        match self.tokens.user(token, now) {
+            Some(user) => Ok(self.auth.info_of(user)),
+            None => Err(EtcdError::InvalidAuthToken),
+        }
+    }
+
+    /// What the handler of `req` does with the caller's token before
+    /// serving it: the calls that look at it resolve it, and the
+    /// maintenance calls for root only check it at once.
+    pub fn authorize(
+        &mut self,
+        req: &Request,
+        token: Option<&str>,
+        now: u64,
+    ) -> Result<AuthInfo, EtcdError> {
+        match token_use(req) {
+            TokenUse::None => Ok(AuthInfo::default()),
+            TokenUse::Resolve => self.auth_info(token, now),
+            TokenUse::Admin => self.authorize_admin(token, now),
+        }
+    }
+
+    /// The maintenance calls for root only (defragment, hash, snapshot)
+    /// check the caller before anything, answering with the auth package's
+    /// own errors (etcd's `authMaintenanceServer.isAuthenticated`).
+    pub fn authorize_admin(
+        &mut self,
+        token: Option<&str>,
+        now: u64,
+    ) -> Result<AuthInfo, EtcdError> {
+        use crate::errors::AuthError;
+        let ai = self
+            .auth_info(token, now)
+            .map_err(|_| EtcdError::Auth(AuthError::InvalidAuthToken))?;
+        self.auth.is_admin_permitted(&ai).map_err(|e| match e {
+            EtcdError::UserEmpty => EtcdError::Auth(AuthError::UserEmpty),
+            EtcdError::UserNotFound => EtcdError::Auth(AuthError::UserNotFound),
+            _ => EtcdError::Auth(AuthError::PermissionDenied),
+        })?;
+        Ok(ai)
+    }
+
+    /// The Raft index a request's simple token was issued at, when this
+    /// member has not applied it yet: etcd waits for it before looking the
+    /// token up (a token from one member is good on another).
+    pub fn token_index_ahead(&self, req: &Request, token: Option<&str>) -> Option<u64> {
+        if token_use(req) == TokenUse::None {
+            return None;
+        }
+        let (_, index) = token?.split_once('.')?;
+        let index: u64 = index.parse().ok()?;
+        (index > self.applied_index).then_some(index)
+    }
+
+    /// The auth info of the leader's own proposals (lease expiry): root's,
+    /// as etcd's `WithRoot`.
+    pub fn root_auth_info(&self) -> AuthInfo {
+        self.auth.info_of(crate::auth::store::ROOT_USER.to_string())
+    }
+
+    /// etcd `CheckPassword` on the member the client asked.
+    pub fn check_password(&self, name: &str, password: &str) -> Result<(), EtcdError> {
+        self.auth.check_password(name, password)
+    }
+
+    /// Serves a read for the sender `ai`: a range or read-only txn needs
+    /// read permission on its keys (etcd `doSerialize`).
+    pub fn read_as(&self, req: &Request, ai: &AuthInfo, now: u64, raft: RaftView) -> Reply {
+        apply_auth::check(&self.auth, &self.lessor, ai, req)?;
+        self.read(req, now, raft)
     }
 
     /// Serves a read from this member's applied state (`now` for leases,
@@ -447,16 +582,33 @@ impl EtcdServer {
     /// Wraps a write for Raft, refusing one larger than etcd's
     /// `--max-request-bytes` (`etcdserver: request is too large`). A lease
     /// grant without an id gets one here, as etcd's server picks it.
-    pub fn new_proposal(&mut self, mut request: Request) -> Result<InternalRaftRequest, EtcdError> {
-        if let Request::LeaseGrant(g) = &mut request {
-            while g.id == 0 {
-                // only positive int64 ids
-                g.id = (self.ids.next_id() & (u64::MAX >> 1)) as i64;
+    /// A password is hashed here, as etcd's server does before proposing.
+    pub fn new_proposal(
+        &mut self,
+        mut request: Request,
+        auth: AuthInfo,
+    ) -> Result<InternalRaftRequest, EtcdError> {
+        match &mut request {
+            Request::LeaseGrant(g) => {
+                while g.id == 0 {
+                    // only positive int64 ids
+                    g.id = (self.ids.next_id() & (u64::MAX >> 1)) as i64;
+                }
             }
+            Request::Auth(AuthRequest::UserAdd(r)) => {
+                r.hashed_password = crate::auth::store::hash_password(&r.password);
+                r.password.clear();
+            }
+            Request::Auth(AuthRequest::UserChangePassword(r)) => {
+                r.hashed_password = crate::auth::store::hash_password(&r.password);
+                r.password.clear();
+            }
+            _ => {}
         }
         let p = InternalRaftRequest {
             id: self.next_request_id(),
             request,
+            auth,
         };
         if p.encoded_len() > MAX_REQUEST_BYTES {
             return Err(EtcdError::RequestTooLarge);
@@ -478,6 +630,7 @@ impl EtcdServer {
         if let Some(e) = self.refused_by_alarm(&entry.request) {
             return Err(e);
         }
+        apply_auth::check(&self.auth, &self.lessor, &entry.auth, &entry.request)?;
         let (reply, events) = match &entry.request {
             Request::Put(p) => split(apply::put(&mut self.kv, &self.lessor, p), Response::Put),
             Request::DeleteRange(d) => {
@@ -515,13 +668,9 @@ impl EtcdServer {
                 Err(e) => (Err(e), Vec::new()),
             },
             Request::Alarm(a) => (Ok(Response::Alarm(self.apply_alarm(a))), Vec::new()),
-            // auth cannot be enabled yet: disabled at its first revision
-            Request::AuthStatus(_) => (
-                Ok(Response::AuthStatus(pb::AuthStatusResponse {
-                    header: None,
-                    enabled: false,
-                    auth_revision: 1,
-                })),
+            Request::Auth(a) => (
+                apply_auth::apply(&mut self.auth, &mut self.tokens, a, index, now)
+                    .map(Response::Auth),
                 Vec::new(),
             ),
             Request::MemberAttrSet {
@@ -686,6 +835,7 @@ impl EtcdServer {
             cluster_version: self.cluster_version.clone(),
             conf_accepted: self.conf_accepted.clone(),
             downgrade_enabled: self.downgrade_enabled,
+            auth: self.auth.clone(),
             applied_index: self.applied_index,
         }
     }
@@ -705,14 +855,19 @@ impl EtcdServer {
         self.cluster_version = snap.cluster_version.clone();
         self.conf_accepted = snap.conf_accepted.clone();
         self.downgrade_enabled = snap.downgrade_enabled;
+        self.auth = snap.auth.clone();
         self.applied_index = snap.applied_index;
         self.watches.resync(&self.kv, hdr, &mut self.watch_out);
     }
 
     /// Forgets what lives only in memory, as a crash does: watchers (their
-    /// clients are disconnected) and the lessor's primary role. The store
-    /// and everything applied stay (they are on disk in etcd).
+    /// clients are disconnected), the lessor's primary role and the simple
+    /// tokens (etcd's `tokenSimple` keeps them in memory: a restarted member
+    /// answers `invalid auth token` to a token issued before). The store and
+    /// everything applied stay (they are on disk in etcd).
     pub fn crash(&mut self) {
+        self.tokens.clear();
+        self.watch_tokens.clear();
         self.watches = WatchHub::new(MAX_REQUEST_BYTES);
         self.watch_out.clear();
         self.lessor.demote();
@@ -743,18 +898,61 @@ impl EtcdServer {
     }
 
     /// One message of a client's watch stream.
-    pub fn watch(&mut self, stream: StreamId, req: pb::WatchRequest, hdr: HeaderInfo) {
+    /// A create the sender may not watch is answered created and canceled
+    /// at once (etcd's `isWatchPermitted`, FINDINGS #41).
+    pub fn watch(&mut self, stream: StreamId, req: pb::WatchRequest, hdr: HeaderInfo, now: u64) {
+        if let Some(pb::watch_request::RequestUnion::CreateRequest(c)) = &req.request_union {
+            if !self.is_watch_permitted(stream, c, now) {
+                let resp = pb::WatchResponse {
+                    header: Some(pb::ResponseHeader {
+                        cluster_id: hdr.cluster_id,
+                        member_id: hdr.member_id,
+                        revision: self.kv.current_revision(),
+                        raft_term: hdr.raft_term,
+                    }),
+                    watch_id: c.watch_id,
+                    created: true,
+                    canceled: true,
+                    cancel_reason: format!(
+                        "rpc error: code = PermissionDenied desc = {}",
+                        EtcdError::PermissionDenied
+                    ),
+                    ..Default::default()
+                };
+                self.watch_out.push((stream, resp));
+                return;
+            }
+        }
         self.watches
             .request(stream, req, &self.kv, hdr, &mut self.watch_out);
     }
 
-    /// A watch stream opens at `now` (its progress ticker starts).
-    pub fn open_watch_stream(&mut self, stream: StreamId, now: u64) {
+    fn is_watch_permitted(
+        &mut self,
+        stream: StreamId,
+        c: &pb::WatchCreateRequest,
+        now: u64,
+    ) -> bool {
+        let token = self.watch_tokens.get(&stream).cloned().flatten();
+        match self.auth_info(token.as_deref(), now) {
+            Ok(ai) => self
+                .auth
+                .is_range_permitted(&ai, &c.key, &c.range_end)
+                .is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// A watch stream opens at `now` (its progress ticker starts) with the
+    /// client's token, if any.
+    pub fn open_watch_stream(&mut self, stream: StreamId, now: u64, token: Option<String>) {
+        self.watch_tokens.insert(stream, token);
         self.watches.open(stream, now);
     }
 
     /// A watch stream's client went away.
     pub fn close_watch_stream(&mut self, stream: StreamId) {
+        self.watch_tokens.remove(&stream);
         self.watches.close(stream);
     }
 
@@ -792,7 +990,7 @@ impl EtcdServer {
             Response::Status(r) => &mut r.header,
             Response::Hash(r) => &mut r.header,
             Response::Downgrade(r) => &mut r.header,
-            Response::AuthStatus(r) => &mut r.header,
+            Response::Auth(r) => r.header_mut(),
             // cluster answers have no revision (FINDINGS #8)
             Response::MemberAdd(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
             Response::MemberRemove(r) => return fill_cluster_header(&mut r.header, self.id, hdr),

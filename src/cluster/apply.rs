@@ -5,6 +5,7 @@
 
 use super::trace::TraceKind;
 use super::{Cluster, Msg, Outcome};
+use crate::auth::AuthRequest;
 use crate::membership::{ConfChange, ConfChangeContext};
 use crate::pb::Member;
 use crate::raft::{self, ConfChangeType, Entry, Payload, Ready};
@@ -23,6 +24,7 @@ impl Cluster {
                     self.maybe_snapshot(i);
                 }
                 self.serve_reads(i);
+                self.release_token_waits(i);
                 self.release_waiting(i);
                 self.maybe_publish(i);
             }
@@ -153,9 +155,19 @@ impl Cluster {
                         what: super::log_view::describe(e),
                     },
                 );
-                if let Some(ticket) = self.nodes[i].proposals.remove(&req.id) {
-                    self.reply(i, *ticket, reply);
+                let Some(ticket) = self.nodes[i].proposals.remove(&req.id) else {
+                    return;
+                };
+                let ticket = *ticket;
+                // etcd's Authenticate starts over if the auth store changed
+                // since it checked the password
+                if let Some(auth) = self.nodes[i].authentications.remove(&req.id) {
+                    let (a, checked) = *auth;
+                    if reply.is_ok() && self.nodes[i].server.auth().revision() != checked {
+                        return self.authenticate(i, ticket, &a);
+                    }
                 }
+                self.reply(i, ticket, reply);
             }
             Payload::ConfChange(cc) => {
                 let Some(ctx) = self.conf_change_context(cc) else {
@@ -263,8 +275,15 @@ impl Cluster {
             let Some(r) = self.nodes[i].reads.remove(&ctx) else {
                 continue;
             };
+            if let Request::Auth(AuthRequest::Authenticate(a)) = &r.request {
+                self.authenticate(i, r.ticket, a);
+                continue;
+            }
             let view = self.raft_view(i);
-            let reply = self.nodes[i].server.read(&r.request, self.now, view);
+            let server = &mut self.nodes[i].server;
+            let reply = server
+                .authorize(&r.request, r.token.as_deref(), self.now)
+                .and_then(|ai| server.read_as(&r.request, &ai, self.now, view));
             self.reply(i, r.ticket, reply);
         }
     }
@@ -292,7 +311,7 @@ impl Cluster {
                 client_urls: vec![client],
             };
             let n = &mut self.nodes[i];
-            if let Ok(p) = n.server.new_proposal(req) {
+            if let Ok(p) = n.server.new_proposal(req, Default::default()) {
                 if n.raft.propose(p).is_ok() {
                     n.published = true;
                 }
@@ -315,7 +334,7 @@ impl Cluster {
                     version: "3.5.0".into(),
                 };
                 let n = &mut self.nodes[i];
-                if let Ok(p) = n.server.new_proposal(req) {
+                if let Ok(p) = n.server.new_proposal(req, Default::default()) {
                     let _ = n.raft.propose(p);
                 }
             }

@@ -4,7 +4,7 @@
 
 use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
-use crate::pb::LeaseKeepAliveRequest;
+use crate::pb::{AuthenticateRequest, LeaseKeepAliveRequest};
 use crate::raft::{self, Raft};
 use crate::server::{EtcdServer, InternalRaftRequest, Request, StateSnapshot};
 use std::collections::BTreeMap;
@@ -17,6 +17,9 @@ pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
 pub struct PendingRead {
     pub ticket: u64,
     pub request: Request,
+    /// The client's token, looked at once the read can be served (etcd's
+    /// `doSerialize` after `linearizableReadNotify`).
+    pub token: Option<String>,
     pub index: Option<u64>,
 }
 
@@ -32,6 +35,9 @@ pub struct Node {
     pub published: bool,
     /// Proposals waiting to be applied here: request id -> ticket.
     pub proposals: BoxedMap<u64, u64>,
+    /// Authentications among them: the client's request and the auth
+    /// revision its password was checked at (etcd's Authenticate loop).
+    pub authentications: BoxedMap<u64, (AuthenticateRequest, u64)>,
     /// Proposals not yet handed to Raft: etcd's `Propose` blocks while the
     /// member knows no leader (they are also in `proposals`).
     pub held: Vec<InternalRaftRequest>,
@@ -40,6 +46,8 @@ pub struct Node {
     pub forwards: Vec<Forward>,
     /// Linearizable reads by read-index context.
     pub reads: BoxedMap<u64, PendingRead>,
+    /// Requests waiting until their token's index is applied here.
+    pub token_waits: Vec<TokenWait>,
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
@@ -48,6 +56,16 @@ pub struct Node {
     pub last_leader: u64,
     /// When this member last became leader (etcd's `leadElectedTime`).
     pub lead_elected_at: Option<u64>,
+}
+
+/// A request whose token names a Raft index this member has not applied
+/// yet: etcd's simple token provider waits for it (`isValidSimpleToken`).
+#[derive(Clone, Debug)]
+pub struct TokenWait {
+    pub ticket: u64,
+    pub index: u64,
+    pub request: Request,
+    pub token: Option<String>,
 }
 
 /// A request a follower hands to the leader.
@@ -92,9 +110,11 @@ impl Node {
             removed: false,
             published: false,
             proposals: BTreeMap::new(),
+            authentications: BTreeMap::new(),
             held: Vec::new(),
             forwards: Vec::new(),
             reads: BTreeMap::new(),
+            token_waits: Vec::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
             last_leader: 0,
@@ -126,6 +146,7 @@ impl Node {
     pub fn has_waiting(&self) -> bool {
         !self.proposals.is_empty()
             || !self.reads.is_empty()
+            || !self.token_waits.is_empty()
             || !self.transfers.is_empty()
             || !self.forwards.is_empty()
     }
@@ -134,6 +155,7 @@ impl Node {
     pub fn waiting(&self) -> Vec<u64> {
         let mut t: Vec<u64> = self.proposals.values().map(|t| **t).collect();
         t.extend(self.reads.values().map(|r| r.ticket));
+        t.extend(self.token_waits.iter().map(|w| w.ticket));
         t.extend(self.transfers.iter().map(|(t, _)| *t));
         t.extend(self.forwards.iter().map(Forward::ticket));
         t
@@ -143,9 +165,11 @@ impl Node {
     pub fn take_waiting(&mut self) -> Vec<u64> {
         let t = self.waiting();
         self.proposals.clear();
+        self.authentications.clear();
         self.held.clear();
         self.forwards.clear();
         self.reads.clear();
+        self.token_waits.clear();
         self.transfers.clear();
         t
     }
@@ -158,6 +182,7 @@ impl Node {
             .find_map(|(id, t)| (**t == ticket).then_some(*id))
         {
             self.proposals.remove(&id);
+            self.authentications.remove(&id);
             let before = self.held.len();
             self.held.retain(|p| p.id != id);
             return Some(if self.held.len() < before {
@@ -176,10 +201,12 @@ impl Node {
                 _ => Waiting::Forward,
             });
         }
-        let before = self.reads.len() + self.transfers.len();
+        let count = |n: &Node| n.reads.len() + n.transfers.len() + n.token_waits.len();
+        let before = count(self);
         self.reads.retain(|_, r| r.ticket != ticket);
         self.transfers.retain(|(t, _)| *t != ticket);
-        (before != self.reads.len() + self.transfers.len()).then_some(Waiting::Other)
+        self.token_waits.retain(|w| w.ticket != ticket);
+        (before != count(self)).then_some(Waiting::Other)
     }
 
     /// A crash: waiting clients lose their connection (their tickets are

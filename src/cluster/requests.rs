@@ -3,14 +3,16 @@
 //! membership changes with etcd's checks, leadership transfer, downgrade,
 //! and the streams (watch, keep-alive, snapshot).
 
-use super::node::{Forward, PendingRead, Waiting};
+use super::node::{Forward, PendingRead, TokenWait, Waiting};
 use super::trace::TraceKind;
 use super::{Cluster, Input, Outcome, Ticket, ELECTION_MS, HEALTH_INTERVAL_MS, REQUEST_TIMEOUT_MS};
+use crate::auth::simple_token::token_prefix;
+use crate::auth::{AuthInfo, AuthRequest};
 use crate::errors::EtcdError;
 use crate::membership::{self, parse_urls, ConfChange, ConfChangeContext};
 use crate::pb::{
-    downgrade_action, DowngradeRequest, DowngradeResponse, Member, MoveLeaderResponse,
-    SnapshotResponse,
+    downgrade_action, AuthenticateRequest, DowngradeRequest, DowngradeResponse, Member,
+    MoveLeaderResponse, SnapshotResponse,
 };
 use crate::raft::{self, ConfChangeType};
 use crate::server::maintenance;
@@ -25,9 +27,16 @@ impl Cluster {
                 member,
                 ticket,
                 request,
-            } => self.handle_unary(member, ticket, request),
-            Input::WatchOpen { member, ticket } if up(self, member) => {
-                self.nodes[member].server.open_watch_stream(ticket, now);
+                token,
+            } => self.handle_unary(member, ticket, request, token),
+            Input::WatchOpen {
+                member,
+                ticket,
+                token,
+            } if up(self, member) => {
+                self.nodes[member]
+                    .server
+                    .open_watch_stream(ticket, now, token);
             }
             Input::Watch {
                 member,
@@ -35,7 +44,7 @@ impl Cluster {
                 request,
             } if up(self, member) => {
                 let hdr = self.header(member);
-                self.nodes[member].server.watch(ticket, request, hdr);
+                self.nodes[member].server.watch(ticket, request, hdr, now);
             }
             Input::WatchClose { member, ticket } => {
                 if let Some(n) = self.nodes.get_mut(member) {
@@ -65,15 +74,24 @@ impl Cluster {
                     None => self.outcomes.push(Outcome::StreamEnd(ticket)),
                 }
             }
-            Input::Snapshot { member, ticket } if up(self, member) => {
+            Input::Snapshot {
+                member,
+                ticket,
+                token,
+            } if up(self, member) => {
+                // root only (etcd's `authMaintenanceServer`)
+                let server = &mut self.nodes[member].server;
+                if let Err(e) = server.authorize_admin(token.as_deref(), now) {
+                    return self.outcomes.push(Outcome::Snapshot(ticket, Err(e)));
+                }
                 // 3.5.1 sends neither a header nor remaining_bytes (FINDINGS #54)
-                for blob in self.nodes[member].server.snapshot_blobs() {
+                for blob in server.snapshot_blobs() {
                     let msg = SnapshotResponse {
                         header: None,
                         remaining_bytes: 0,
                         blob,
                     };
-                    self.outcomes.push(Outcome::Snapshot(ticket, msg));
+                    self.outcomes.push(Outcome::Snapshot(ticket, Ok(msg)));
                 }
                 self.outcomes.push(Outcome::StreamEnd(ticket));
             }
@@ -94,7 +112,13 @@ impl Cluster {
         ok.then_some(l)
     }
 
-    fn handle_unary(&mut self, member: usize, ticket: Ticket, request: Request) {
+    fn handle_unary(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
         let now = self.now;
         if !self.nodes.get(member).is_some_and(|n| n.is_up()) {
             return self.outcomes.push(Outcome::Refused(ticket));
@@ -106,32 +130,50 @@ impl Cluster {
                 what: request.name().into(),
             },
         );
-        let path = match self.nodes[member].server.route(&request) {
+        self.serve_unary(member, ticket, request, token);
+    }
+
+    /// Serves a client request on a running member: etcd's gRPC checks,
+    /// then the caller's token, then the path the request takes.
+    fn serve_unary(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
+        let now = self.now;
+        let server = &mut self.nodes[member].server;
+        let path = match server.route(&request) {
             Ok(p) => p,
+            Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+        };
+        if let Some(index) = server.token_index_ahead(&request, token.as_deref()) {
+            self.nodes[member].token_waits.push(TokenWait {
+                ticket,
+                index,
+                request,
+                token,
+            });
+            return self.add_deadline(member, ticket);
+        }
+        if path == Path::LinearizableRead {
+            return self.read_index(member, ticket, request, token);
+        }
+        let auth = match server.authorize(&request, token.as_deref(), now) {
+            Ok(a) => a,
             Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
         };
         match path {
             Path::LocalRead => {
                 let view = self.raft_view(member);
-                let reply = self.nodes[member].server.read(&request, now, view);
+                let reply = self.nodes[member]
+                    .server
+                    .read_as(&request, &auth, now, view);
                 self.reply(member, ticket, reply);
             }
-            Path::LinearizableRead => {
-                let n = &mut self.nodes[member];
-                let ctx = n.next_read_ctx;
-                n.next_read_ctx += 1;
-                n.reads.insert(
-                    ctx,
-                    Box::new(PendingRead {
-                        ticket,
-                        request,
-                        index: None,
-                    }),
-                );
-                // without a leader the read waits until it times out, as etcd's does
-                let _ = n.raft.read_index(ctx);
-                self.add_deadline(member, ticket);
-            }
+            // waiting in `read_index` (above)
+            Path::LinearizableRead => {}
             Path::Leader => {
                 // a follower forwards to the leader; without one it retries
                 // until the request timeout, as etcd's does
@@ -141,7 +183,9 @@ impl Cluster {
                 self.add_deadline(member, ticket);
                 self.release_waiting(member);
             }
-            Path::Propose => self.propose(member, ticket, request),
+            Path::Propose => {
+                self.propose(member, ticket, request, auth);
+            }
             Path::Cluster => match request {
                 Request::MoveLeader(r) => self.move_leader(member, ticket, r.target_id),
                 Request::Downgrade(r) => self.downgrade(member, ticket, &r),
@@ -151,6 +195,32 @@ impl Cluster {
                 },
             },
         }
+    }
+
+    /// A linearizable read waits for a ReadIndex round, then for this
+    /// member to apply up to that index.
+    fn read_index(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    ) {
+        let n = &mut self.nodes[member];
+        let ctx = n.next_read_ctx;
+        n.next_read_ctx += 1;
+        n.reads.insert(
+            ctx,
+            Box::new(PendingRead {
+                ticket,
+                request,
+                token,
+                index: None,
+            }),
+        );
+        // without a leader the read waits until it times out, as etcd's does
+        let _ = n.raft.read_index(ctx);
+        self.add_deadline(member, ticket);
     }
 
     /// Answers `reply` after etcd's request timeout (a request that never
@@ -163,11 +233,18 @@ impl Cluster {
         );
     }
 
-    pub(super) fn propose(&mut self, member: usize, ticket: Ticket, request: Request) {
+    pub(super) fn propose(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        request: Request,
+        auth: AuthInfo,
+    ) -> Option<u64> {
         let n = &mut self.nodes[member];
-        match n.server.new_proposal(request) {
+        match n.server.new_proposal(request, auth) {
             Ok(p) => {
-                n.proposals.insert(p.id, Box::new(ticket));
+                let id = p.id;
+                n.proposals.insert(id, Box::new(ticket));
                 // etcd's Propose waits while the member knows no leader
                 if n.leader_id() == raft::NONE {
                     n.held.push(p);
@@ -176,8 +253,46 @@ impl Cluster {
                     let _ = n.raft.propose(p);
                 }
                 self.add_deadline(member, ticket);
+                Some(id)
             }
-            Err(e) => self.outcomes.push(Outcome::Reply(ticket, Err(e))),
+            Err(e) => {
+                self.outcomes.push(Outcome::Reply(ticket, Err(e)));
+                None
+            }
+        }
+    }
+
+    /// Requests whose token's index member `i` has now applied go on.
+    pub(super) fn release_token_waits(&mut self, i: usize) {
+        let applied = self.nodes[i].server.applied_index();
+        let (ready, waiting) = std::mem::take(&mut self.nodes[i].token_waits)
+            .into_iter()
+            .partition(|w| w.index <= applied);
+        self.nodes[i].token_waits = waiting;
+        for w in ready {
+            self.forget_deadline(w.ticket);
+            self.serve_unary(i, w.ticket, w.request, w.token);
+        }
+    }
+
+    /// etcd's Authenticate once member `i` is up to date: it checks the
+    /// password, draws the token's random part and proposes the
+    /// authentication; every member then knows the token.
+    pub(super) fn authenticate(&mut self, i: usize, ticket: Ticket, r: &AuthenticateRequest) {
+        if let Err(e) = self.nodes[i].server.check_password(&r.name, &r.password) {
+            return self.reply(i, ticket, Err(e));
+        }
+        let checked = self.nodes[i].server.auth().revision();
+        let simple_token = token_prefix(|| self.token_rng.next_u64());
+        let req = Request::Auth(AuthRequest::InternalAuthenticate {
+            name: r.name.clone(),
+            simple_token,
+        });
+        self.forget_deadline(ticket);
+        if let Some(id) = self.propose(i, ticket, req, AuthInfo::default()) {
+            self.nodes[i]
+                .authentications
+                .insert(id, Box::new((r.clone(), checked)));
         }
     }
 
@@ -465,10 +580,10 @@ impl Cluster {
         match set {
             Ok(on) => {
                 let n = &mut self.nodes[member];
-                if let Ok(p) = n
-                    .server
-                    .new_proposal(Request::DowngradeInfoSet { enabled: on })
-                {
+                if let Ok(p) = n.server.new_proposal(
+                    Request::DowngradeInfoSet { enabled: on },
+                    AuthInfo::default(),
+                ) {
                     let _ = n.raft.propose(p);
                 }
                 self.defer(member, ticket, Err(EtcdError::Timeout));

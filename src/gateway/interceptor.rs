@@ -29,6 +29,20 @@ pub fn requires_leader(headers: &[(String, String)]) -> bool {
         .is_some_and(|(_, v)| v.trim_matches([' ', '\t']) == "true")
 }
 
+/// The client's auth token: grpc-gateway passes the `Authorization` header
+/// as metadata `authorization` (and `Grpc-Metadata-Token` as `token`);
+/// etcd reads `token` first, then `authorization`, the first value of each,
+/// as it is: `Bearer <token>` is no token it knows (FINDINGS #57).
+pub fn token(headers: &[(String, String)]) -> Option<String> {
+    let first = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim_matches([' ', '\t']).to_string())
+    };
+    first("grpc-metadata-token").or_else(|| first("authorization"))
+}
+
 /// `newUnaryInterceptor` / `newStreamInterceptor`: the learner check, then
 /// the leader check. `Ok(true)` when the call asked for a leader (etcd's
 /// leader monitor then watches such a stream).
@@ -61,7 +75,7 @@ fn served_by_learner(call: &Call) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::requires_leader;
+    use super::{requires_leader, token};
 
     fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -92,5 +106,20 @@ mod tests {
         for (h, want) in cases {
             assert_eq!(requires_leader(&headers(h)), *want, "{h:?}");
         }
+    }
+
+    #[test]
+    fn the_token_is_the_first_token_or_authorization_header_as_sent() {
+        let t = |h: &[(&str, &str)]| token(&headers(h));
+        assert_eq!(t(&[]), None);
+        assert_eq!(t(&[("authorization", "abc.1")]).as_deref(), Some("abc.1"));
+        assert_eq!(t(&[("AUTHORIZATION", " abc.1 ")]).as_deref(), Some("abc.1"));
+        // FINDINGS #57: no `Bearer` scheme is stripped
+        assert_eq!(
+            t(&[("Authorization", "Bearer x")]).as_deref(),
+            Some("Bearer x")
+        );
+        let both = [("Authorization", "a.1"), ("Grpc-Metadata-Token", "t.2")];
+        assert_eq!(t(&both).as_deref(), Some("t.2"));
     }
 }

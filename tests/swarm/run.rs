@@ -163,7 +163,7 @@ impl Run {
 
     fn open_watch(&mut self, member: usize) {
         let t = self.ticket();
-        self.c.watch_open(member, t);
+        self.c.watch_open(member, t, None);
         let create = pb::WatchCreateRequest {
             key: b"k".to_vec(),
             range_end: b"l".to_vec(),
@@ -347,7 +347,7 @@ impl Run {
         let op = self.history.call(client as u32, self.c.now(), model);
         self.pending.insert(t, (client, op));
         self.clients[client].busy = Some((t, op));
-        self.c.submit(member, t, req);
+        self.c.submit(member, t, req, None);
         self.c.run_until_idle_or(self.c.now());
         self.collect();
     }
@@ -407,6 +407,7 @@ impl Run {
                 value: v.into(),
                 ..Default::default()
             }),
+            None,
         );
         let deadline = self.c.now() + 3_000;
         self.c.run_until_idle_or(deadline);
