@@ -231,7 +231,7 @@ pub struct Audit {
     /// Per member, the entries it applied, in order: (index, digest).
     pub applied: Vec<Vec<(u64, u64)>>,
     /// Per term, every member that became leader in it.
-    pub leaders: BTreeMap<u64, std::collections::BTreeSet<u64>>,
+    pub leaders: BoxedMap<u64, std::collections::BTreeSet<u64>>,
 }
 
 /// What identifies an entry's content: the request id it carries (0 for a

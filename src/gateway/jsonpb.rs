@@ -158,13 +158,34 @@ pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
 #[inline(never)]
 pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
     let mut m = M::default();
-    let values = field_values(raw, depth, &mut M::DECODERS.iter().map(|f| f.name))?;
-    for (field, value) in M::DECODERS.iter().zip(values) {
+    let fields = M::DECODERS;
+    decode_fields(
+        raw,
+        depth,
+        &mut fields.iter().map(|f| f.name),
+        &mut |i, v| (fields[i].decode)(&mut m, v, depth + 1),
+    )?;
+    Ok(m)
+}
+
+/// Decodes a raw value into field `i` of the message being decoded.
+type DecodeField<'a> = dyn FnMut(usize, &[u8]) -> Result<(), String> + 'a;
+
+/// The part of [`decode_message`] that does not depend on the message
+/// type: `decode(i, value)` for each field `i` given a value.
+fn decode_fields(
+    raw: &[u8],
+    depth: usize,
+    names: &mut dyn Iterator<Item = &'static str>,
+    decode: &mut DecodeField,
+) -> Result<(), String> {
+    let values = field_values(raw, depth, names)?;
+    for (i, value) in values.into_iter().enumerate() {
         if let Some(v) = value {
-            (field.decode)(&mut m, v, depth + 1)?;
+            decode(i, v)?;
         }
     }
-    Ok(m)
+    Ok(())
 }
 
 /// The part of [`decode_message`] that does not depend on the message
