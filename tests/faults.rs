@@ -1037,28 +1037,24 @@ fn a_write_that_never_finds_a_leader_ends_with_the_context_deadline() {
     assert_eq!(get(&mut gw, 2, "k", false).1["count"], Value::Null);
 }
 
+/// A lease granted by leader 0, then no leader anywhere: 0 crashed, 1 and 2
+/// cut from each other (for 3 s: both lost their leader). The lease's id.
+fn lease_then_no_leader(gw: &mut Gateway) -> String {
+    let (_, grant) = call(gw, 0, "POST", "/v3/lease/grant", json!({"TTL": 60}), 1_000);
+    let id = grant["ID"].as_str().unwrap_or("0").to_string();
+    // (the followers learn that the grant committed)
+    settle(gw, 300);
+    call(gw, 0, "POST", "/_sim/crash", json!({"member": 0}), 0);
+    let split = json!({"groups": [[0], [1], [2]]});
+    call(gw, 1, "POST", "/_sim/partition", split, 0);
+    settle(gw, 3_000);
+    id
+}
+
 #[test]
 fn a_lease_time_to_live_without_a_leader_says_no_leader_and_with_one_answers() {
     let mut gw = world();
-    let (_, grant) = call(
-        &mut gw,
-        0,
-        "POST",
-        "/v3/lease/grant",
-        json!({"TTL": 60}),
-        1_000,
-    );
-    let id = grant["ID"].as_str().unwrap_or("0").to_string();
-    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 0}), 0);
-    call(
-        &mut gw,
-        1,
-        "POST",
-        "/_sim/partition",
-        json!({"groups": [[0], [1], [2]]}),
-        0,
-    );
-    settle(&mut gw, 3_000);
+    let id = lease_then_no_leader(&mut gw);
     let ttl = json!({ "ID": id });
     let (status, r) = call(
         &mut gw,
@@ -1176,21 +1172,7 @@ fn a_write_to_a_follower_cut_off_from_the_leader_times_out_for_connection_lost()
 #[test]
 fn a_keep_alive_waits_for_a_leader_then_renews_or_says_no_leader() {
     let mut gw = world();
-    let (_, grant) = call(
-        &mut gw,
-        0,
-        "POST",
-        "/v3/lease/grant",
-        json!({"TTL": 60}),
-        1_000,
-    );
-    let id = grant["ID"].as_str().unwrap_or("0").to_string();
-    // (the followers learn that the grant committed)
-    settle(&mut gw, 300);
-    call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 0}), 0);
-    let split = json!({"groups": [[0], [1], [2]]});
-    call(&mut gw, 1, "POST", "/_sim/partition", split, 0);
-    settle(&mut gw, 3_000);
+    let id = lease_then_no_leader(&mut gw);
     let keep_alive = |gw: &mut Gateway| {
         let req = HttpRequest {
             method: "POST".into(),
