@@ -378,6 +378,17 @@ impl Cluster {
         })
     }
 
+    /// New leaders member `i` has seen since its process started.
+    pub fn leader_changes_seen(&self, i: usize) -> u64 {
+        self.nodes.get(i).map_or(0, |n| n.leader_changes_seen)
+    }
+
+    /// Client proposals member `i` still waits on (etcd's
+    /// `proposals_pending`).
+    pub fn proposals_pending(&self, i: usize) -> usize {
+        self.nodes.get(i).map_or(0, |n| n.proposals.len())
+    }
+
     pub fn now(&self) -> u64 {
         self.now
     }

@@ -98,6 +98,7 @@ impl Cluster {
         // again after none), not of losing one
         let new_leader = ss.leader != raft::NONE && ss.leader != n.last_leader;
         n.last_leader = ss.leader;
+        n.leader_changes_seen += u64::from(new_leader);
         if leader && new_leader {
             n.lead_elected_at = Some(now);
         }

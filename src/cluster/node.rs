@@ -56,6 +56,9 @@ pub struct Node {
     pub last_leader: u64,
     /// When this member last became leader (etcd's `leadElectedTime`).
     pub lead_elected_at: Option<u64>,
+    /// New leaders seen since the process started (etcd's
+    /// `leader_changes_seen_total`, counted where `last_leader` changes).
+    pub leader_changes_seen: u64,
 }
 
 /// A request whose token names a Raft index this member has not applied
@@ -119,6 +122,7 @@ impl Node {
             transfers: Vec::new(),
             last_leader: 0,
             lead_elected_at: None,
+            leader_changes_seen: 0,
         }
     }
 
@@ -226,6 +230,9 @@ impl Node {
         self.raft =
             Raft::restart(self.raft_config.clone(), storage).map_err(|_| EtcdError::Stopped)?;
         self.crashed = false;
+        // a new process: no leader known yet, its counters from zero
+        self.last_leader = raft::NONE;
+        self.leader_changes_seen = 0;
         Ok(())
     }
 }

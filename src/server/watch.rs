@@ -133,6 +133,11 @@ impl WatchHub {
     }
 
     /// The live watchers, for inspection.
+    /// Open watch streams (etcd's `etcd_debugging_mvcc_watch_stream_total`).
+    pub fn stream_count(&self) -> usize {
+        self.streams.len()
+    }
+
     pub fn watchers(&self) -> Vec<WatcherInfo> {
         let mut v = Vec::new();
         for (sid, s) in &self.streams {
