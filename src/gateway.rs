@@ -7,6 +7,7 @@ mod http;
 mod interceptor;
 mod json;
 pub mod jsonpb;
+mod metrics;
 mod respond;
 mod route;
 mod stream;
@@ -510,7 +511,11 @@ impl Gateway {
                 "application/json; charset=utf-8",
                 control::debug_vars(self, member).into_bytes(),
             ),
-            Route::Metrics => respond::text_error(404, "404 page not found", &[]),
+            Route::Metrics => respond::plain(
+                200,
+                metrics::CONTENT_TYPE,
+                metrics::page(self, member).into_bytes(),
+            ),
         };
         self.respond(ticket, response);
     }
