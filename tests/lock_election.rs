@@ -234,3 +234,30 @@ fn observe_without_a_leader_waits_for_the_first_candidate() {
     sim.gw.cancel(observe);
     sim.run();
 }
+
+#[test]
+fn a_waiting_locker_saved_and_loaded_is_a_client_gone() {
+    let mut sim = Sim::new();
+    sim.grant(1);
+    sim.grant(2);
+    lock(&mut sim, 1);
+    let second = lock(&mut sim, 2);
+    let saved = sim.gw.save();
+    let mut loaded = Sim::new();
+    loaded.gw.load(saved.as_bytes()).unwrap();
+    loaded.run();
+    assert_eq!(loaded.keys("mylock/"), ["mylock/1"]);
+    assert_eq!(loaded.answer(second), None);
+}
+
+#[test]
+fn a_lock_without_a_lease_runs_on_a_new_60s_session_lease() {
+    let mut sim = Sim::new();
+    let (status, got) = sim.call("/v3/lock/lock", json!({"name": b64("l")}));
+    assert_eq!(status, 200);
+    let (_, leases) = sim.call("/v3/lease/leases", json!({}));
+    let id: i64 = leases["leases"][0]["ID"].as_str().unwrap().parse().unwrap();
+    assert_eq!(unb64(&got["key"]), format!("l/{id:x}"));
+    let (_, ttl) = sim.call("/v3/lease/timetolive", json!({ "ID": id }));
+    assert_eq!(ttl["grantedTTL"], "60");
+}

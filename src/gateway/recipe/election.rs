@@ -106,13 +106,11 @@ impl Campaign {
     }
 
     pub fn watch(&mut self, resp: WatchResponse) -> Vec<Effect> {
-        let CampaignState::Wait(w) = &self.state else {
-            return Vec::new();
+        let waited = match &self.state {
+            CampaignState::Wait(w) => w.watched(&resp),
+            _ => None,
         };
-        match w.watched(&resp) {
-            Some(waited) => self.waited(waited),
-            None => Vec::new(),
-        }
+        waited.map_or_else(Vec::new, |w| self.waited(w))
     }
 
     /// `Election.Campaign` resigns when its context ends while it waits.

@@ -72,13 +72,11 @@ impl Lock {
     }
 
     pub fn watch(&mut self, resp: WatchResponse) -> Vec<Effect> {
-        let State::Wait(w) = &self.state else {
-            return Vec::new();
+        let waited = match &self.state {
+            State::Wait(w) => w.watched(&resp),
+            _ => None,
         };
-        match w.watched(&resp) {
-            Some(waited) => self.waited(waited),
-            None => Vec::new(),
-        }
+        waited.map_or_else(Vec::new, |w| self.waited(w))
     }
 
     /// `Mutex.Lock` unlocks when its context ends while it waits.
