@@ -607,12 +607,7 @@ impl Gateway {
             Ok(r) => r,
             Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
         };
-        let size = request.as_ref().map_or(0, Request::encoded_len);
-        if size > MAX_RECV_BYTES {
-            let e = EtcdError::MessageTooLarge {
-                size,
-                limit: MAX_RECV_BYTES,
-            };
+        if let Err(e) = receive_limit(request.as_ref().map_or(0, Request::encoded_len)) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         let call = interceptor::Call::Unary(request.as_ref());
@@ -769,6 +764,17 @@ fn is_inspection(request: &HttpRequest) -> bool {
         }
         _ => false,
     }
+}
+
+/// gRPC's receive limit on a request of `size` encoded bytes.
+fn receive_limit(size: usize) -> Result<(), EtcdError> {
+    if size > MAX_RECV_BYTES {
+        return Err(EtcdError::MessageTooLarge {
+            size,
+            limit: MAX_RECV_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// Decodes a unary call's body into its request. Calls the simulator does

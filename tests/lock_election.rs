@@ -261,3 +261,16 @@ fn a_lock_without_a_lease_runs_on_a_new_60s_session_lease() {
     let (_, ttl) = sim.call("/v3/lease/timetolive", json!({ "ID": id }));
     assert_eq!(ttl["grantedTTL"], "60");
 }
+
+#[test]
+fn a_lock_larger_than_grpcs_receive_limit_is_refused_before_it_runs() {
+    let mut sim = Sim::new();
+    let name = "n".repeat(2_200_000);
+    let (status, e) = sim.call("/v3/lock/lock", json!({"name": b64(&name), "lease": 1}));
+    assert_eq!(status, 429);
+    let msg = e["error"].as_str().unwrap();
+    assert_eq!(
+        msg,
+        "grpc: received message larger than max (2200007 vs. 2097152)"
+    );
+}

@@ -3,10 +3,10 @@
 //! share one watch stream of that ticket (a new watch replaces the last).
 
 use super::{Effect, Recipe};
-use crate::cluster::MAX_RECV_BYTES;
-use crate::errors::EtcdError;
 use crate::gateway::route::Rpc;
-use crate::gateway::{interceptor, jsonpb, respond, stream, Gateway, Output, Ticket};
+use crate::gateway::{
+    interceptor, jsonpb, receive_limit, respond, stream, Gateway, Output, Ticket,
+};
 use crate::pb::size::EncodedLen;
 use crate::pb::watch_request::RequestUnion;
 use crate::pb::*;
@@ -96,12 +96,7 @@ impl Gateway {
         call: Call,
         headers: &[(String, String)],
     ) {
-        let size = call.encoded_len();
-        if size > MAX_RECV_BYTES {
-            let e = EtcdError::MessageTooLarge {
-                size,
-                limit: MAX_RECV_BYTES,
-            };
+        if let Err(e) = receive_limit(call.encoded_len()) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         if matches!(call, Call::Observe(_)) {
