@@ -695,6 +695,11 @@ impl Cluster {
         }
     }
 
+    /// Whether work was handed to the cluster that it has not looked at.
+    pub fn has_input(&self) -> bool {
+        !self.inbox.is_empty()
+    }
+
     fn has_waiting_clients(&self) -> bool {
         !self.inbox.is_empty()
             || !self.deferred.is_empty()

@@ -132,6 +132,13 @@ pub enum EtcdError {
     /// A request body that does not decode; carries Go's decoder message.
     /// Unary endpoints answer it as InvalidArgument, streaming ones as Unknown.
     Decode(String),
+    /// The concurrency recipes' errors (`client/v3/concurrency`), which the
+    /// v3lock and v3election servers return as they are: code Unknown.
+    ElectionNoLeader,
+    ElectionNotLeader,
+    MutexSessionExpired,
+    /// v3election's `ErrMissingLeaderKey`.
+    MissingLeaderKey,
 }
 
 impl EtcdError {
@@ -180,7 +187,8 @@ impl EtcdError {
             LeaseNotFound | MemberNotFound => Code::NotFound,
             NoSpace | MessageTooLarge { .. } => Code::ResourceExhausted,
             Corrupt => Code::DataLoss,
-            UnknownMethod | ProposalDeadline | Auth(_) => Code::Unknown,
+            UnknownMethod | ProposalDeadline | Auth(_) | ElectionNoLeader | ElectionNotLeader
+            | MutexSessionExpired | MissingLeaderKey => Code::Unknown,
             UnhealthyCluster
             | Timeout
             | TimeoutDueToLeaderFail
@@ -267,6 +275,10 @@ impl fmt::Display for EtcdError {
             ProposalDeadline => "context deadline exceeded",
             Auth(e) => e.message(),
             Decode(msg) => msg,
+            ElectionNoLeader => "election: no leader",
+            ElectionNotLeader => "election: not leader",
+            MutexSessionExpired => "mutex: session is expired",
+            MissingLeaderKey => r#""leader" field must be provided"#,
         };
         f.write_str(s)
     }

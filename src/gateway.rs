@@ -8,6 +8,7 @@ mod interceptor;
 mod json;
 pub mod jsonpb;
 mod metrics;
+mod recipe;
 mod respond;
 mod route;
 mod stream;
@@ -138,6 +139,8 @@ pub struct Gateway {
     /// Bidirectional streams (watch, keep-alive): request messages are
     /// handled as they arrive, answers go out as they come.
     streams: BoxedMap<Ticket, stream::Stream>,
+    /// Lock and election calls under way (see `recipe`).
+    recipes: BoxedMap<Ticket, recipe::Running>,
     outputs: Vec<Output>,
     /// Every input since the world started: what a save holds.
     journal: Journal,
@@ -165,6 +168,7 @@ impl Gateway {
             next_ticket: first_ticket,
             pending: BTreeMap::new(),
             streams: BTreeMap::new(),
+            recipes: BTreeMap::new(),
             outputs: Vec::new(),
             paused: false,
             speed: 1.0,
@@ -198,6 +202,7 @@ impl Gateway {
             .pending
             .keys()
             .chain(world.streams.keys())
+            .chain(world.recipes.keys())
             .copied()
             .collect();
         for ticket in gone {
@@ -268,8 +273,12 @@ impl Gateway {
             self.outputs.push(Output::Refused { ticket });
         }
         let streams = std::mem::take(&mut self.streams);
-        for ticket in self.cluster.waiting_tickets() {
-            if !streams.contains_key(&ticket) {
+        let recipes = std::mem::take(&mut self.recipes);
+        let mut waiting = self.cluster.waiting_tickets();
+        waiting.extend(recipes.keys());
+        for ticket in waiting {
+            let gone = recipes.get(&ticket).is_some_and(|r| r.is_gone());
+            if !streams.contains_key(&ticket) && !gone {
                 self.outputs.push(Output::Refused { ticket });
             }
         }
@@ -356,12 +365,16 @@ impl Gateway {
     /// stream's watchers are freed); no output for it follows, not even one
     /// produced before and not yet drained.
     pub fn cancel(&mut self, ticket: Ticket) {
-        if self.pending.contains_key(&ticket) || self.streams.contains_key(&ticket) {
+        if self.pending.contains_key(&ticket)
+            || self.streams.contains_key(&ticket)
+            || self.is_recipe(ticket)
+        {
             self.journal.record(Input::Cancel(ticket));
         }
         self.pending.remove(&ticket);
         self.outputs.retain(|o| o.ticket() != ticket);
         self.close_stream(ticket);
+        self.recipe_cancel(ticket);
     }
 
     /// Forgets a stream; the watchers of a watch stream go with it.
@@ -408,21 +421,31 @@ impl Gateway {
 
     /// Runs until every request that can be answered now has been answered.
     pub fn run_until_idle(&mut self) {
-        self.cluster.run_until_idle();
-        self.clock_moved();
+        self.run_until_idle_or(u64::MAX);
     }
 
     /// As [`Gateway::run_until_idle`], but virtual time stops at `limit`
     /// (a real-time driver lets the world run only a little ahead of the
     /// wall clock, so a request that takes long in etcd takes long here).
     pub fn run_until_idle_or(&mut self, limit: u64) {
-        self.cluster.run_until_idle_or(limit);
-        self.clock_moved();
+        loop {
+            self.cluster.run_until_idle_or(limit);
+            self.clock_moved();
+            // a lock or election call answered goes on with new requests
+            if !self.cluster.has_input() {
+                break;
+            }
+        }
     }
 
     fn clock_moved(&mut self) {
         self.journal.record(Input::Time(self.cluster.now()));
         self.collect();
+        // a lock or election call went on with requests of its own: they
+        // are handled at the next clock move, which a replay must repeat
+        if self.cluster.has_input() {
+            self.journal.seal();
+        }
     }
 
     /// Takes the outputs produced so far, in order.
@@ -584,16 +607,17 @@ impl Gateway {
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
+        if let Some(call) = recipe::Call::decode(rpc, body) {
+            return match call {
+                Ok(call) => self.recipe_call(ticket, member, call, headers),
+                Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
+            };
+        }
         let request = match decode_rpc(rpc, body) {
             Ok(r) => r,
             Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
         };
-        let size = request.as_ref().map_or(0, Request::encoded_len);
-        if size > MAX_RECV_BYTES {
-            let e = EtcdError::MessageTooLarge {
-                size,
-                limit: MAX_RECV_BYTES,
-            };
+        if let Err(e) = receive_limit(request.as_ref().map_or(0, Request::encoded_len)) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         let call = interceptor::Call::Unary(request.as_ref());
@@ -635,9 +659,15 @@ impl Gateway {
     fn collect(&mut self) {
         for outcome in self.cluster.drain() {
             match outcome {
+                Outcome::Reply(ticket, reply) if self.recipes.contains_key(&ticket) => {
+                    self.recipe_reply(ticket, reply)
+                }
                 Outcome::Reply(ticket, reply) => {
                     let response = encode_reply(&reply);
                     self.respond(ticket, response);
+                }
+                Outcome::Watch(ticket, resp) if self.recipes.contains_key(&ticket) => {
+                    self.recipe_watch(ticket, resp)
                 }
                 Outcome::Watch(ticket, resp) => {
                     if let Some(st) = self.streams.get_mut(&ticket) {
@@ -650,15 +680,26 @@ impl Gateway {
                 }
                 Outcome::KeepAlive(ticket, answer) => self.stream_answer(ticket, answer),
                 Outcome::Snapshot(ticket, answer) => self.stream_answer(ticket, answer),
+                Outcome::Refused(ticket) if self.recipes.contains_key(&ticket) => {
+                    self.recipe_refused(ticket)
+                }
                 Outcome::Refused(ticket) => {
                     self.streams.remove(&ticket);
                     self.outputs.push(Output::Refused { ticket });
                 }
                 Outcome::MemberDown(member) => {
                     // its streams' connections are gone
-                    for ticket in self.streams_of(member, |_| true) {
+                    let cut = self.streams_of(member, |_| true);
+                    for &ticket in &cut {
                         self.streams.remove(&ticket);
                         self.outputs.push(Output::Refused { ticket });
+                    }
+                    // and the lock and election calls it serves
+                    for ticket in self.recipes_of(member) {
+                        if !cut.contains(&ticket) {
+                            self.outputs.push(Output::Refused { ticket });
+                        }
+                        self.recipe_end(ticket);
                     }
                 }
                 Outcome::NoLeader(member) => {
@@ -672,6 +713,8 @@ impl Gateway {
                             st.end_with(ticket, EtcdError::NoLeader, &mut self.outputs)
                         {
                             self.streams.insert(ticket, Box::new(st));
+                        } else {
+                            self.recipe_end(ticket);
                         }
                     }
                 }
@@ -733,6 +776,17 @@ fn is_inspection(request: &HttpRequest) -> bool {
     }
 }
 
+/// gRPC's receive limit on a request of `size` encoded bytes.
+fn receive_limit(size: usize) -> Result<(), EtcdError> {
+    if size > MAX_RECV_BYTES {
+        return Err(EtcdError::MessageTooLarge {
+            size,
+            limit: MAX_RECV_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// Decodes a unary call's body into its request. Calls the simulator does
 /// not serve yet still decode first, so bad input gets etcd's answer.
 fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
@@ -787,7 +841,7 @@ fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
         Rpc::RoleRevokePermission => {
             Request::Auth(AuthRequest::RoleRevokePermission(jsonpb::decode(d)?))
         }
-        // streams are served by `stream`; lock and election are not modelled
+        // streams are served by `stream`, lock and election by `recipe`
         Rpc::Watch
         | Rpc::LeaseKeepAlive
         | Rpc::Lock

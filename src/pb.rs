@@ -11,6 +11,7 @@
 mod auth;
 mod authpb;
 mod cluster;
+mod concurrency;
 mod kv;
 mod lease;
 mod maintenance;
@@ -21,6 +22,7 @@ mod watch;
 pub use auth::*;
 pub use authpb::*;
 pub use cluster::*;
+pub use concurrency::*;
 pub use kv::*;
 pub use lease::*;
 pub use maintenance::*;

@@ -51,6 +51,9 @@ pub struct Journal {
     /// Requests that change nothing (inspection): none of their inputs is
     /// recorded.
     quiet: BTreeSet<Ticket>,
+    /// The last clock move must stay as it is: the gateway handed the
+    /// cluster input of its own after it (see `seal`).
+    sealed: bool,
 }
 
 impl Journal {
@@ -61,7 +64,15 @@ impl Journal {
             first_ticket,
             inputs: Vec::new(),
             quiet: BTreeSet::new(),
+            sealed: false,
         }
+    }
+
+    /// The next clock move does not replace the last one: between them the
+    /// gateway gave the cluster input of its own (a lock or election call
+    /// going on), which the next move handles at the time of the last.
+    pub fn seal(&mut self) {
+        self.sealed = true;
     }
 
     /// Records that `ticket` is an inspection: its inputs are left out.
@@ -73,13 +84,14 @@ impl Journal {
         match &input {
             Input::Body(t, _) if self.quiet.contains(t) => return,
             Input::Finish(t) | Input::Cancel(t) if self.quiet.remove(t) => return,
-            Input::Time(_) => {
+            Input::Time(_) if !self.sealed => {
                 if let Some(Input::Time(_)) = self.inputs.last() {
                     self.inputs.pop();
                 }
             }
             _ => {}
         }
+        self.sealed = false;
         self.inputs.push(input);
     }
 
@@ -255,6 +267,16 @@ mod tests {
                 Input::Finish(2)
             ]
         );
+    }
+
+    #[test]
+    fn a_sealed_clock_move_stays() {
+        let mut j = Journal::new(Config::default(), Config::default(), 1);
+        j.record(Input::Time(5));
+        j.seal();
+        j.record(Input::Time(9));
+        j.record(Input::Time(12));
+        assert_eq!(j.inputs, vec![Input::Time(5), Input::Time(12)]);
     }
 
     #[test]

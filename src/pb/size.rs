@@ -205,6 +205,48 @@ impl EncodedLen for WatchResponse {
     }
 }
 
+impl EncodedLen for LockRequest {
+    fn encoded_len(&self) -> usize {
+        bytes(1, &self.name) + int(2, self.lease)
+    }
+}
+
+impl EncodedLen for UnlockRequest {
+    fn encoded_len(&self) -> usize {
+        bytes(1, &self.key)
+    }
+}
+
+impl EncodedLen for CampaignRequest {
+    fn encoded_len(&self) -> usize {
+        bytes(1, &self.name) + int(2, self.lease) + bytes(3, &self.value)
+    }
+}
+
+impl EncodedLen for LeaderKey {
+    fn encoded_len(&self) -> usize {
+        bytes(1, &self.name) + bytes(2, &self.key) + int(3, self.rev) + int(4, self.lease)
+    }
+}
+
+impl EncodedLen for LeaderRequest {
+    fn encoded_len(&self) -> usize {
+        bytes(1, &self.name)
+    }
+}
+
+impl EncodedLen for ProclaimRequest {
+    fn encoded_len(&self) -> usize {
+        message(1, &self.leader) + bytes(2, &self.value)
+    }
+}
+
+impl EncodedLen for ResignRequest {
+    fn encoded_len(&self) -> usize {
+        message(1, &self.leader)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 mod auth;
 mod cluster;
+mod concurrency;
 mod kv;
 mod lease;
 mod maintenance;
