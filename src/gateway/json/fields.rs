@@ -106,20 +106,12 @@ impl Reader<'_> {
     /// The value here is not of the `expected` type: the message names
     /// what it is (read first when it is a scalar).
     fn invalid_type(&mut self, expected: &str) -> Error {
-        let got = match self.peek_or_null() {
-            b'n' | b't' | b'f' => self.literal(),
-            b'-' => {
-                self.eat();
-                self.integer(false)
-            }
-            b'0'..=b'9' => self.integer(true),
-            b'"' => {
-                self.eat();
-                self.string().map(Value::String)
-            }
-            b'[' => Ok(Value::Array(Vec::new())),
-            b'{' => Ok(Value::Object(Vec::new())),
-            _ => return self.peek_error(EXPECTED_VALUE),
+        let c = self.peek_or_null();
+        let got = match self.scalar(c) {
+            Some(v) => v,
+            None if c == b'[' => Ok(Value::Array(Vec::new())),
+            None if c == b'{' => Ok(Value::Object(Vec::new())),
+            None => return self.peek_error(EXPECTED_VALUE),
         };
         match got {
             Ok(v) => self.error(&format!(

@@ -145,17 +145,10 @@ impl<'a> Reader<'a> {
         let Some(c) = self.whitespace() else {
             return Err(self.peek_error(EOF_VALUE));
         };
+        if let Some(v) = self.scalar(c) {
+            return v;
+        }
         match c {
-            b'n' | b't' | b'f' => self.literal(),
-            b'-' => {
-                self.eat();
-                self.integer(false)
-            }
-            b'0'..=b'9' => self.integer(true),
-            b'"' => {
-                self.eat();
-                self.string().map(Value::String)
-            }
             b'[' => self.nested(|r| {
                 let (mut items, mut first) = (Vec::new(), true);
                 while r.next_element(&mut first)? {
@@ -179,6 +172,23 @@ impl<'a> Reader<'a> {
             }),
             _ => Err(self.peek_error(EXPECTED_VALUE)),
         }
+    }
+
+    /// The scalar starting with `c` (not read yet), if `c` starts one.
+    pub(super) fn scalar(&mut self, c: u8) -> Option<Result<Value, Error>> {
+        Some(match c {
+            b'n' | b't' | b'f' => self.literal(),
+            b'-' => {
+                self.eat();
+                self.integer(false)
+            }
+            b'0'..=b'9' => self.integer(true),
+            b'"' => {
+                self.eat();
+                self.string().map(Value::String)
+            }
+            _ => return None,
+        })
     }
 
     /// `null`, `true` or `false`.
