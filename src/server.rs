@@ -904,12 +904,7 @@ impl EtcdServer {
         if let Some(pb::watch_request::RequestUnion::CreateRequest(c)) = &req.request_union {
             if !self.is_watch_permitted(stream, c, now) {
                 let resp = pb::WatchResponse {
-                    header: Some(pb::ResponseHeader {
-                        cluster_id: hdr.cluster_id,
-                        member_id: hdr.member_id,
-                        revision: self.kv.current_revision(),
-                        raft_term: hdr.raft_term,
-                    }),
+                    header: hdr.at(self.kv.current_revision()),
                     watch_id: c.watch_id,
                     created: true,
                     canceled: true,

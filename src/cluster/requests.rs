@@ -328,12 +328,7 @@ impl Cluster {
                     let hdr = self.header(i);
                     let rev = self.nodes[i].server.kv().current_revision();
                     let answer = answer.map(|mut r| {
-                        r.header = Some(crate::pb::ResponseHeader {
-                            cluster_id: hdr.cluster_id,
-                            member_id: hdr.member_id,
-                            revision: rev,
-                            raft_term: hdr.raft_term,
-                        });
+                        r.header = hdr.at(rev);
                         r
                     });
                     self.outcomes.push(Outcome::KeepAlive(ticket, answer));

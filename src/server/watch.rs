@@ -32,7 +32,8 @@ pub struct HeaderInfo {
 }
 
 impl HeaderInfo {
-    fn at(&self, revision: i64) -> Option<ResponseHeader> {
+    /// The response header at `revision`.
+    pub fn at(&self, revision: i64) -> Option<ResponseHeader> {
         Some(ResponseHeader {
             cluster_id: self.cluster_id,
             member_id: self.member_id,
