@@ -1,5 +1,5 @@
 //! Replays the recorded etcd 3.5.1 gateway corpus (`../shared/conformance/
-//! scenarios/*.json`) in-process against a fresh `Gateway` per scenario, with
+//! scenarios/*.json`) in-process against a fresh `World` per scenario, with
 //! the comparison rules of `replay.py` (NORMALIZE.md).
 //!
 //! The test fails only when a scenario listed in

@@ -3,19 +3,19 @@
 //! member, so a second locker or candidate waits for the deletes of the
 //! keys older than its own, and gives its key back when its client leaves.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, Output, Ticket, World};
 use serde_json::{json, Value};
 
 /// A one-member world and the outputs drained from it, by ticket.
 struct Sim {
-    gw: Gateway,
+    gw: World,
     outputs: Vec<Output>,
 }
 
 impl Sim {
     fn new() -> Self {
         Sim {
-            gw: Gateway::new(Config::default()),
+            gw: World::new(Config::default()),
             outputs: Vec::new(),
         }
     }

@@ -1,11 +1,11 @@
-//! Runs one scenario's steps against an in-process `Gateway`, in virtual
+//! Runs one scenario's steps against an in-process `World`, in virtual
 //! time, and builds the observations replay.py would have built over HTTP.
 
 use super::compare::{compare_obs, metrics_of, Vars};
 use super::pyjson::py_str;
 use super::sha256::sha256_hex;
 use base64::Engine;
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, Output, Ticket, World};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -74,7 +74,7 @@ impl TicketState {
 
 /// Replays the steps of one scenario against a fresh gateway.
 pub struct Runner {
-    gw: Gateway,
+    gw: World,
     pub vars: Vars,
     /// Stream name -> ticket of the open stream.
     streams: BTreeMap<String, Ticket>,
@@ -101,7 +101,7 @@ impl Runner {
             ..Config::default()
         };
         Ok(Runner {
-            gw: Gateway::new(config),
+            gw: World::new(config),
             vars: Vars::new(),
             streams: BTreeMap::new(),
             tickets: BTreeMap::new(),

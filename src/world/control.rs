@@ -3,17 +3,17 @@
 
 mod mvcc;
 
-use super::json::{self, list, Object, Value};
-use super::jsonpb::quote_plain;
-use super::respond;
-use super::{Config, Gateway, HttpResponse};
+use super::{Config, HttpResponse, World};
 use crate::cluster::network::Link;
 use crate::cluster::trace::TraceKind;
 use crate::errors::EtcdError;
+use crate::gateway::json::{self, list, Object, Value};
+use crate::gateway::jsonpb::quote_plain;
+use crate::gateway::respond;
 use crate::raft::EntryType;
 use std::fmt::Write;
 
-pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
+pub fn handle(gw: &mut World, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
     let (cmd, query) = cmd.split_once('?').unwrap_or((cmd, ""));
     let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
@@ -29,7 +29,7 @@ pub fn handle(gw: &mut Gateway, method: &str, cmd: &str, body: &[u8]) -> HttpRes
             .map(|m| m as usize)
             .ok_or("\"member\" is required")
     };
-    let c = &mut gw.cluster;
+    let c = gw.gateway.cluster_mut();
     let done: Result<(), String> = match (method, cmd) {
         ("POST", "reset") => {
             // fields not given are those the world started with
@@ -148,17 +148,18 @@ const MAX_SPEED: f64 = 100.0;
 
 /// `/_sim/step` while paused: virtual time moves `{"ms": N}` forward, or
 /// (no `ms`) to the next moment something is due.
-fn step(gw: &mut Gateway, args: &Value) -> Result<(), String> {
+fn step(gw: &mut World, args: &Value) -> Result<(), String> {
     if !gw.paused {
         return Err("the world is running: POST /_sim/pause first".into());
     }
-    let now = gw.cluster.now();
+    let c = gw.gateway.cluster_mut();
+    let now = c.now();
     let to = match &args["ms"] {
-        Value::Null => gw.cluster.next_due(),
+        Value::Null => c.next_due(),
         ms => Some(now.saturating_add(ms.as_u64().ok_or("\"ms\" must be a whole number")?)),
     };
     if let Some(to) = to {
-        gw.cluster.advance_to(to);
+        c.advance_to(to);
     }
     gw.epoch += 1;
     Ok(())
@@ -175,8 +176,8 @@ fn answer(body: String) -> HttpResponse {
 }
 
 /// The world as `/_sim/state` shows it.
-fn state(gw: &Gateway) -> HttpResponse {
-    let c = &gw.cluster;
+fn state(gw: &World) -> HttpResponse {
+    let c = gw.gateway.cluster();
     let mut body = String::new();
     let mut o = Object::new(&mut body);
     list(
@@ -219,11 +220,11 @@ fn state(gw: &Gateway) -> HttpResponse {
 }
 
 /// `/_sim/trace?since=N`: the events from number N on.
-fn trace(gw: &Gateway, query: &str) -> HttpResponse {
+fn trace(gw: &World, query: &str) -> HttpResponse {
     let since = query_param(query, "since")
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    let t = gw.cluster.trace();
+    let t = gw.gateway.cluster().trace();
     let mut body = String::new();
     let mut o = Object::new(&mut body);
     list(o.key("events"), t.since(since), |out, e| {
@@ -339,7 +340,7 @@ fn limit_param(query: &str) -> Result<usize, String> {
 
 /// `/_sim/log?member=I&from=N&limit=M`: member I's Raft log, each entry with
 /// its term and what it carries, from index N on.
-fn log(gw: &Gateway, query: &str) -> HttpResponse {
+fn log(gw: &World, query: &str) -> HttpResponse {
     let params = (
         member_param(query),
         number_param(query, "from"),
@@ -351,7 +352,7 @@ fn log(gw: &Gateway, query: &str) -> HttpResponse {
     };
     let view = usize::try_from(member)
         .ok()
-        .and_then(|i| gw.cluster.log_view(i, from, limit));
+        .and_then(|i| gw.gateway.cluster().log_view(i, from, limit));
     let Some(v) = view else {
         return bad_request(&EtcdError::MemberNotFound.to_string());
     };
@@ -387,8 +388,8 @@ fn b64(b: &[u8]) -> String {
 }
 
 /// `/_sim/leases`: the leader's leases with remaining TTL and keys.
-fn leases(gw: &Gateway) -> HttpResponse {
-    let c = &gw.cluster;
+fn leases(gw: &World) -> HttpResponse {
+    let c = gw.gateway.cluster();
     let now = c.now();
     let leases = c
         .leader()
@@ -409,8 +410,8 @@ fn leases(gw: &Gateway) -> HttpResponse {
 }
 
 /// `/_sim/watches`: every watcher with its member, range and next revision.
-fn watches(gw: &Gateway) -> HttpResponse {
-    let c = &gw.cluster;
+fn watches(gw: &World) -> HttpResponse {
+    let c = gw.gateway.cluster();
     let members = (0..c.member_count()).filter_map(|i| Some((i, c.member(i)?)));
     let watchers =
         members.flat_map(|(i, m)| m.watches().watchers().into_iter().map(move |w| (i, w)));
@@ -428,19 +429,4 @@ fn watches(gw: &Gateway) -> HttpResponse {
     });
     o.end();
     answer(body)
-}
-
-/// Go's expvar page (`/debug/vars`): the command line and memory statistics
-/// of a Go process; ours describes the simulated member.
-pub fn debug_vars(gw: &Gateway, member: usize) -> String {
-    format!(
-        concat!(
-            r#"{{"cmdline":["etcd","--name","m{}","--initial-cluster-state","new"],"#,
-            r#""etcd_sim":{{"members":{},"now_ms":{}}},"file_descriptor_limit":20000,"#,
-            r#""memstats":{{"Alloc":0,"NumGC":0,"Sys":0,"TotalAlloc":0}}}}"#
-        ),
-        member,
-        gw.cluster.member_count(),
-        gw.cluster.now()
-    )
 }

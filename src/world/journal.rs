@@ -10,10 +10,9 @@
 //! `a` then to `b` with no input between runs the same events as moving it
 //! to `b`; a stop at "idle" is recorded as the time it stopped at).
 
-use super::http::{HttpRequest, Ticket};
-use super::json::{self, list, Object, Value};
-use super::jsonpb::{base64_decode, base64_encode, quote_plain};
-use super::Config;
+use super::{Config, HttpRequest, Ticket};
+use crate::gateway::json::{self, list, Object, Value};
+use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
