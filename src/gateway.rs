@@ -18,6 +18,7 @@ pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
 use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
+use crate::cluster::trace::Control;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
 use crate::server::{Reply, Request, Response};
@@ -251,8 +252,12 @@ impl Gateway {
         if self.paused != paused {
             self.paused = paused;
             self.epoch += 1;
-            let what = if paused { "pause" } else { "resume" };
-            self.cluster.control_event(what.into());
+            let what = if paused {
+                Control::Pause
+            } else {
+                Control::Resume
+            };
+            self.cluster.control_event(what);
         }
     }
 
