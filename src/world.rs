@@ -15,13 +15,14 @@
 mod control;
 mod journal;
 
+use crate::cluster::trace;
 use crate::gateway::Gateway;
 pub use crate::gateway::{Config, HttpRequest, HttpResponse, Output, Ticket};
 use journal::{Input, Journal};
 
 /// A `/_sim/` request whose body is still arriving: it is read whole, then
 /// handled.
-struct Control {
+struct ControlCall {
     ticket: Ticket,
     method: String,
     path: String,
@@ -36,7 +37,7 @@ pub struct World {
     gateway: Gateway,
     next_ticket: Ticket,
     /// `/_sim/` requests whose body is still arriving (few, and short-lived).
-    controls: Vec<Control>,
+    controls: Vec<ControlCall>,
     /// Answers in order: the gateway's, taken as they come, and the
     /// controls'.
     outputs: Vec<Output>,
@@ -149,8 +150,12 @@ impl World {
         if self.paused != paused {
             self.paused = paused;
             self.epoch += 1;
-            let what = if paused { "pause" } else { "resume" };
-            self.gateway.cluster_mut().control_event(what.into());
+            let what = if paused {
+                trace::Control::Pause
+            } else {
+                trace::Control::Resume
+            };
+            self.gateway.cluster_mut().control_event(what);
         }
     }
 
@@ -194,7 +199,7 @@ impl World {
             });
         }
         if is_control(&request) {
-            self.controls.push(Control {
+            self.controls.push(ControlCall {
                 ticket,
                 method: request.method,
                 path: request.path,
@@ -241,7 +246,7 @@ impl World {
         self.gateway.cancel(ticket);
     }
 
-    fn take_control(&mut self, ticket: Ticket) -> Option<Control> {
+    fn take_control(&mut self, ticket: Ticket) -> Option<ControlCall> {
         let at = self.controls.iter().position(|c| c.ticket == ticket)?;
         Some(self.controls.remove(at))
     }

@@ -125,9 +125,10 @@ impl Cluster {
         }
         self.trace.push(
             now,
-            TraceKind::Client {
+            TraceKind::Request {
                 member,
-                what: request.name().into(),
+                request: request.name(),
+                ticket,
             },
         );
         self.serve_unary(member, ticket, request, token);

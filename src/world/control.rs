@@ -2,10 +2,10 @@
 //! so they cannot clash). Answered on every member URL, even a down one.
 
 mod mvcc;
+mod trace;
 
 use super::{Config, HttpResponse, World};
 use crate::cluster::network::Link;
-use crate::cluster::trace::TraceKind;
 use crate::errors::EtcdError;
 use crate::gateway::json::{self, list, Object, Value};
 use crate::gateway::jsonpb::quote_plain;
@@ -64,7 +64,7 @@ pub fn handle(gw: &mut World, method: &str, cmd: &str, body: &[u8]) -> HttpRespo
         },
         ("GET", "leases") => return leases(gw),
         ("GET", "watches") => return watches(gw),
-        ("GET", "trace") => return trace(gw, query),
+        ("GET", "trace") => return trace::view(gw, query),
         ("GET", "log") => return log(gw, query),
         ("GET", "mvcc") => return mvcc::view(gw, query),
         ("POST", "crash") => member()
@@ -216,71 +216,6 @@ fn state(gw: &World) -> HttpResponse {
         .bool("paused", gw.paused)
         .f64("speed", gw.speed)
         .end();
-    answer(body)
-}
-
-/// `/_sim/trace?since=N`: the events from number N on.
-fn trace(gw: &World, query: &str) -> HttpResponse {
-    let since = query_param(query, "since")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    let t = gw.gateway.cluster().trace();
-    let mut body = String::new();
-    let mut o = Object::new(&mut body);
-    list(o.key("events"), t.since(since), |out, e| {
-        let mut o = Object::new(out);
-        o.u64("at", e.at);
-        let mut d = Object::new(o.key("detail"));
-        let kind = match &e.kind {
-            TraceKind::Send {
-                from,
-                to,
-                kind,
-                term,
-                index,
-                entries,
-            } => {
-                d.u64("entries", *entries as u64)
-                    .u64("from", *from as u64)
-                    .u64("index", *index)
-                    .u64("term", *term)
-                    .u64("to", *to as u64)
-                    .str("type", kind);
-                "send"
-            }
-            TraceKind::Deliver { from, to, kind } => {
-                d.u64("from", *from as u64)
-                    .u64("to", *to as u64)
-                    .str("type", kind);
-                "deliver"
-            }
-            TraceKind::Raft { member, what } => {
-                d.u64("member", *member as u64).str("what", what);
-                "raft"
-            }
-            TraceKind::Apply {
-                member,
-                index,
-                what,
-            } => {
-                d.u64("index", *index)
-                    .u64("member", *member as u64)
-                    .str("what", what);
-                "apply"
-            }
-            TraceKind::Control { what } => {
-                d.str("what", what);
-                "control"
-            }
-            TraceKind::Client { member, what } => {
-                d.u64("member", *member as u64).str("what", what);
-                "client"
-            }
-        };
-        d.end();
-        o.str("kind", kind).u64("seq", e.seq).end();
-    });
-    o.u64("next", t.next_seq()).end();
     answer(body)
 }
 
