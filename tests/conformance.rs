@@ -1,6 +1,6 @@
-//! Replays the recorded etcd 3.5.1 gateway corpus (`../shared/conformance/
-//! scenarios/*.json`) in-process against a fresh `Gateway` per scenario, with
-//! the comparison rules of `replay.py` (NORMALIZE.md).
+//! Replays the recorded etcd 3.5.1 gateway corpus
+//! (`tests/conformance/scenarios/*.json`) in-process against a fresh `Gateway`
+//! per scenario, with the comparison rules of `docs/conformance.md`.
 //!
 //! The test fails only when a scenario listed in
 //! `tests/conformance/passing.txt` fails (or when the corpus is missing):
@@ -28,7 +28,7 @@ struct Outcome {
 }
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/scenarios")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/scenarios")
 }
 
 /// Every scenario, sorted by file name as replay.py loads them.
