@@ -72,8 +72,10 @@ test-jsfmt: $(NPM_STAMP)
 test-node:
 	node --test tests/js/
 
+# The scenarios of tests/conformance/passing.txt against the Node server on
+# free ports (tests/conformance/replay_node.rs). Needs `make build`.
 test-conformance:
-	tests/conformance/replay.sh
+	cargo run --example conformance_node
 
 test-browser:
 	node --test tests/browser/
