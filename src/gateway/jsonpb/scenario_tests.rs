@@ -129,7 +129,7 @@ fn endpoint(path: &str) -> Option<Endpoint> {
     })
 }
 
-/// Request templates (NORMALIZE.md section 1): `{{repeat:TEXT:N}}` expands,
+/// Request templates (docs/conformance.md section 2): `{{repeat:TEXT:N}}` expands,
 /// a captured `{{NAME}}` becomes a value valid both as a decimal id and as
 /// base64.
 fn expand(body: &str) -> String {
