@@ -41,7 +41,11 @@ impl HttpTransport {
 }
 
 fn io_failure(e: &io::Error) -> Failure {
-    Failure::Io(format!("{:?}", e.kind()))
+    match e.kind() {
+        // a read past its timeout says WouldBlock on Unix
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Failure::Io("timeout".into()),
+        kind => Failure::Io(format!("{kind:?}")),
+    }
 }
 
 /// The request line, the headers as given, and the body: raw after a
@@ -446,6 +450,19 @@ mod tests {
         assert_eq!(
             diffs,
             vec!["step 0 ( /v3/kv/put): request failed: connect: ConnectionRefusedError"]
+        );
+    }
+
+    #[test]
+    fn an_answer_that_does_not_come_in_time_is_a_timeout() {
+        // connections wait in the backlog of a listener that never accepts
+        let silent = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let addr = silent.local_addr().expect("its address");
+        let mut step = put_step(json!({}));
+        step["timeout"] = json!(0.2);
+        assert_eq!(
+            replay(addr, json!([step])),
+            vec!["step 0 ( /v3/kv/put): request failed: io: timeout"]
         );
     }
 

@@ -1,4 +1,4 @@
-//! Runs one scenario's steps (docs/conformance.md, "Scenarios") through a
+//! Runs one scenario's steps (docs/conformance.md, "Scenario files") through a
 //! [`Transport`] and compares each answer with the recorded one. The same
 //! runner replays the corpus in-process (`in_process`, virtual time) and
 //! against a server over real sockets (`http`, wall time).
@@ -377,7 +377,7 @@ fn member_of(step: &Value) -> usize {
     step.get("member").and_then(Value::as_u64).unwrap_or(0) as usize
 }
 
-pub fn secs_to_ms(s: f64) -> u64 {
+fn secs_to_ms(s: f64) -> u64 {
     (s * 1000.0).round().max(0.0) as u64
 }
 
