@@ -344,7 +344,7 @@ impl Gateway {
                 stream::Incoming::Watch(m) => self.cluster.watch(member, ticket, m),
                 stream::Incoming::KeepAlive(m) => self.cluster.keep_alive(member, ticket, m),
                 // closing a watch's request body does not end the watch
-                // (FINDINGS #34); a keep-alive stream ends with its requests
+                // (docs/etcd-behaviour.md #34); a keep-alive stream ends with its requests
                 stream::Incoming::EndOfRequests if !watch => self.cluster.keep_alive_end(ticket),
                 stream::Incoming::EndOfRequests => {}
                 stream::Incoming::FirstMessageError(response) => {
