@@ -297,14 +297,19 @@ impl Gateway {
     pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        if is_inspection(&request) {
+        let kind = sim_request(&request);
+        if let Some(SimRequest::Inspection) = kind {
             self.journal.quiet(ticket);
         } else {
-            self.journal.record(Input::Submit {
+            let submit = Input::Submit {
                 ticket,
                 member,
                 request: request.clone(),
-            });
+            };
+            match kind {
+                Some(_) => self.journal.hold(ticket, submit),
+                None => self.journal.record(submit),
+            }
         }
         let decoder = match route::route(&request.method, &request.path) {
             Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
@@ -505,8 +510,10 @@ impl Gateway {
     fn dispatch(&mut self, ticket: Ticket, member: usize, request: &HttpRequest, body: &[u8]) {
         let route = route::route(&request.method, &request.path);
         if let Route::Sim(cmd) = &route {
-            let response = control::handle(self, &request.method, cmd, body);
-            return self.respond(ticket, response);
+            let answer = control::handle(self, &request.method, cmd, body);
+            // a refused control changed nothing: it is no input of the world
+            self.journal.release(ticket, answer.is_ok());
+            return self.respond(ticket, answer.unwrap_or_else(|refused| refused));
         }
         if !self.cluster.is_serving(member) {
             return self.outputs.push(Output::Refused { ticket });
@@ -763,17 +770,27 @@ impl Gateway {
     }
 }
 
-/// Requests that only look at the world (`GET /_sim/...`), and `load`,
-/// which replaces the journal whole when it succeeds and changes nothing
-/// when it fails: none is recorded.
-fn is_inspection(request: &HttpRequest) -> bool {
-    match route::route(&request.method, &request.path) {
-        Route::Sim(cmd) => {
-            let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
-            request.method == "GET" || (request.method == "POST" && cmd == "load")
-        }
-        _ => false,
-    }
+/// The simulator's own requests, as the journal treats them.
+enum SimRequest {
+    /// Only looks at the world (`GET /_sim/...`), or `load`, which replaces
+    /// the journal whole when it succeeds and changes nothing when it
+    /// fails: not recorded.
+    Inspection,
+    /// Any other `/_sim/` request: recorded once it has run, if it took
+    /// effect (see `Journal::hold`).
+    Control,
+}
+
+fn sim_request(request: &HttpRequest) -> Option<SimRequest> {
+    let Route::Sim(cmd) = route::route(&request.method, &request.path) else {
+        return None;
+    };
+    let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
+    Some(match request.method.as_str() {
+        "GET" => SimRequest::Inspection,
+        "POST" if cmd == "load" => SimRequest::Inspection,
+        _ => SimRequest::Control,
+    })
 }
 
 /// gRPC's receive limit on a request of `size` encoded bytes.

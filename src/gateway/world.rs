@@ -5,10 +5,13 @@
 //! replays it into a fresh world: load(save(x)) is x, lossless by
 //! construction, down to timers, in-flight messages and random draws.
 //!
-//! Inputs that change nothing are left out: `GET /_sim/...` inspection, and
-//! consecutive clock moves collapse into the last one (moving the clock to
-//! `a` then to `b` with no input between runs the same events as moving it
-//! to `b`; a stop at "idle" is recorded as the time it stopped at).
+//! Inputs that change nothing are left out: `GET /_sim/...` inspection,
+//! `/_sim/` controls that were refused, and consecutive clock moves
+//! collapse into the last one (moving the clock to `a` then to `b` with no
+//! input between runs the same events as moving it to `b`; a stop at
+//! "idle" is recorded as the time it stopped at). A control is held back
+//! until it has run, then recorded whole or not at all: it acts only when
+//! its body is complete, so its inputs replay the same at that point.
 
 use super::http::{HttpRequest, Ticket};
 use super::json::{self, list, Object, Value};
@@ -51,6 +54,9 @@ pub struct Journal {
     /// Requests that change nothing (inspection): none of their inputs is
     /// recorded.
     quiet: BTreeSet<Ticket>,
+    /// The inputs of `/_sim/` controls not run yet (see `hold`); a few at
+    /// most.
+    held: Vec<(Ticket, Vec<Input>)>,
     /// The last clock move must stay as it is: the gateway handed the
     /// cluster input of its own after it (see `seal`).
     sealed: bool,
@@ -64,6 +70,7 @@ impl Journal {
             first_ticket,
             inputs: Vec::new(),
             quiet: BTreeSet::new(),
+            held: Vec::new(),
             sealed: false,
         }
     }
@@ -80,10 +87,41 @@ impl Journal {
         self.quiet.insert(ticket);
     }
 
+    /// Holds back the inputs of control `ticket`, starting with its
+    /// `submit`, until [`Journal::release`] says whether it took effect.
+    pub fn hold(&mut self, ticket: Ticket, submit: Input) {
+        self.held.push((ticket, vec![submit]));
+    }
+
+    /// The inputs held for `ticket`, taken out.
+    fn unhold(&mut self, ticket: Ticket) -> Option<Vec<Input>> {
+        let i = self.held.iter().position(|(t, _)| *t == ticket)?;
+        Some(self.held.swap_remove(i).1)
+    }
+
+    /// Control `ticket` has run: its inputs are recorded if it `took_effect`,
+    /// else forgotten (a refused control changed nothing).
+    pub fn release(&mut self, ticket: Ticket, took_effect: bool) {
+        let Some(inputs) = self.unhold(ticket) else {
+            return;
+        };
+        if took_effect {
+            self.sealed = false;
+            self.inputs.extend(inputs);
+        }
+    }
+
     pub fn record(&mut self, input: Input) {
         match &input {
             Input::Body(t, _) if self.quiet.contains(t) => return,
             Input::Finish(t) | Input::Cancel(t) if self.quiet.remove(t) => return,
+            // a control whose client went away never ran
+            Input::Cancel(t) if self.unhold(*t).is_some() => return,
+            Input::Body(t, _) | Input::Finish(t) => {
+                if let Some((_, inputs)) = self.held.iter_mut().find(|(h, _)| h == t) {
+                    return inputs.push(input);
+                }
+            }
             Input::Time(_) if !self.sealed => {
                 if let Some(Input::Time(_)) = self.inputs.last() {
                     self.inputs.pop();
@@ -264,6 +302,41 @@ mod tests {
                 Input::Time(9),
                 Input::Body(3, b"y".to_vec()),
                 Input::Time(12),
+                Input::Finish(2)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_held_control_is_recorded_whole_once_run_or_not_at_all() {
+        let submit = |ticket| Input::Submit {
+            ticket,
+            member: 0,
+            request: HttpRequest {
+                method: "POST".into(),
+                path: "/_sim/crash".into(),
+                headers: Vec::new(),
+            },
+        };
+        let mut j = Journal::new(Config::default(), Config::default(), 1);
+        j.hold(1, submit(1));
+        j.hold(2, submit(2));
+        j.hold(3, submit(3));
+        j.record(Input::Body(1, b"{}".to_vec()));
+        j.record(Input::Body(2, b"{\"member\":0}".to_vec()));
+        j.record(Input::Time(5));
+        j.record(Input::Finish(1));
+        j.record(Input::Finish(2));
+        j.record(Input::Cancel(3));
+        j.release(1, false);
+        j.release(2, true);
+        j.release(3, true);
+        assert_eq!(
+            j.inputs,
+            vec![
+                Input::Time(5),
+                submit(2),
+                Input::Body(2, b"{\"member\":0}".to_vec()),
                 Input::Finish(2)
             ]
         );
