@@ -178,7 +178,8 @@ impl Gateway {
 
     /// The whole world, saved (see `world`): `load` gives it back exactly.
     pub fn save(&self) -> String {
-        self.journal.save(self.now(), self.members())
+        self.journal
+            .save(self.now(), self.members(), self.next_ticket)
     }
 
     /// Replaces the world with a saved one. Clients connected now lose
@@ -297,7 +298,15 @@ impl Gateway {
     pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        let kind = sim_request(&request);
+        let route = route::route(&request.method, &request.path);
+        let kind = sim_request(&route, &request.method);
+        // a down member's port takes no connection (`/_sim/` aside): the
+        // client is refused at once, and its ticket stays dead, whatever it
+        // sends later and even once the member is back. Nothing to record.
+        if kind.is_none() && !self.cluster.is_serving(member) {
+            self.outputs.push(Output::Refused { ticket });
+            return ticket;
+        }
         if let Some(SimRequest::Inspection) = kind {
             self.journal.quiet(ticket);
         } else {
@@ -311,13 +320,13 @@ impl Gateway {
                 None => self.journal.record(submit),
             }
         }
-        let decoder = match route::route(&request.method, &request.path) {
+        let decoder = match route {
             Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
             Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
             _ => None,
         };
         match decoder {
-            Some(d) if self.cluster.is_serving(member) => {
+            Some(d) => {
                 // the gateway opens the gRPC stream as the request arrives:
                 // etcd's interceptor judges it now
                 let call = interceptor::Call::Stream { snapshot: false };
@@ -329,7 +338,7 @@ impl Gateway {
                 }
                 self.streams.insert(ticket, Box::new(st));
             }
-            _ => {
+            None => {
                 self.pending.insert(
                     ticket,
                     Box::new(Pending {
@@ -343,8 +352,17 @@ impl Gateway {
         ticket
     }
 
+    /// Whether `ticket` is a request still being sent: its body pieces
+    /// and finish are inputs (to any other ticket they change nothing).
+    fn is_open(&self, ticket: Ticket) -> bool {
+        self.pending.contains_key(&ticket) || self.streams.contains_key(&ticket)
+    }
+
     /// More request body for `ticket`.
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
+        if !self.is_open(ticket) {
+            return;
+        }
         self.journal.record(Input::Body(ticket, data.to_vec()));
         if let Some(p) = self.pending.get_mut(&ticket) {
             p.body.extend_from_slice(data);
@@ -356,6 +374,9 @@ impl Gateway {
 
     /// The request body of `ticket` is complete.
     pub fn finish(&mut self, ticket: Ticket) {
+        if !self.is_open(ticket) {
+            return;
+        }
         // recorded first: a reset or load in it starts a new journal
         self.journal.record(Input::Finish(ticket));
         if let Some(p) = self.pending.remove(&ticket) {
@@ -781,12 +802,12 @@ enum SimRequest {
     Control,
 }
 
-fn sim_request(request: &HttpRequest) -> Option<SimRequest> {
-    let Route::Sim(cmd) = route::route(&request.method, &request.path) else {
+fn sim_request(route: &Route, method: &str) -> Option<SimRequest> {
+    let Route::Sim(cmd) = route else {
         return None;
     };
     let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
-    Some(match request.method.as_str() {
+    Some(match method {
         "GET" => SimRequest::Inspection,
         "POST" if cmd == "load" => SimRequest::Inspection,
         _ => SimRequest::Control,

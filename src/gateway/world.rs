@@ -134,8 +134,12 @@ impl Journal {
     }
 
     /// The saved form: JSON, readable, with bodies in base64. `now` and
-    /// `members` are for people reading it; loading ignores them.
-    pub fn save(&self, now: u64, members: usize) -> String {
+    /// `members` are for people reading it; loading ignores them. It ends
+    /// with the ticket the world gives next (`next_ticket`): every request
+    /// takes one, also those not recorded (inspection, refused controls and
+    /// connections), and a loaded world must number the next ones as the
+    /// saved world would.
+    pub fn save(&self, now: u64, members: usize, next_ticket: Ticket) -> String {
         let mut s = String::with_capacity(256 + 48 * self.inputs.len());
         let _ = write!(
             s,
@@ -145,7 +149,8 @@ impl Journal {
             config_json(&self.config),
             self.first_ticket,
         );
-        for (i, input) in self.inputs.iter().enumerate() {
+        let next = Input::NextTicket(next_ticket);
+        for (i, input) in self.inputs.iter().chain([&next]).enumerate() {
             if i > 0 {
                 s.push(',');
             }
@@ -374,13 +379,14 @@ mod tests {
         j.record(Input::Time(1234));
         j.record(Input::Cancel(8));
         j.record(Input::NextTicket(99));
-        let saved = j.save(1234, 5);
+        let saved = j.save(1234, 5, 120);
+        j.inputs.push(Input::NextTicket(120));
         assert_eq!(Journal::load(saved.as_bytes()), Ok(j));
     }
 
     #[test]
     fn flawed_saves_are_refused_with_the_reason() {
-        let good = Journal::new(Config::default(), Config::default(), 1).save(0, 1);
+        let good = Journal::new(Config::default(), Config::default(), 1).save(0, 1, 1);
         let cases = [
             ("", "EOF"),
             ("[]", "not a saved world"),
@@ -397,15 +403,15 @@ mod tests {
                 "members must be",
             ),
             (
-                &good.replace("\"inputs\":[", "\"inputs\":[[\"fly\",1]"),
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"fly\",1],"),
                 "inputs[0]: unknown input",
             ),
             (
-                &good.replace("\"inputs\":[", "\"inputs\":[[\"body\",1,\"@@\"]"),
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"body\",1,\"@@\"],"),
                 "inputs[0]: illegal base64",
             ),
             (
-                &good.replace("\"inputs\":[", "\"inputs\":[[\"time\",-1]"),
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"time\",-1],"),
                 "inputs[0]: item 1 must be a number",
             ),
         ];
