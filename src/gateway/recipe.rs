@@ -13,7 +13,7 @@ mod observe;
 mod wait_deletes;
 
 use super::{jsonpb, respond, HttpResponse};
-use crate::errors::EtcdError;
+use crate::errors::{Code, EtcdError};
 use crate::pb::request_op::Request as Op;
 use crate::pb::*;
 use crate::server::{Reply, Request, Response};
@@ -197,11 +197,17 @@ fn missing_leader_key() -> (Recipe, Vec<Effect>) {
     (Recipe::Leader, answer(Err(EtcdError::MissingLeaderKey)))
 }
 
-/// The answer `Ok(json)` or the error, as the one effect.
+/// The answer `Ok(json)` or the error, as the one effect. The v3lock and
+/// v3election servers reach their member through etcd's internal client
+/// (v3client), whose `toErr` turns every etcd server error status into a
+/// client-side `rpctypes.EtcdError`; their gRPC server sends that, like the
+/// plain errors of `concurrency` and v3election's own, as Unknown with the
+/// same text. So every error a recipe answers is code 2, HTTP 500.
 fn answer(body: Result<String, EtcdError>) -> Vec<Effect> {
+    let unknown = Code::Unknown;
     vec![Effect::Answer(match body {
         Ok(json) => respond::json_ok(json),
-        Err(e) => respond::etcd_error(&e),
+        Err(e) => respond::grpc_error(unknown as i32, &e.to_string(), unknown.http_status()),
     })]
 }
 
