@@ -307,18 +307,14 @@ impl Gateway {
             self.outputs.push(Output::Refused { ticket });
             return ticket;
         }
-        if let Some(SimRequest::Inspection) = kind {
-            self.journal.quiet(ticket);
-        } else {
-            let submit = Input::Submit {
+        match kind {
+            // a control is recorded whole once it ran (see `dispatch`)
+            Some(_) => self.journal.quiet(ticket),
+            None => self.journal.record(Input::Submit {
                 ticket,
                 member,
                 request: request.clone(),
-            };
-            match kind {
-                Some(_) => self.journal.hold(ticket, submit),
-                None => self.journal.record(submit),
-            }
+            }),
         }
         let decoder = match route {
             Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
@@ -377,7 +373,6 @@ impl Gateway {
         if !self.is_open(ticket) {
             return;
         }
-        // recorded first: a reset or load in it starts a new journal
         self.journal.record(Input::Finish(ticket));
         if let Some(p) = self.pending.remove(&ticket) {
             self.dispatch(ticket, p.member, &p.request, &p.body);
@@ -532,8 +527,13 @@ impl Gateway {
         let route = route::route(&request.method, &request.path);
         if let Route::Sim(cmd) = &route {
             let answer = control::handle(self, &request.method, cmd, body);
-            // a refused control changed nothing: it is no input of the world
-            self.journal.release(ticket, answer.is_ok());
+            // a control that took effect is an input of the world; a
+            // refused one changed nothing
+            let control = sim_request(&route, &request.method);
+            if answer.is_ok() && matches!(control, Some(SimRequest::Control)) {
+                let request = request.clone();
+                self.journal.record_control(ticket, member, request, body);
+            }
             return self.respond(ticket, answer.unwrap_or_else(|refused| refused));
         }
         if !self.cluster.is_serving(member) {
@@ -657,11 +657,13 @@ impl Gateway {
                 let token = interceptor::token(headers);
                 self.cluster.submit(member, ticket, r, token)
             }
+            // only the streams decode to no unary request, and they open
+            // at submit (watch, keep-alive) or above (snapshot, recipes)
             None => {
-                let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
+                let msg = "etcd-sim: not a unary call";
                 self.respond(
                     ticket,
-                    respond::grpc_error(Code::Unimplemented as i32, &msg, 501),
+                    respond::grpc_error(Code::Unimplemented as i32, msg, 501),
                 );
             }
         }
@@ -793,12 +795,12 @@ impl Gateway {
 
 /// The simulator's own requests, as the journal treats them.
 enum SimRequest {
-    /// Only looks at the world (`GET /_sim/...`), or `load`, which replaces
-    /// the journal whole when it succeeds and changes nothing when it
-    /// fails: not recorded.
-    Inspection,
-    /// Any other `/_sim/` request: recorded once it has run, if it took
-    /// effect (see `Journal::hold`).
+    /// Never recorded: inspection (`GET /_sim/...`) looks only; `reset` and
+    /// `load` start a journal of their own when they succeed and change
+    /// nothing when they fail.
+    Unrecorded,
+    /// Any other `/_sim/` request: recorded whole once it has run, if it
+    /// took effect.
     Control,
 }
 
@@ -807,9 +809,8 @@ fn sim_request(route: &Route, method: &str) -> Option<SimRequest> {
         return None;
     };
     let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
-    Some(match method {
-        "GET" => SimRequest::Inspection,
-        "POST" if cmd == "load" => SimRequest::Inspection,
+    Some(match (method, cmd) {
+        ("GET", _) | ("POST", "load" | "reset") => SimRequest::Unrecorded,
         _ => SimRequest::Control,
     })
 }

@@ -110,7 +110,7 @@ fn crash_restart_transfer_and_remove_name_a_member_that_exists() {
             &mut gw,
             control,
             r#"{"member":1,"force":true}"#,
-            r#"unknown field "force" (known: member)"#,
+            r#"unknown field "force""#,
         );
         refused(
             &mut gw,
@@ -161,7 +161,14 @@ fn partition_groups_are_disjoint_lists_of_members_that_exist() {
     refused(&mut gw, "partition", r#"{"groups":[[0],[1,"2"]]}"#, groups);
     refused(&mut gw, "partition", r#"{"groups":[[0],[1,2.5]]}"#, groups);
     refused(&mut gw, "partition", r#"{"groups":[[0],[3]]}"#, groups);
-    refused(&mut gw, "partition", r#"{"groups":[[0,0],[5]]}"#, groups);
+    refused(&mut gw, "partition", r#"{"groups":[[0],[5]]}"#, groups);
+    // the first problem in reading order is named
+    refused(
+        &mut gw,
+        "partition",
+        r#"{"groups":[[0,0],[5]]}"#,
+        r#""groups" name member 0 twice"#,
+    );
     refused(
         &mut gw,
         "partition",
@@ -227,7 +234,7 @@ fn link_settings_are_in_range_and_name_one_link_or_none() {
         &mut gw,
         "link",
         r#"{"latency":50}"#,
-        r#"unknown field "latency" (known: from, to, latency_ms, jitter_ms, loss)"#,
+        r#"unknown field "latency""#,
     );
     accepted(
         &mut gw,
@@ -247,7 +254,7 @@ fn add_member_learner_is_a_boolean() {
         &mut gw,
         "add_member",
         r#"{"member":3}"#,
-        r#"unknown field "member" (known: learner)"#,
+        r#"unknown field "member""#,
     );
     let s = accepted(&mut gw, "add_member", r#"{"learner":true}"#);
     assert_eq!(s["members"].as_array().map(Vec::len), Some(4));
@@ -261,7 +268,7 @@ fn controls_without_settings_take_no_fields() {
             &mut gw,
             control,
             r#"{"member":0}"#,
-            r#"unknown field "member" (known: none)"#,
+            r#"unknown field "member""#,
         );
         refused(
             &mut gw,
@@ -292,7 +299,7 @@ fn step_and_speed_keep_their_checks_and_refuse_unknown_fields() {
         &mut gw,
         "speed",
         r#"{"speed":2,"ms":1}"#,
-        r#"unknown field "ms" (known: speed)"#,
+        r#"unknown field "ms""#,
     );
     accepted(&mut gw, "pause", "");
     refused(
@@ -311,7 +318,7 @@ fn step_and_speed_keep_their_checks_and_refuse_unknown_fields() {
         &mut gw,
         "step",
         r#"{"ms":5,"speed":1}"#,
-        r#"unknown field "speed" (known: ms)"#,
+        r#"unknown field "speed""#,
     );
     let s = accepted(&mut gw, "step", r#"{"ms":100}"#);
     assert_eq!(s["paused"], true);

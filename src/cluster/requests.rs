@@ -490,10 +490,12 @@ impl Cluster {
                 // panic): refused here, only once etcd's own checks pass.
                 let change = ConfChange::Update {
                     id: r.id,
-                    peer_urls: r.peer_urls.clone(),
+                    peer_urls: r.peer_urls,
                 };
-                if ms.validate(&change).is_ok() {
-                    parse_urls(&r.peer_urls)?;
+                if let (Ok(()), ConfChange::Update { peer_urls, .. }) =
+                    (ms.validate(&change), &change)
+                {
+                    parse_urls(peer_urls)?;
                 }
                 Ok(change)
             }

@@ -15,6 +15,24 @@ use crate::raft::EntryType;
 use args::{Args, MAX_STEP_MS};
 use std::fmt::Write;
 
+/// The controls and the fields each takes (`reset` and `load` read their
+/// body whole, as a config and as a saved world).
+const CONTROLS: [(&str, &[&str]); 13] = [
+    ("pause", &[]),
+    ("resume", &[]),
+    ("step", &["ms"]),
+    ("speed", &["speed"]),
+    ("crash", &["member"]),
+    ("restart", &["member"]),
+    ("transfer", &["member"]),
+    ("remove_member", &["member"]),
+    ("add_member", &["learner"]),
+    ("partition", &["groups"]),
+    ("block", &["from", "to"]),
+    ("heal", &[]),
+    ("link", &["from", "to", "latency_ms", "jitter_ms", "loss"]),
+];
+
 /// Answers a `/_sim/` path: `Ok` with the answer, or `Err` with the answer
 /// to a control refused (bad input, a cluster that cannot do it, an
 /// unknown path), which changed nothing and is not part of the world's
@@ -26,58 +44,47 @@ pub fn handle(
     body: &[u8],
 ) -> Result<HttpResponse, HttpResponse> {
     let (cmd, query) = cmd.split_once('?').unwrap_or((cmd, ""));
-    Ok(match (method, cmd) {
-        ("GET", "state") => state(gw),
-        ("GET", "save") => respond::plain(200, "application/json", gw.save().into_bytes()),
-        ("GET", "leases") => leases(gw),
-        ("GET", "watches") => watches(gw),
-        ("GET", "trace") => trace(gw, query),
-        ("GET", "log") => log(gw, query),
-        ("GET", "mvcc") => mvcc::view(gw, query),
-        (
-            "POST",
-            "reset" | "load" | "pause" | "resume" | "step" | "speed" | "crash" | "restart"
-            | "transfer" | "partition" | "block" | "heal" | "link" | "add_member" | "remove_member",
-        ) => {
-            control(gw, cmd, body).map_err(|e| bad_request(&e))?;
-            gw.run_until_idle_now();
-            state(gw)
-        }
-        (
-            _,
-            "reset" | "state" | "leases" | "watches" | "trace" | "log" | "mvcc" | "crash"
-            | "restart" | "transfer" | "partition" | "block" | "heal" | "link" | "add_member"
-            | "remove_member" | "save" | "load" | "pause" | "resume" | "step" | "speed",
-        ) => return Err(respond::text_error(405, "Method Not Allowed", &[])),
-        _ => return Err(respond::text_error(404, "404 page not found", &[])),
-    })
-}
-
-/// Runs control `cmd` with the arguments in `body`, all of them checked
-/// first: an error means nothing changed.
-fn control(gw: &mut Gateway, cmd: &str, body: &[u8]) -> Result<(), String> {
-    let value = if body.iter().all(u8::is_ascii_whitespace) {
+    // any body must be JSON, whatever the path
+    let args = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
-        json::parse(body)?
+        json::parse(body).map_err(|e| bad_request(&e))?
     };
-    let members = gw.cluster.member_count();
-    let args = |known: &[&str]| Args::new(&value, known, members);
-    let c = &mut gw.cluster;
-    let etcd = |e: EtcdError| e.to_string();
-    match cmd {
+    let fields = CONTROLS.iter().find(|(name, _)| *name == cmd).map(|c| c.1);
+    let done = match (method, cmd, fields) {
+        ("GET", "state", _) => return Ok(state(gw)),
+        ("GET", "save", _) => {
+            let saved = gw.save().into_bytes();
+            return Ok(respond::plain(200, "application/json", saved));
+        }
+        ("GET", "leases", _) => return Ok(leases(gw)),
+        ("GET", "watches", _) => return Ok(watches(gw)),
+        ("GET", "trace", _) => return Ok(trace(gw, query)),
+        ("GET", "log", _) => return Ok(log(gw, query)),
+        ("GET", "mvcc", _) => return Ok(mvcc::view(gw, query)),
         // fields not given are those the world started with
-        "reset" => {
-            let config = Config::overlay(&gw.initial, body)?;
-            gw.reset(config);
-        }
-        "load" => gw.load(body)?,
-        "pause" | "resume" => {
-            args(&[])?;
-            gw.set_paused(cmd == "pause");
-        }
-        "step" => step(gw, &args(&["ms"])?)?,
-        "speed" => match args(&["speed"])?.get("speed").and_then(Value::as_f64) {
+        ("POST", "reset", _) => Config::overlay(&gw.initial, body).map(|c| gw.reset(c)),
+        ("POST", "load", _) => gw.load(body),
+        ("POST", _, Some(fields)) => control(gw, cmd, fields, &args),
+        (_, "reset" | "load" | "state" | "save" | "leases" | "watches" | "trace", _)
+        | (_, "log" | "mvcc", _)
+        | (_, _, Some(_)) => return Err(respond::text_error(405, "Method Not Allowed", &[])),
+        _ => return Err(respond::text_error(404, "404 page not found", &[])),
+    };
+    done.map_err(|e| bad_request(&e))?;
+    gw.run_until_idle_now();
+    Ok(state(gw))
+}
+
+/// Runs control `cmd`, which takes `fields`, with the arguments `args`
+/// (the body), all of them checked first: an error means nothing changed.
+fn control(gw: &mut Gateway, cmd: &str, fields: &[&str], args: &Value) -> Result<(), String> {
+    let args = Args::new(args, fields, gw.cluster.member_count())?;
+    let c = &mut gw.cluster;
+    match cmd {
+        "pause" | "resume" => gw.set_paused(cmd == "pause"),
+        "step" => step(gw, &args)?,
+        "speed" => match args.get("speed").and_then(Value::as_f64) {
             Some(s) if (MIN_SPEED..=MAX_SPEED).contains(&s) => {
                 gw.speed = s;
                 gw.epoch += 1;
@@ -85,39 +92,33 @@ fn control(gw: &mut Gateway, cmd: &str, body: &[u8]) -> Result<(), String> {
             // (written out: formatting floats would cost the wasm 11 KB)
             _ => return Err("\"speed\" must be a number from 0.01 to 100".into()),
         },
-        "crash" => c
-            .crash(args(&["member"])?.member("member")?)
-            .map_err(etcd)?,
-        "restart" => c
-            .restart(args(&["member"])?.member("member")?)
-            .map_err(etcd)?,
-        "transfer" => c
-            .transfer_leadership(args(&["member"])?.member("member")?)
-            .map_err(etcd)?,
-        "remove_member" => c
-            .remove_member(args(&["member"])?.member("member")?)
-            .map_err(etcd)?,
-        "add_member" => {
-            let learner = args(&["learner"])?.flag("learner")?;
-            c.add_member(learner).map_err(etcd)?;
+        "crash" | "restart" | "transfer" | "remove_member" => {
+            let m = args.member("member")?;
+            let done = match cmd {
+                "crash" => c.crash(m),
+                "restart" => c.restart(m),
+                "transfer" => c.transfer_leadership(m),
+                _ => c.remove_member(m),
+            };
+            done.map_err(|e| e.to_string())?;
         }
-        "partition" => c.partition(&args(&["groups"])?.groups()?),
+        "add_member" => {
+            let learner = args.flag("learner")?;
+            c.add_member(learner).map_err(|e| e.to_string())?;
+        }
+        "partition" => c.partition(&args.groups()?),
         "block" => {
-            if let Some((from, to)) = args(&["from", "to"])?.pair(true)? {
+            if let Some((from, to)) = args.pair(true)? {
                 c.block(from, to);
             }
         }
-        "heal" => {
-            args(&[])?;
-            c.heal();
-        }
+        "heal" => c.heal(),
         _ => {
-            let a = args(&["from", "to", "latency_ms", "jitter_ms", "loss"])?;
-            let pair = a.pair(false)?;
+            let pair = args.pair(false)?;
             let link = Link {
-                latency_ms: a.delay_ms("latency_ms", Link::default().latency_ms)?,
-                jitter_ms: a.delay_ms("jitter_ms", Link::default().jitter_ms)?,
-                loss_ppm: (a.probability("loss")? * 1e6) as u32,
+                latency_ms: args.delay_ms("latency_ms", Link::default().latency_ms)?,
+                jitter_ms: args.delay_ms("jitter_ms", Link::default().jitter_ms)?,
+                loss_ppm: (args.probability("loss")? * 1e6) as u32,
             };
             c.set_link(pair, link);
         }

@@ -9,9 +9,8 @@
 //! `/_sim/` controls that were refused, and consecutive clock moves
 //! collapse into the last one (moving the clock to `a` then to `b` with no
 //! input between runs the same events as moving it to `b`; a stop at
-//! "idle" is recorded as the time it stopped at). A control is held back
-//! until it has run, then recorded whole or not at all: it acts only when
-//! its body is complete, so its inputs replay the same at that point.
+//! "idle" is recorded as the time it stopped at). A control acts only once
+//! its body is complete: it is recorded whole then, if it took effect.
 
 use super::http::{HttpRequest, Ticket};
 use super::json::{self, list, Object, Value};
@@ -51,12 +50,10 @@ pub struct Journal {
     pub config: Config,
     pub first_ticket: Ticket,
     pub inputs: Vec<Input>,
-    /// Requests that change nothing (inspection): none of their inputs is
-    /// recorded.
+    /// Requests whose inputs are not recorded as they come: inspection,
+    /// which changes nothing, and controls, recorded whole once they took
+    /// effect (`record_control`).
     quiet: BTreeSet<Ticket>,
-    /// The inputs of `/_sim/` controls not run yet (see `hold`); a few at
-    /// most.
-    held: Vec<(Ticket, Vec<Input>)>,
     /// The last clock move must stay as it is: the gateway handed the
     /// cluster input of its own after it (see `seal`).
     sealed: bool,
@@ -70,7 +67,6 @@ impl Journal {
             first_ticket,
             inputs: Vec::new(),
             quiet: BTreeSet::new(),
-            held: Vec::new(),
             sealed: false,
         }
     }
@@ -87,41 +83,32 @@ impl Journal {
         self.quiet.insert(ticket);
     }
 
-    /// Holds back the inputs of control `ticket`, starting with its
-    /// `submit`, until [`Journal::release`] says whether it took effect.
-    pub fn hold(&mut self, ticket: Ticket, submit: Input) {
-        self.held.push((ticket, vec![submit]));
-    }
-
-    /// The inputs held for `ticket`, taken out.
-    fn unhold(&mut self, ticket: Ticket) -> Option<Vec<Input>> {
-        let i = self.held.iter().position(|(t, _)| *t == ticket)?;
-        Some(self.held.swap_remove(i).1)
-    }
-
-    /// Control `ticket` has run: its inputs are recorded if it `took_effect`,
-    /// else forgotten (a refused control changed nothing).
-    pub fn release(&mut self, ticket: Ticket, took_effect: bool) {
-        let Some(inputs) = self.unhold(ticket) else {
-            return;
-        };
-        if took_effect {
-            self.sealed = false;
-            self.inputs.extend(inputs);
-        }
+    /// Control `ticket` (quiet so far) has run and took effect: its
+    /// inputs, its body in one piece. Replayed, it acts at the same moment,
+    /// when its body is complete.
+    pub fn record_control(
+        &mut self,
+        ticket: Ticket,
+        member: usize,
+        request: HttpRequest,
+        body: &[u8],
+    ) {
+        self.sealed = false;
+        self.inputs.extend([
+            Input::Submit {
+                ticket,
+                member,
+                request,
+            },
+            Input::Body(ticket, body.to_vec()),
+            Input::Finish(ticket),
+        ]);
     }
 
     pub fn record(&mut self, input: Input) {
         match &input {
             Input::Body(t, _) if self.quiet.contains(t) => return,
             Input::Finish(t) | Input::Cancel(t) if self.quiet.remove(t) => return,
-            // a control whose client went away never ran
-            Input::Cancel(t) if self.unhold(*t).is_some() => return,
-            Input::Body(t, _) | Input::Finish(t) => {
-                if let Some((_, inputs)) = self.held.iter_mut().find(|(h, _)| h == t) {
-                    return inputs.push(input);
-                }
-            }
             Input::Time(_) if !self.sealed => {
                 if let Some(Input::Time(_)) = self.inputs.last() {
                     self.inputs.pop();
@@ -149,11 +136,7 @@ impl Journal {
             config_json(&self.config),
             self.first_ticket,
         );
-        let next = Input::NextTicket(next_ticket);
-        for (i, input) in self.inputs.iter().chain([&next]).enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
+        for input in &self.inputs {
             s.push('\n');
             let _ = match input {
                 Input::Submit {
@@ -182,7 +165,9 @@ impl Journal {
                 Input::Time(ms) => write!(s, r#"["time",{ms}]"#),
                 Input::NextTicket(t) => write!(s, r#"["next_ticket",{t}]"#),
             };
+            s.push(',');
         }
+        let _ = write!(s, "\n[\"next_ticket\",{next_ticket}]");
         s.push_str("\n]}");
         s
     }
@@ -248,25 +233,27 @@ fn parse_input(v: &Value) -> Result<Input, String> {
     let num = |i: usize| {
         a.get(i)
             .and_then(Value::as_u64)
-            .ok_or(format!("item {i} must be a number"))
+            .ok_or_else(|| format!("item {i} must be a number"))
     };
     let text = |i: usize| {
         a.get(i)
             .and_then(Value::as_str)
             .map(String::from)
-            .ok_or(format!("item {i} must be a string"))
+            .ok_or_else(|| format!("item {i} must be a string"))
     };
     let kind = a.first().and_then(Value::as_str).unwrap_or("");
     Ok(match kind {
         "submit" => {
-            let header = |h: &Value| match h.as_array()?.as_slice() {
-                [name, value] => Some((name.as_str()?.into(), value.as_str()?.into())),
-                _ => None,
-            };
-            let headers = a
-                .get(5)
-                .and_then(|h| h.as_array()?.iter().map(header).collect())
-                .ok_or("item 5 must be a list of [name, value]")?;
+            let bad = "item 5 must be a list of [name, value]";
+            let mut headers = Vec::new();
+            for h in a.get(5).and_then(Value::as_array).ok_or(bad)? {
+                match h.as_array().map(Vec::as_slice) {
+                    Some([Value::String(name), Value::String(value)]) => {
+                        headers.push((name.clone(), value.clone()))
+                    }
+                    _ => return Err(bad.into()),
+                }
+            }
             Input::Submit {
                 ticket: num(1)?,
                 member: usize::try_from(num(2)?).map_err(|e| e.to_string())?,
@@ -313,36 +300,32 @@ mod tests {
     }
 
     #[test]
-    fn a_held_control_is_recorded_whole_once_run_or_not_at_all() {
-        let submit = |ticket| Input::Submit {
-            ticket,
-            member: 0,
-            request: HttpRequest {
-                method: "POST".into(),
-                path: "/_sim/crash".into(),
-                headers: Vec::new(),
-            },
+    fn a_control_is_recorded_whole_once_it_ran() {
+        let crash = HttpRequest {
+            method: "POST".into(),
+            path: "/_sim/crash".into(),
+            headers: Vec::new(),
         };
         let mut j = Journal::new(Config::default(), Config::default(), 1);
-        j.hold(1, submit(1));
-        j.hold(2, submit(2));
-        j.hold(3, submit(3));
-        j.record(Input::Body(1, b"{}".to_vec()));
-        j.record(Input::Body(2, b"{\"member\":0}".to_vec()));
+        j.quiet(1);
+        j.record(Input::Body(1, b"{\"member\"".to_vec()));
         j.record(Input::Time(5));
+        j.record(Input::Body(1, b":0}".to_vec()));
         j.record(Input::Finish(1));
-        j.record(Input::Finish(2));
-        j.record(Input::Cancel(3));
-        j.release(1, false);
-        j.release(2, true);
-        j.release(3, true);
+        j.record_control(1, 2, crash.clone(), b"{\"member\":0}");
+        j.record(Input::Time(9));
         assert_eq!(
             j.inputs,
             vec![
                 Input::Time(5),
-                submit(2),
-                Input::Body(2, b"{\"member\":0}".to_vec()),
-                Input::Finish(2)
+                Input::Submit {
+                    ticket: 1,
+                    member: 2,
+                    request: crash
+                },
+                Input::Body(1, b"{\"member\":0}".to_vec()),
+                Input::Finish(1),
+                Input::Time(9)
             ]
         );
     }

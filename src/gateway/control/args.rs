@@ -9,6 +9,7 @@ use crate::gateway::json::Value;
 /// The longest a link may delay a message, in ms (latency or jitter): far
 /// past etcd's 7 s request timeout, short of anything that stops the world.
 pub const MAX_DELAY_MS: u64 = 60_000;
+const DELAY: &str = "a whole number of ms from 0 to 60000";
 
 /// The longest `/_sim/step` may move the clock at once, in ms: one day of
 /// virtual time (a lease of a few hours expires in one step; a step of
@@ -21,6 +22,11 @@ pub struct Args<'a> {
     members: usize,
 }
 
+/// `"name" must be what`: the refusal of a field given wrong.
+fn must(name: &str, what: &str) -> String {
+    format!("\"{name}\" must be {what}")
+}
+
 impl<'a> Args<'a> {
     /// `body` as the arguments of a control that takes the fields `known`.
     pub fn new(body: &'a Value, known: &[&str], members: usize) -> Result<Self, String> {
@@ -30,23 +36,15 @@ impl<'a> Args<'a> {
             _ => return Err("the body must be a JSON object or empty".into()),
         };
         if let Some((name, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-            let mut e = format!("unknown field \"{name}\" (known: ");
-            for (i, k) in known.iter().enumerate() {
-                if i > 0 {
-                    e.push_str(", ");
-                }
-                e.push_str(k);
-            }
-            e.push_str(if known.is_empty() { "none)" } else { ")" });
-            return Err(e);
+            return Err(format!("unknown field \"{name}\""));
         }
         Ok(Args { fields, members })
     }
 
     /// The field `name`; `null` is a field not given.
     pub fn get(&self, name: &str) -> Option<&'a Value> {
-        let (_, v) = self.fields.iter().find(|(k, _)| k == name)?;
-        (*v != Value::Null).then_some(v)
+        let given = |(k, v): &&(String, Value)| k == name && !matches!(v, Value::Null);
+        self.fields.iter().find(given).map(|(_, v)| v)
     }
 
     /// The member index `name` gives, which must be given.
@@ -57,19 +55,18 @@ impl<'a> Args<'a> {
 
     /// The member index `name` gives, if it is given.
     pub fn opt_member(&self, name: &str) -> Result<Option<usize>, String> {
-        self.get(name)
-            .map(|v| self.index(v).ok_or_else(|| self.not_a_member(name)))
-            .transpose()
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => self.index(v).map(Some).ok_or_else(|| {
+                let last = self.members.saturating_sub(1);
+                must(name, &format!("a member index from 0 to {last}"))
+            }),
+        }
     }
 
     fn index(&self, v: &Value) -> Option<usize> {
         let i = usize::try_from(v.as_u64()?).ok()?;
         (i < self.members).then_some(i)
-    }
-
-    fn not_a_member(&self, name: &str) -> String {
-        let last = self.members.saturating_sub(1);
-        format!("\"{name}\" must be a member index from 0 to {last}")
     }
 
     /// Two different members, `from` and `to`: both given, or (unless
@@ -90,9 +87,10 @@ impl<'a> Args<'a> {
     pub fn delay_ms(&self, name: &str, default: u64) -> Result<u64, String> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v.as_u64().filter(|ms| *ms <= MAX_DELAY_MS).ok_or_else(|| {
-                format!("\"{name}\" must be a whole number of ms from 0 to {MAX_DELAY_MS}")
-            }),
+            Some(v) => v
+                .as_u64()
+                .filter(|ms| *ms <= MAX_DELAY_MS)
+                .ok_or_else(|| must(name, DELAY)),
         }
     }
 
@@ -103,7 +101,7 @@ impl<'a> Args<'a> {
             Some(v) => v
                 .as_f64()
                 .filter(|p| (0.0..=1.0).contains(p))
-                .ok_or_else(|| format!("\"{name}\" must be a number from 0 to 1")),
+                .ok_or_else(|| must(name, "a number from 0 to 1")),
         }
     }
 
@@ -111,38 +109,54 @@ impl<'a> Args<'a> {
     pub fn flag(&self, name: &str) -> Result<bool, String> {
         match self.get(name) {
             None => Ok(false),
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| format!("\"{name}\" must be true or false")),
+            Some(v) => v.as_bool().ok_or_else(|| must(name, "true or false")),
         }
     }
 
     /// `"groups": [[0], [1, 2]]`: at least one group, none empty, each
     /// member in one group at most (the members not named form one more).
     pub fn groups(&self) -> Result<Vec<Vec<usize>>, String> {
-        let group = |g: &Value| -> Option<Vec<usize>> {
-            g.as_array()?.iter().map(|m| self.index(m)).collect()
+        let last = self.members.saturating_sub(1);
+        let bad = || {
+            must(
+                "groups",
+                &format!("a list of lists of member indexes from 0 to {last}"),
+            )
         };
-        let groups: Vec<Vec<usize>> = self
+        let given = self
             .get("groups")
             .and_then(Value::as_array)
-            .and_then(|gs| gs.iter().map(group).collect())
-            .ok_or_else(|| {
-                let last = self.members.saturating_sub(1);
-                format!("\"groups\" must be a list of lists of member indexes from 0 to {last}")
-            })?;
-        if groups.is_empty() {
+            .ok_or_else(bad)?;
+        if given.is_empty() {
             return Err("\"groups\" must name at least one group".into());
         }
-        if groups.iter().any(Vec::is_empty) {
-            return Err("\"groups\" must not hold an empty group".into());
-        }
         let mut seen = vec![false; self.members];
-        for &m in groups.iter().flatten() {
-            if seen.get_mut(m).is_some_and(|s| std::mem::replace(s, true)) {
-                return Err(format!("\"groups\" name member {m} twice"));
+        let mut groups = Vec::with_capacity(given.len());
+        for g in given {
+            let g = g.as_array().ok_or_else(bad)?;
+            if g.is_empty() {
+                return Err("\"groups\" must not hold an empty group".into());
             }
+            let mut group = Vec::with_capacity(g.len());
+            for m in g {
+                let m = self.index(m).ok_or_else(bad)?;
+                if seen.get_mut(m).is_some_and(|s| std::mem::replace(s, true)) {
+                    return Err(format!("\"groups\" name member {m} twice"));
+                }
+                group.push(m);
+            }
+            groups.push(group);
         }
         Ok(groups)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_refusal_names_the_bound() {
+        assert!(DELAY.ends_with(&MAX_DELAY_MS.to_string()));
     }
 }
