@@ -199,13 +199,9 @@ impl Gateway {
                 world.outputs.clear();
             }
         }
-        let gone: Vec<Ticket> = world
-            .pending
-            .keys()
-            .chain(world.streams.keys())
-            .chain(world.recipes.keys())
-            .copied()
-            .collect();
+        let mut gone: Vec<Ticket> = world.pending.keys().copied().collect();
+        gone.extend(world.streams.keys());
+        gone.extend(world.recipes.keys());
         for ticket in gone {
             world.cancel(ticket);
         }

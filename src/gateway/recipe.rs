@@ -322,11 +322,15 @@ fn delete(key: &[u8]) -> Request {
 /// `Txn().If(cmp).Then(put(key, value, lease), then...).Else(get(key), then...)`:
 /// a session puts its key unless it exists (the mutex and the campaign).
 fn put_if_absent(key: &[u8], value: &[u8], lease: i64, also: Option<Op>) -> Request {
-    let then = [put(key, value, lease)].into_iter().chain(also.clone());
-    let otherwise = [get(key)].into_iter().chain(also);
+    let mut success = vec![op(put(key, value, lease))];
+    let mut failure = vec![op(get(key))];
+    if let Some(also) = also {
+        success.push(op(also.clone()));
+        failure.push(op(also));
+    }
     Request::Txn(TxnRequest {
         compare: vec![created_at(key, 0)],
-        success: then.map(op).collect(),
-        failure: otherwise.map(op).collect(),
+        success,
+        failure,
     })
 }
