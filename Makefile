@@ -1,5 +1,6 @@
 # etcd-sim: `make run` starts a simulated cluster and the playground,
-# `make test` runs every test. `make setup` installs what both need.
+# `make test` runs every test. `make setup-run` installs what running needs,
+# `make setup-test` what testing needs besides.
 
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
@@ -13,18 +14,29 @@ TESTS := cargo swarm clippy fmt jsfmt node conformance browser differential
 
 SEEDS ?= 1000
 
-.PHONY: setup build run test swarm bench $(addprefix test-,$(TESTS))
+# Debian packages for the tests; apt needs root (sudo when not root).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+apt_install = { $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $(1); }
+
+.PHONY: setup setup-run setup-test build run test swarm bench $(addprefix test-,$(TESTS))
 
 # Idempotent: each step checks first and is skipped when already done.
-setup: $(NPM_STAMP)
+# What building and running need: no root, no browser.
+setup-run: $(NPM_STAMP)
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
 		|| rustup target add wasm32-unknown-unknown
-	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] \
 		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@[ -x /usr/bin/chromium ] \
-		|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+# What the tests need besides: clippy, rustfmt, Chromium (browser test) and
+# pip (the differential test downloads etcd 3.5.1 from PyPI).
+setup-test: setup-run
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+	@[ -x /usr/bin/chromium ] || $(call apt_install,chromium)
+	@python3 -m pip --version >/dev/null 2>&1 || $(call apt_install,python3-pip)
+
+setup: setup-test
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -42,11 +54,11 @@ $(PKG_WASM): $(RAW_WASM) $(NPM_STAMP)
 	# --converge repeats -Oz while it still shrinks; the stripped sections are metadata only
 	node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers $@ -o $@
 
-run: setup build
+run: setup-run build
 	node pkg/bin/etcd-sim.mjs
 
 # Runs every suite, even after a failure, and names the failed ones at the end.
-test: setup build
+test: setup-test build
 	@failed=""; \
 	for t in $(TESTS); do $(MAKE) --no-print-directory test-$$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "make test: failed:$$failed"; exit 1; fi; \
@@ -72,8 +84,10 @@ test-jsfmt: $(NPM_STAMP)
 test-node:
 	node --test tests/js/
 
+# The scenarios of tests/conformance/passing.txt against the Node server on
+# free ports (tests/conformance/replay_node.rs). Needs `make build`.
 test-conformance:
-	tests/conformance/replay.sh
+	cargo run --example conformance_node
 
 test-browser:
 	node --test tests/browser/

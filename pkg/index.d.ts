@@ -102,9 +102,8 @@ export interface Cluster {
    */
   sim: {
     state(): Promise<SimState>;
-    trace(
-      since?: number,
-    ): Promise<{ next: number; events: { seq: number; at: number; kind: string; detail: unknown }[] }>;
+    /** `/_sim/trace?since=N`: the events numbered `since` and on still held, and the number of the next one (docs/trace.md). */
+    trace(since?: number): Promise<SimTrace>;
     /** Member `member`'s Raft log, from index `from` on, at most `limit` entries (default 1000, at most 10000). */
     log(member: number, options?: { from?: number; limit?: number }): Promise<SimLog>;
     /** Member `member`'s MVCC store: the keys starting with `prefix` (base64), at most `limit` of them (default 1000, at most 10000). */
@@ -187,6 +186,104 @@ export interface SimState {
   blocked: [number, number][];
   messages_in_flight: number;
 }
+
+/** `/_sim/trace`: the last events (up to 20 000) from `since` on, and the number of the next one. */
+export interface SimTrace {
+  events: TraceEvent[];
+  next: number;
+}
+
+/** Raft message types, etcd's `raftpb` names without `Msg`. */
+export type MessageType =
+  | 'App'
+  | 'AppResp'
+  | 'Heartbeat'
+  | 'HeartbeatResp'
+  | 'Vote'
+  | 'VoteResp'
+  | 'PreVote'
+  | 'PreVoteResp'
+  | 'Snap'
+  | 'Prop'
+  | 'ReadIndex'
+  | 'ReadIndexResp'
+  | 'TransferLeader'
+  | 'TimeoutNow';
+
+/** Fields every event has: its number in the run and its virtual time (ms). */
+interface TraceBase {
+  seq: number;
+  at: number;
+}
+
+/** A message's envelope: follow it by `id` from `send` to `deliver` or `drop`. Members are indices. */
+interface TraceMessage extends TraceBase {
+  id: number;
+  from: number;
+  to: number;
+  type: MessageType;
+}
+
+/** One event of the trace, discriminated by `kind`; docs/trace.md describes each. Members are indices. */
+export type TraceEvent =
+  // messages
+  | (TraceMessage & {
+      kind: 'send';
+      term: number;
+      log_term: number;
+      index: number;
+      commit: number;
+      entries: number;
+      reject: boolean;
+    })
+  | (TraceMessage & { kind: 'deliver' })
+  | (TraceMessage & { kind: 'drop'; reason: 'loss' | 'blocked' | 'down' | 'crash' | 'removed' })
+  // Raft transitions of `member`
+  | (TraceBase & { kind: 'became_follower'; member: number; term: number; /** absent: none known */ leader?: number })
+  | (TraceBase & {
+      kind: 'became_pre_candidate' | 'became_candidate' | 'became_leader' | 'check_quorum_failed';
+      member: number;
+      term: number;
+    })
+  | (TraceBase & { kind: 'vote'; member: number; candidate: number; term: number; pre_vote: boolean; granted: boolean })
+  | (TraceBase & { kind: 'vote_ignored'; member: number; candidate: number; term: number })
+  | (TraceBase & { kind: 'commit' | 'conf_change_refused'; member: number; index: number })
+  | (TraceBase & { kind: 'snapshot_restored'; member: number; index: number; term: number })
+  | (TraceBase & {
+      kind: 'transfer_started' | 'transfer_aborted';
+      member: number;
+      /** absent: a node without a process */ to?: number;
+    })
+  // applying
+  | (TraceBase & {
+      kind: 'apply';
+      member: number;
+      index: number;
+      term: number;
+      /** `empty`, `conf_change`, or the request: `put`, `delete_range`, `txn`, `compaction`, `lease_grant`, ... */
+      entry: string;
+      /** The MVCC revision the entry produced; absent when it left the store alone. */
+      revision?: number;
+      /** `conf_change` only. */
+      change?: 'add_node' | 'add_learner_node' | 'remove_node' | 'update_node';
+      /** `conf_change` only: the member changed, when it has a process. */
+      node?: number;
+      /** `conf_change` only: its Raft id. */
+      node_id?: string;
+    })
+  | (TraceBase & { kind: 'apply_snapshot'; member: number; index: number; term: number })
+  | (TraceBase & { kind: 'snapshot'; member: number; index: number })
+  // client requests
+  | (TraceBase & { kind: 'request'; member: number; request: string; ticket: number })
+  // control
+  | (TraceBase & { kind: 'cluster_started'; members: number })
+  | (TraceBase & { kind: 'crash' | 'restart' | 'start_member' | 'remove_member'; member: number })
+  | (TraceBase & { kind: 'add_member'; member: number; learner: boolean })
+  | (TraceBase & { kind: 'partition'; groups: number[][] })
+  | (TraceBase & { kind: 'block'; from: number; to: number })
+  | (TraceBase & { kind: 'link'; from?: number; to?: number; latency_ms: number; jitter_ms: number; loss: number })
+  | (TraceBase & { kind: 'transfer'; to: number })
+  | (TraceBase & { kind: 'heal' | 'pause' | 'resume' });
 
 /** `/_sim/log`: one member's Raft log, each entry with its term. */
 export interface SimLog {

@@ -30,11 +30,11 @@ use crate::raft::{self, Message as RaftMessage, Raft};
 use crate::server::maintenance::RaftView;
 use crate::server::watch::HeaderInfo;
 use crate::server::{EtcdServer, InternalRaftRequest, Reply, Request, StateSnapshot};
-use network::{Link, Network};
+use network::{InFlight, Link, Network};
 use node::Node;
 use pairs::PairMap;
 use std::collections::{BTreeMap, VecDeque};
-use trace::{Trace, TraceKind};
+use trace::{Control, DropReason, Trace, TraceKind};
 
 pub use log_view::{LogEntryView, LogView};
 pub use rng::Rng;
@@ -335,7 +335,9 @@ impl Cluster {
                 None => break,
             }
         }
-        self.control_event(format!("cluster of {} started", self.nodes.len()));
+        self.control_event(Control::Started {
+            members: self.nodes.len(),
+        });
     }
 
     pub fn cluster_id(&self) -> u64 {
@@ -588,9 +590,9 @@ impl Cluster {
     }
 
     /// Records a fault or control action in the trace.
-    pub fn control_event(&mut self, what: String) {
+    pub fn control_event(&mut self, what: Control) {
         self.refresh_links();
-        self.trace.push(self.now, TraceKind::Control { what });
+        self.trace.push(self.now, TraceKind::Control(what));
     }
 
     /// Notes which peer connections are up after a fault or control action:
@@ -724,8 +726,8 @@ impl Cluster {
         let now = self.now;
         while let Some(m) = self.network.pop_due(now) {
             match m {
-                Ok(m) => self.deliver(m.from, m.to, m.msg),
-                Err(lost) => self.lost(lost.from, &lost.msg),
+                Ok(m) => self.deliver(m),
+                Err(lost) => self.lost(&lost, DropReason::Blocked),
             }
         }
         if self.next_tick <= now {
@@ -741,19 +743,21 @@ impl Cluster {
         self.settle();
     }
 
-    fn deliver(&mut self, from: usize, to: usize, msg: Msg) {
+    fn deliver(&mut self, m: InFlight<Msg>) {
+        let envelope = envelope(&m);
+        let (from, to) = (m.from, m.to);
         let Some(node) = self.nodes.get_mut(to) else {
             return;
         };
         if !node.is_up() {
-            return;
+            return self
+                .trace
+                .push(self.now, TraceKind::Drop(envelope, DropReason::Down));
         }
-        let kind = msg.msg_type.name().to_string();
-        let is_snap = msg.msg_type == raft::MessageType::Snap;
-        let to_id = msg.to;
-        let _ = node.raft.step(msg);
-        self.trace
-            .push(self.now, TraceKind::Deliver { from, to, kind });
+        let is_snap = m.msg.msg_type == raft::MessageType::Snap;
+        let to_id = m.msg.to;
+        let _ = node.raft.step(m.msg);
+        self.trace.push(self.now, TraceKind::Deliver(envelope));
         if is_snap {
             // etcd's transport tells the leader the snapshot arrived
             if let Some(sender) = self.nodes.get_mut(from) {
@@ -764,10 +768,12 @@ impl Cluster {
 
     /// A message never arrived. A lost snapshot is reported to its sender,
     /// as etcd's transport does, or the leader would wait for it forever.
-    fn lost(&mut self, from: usize, msg: &Msg) {
-        if msg.msg_type == raft::MessageType::Snap {
-            if let Some(sender) = self.nodes.get_mut(from) {
-                sender.raft.report_snapshot(msg.to, false);
+    fn lost(&mut self, m: &InFlight<Msg>, reason: DropReason) {
+        self.trace
+            .push(self.now, TraceKind::Drop(envelope(m), reason));
+        if m.msg.msg_type == raft::MessageType::Snap {
+            if let Some(sender) = self.nodes.get_mut(m.from) {
+                sender.raft.report_snapshot(m.msg.to, false);
             }
         }
     }
@@ -837,19 +843,11 @@ impl Cluster {
                 // a member added to the configuration without a process
                 continue;
             };
-            self.trace.push(
-                self.now,
-                TraceKind::Send {
-                    from,
-                    to,
-                    kind: m.msg_type.name().to_string(),
-                    term: m.term,
-                    index: m.index,
-                    entries: m.entries.len(),
-                },
-            );
-            if let Err(lost) = self.network.send(self.now, from, to, m) {
-                self.lost(from, &lost);
+            // written before the send moves the message (and before a drop)
+            let id = self.network.next_id();
+            self.trace.push(self.now, TraceKind::send(id, from, to, &m));
+            if let Err((lost, reason)) = self.network.send(self.now, from, to, m) {
+                self.lost(&lost, reason);
             }
         }
     }
@@ -892,10 +890,10 @@ impl Cluster {
         }
         self.outcomes.push(Outcome::MemberDown(i));
         self.leader_monitor.reset(i);
+        self.control_event(Control::Crash { member: i });
         for lost in self.network.drop_member(i) {
-            self.lost(lost.from, &lost.msg);
+            self.lost(&lost, DropReason::Crash);
         }
-        self.control_event(format!("crash m{i}"));
         Ok(())
     }
 
@@ -906,7 +904,7 @@ impl Cluster {
             return Ok(());
         }
         n.restart()?;
-        self.control_event(format!("restart m{i}"));
+        self.control_event(Control::Restart { member: i });
         self.settle();
         Ok(())
     }
@@ -915,20 +913,22 @@ impl Cluster {
     /// member).
     pub fn partition(&mut self, groups: &[Vec<usize>]) {
         self.network.partition(groups, self.nodes.len());
-        self.control_event(format!("partition {}", trace::groups(groups)));
+        self.control_event(Control::Partition {
+            groups: groups.to_vec(),
+        });
     }
 
     /// `from` can no longer send to `to` (the other way still works).
     pub fn block(&mut self, from: usize, to: usize) {
         self.network.block(from, to);
-        self.control_event(format!("block m{from} -> m{to}"));
+        self.control_event(Control::Block { from, to });
     }
 
     /// The network is whole again.
     pub fn heal(&mut self) {
         self.network.heal();
         self.healed_at = self.now;
-        self.control_event("heal".into());
+        self.control_event(Control::Heal);
     }
 
     /// Latency and loss of one link (or of all, when `link` is None).
@@ -937,6 +937,12 @@ impl Cluster {
             Some((from, to)) => self.network.set_link(from, to, l),
             None => self.network.set_all_links(l),
         }
+        // (not a fault: peer connections stay as they are)
+        let what = Control::Link {
+            pair: link,
+            link: l,
+        };
+        self.trace.push(self.now, TraceKind::Control(what));
     }
 
     /// Asks the leader to hand over to member `to`.
@@ -944,7 +950,7 @@ impl Cluster {
         let target = self.nodes.get(to).ok_or(EtcdError::MemberNotFound)?.id();
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
         let _ = self.nodes[l].raft.transfer_leader(target);
-        self.control_event(format!("transfer leadership to m{to}"));
+        self.control_event(Control::Transfer { to });
         self.settle();
         Ok(())
     }
@@ -966,7 +972,7 @@ impl Cluster {
             r,
             rc,
         ));
-        self.control_event(format!("start m{i}"));
+        self.control_event(Control::StartMember { member: i });
         i
     }
 
@@ -1014,7 +1020,7 @@ impl Cluster {
         // known once proposed: a refused add leaves no trace
         self.roster.insert(id, Box::new(m));
         let i = self.start_member(id);
-        self.control_event(format!("add member m{i}"));
+        self.control_event(Control::AddMember { member: i, learner });
         self.settle();
         Ok(i)
     }
@@ -1039,7 +1045,7 @@ impl Cluster {
             .raft
             .propose_conf_change(cc)
             .map_err(|_| EtcdError::NoLeader)?;
-        self.control_event(format!("remove member m{i}"));
+        self.control_event(Control::RemoveMember { member: i });
         self.settle();
         Ok(())
     }
@@ -1047,6 +1053,16 @@ impl Cluster {
     /// Unix seconds on the simulated wall clock (member ids of added members).
     fn unix_secs(&self) -> u64 {
         (self.start_ms + self.now) / 1000
+    }
+}
+
+/// What the trace says of a message on its way.
+fn envelope(m: &InFlight<Msg>) -> trace::Envelope {
+    trace::Envelope {
+        id: m.id,
+        from: m.from,
+        to: m.to,
+        msg_type: m.msg.msg_type,
     }
 }
 

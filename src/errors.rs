@@ -1,6 +1,6 @@
 //! Errors with etcd's exact user-visible messages and gRPC codes
 //! (etcd `api/v3rpc/rpctypes/error.go`; observed statuses in
-//! `../shared/conformance/FINDINGS.md` section 3).
+//! `docs/etcd-behaviour.md` section 3).
 
 use std::fmt;
 

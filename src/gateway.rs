@@ -18,6 +18,7 @@ pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
 use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
+use crate::cluster::trace::Control;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
 use crate::server::{Reply, Request, Response};
@@ -248,8 +249,12 @@ impl Gateway {
         if self.paused != paused {
             self.paused = paused;
             self.epoch += 1;
-            let what = if paused { "pause" } else { "resume" };
-            self.cluster.control_event(what.into());
+            let what = if paused {
+                Control::Pause
+            } else {
+                Control::Resume
+            };
+            self.cluster.control_event(what);
         }
     }
 
@@ -491,7 +496,7 @@ impl Gateway {
                 stream::Incoming::Watch(m) => self.cluster.watch(member, ticket, m),
                 stream::Incoming::KeepAlive(m) => self.cluster.keep_alive(member, ticket, m),
                 // closing a watch's request body does not end the watch
-                // (FINDINGS #34); a keep-alive stream ends with its requests
+                // (docs/etcd-behaviour.md #34); a keep-alive stream ends with its requests
                 stream::Incoming::EndOfRequests if !watch => self.cluster.keep_alive_end(ticket),
                 stream::Incoming::EndOfRequests => {}
                 stream::Incoming::FirstMessageError(response) => {

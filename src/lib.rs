@@ -1,6 +1,6 @@
 //! etcd-sim: a simulated etcd v3 cluster that answers etcd's HTTP/JSON gateway.
 //!
-//! Layers (see `../shared/DESIGN.md`), from the front door down:
+//! Layers (see `docs/ARCHITECTURE.md`), from the front door down:
 //! [`gateway`] (HTTP/JSON <-> typed requests) -> [`cluster`] (the simulated
 //! world: members, virtual clock) -> [`server`] (one etcd member) -> [`raft`]
 //! -> the state machine ([`mvcc`]).

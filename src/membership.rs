@@ -16,7 +16,7 @@ const MAX_LEARNERS: usize = 1;
 pub enum ConfChange {
     Add(Member),
     Remove(u64),
-    /// New peer URLs; etcd 3.5.1 also drops the learner flag (FINDINGS #50).
+    /// New peer URLs; etcd 3.5.1 also drops the learner flag (docs/etcd-behaviour.md #50).
     Update {
         id: u64,
         peer_urls: Vec<String>,

@@ -899,7 +899,7 @@ impl EtcdServer {
 
     /// One message of a client's watch stream.
     /// A create the sender may not watch is answered created and canceled
-    /// at once (etcd's `isWatchPermitted`, FINDINGS #41).
+    /// at once (etcd's `isWatchPermitted`, docs/etcd-behaviour.md #41).
     pub fn watch(&mut self, stream: StreamId, req: pb::WatchRequest, hdr: HeaderInfo, now: u64) {
         if let Some(pb::watch_request::RequestUnion::CreateRequest(c)) = &req.request_union {
             if !self.is_watch_permitted(stream, c, now) {
@@ -986,13 +986,13 @@ impl EtcdServer {
             Response::Hash(r) => &mut r.header,
             Response::Downgrade(r) => &mut r.header,
             Response::Auth(r) => r.header_mut(),
-            // cluster answers have no revision (FINDINGS #8)
+            // cluster answers have no revision (docs/etcd-behaviour.md #8)
             Response::MemberAdd(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
             Response::MemberRemove(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
             Response::MemberUpdate(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
             Response::MemberList(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
             Response::MemberPromote(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
-            // etcd answers these with a bare `{}` (FINDINGS #9)
+            // etcd answers these with a bare `{}` (docs/etcd-behaviour.md #9)
             Response::Defragment(_) | Response::MoveLeader(_) => return,
         };
         let h = h.get_or_insert_with(Default::default);

@@ -1,6 +1,6 @@
-//! Replays the recorded etcd 3.5.1 gateway corpus (`../shared/conformance/
-//! scenarios/*.json`) in-process against a fresh `Gateway` per scenario, with
-//! the comparison rules of `replay.py` (NORMALIZE.md).
+//! Replays the recorded etcd 3.5.1 gateway corpus
+//! (`tests/conformance/scenarios/*.json`) in-process against a fresh `Gateway`
+//! per scenario, with the comparison rules of `docs/conformance.md`.
 //!
 //! The test fails only when a scenario listed in
 //! `tests/conformance/passing.txt` fails (or when the corpus is missing):
@@ -13,10 +13,10 @@ mod support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
+use support::corpus::{self, name_of};
 use support::glob::{any_match, fnmatch};
-use support::runner::run_scenario;
+use support::in_process::run_scenario;
 
 /// Diffs printed per failing scenario without `CONFORMANCE_VERBOSE`.
 const MAX_DIFFS: usize = 6;
@@ -25,57 +25,6 @@ struct Outcome {
     name: String,
     family: String,
     diffs: Vec<String>,
-}
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/scenarios")
-}
-
-/// Every scenario, sorted by file name as replay.py loads them.
-fn load_corpus(dir: &Path) -> Vec<Value> {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| {
-        panic!(
-            "conformance corpus not found at {}: {e} (it must be checked out next to the crate)",
-            dir.display()
-        )
-    });
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "conformance corpus at {} holds no *.json scenario",
-        dir.display()
-    );
-    files
-        .iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(f)
-                .unwrap_or_else(|e| panic!("reading {}: {e}", f.display()));
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", f.display()))
-        })
-        .collect()
-}
-
-/// The globs of `passing.txt`: one per line, `#` starts a comment.
-fn load_passing() -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/passing.txt");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-fn name_of(sc: &Value) -> String {
-    sc.get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("<unnamed>")
-        .to_string()
 }
 
 fn run_all(corpus: &[Value], verbose: bool) -> Vec<Outcome> {
@@ -136,7 +85,7 @@ fn print_family_table(outcomes: &[Outcome]) {
 
 #[test]
 fn conformance_corpus() {
-    let corpus = load_corpus(&corpus_dir());
+    let corpus = corpus::load(&corpus::scenarios_dir());
     let subset = std::env::var("CONFORMANCE_SCENARIO")
         .ok()
         .filter(|s| !s.trim().is_empty());
@@ -156,14 +105,9 @@ fn conformance_corpus() {
     let passed = outcomes.iter().filter(|o| o.diffs.is_empty()).count();
     println!("{passed} passed, {} failed", outcomes.len() - passed);
 
-    let passing = load_passing();
+    let passing = corpus::passing();
     if subset.is_none() {
-        // a line matching nothing is a typo or a renamed scenario: it would guard nothing
-        let all_names: Vec<String> = corpus.iter().map(name_of).collect();
-        let dead: Vec<&String> = passing
-            .iter()
-            .filter(|g| !all_names.iter().any(|n| fnmatch(n, g)))
-            .collect();
+        let dead = corpus::dead_globs(&passing, &corpus);
         assert!(
             dead.is_empty(),
             "passing.txt entries matching no scenario: {dead:?}"

@@ -325,13 +325,11 @@ fn with_frequent_snapshots_a_new_member_catches_up_from_a_snapshot() {
     let t = gw.now();
     gw.advance_to(t + 2_000);
     let trace = call(&mut gw, 0, "GET", "/_sim/trace", Value::Null, 0).1;
-    let restored = trace["events"].as_array().into_iter().flatten().any(|e| {
-        e["kind"] == "raft"
-            && e["detail"]["member"] == 3
-            && e["detail"]["what"]
-                .as_str()
-                .is_some_and(|w| w.starts_with("SnapshotRestored"))
-    });
+    let restored = trace["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|e| e["kind"] == "snapshot_restored" && e["member"] == 3);
     assert!(restored, "the new member restored a snapshot");
     assert_eq!(get(&mut gw, 3, "k29", true).1["kvs"][0]["value"], b64("v"));
 }
@@ -453,7 +451,7 @@ fn a_committed_write_is_the_same_entry_with_the_leaders_term_on_every_member() {
     // the trace names an applied entry as the log does
     let trace = call(&mut gw, 0, "GET", "/_sim/trace", Value::Null, 0).1;
     let applied = trace["events"].as_array().into_iter().flatten().any(|e| {
-        e["kind"] == "apply" && e["detail"]["index"] == last + 1 && e["detail"]["what"] == "put"
+        e["kind"] == "apply" && e["index"] == last + 1 && e["term"] == term && e["entry"] == "put"
     });
     assert!(applied, "{trace}");
 }

@@ -418,7 +418,7 @@ fn env_num(name: &str) -> Option<u64> {
 
 #[test]
 fn random_requests_get_one_sane_answer_and_rejections_change_nothing() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/scenarios");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/scenarios");
     let bodies = props::corpus_bodies(&dir);
     let seeds: Vec<u64> = env_num("GATEWAY_PROPS_SEED")
         .map(|s| vec![s])

@@ -81,8 +81,8 @@ fn sim(gw: &mut Gateway, path: &str, body: &str) {
 }
 
 fn recorded() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/conformance/scenarios/http_metrics.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/scenarios/http_metrics.json");
     let text = std::fs::read_to_string(&path).expect("the recorded scenario");
     let scenario: Value = serde_json::from_str(&text).expect("scenario JSON");
     scenario["steps"][0]["expect"].clone()

@@ -3,9 +3,11 @@
 // cluster, pause and step the world, change its speed, save and load it.
 // Everything goes through cluster.sim (the /_sim/ API).
 
+import { sentence } from './trace-sentences.mjs';
+
 // Trace events worth a line: elections and votes, client requests, faults.
-// (Commits and message traffic are many; the table shows their effect.)
-const SHOWN = new Set(['raft', 'control', 'client']);
+// (Messages, commits and applies are many; the table shows their effect.)
+const HIDDEN = new Set(['send', 'deliver', 'drop', 'commit', 'apply']);
 const MAX_EVENTS = 16;
 const REFRESH_MS = 250;
 
@@ -112,16 +114,13 @@ export function clusterPanel(root, cluster) {
     try {
       state = await cluster.sim.state();
       render();
-      const names = new Map(state.members.map((m) => [m.id, m.name]));
       const trace = await cluster.sim.trace(nextEvent);
       nextEvent = trace.next;
       for (const e of trace.events) {
-        if (!SHOWN.has(e.kind) || String(e.detail.what).startsWith('Committed')) continue;
+        if (HIDDEN.has(e.kind)) continue;
         const li = document.createElement('li');
-        const who = e.detail.member === undefined ? '' : `m${e.detail.member} `;
-        // member ids read better as names
-        const what = String(e.detail.what).replace(/\b\d{6,}\b/g, (id) => names.get(id) ?? id);
-        li.textContent = `${(e.at / 1000).toFixed(3)} s  ${who}${e.kind === 'client' ? '← ' : ''}${what}`;
+        li.dataset.kind = e.kind;
+        li.textContent = `${(e.at / 1000).toFixed(3)} s  ${sentence(e)}`;
         events.prepend(li);
       }
       while (events.children.length > MAX_EVENTS) events.lastChild.remove();

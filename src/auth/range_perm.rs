@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn a_prefix_permission_denies_a_range_to_the_end_of_the_keyspace() {
-        // FINDINGS #60: READ on a prefix, range_end "\0" from inside it is denied
+        // docs/etcd-behaviour.md #60: READ on a prefix, range_end "\0" from inside it is denied
         let p = RangePermissions::merge(&[perm(READ, b"p/", b"p0")]);
         assert!(p.can_read(b"p/a", b""));
         assert!(p.can_read(b"p/", b"p0"));

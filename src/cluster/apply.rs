@@ -3,7 +3,7 @@
 //! waiting for them, serving linearizable reads, and what follows a change
 //! of leader.
 
-use super::trace::TraceKind;
+use super::trace::{EntryKind, TraceKind};
 use super::{Cluster, Msg, Outcome};
 use crate::auth::AuthRequest;
 use crate::membership::{ConfChange, ConfChangeContext};
@@ -35,6 +35,13 @@ impl Cluster {
     }
 
     fn handle_ready(&mut self, i: usize, mut rd: Ready<InternalRaftRequest, StateSnapshot>) {
+        // the transitions happened as the node stepped, before what follows
+        // from them (its messages, commits, applies) in the trace
+        for ev in &rd.events {
+            let event = ev.clone().map_nodes(|id| self.node_of(id));
+            self.trace
+                .push(self.now, TraceKind::Raft { member: i, event });
+        }
         if let Some(ss) = rd.soft_state {
             self.on_soft_state(i, ss);
         }
@@ -44,14 +51,13 @@ impl Cluster {
             if snap.metadata.index > self.nodes[i].server.applied_index() {
                 let hdr = self.header(i);
                 self.nodes[i].server.restore(&snap.data, hdr);
-                self.trace.push(
-                    self.now,
-                    TraceKind::Apply {
-                        member: i,
-                        index: snap.metadata.index,
-                        what: "snapshot".into(),
-                    },
-                );
+                let (index, term) = (snap.metadata.index, snap.metadata.term);
+                let restored = TraceKind::ApplySnapshot {
+                    member: i,
+                    index,
+                    term,
+                };
+                self.trace.push(self.now, restored);
             }
         }
         // (Raft's `advance` needs the committed entries back)
@@ -66,15 +72,6 @@ impl Cluster {
             if let Some(r) = self.nodes[i].reads.get_mut(&rs.request_ctx) {
                 r.index = Some(rs.index);
             }
-        }
-        for ev in &rd.events {
-            self.trace.push(
-                self.now,
-                TraceKind::Raft {
-                    member: i,
-                    what: super::trace::raft_event(ev),
-                },
-            );
         }
         self.nodes[i].raft.advance(rd);
     }
@@ -141,21 +138,21 @@ impl Cluster {
             }
         }
         match &e.payload {
-            Payload::Empty => self.nodes[i].server.note_applied(e.index),
+            Payload::Empty => {
+                self.nodes[i].server.note_applied(e.index);
+                if e.index > applied {
+                    self.trace_apply(i, e, None);
+                }
+            }
             Payload::Normal(req) => {
                 if e.index <= applied {
                     return; // applied before a restart
                 }
                 let hdr = self.header(i);
+                let revision = self.nodes[i].server.kv().current_revision();
                 let reply = self.nodes[i].server.apply(e.index, req, now, hdr);
-                self.trace.push(
-                    now,
-                    TraceKind::Apply {
-                        member: i,
-                        index: e.index,
-                        what: super::log_view::describe(e),
-                    },
-                );
+                let after = self.nodes[i].server.kv().current_revision();
+                self.trace_apply(i, e, (after != revision).then_some(after));
                 let Some(ticket) = self.nodes[i].proposals.remove(&req.id) else {
                     return;
                 };
@@ -173,6 +170,9 @@ impl Cluster {
             Payload::ConfChange(cc) => {
                 let Some(ctx) = self.conf_change_context(cc) else {
                     self.nodes[i].server.note_applied(e.index);
+                    if e.index > applied {
+                        self.trace_apply(i, e, None);
+                    }
                     return;
                 };
                 if e.index <= applied {
@@ -193,14 +193,7 @@ impl Cluster {
                         Err(err)
                     }
                 };
-                self.trace.push(
-                    now,
-                    TraceKind::Apply {
-                        member: i,
-                        index: e.index,
-                        what: super::trace::conf_change(&ctx.change),
-                    },
-                );
+                self.trace_apply(i, e, None);
                 if let Some(ticket) = self.nodes[i].proposals.remove(&ctx.request_id) {
                     self.reply(i, *ticket, reply);
                 }
@@ -214,12 +207,25 @@ impl Cluster {
                         self.nodes[i].removed = true;
                         self.outcomes.push(Outcome::MemberDown(i));
                         for lost in self.network.drop_member(i) {
-                            self.lost(lost.from, &lost.msg);
+                            self.lost(&lost, super::DropReason::Removed);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Records that member `i` applied `e`, which moved the store to
+    /// `revision` if it is given.
+    fn trace_apply(&mut self, i: usize, e: &Entry<InternalRaftRequest>, revision: Option<i64>) {
+        let apply = TraceKind::Apply {
+            member: i,
+            index: e.index,
+            term: e.term,
+            entry: EntryKind::of(e, |id| self.node_of(id)),
+            revision,
+        };
+        self.trace.push(self.now, apply);
     }
 
     /// The membership change a conf change entry carries. Bootstrap
@@ -252,13 +258,11 @@ impl Cluster {
         {
             let data = n.server.state_snapshot();
             if n.raft.compact(applied, data).is_ok() {
-                self.trace.push(
-                    self.now,
-                    TraceKind::Raft {
-                        member: i,
-                        what: format!("snapshot and compact at {applied}"),
-                    },
-                );
+                let snapshot = TraceKind::Snapshot {
+                    member: i,
+                    index: applied,
+                };
+                self.trace.push(self.now, snapshot);
             }
         }
     }

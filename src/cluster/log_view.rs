@@ -32,11 +32,10 @@ pub struct LogView {
     pub entries: Vec<LogEntryView>,
 }
 
-/// What an entry carries, for a human and for the trace: `empty` (the entry
-/// a new leader appends, Raft paper 8), the request's name (`put`,
-/// `member_attr_set`, ...) or a conf change's kind and node id
-/// (`add_node 1234`).
-pub fn describe(e: &Entry<InternalRaftRequest>) -> String {
+/// What an entry carries, for a human: `empty` (the entry a new leader
+/// appends, Raft paper 8), the request's name (`put`, `member_attr_set`,
+/// ...) or a conf change's kind and node id (`add_node 1234`).
+fn describe(e: &Entry<InternalRaftRequest>) -> String {
     match &e.payload {
         Payload::Empty => "empty".into(),
         Payload::Normal(req) => req.request.name().into(),

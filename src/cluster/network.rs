@@ -5,6 +5,7 @@
 
 use super::pairs::PairMap;
 use super::rng::Rng;
+use super::trace::DropReason;
 use crate::boxed_map::BoxedMap;
 use std::collections::BTreeMap;
 
@@ -33,6 +34,8 @@ impl Default for Link {
 /// A message on its way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InFlight<M> {
+    /// The message's number: the count of messages sent, it included.
+    pub id: u64,
     pub from: usize,
     pub to: usize,
     pub deliver_at: u64,
@@ -128,32 +131,51 @@ impl<M> Network<M> {
         self.blocked.pairs().collect()
     }
 
-    /// Sends `msg` at time `now`; it arrives after the link's latency,
-    /// unless the link is cut or the message is lost (then it comes back).
-    pub fn send(&mut self, now: u64, from: usize, to: usize, msg: M) -> Result<(), M> {
+    /// Sends `msg` at time `now` and gives its id; it arrives after the
+    /// link's latency, unless the link is cut or the message is lost (then
+    /// it comes back, with why).
+    pub fn send(
+        &mut self,
+        now: u64,
+        from: usize,
+        to: usize,
+        msg: M,
+    ) -> Result<u64, (InFlight<M>, DropReason)> {
         self.sent += 1;
         let link = self.link(from, to);
-        if self.blocked.contains((from, to)) || self.lost(link.loss_ppm) {
+        let mut m = InFlight {
+            id: self.sent,
+            from,
+            to,
+            deliver_at: now,
+            msg,
+        };
+        let cut = if self.blocked.contains((from, to)) {
+            Some(DropReason::Blocked)
+        } else if self.lost(link.loss_ppm) {
+            Some(DropReason::Loss)
+        } else {
+            None
+        };
+        if let Some(reason) = cut {
             self.dropped += 1;
-            return Err(msg);
+            return Err((m, reason));
         }
         let jitter = if link.jitter_ms == 0 {
             0
         } else {
             self.rng.next_u64() % (link.jitter_ms + 1)
         };
-        let deliver_at = now + link.latency_ms + jitter;
+        m.deliver_at = now + link.latency_ms + jitter;
         self.seq += 1;
-        self.queue.insert(
-            (deliver_at, self.seq),
-            Box::new(InFlight {
-                from,
-                to,
-                deliver_at,
-                msg,
-            }),
-        );
-        Ok(())
+        let id = m.id;
+        self.queue.insert((m.deliver_at, self.seq), Box::new(m));
+        Ok(id)
+    }
+
+    /// The id the next message sent will have.
+    pub fn next_id(&self) -> u64 {
+        self.sent + 1
     }
 
     fn lost(&mut self, loss_ppm: u32) -> bool {

@@ -84,7 +84,7 @@ impl Cluster {
                 if let Err(e) = server.authorize_admin(token.as_deref(), now) {
                     return self.outcomes.push(Outcome::Snapshot(ticket, Err(e)));
                 }
-                // 3.5.1 sends neither a header nor remaining_bytes (FINDINGS #54)
+                // 3.5.1 sends neither a header nor remaining_bytes (docs/etcd-behaviour.md #54)
                 for blob in server.snapshot_blobs() {
                     let msg = SnapshotResponse {
                         header: None,
@@ -125,9 +125,10 @@ impl Cluster {
         }
         self.trace.push(
             now,
-            TraceKind::Client {
+            TraceKind::Request {
                 member,
-                what: request.name().into(),
+                request: request.name(),
+                ticket,
             },
         );
         self.serve_unary(member, ticket, request, token);

@@ -3,13 +3,13 @@
 
 mod args;
 mod mvcc;
+mod trace;
 
 use super::json::{self, list, Object, Value};
 use super::jsonpb::quote_plain;
 use super::respond;
 use super::{Config, Gateway, HttpResponse};
 use crate::cluster::network::Link;
-use crate::cluster::trace::TraceKind;
 use crate::errors::EtcdError;
 use crate::raft::EntryType;
 use args::{Args, MAX_STEP_MS};
@@ -59,7 +59,7 @@ pub fn handle(
         }
         ("GET", "leases", _) => return Ok(leases(gw)),
         ("GET", "watches", _) => return Ok(watches(gw)),
-        ("GET", "trace", _) => return Ok(trace(gw, query)),
+        ("GET", "trace", _) => return Ok(trace::view(gw, query)),
         ("GET", "log", _) => return Ok(log(gw, query)),
         ("GET", "mvcc", _) => return Ok(mvcc::view(gw, query)),
         // fields not given are those the world started with
@@ -204,71 +204,6 @@ fn state(gw: &Gateway) -> HttpResponse {
         .bool("paused", gw.paused)
         .f64("speed", gw.speed)
         .end();
-    answer(body)
-}
-
-/// `/_sim/trace?since=N`: the events from number N on.
-fn trace(gw: &Gateway, query: &str) -> HttpResponse {
-    let since = query_param(query, "since")
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    let t = gw.cluster.trace();
-    let mut body = String::new();
-    let mut o = Object::new(&mut body);
-    list(o.key("events"), t.since(since), |out, e| {
-        let mut o = Object::new(out);
-        o.u64("at", e.at);
-        let mut d = Object::new(o.key("detail"));
-        let kind = match &e.kind {
-            TraceKind::Send {
-                from,
-                to,
-                kind,
-                term,
-                index,
-                entries,
-            } => {
-                d.u64("entries", *entries as u64)
-                    .u64("from", *from as u64)
-                    .u64("index", *index)
-                    .u64("term", *term)
-                    .u64("to", *to as u64)
-                    .str("type", kind);
-                "send"
-            }
-            TraceKind::Deliver { from, to, kind } => {
-                d.u64("from", *from as u64)
-                    .u64("to", *to as u64)
-                    .str("type", kind);
-                "deliver"
-            }
-            TraceKind::Raft { member, what } => {
-                d.u64("member", *member as u64).str("what", what);
-                "raft"
-            }
-            TraceKind::Apply {
-                member,
-                index,
-                what,
-            } => {
-                d.u64("index", *index)
-                    .u64("member", *member as u64)
-                    .str("what", what);
-                "apply"
-            }
-            TraceKind::Control { what } => {
-                d.str("what", what);
-                "control"
-            }
-            TraceKind::Client { member, what } => {
-                d.u64("member", *member as u64).str("what", what);
-                "client"
-            }
-        };
-        d.end();
-        o.str("kind", kind).u64("seq", e.seq).end();
-    });
-    o.u64("next", t.next_seq()).end();
     answer(body)
 }
 

@@ -32,7 +32,7 @@ pub fn requires_leader(headers: &[(String, String)]) -> bool {
 /// The client's auth token: grpc-gateway passes the `Authorization` header
 /// as metadata `authorization` (and `Grpc-Metadata-Token` as `token`);
 /// etcd reads `token` first, then `authorization`, the first value of each,
-/// as it is: `Bearer <token>` is no token it knows (FINDINGS #57).
+/// as it is: `Bearer <token>` is no token it knows (docs/etcd-behaviour.md #57).
 pub fn token(headers: &[(String, String)]) -> Option<String> {
     let first = |name: &str| {
         headers
@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(t(&[]), None);
         assert_eq!(t(&[("authorization", "abc.1")]).as_deref(), Some("abc.1"));
         assert_eq!(t(&[("AUTHORIZATION", " abc.1 ")]).as_deref(), Some("abc.1"));
-        // FINDINGS #57: no `Bearer` scheme is stripped
+        // docs/etcd-behaviour.md #57: no `Bearer` scheme is stripped
         assert_eq!(
             t(&[("Authorization", "Bearer x")]).as_deref(),
             Some("Bearer x")

@@ -265,7 +265,7 @@ mod decode_tests;
 mod encode_tests;
 /// One message of a streaming answer (watch, keepalive, snapshot):
 /// grpc-gateway's `{"result":<message>}`; the caller writes the `\n`
-/// delimiter after it (a separate write in grpc-gateway, FINDINGS.md #33).
+/// delimiter after it (a separate write in grpc-gateway, docs/etcd-behaviour.md #33).
 pub fn encode_stream_result<M: Message>(msg: &M) -> String {
     let mut out = String::from("{\"result\":");
     encode_into(msg, &mut out);

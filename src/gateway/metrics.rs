@@ -1,5 +1,5 @@
 //! `GET /metrics`: a member's Prometheus page in text format 0.0.4, as
-//! etcd 3.5.1 serves it through promhttp (any method; FINDINGS.md #61). The
+//! etcd 3.5.1 serves it through promhttp (any method; docs/etcd-behaviour.md #61). The
 //! families and their help texts are in [`families`]; this module reads
 //! the member's state into a [`Scrape`] and writes the text. Numbers are
 //! written as Go's `strconv.FormatFloat(v, 'g', -1, 64)` would write whole

@@ -1,6 +1,6 @@
 //! The answers' HTTP shape: CORS headers on everything (etcd's CORS wrapper,
 //! default `--cors=*`), grpc-gateway's JSON success and error answers, and
-//! Go's plain-text errors (FINDINGS §1, §3).
+//! Go's plain-text errors (docs/etcd-behaviour.md §1, §3).
 
 use super::jsonpb;
 use super::HttpResponse;

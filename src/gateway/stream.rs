@@ -1,7 +1,7 @@
 //! Bidirectional streams (watch, lease keep-alive) as grpc-gateway v1.16
 //! serves them over HTTP/1.1: the request body is read as a stream of JSON
 //! messages; answers are `{"result":...}` lines sent as chunks, the head
-//! only once the first message exists (FINDINGS §6).
+//! only once the first message exists (docs/etcd-behaviour.md §6).
 
 use super::jsonpb::{self, Decoded, StreamDecoder};
 use super::respond;
@@ -140,7 +140,7 @@ impl Stream {
                     self.reading = false;
                     if self.received == 0 {
                         // decoding errors of streaming calls are not gRPC
-                        // statuses: Unknown, 500 (FINDINGS #19)
+                        // statuses: Unknown, 500 (docs/etcd-behaviour.md #19)
                         let e = respond::grpc_error(Code::Unknown as i32, &msg, 500);
                         out.push(Incoming::FirstMessageError(e));
                     } else {

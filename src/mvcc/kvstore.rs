@@ -27,7 +27,7 @@ pub struct RangeResult {
     /// the limit.
     pub kvs: Vec<KeyValue>,
     /// The store's current revision (not the requested one: etcd answers the
-    /// current revision in the header, FINDINGS.md #28).
+    /// current revision in the header, docs/etcd-behaviour.md #28).
     pub rev: i64,
     /// The number of keys in range at the requested revision, before the limit.
     pub count: i64,
@@ -35,7 +35,7 @@ pub struct RangeResult {
 
 /// One entry of the backend (etcd's `key` bucket): a put stores the full
 /// key-value; a tombstone stores the key and the deletion revision, which is
-/// exactly what a DELETE watch event shows (FINDINGS.md #36).
+/// exactly what a DELETE watch event shows (docs/etcd-behaviour.md #36).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
     pub kv: KeyValue,
@@ -78,7 +78,7 @@ impl Default for KvStore {
 }
 
 /// The size of a fresh etcd 3.5 bolt database, and the part in use
-/// (FINDINGS.md #51).
+/// (docs/etcd-behaviour.md #51).
 const FRESH_DB_SIZE: i64 = 20480;
 const FRESH_DB_SIZE_IN_USE: i64 = 16384;
 const PAGE_SIZE: i64 = 4096;
@@ -127,7 +127,7 @@ impl KvStore {
     /// Reads `[key, end)` (etcd's range conventions, see [`TreeIndex`]).
     /// `opts.rev > current` fails with `FutureRev`; a revision below the
     /// compaction revision fails with `Compacted` (the compaction revision
-    /// itself is still readable, FINDINGS.md #28).
+    /// itself is still readable, docs/etcd-behaviour.md #28).
     pub fn range(
         &self,
         key: &[u8],

@@ -9,7 +9,7 @@ use crate::errors::EtcdError;
 impl KvStore {
     /// Drops the history below `rev`: afterwards reads below `rev` fail with
     /// `Compacted`, while every key alive at `rev` keeps its value at `rev`
-    /// (the compaction revision stays readable, FINDINGS.md #32).
+    /// (the compaction revision stays readable, docs/etcd-behaviour.md #32).
     ///
     /// `rev` at or below the previous compaction fails with `Compacted`
     /// (checked first, as etcd's `updateCompactRev`), `rev` above the current

@@ -14,11 +14,16 @@ pub struct ReadState {
 
 /// Notable transitions, for visualisation and teaching. They never carry
 /// information the caller needs for correctness.
+///
+/// `N` names another node: its Raft id here; the caller may turn ids into
+/// its own references with [`Event::map_nodes`] (the simulated cluster
+/// uses member indices).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
+pub enum Event<N = u64> {
     BecameFollower {
         term: u64,
-        leader: u64,
+        /// The leader, `NONE` when not known yet.
+        leader: N,
     },
     BecamePreCandidate {
         term: u64,
@@ -31,7 +36,7 @@ pub enum Event {
     },
     /// This node answered a (pre-)vote request.
     Voted {
-        candidate: u64,
+        candidate: N,
         term: u64,
         pre_vote: bool,
         granted: bool,
@@ -39,7 +44,7 @@ pub enum Event {
     /// A vote request was ignored because this node heard from its leader
     /// within the election timeout (leader lease, Raft thesis 4.2.3).
     VoteIgnoredInLease {
-        candidate: u64,
+        candidate: N,
         term: u64,
     },
     /// The leader advanced its commit index by counting replicas.
@@ -57,15 +62,51 @@ pub enum Event {
         term: u64,
     },
     LeaderTransferStarted {
-        to: u64,
+        to: N,
     },
     LeaderTransferAborted {
-        to: u64,
+        to: N,
     },
     /// A leader without a recently active quorum stepped down.
     CheckQuorumFailed {
         term: u64,
     },
+}
+
+impl<N> Event<N> {
+    /// The same event with every node reference passed through `f`.
+    pub fn map_nodes<M>(self, f: impl FnOnce(N) -> M) -> Event<M> {
+        match self {
+            Event::BecameFollower { term, leader } => Event::BecameFollower {
+                term,
+                leader: f(leader),
+            },
+            Event::BecamePreCandidate { term } => Event::BecamePreCandidate { term },
+            Event::BecameCandidate { term } => Event::BecameCandidate { term },
+            Event::BecameLeader { term } => Event::BecameLeader { term },
+            Event::Voted {
+                candidate,
+                term,
+                pre_vote,
+                granted,
+            } => Event::Voted {
+                candidate: f(candidate),
+                term,
+                pre_vote,
+                granted,
+            },
+            Event::VoteIgnoredInLease { candidate, term } => Event::VoteIgnoredInLease {
+                candidate: f(candidate),
+                term,
+            },
+            Event::Committed { index } => Event::Committed { index },
+            Event::ConfChangeRefused { index } => Event::ConfChangeRefused { index },
+            Event::SnapshotRestored { index, term } => Event::SnapshotRestored { index, term },
+            Event::LeaderTransferStarted { to } => Event::LeaderTransferStarted { to: f(to) },
+            Event::LeaderTransferAborted { to } => Event::LeaderTransferAborted { to: f(to) },
+            Event::CheckQuorumFailed { term } => Event::CheckQuorumFailed { term },
+        }
+    }
 }
 
 /// Everything the caller must act on, in this order: persist `snapshot`,

@@ -86,7 +86,7 @@ pub fn range(rv: &dyn ReadView, r: &RangeRequest) -> Result<RangeResponse, EtcdE
     };
     let rr = rv.range(&r.key, &r.range_end, ro)?;
     let mut kvs = rr.kvs;
-    // count is taken before these filters (FINDINGS #26)
+    // count is taken before these filters (docs/etcd-behaviour.md #26)
     if r.max_mod_revision != 0 {
         kvs.retain(|kv| kv.mod_revision <= r.max_mod_revision);
     }
@@ -313,7 +313,7 @@ fn apply_compare(rv: &dyn ReadView, c: &Compare) -> bool {
         return false;
     };
     if rr.kvs.is_empty() {
-        // a missing key has no value to compare: always false (FINDINGS #31)
+        // a missing key has no value to compare: always false (docs/etcd-behaviour.md #31)
         if c.target == compare_target::VALUE {
             return false;
         }
@@ -453,7 +453,7 @@ fn apply_txn_ops(
             }
             (Some(Op::RequestTxn(nested)), _) => {
                 *at += 1;
-                // nested answers carry an empty header (FINDINGS #10)
+                // nested answers carry an empty header (docs/etcd-behaviour.md #10)
                 let mut sub = TxnResponse {
                     header: Some(ResponseHeader::default()),
                     ..Default::default()

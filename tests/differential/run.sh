@@ -6,9 +6,6 @@
 # Assumes `make build` ran (pkg/wasm exists).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-shared=../shared/conformance
-[ -f "$shared/cluster.py" ] || shared=/work/shared/conformance
-[ -f "$shared/cluster.py" ] || { echo "run.sh: shared/conformance/cluster.py not found" >&2; exit 1; }
 [ -f pkg/wasm/etcd_sim_bg.wasm ] || { echo "run.sh: pkg/wasm missing: run 'make build' first" >&2; exit 1; }
 
 # fetch the real etcd first (idempotent), so that a download does not count
@@ -23,7 +20,7 @@ server=$!
 cleanup() {
 	kill "$server" 2>/dev/null
 	wait "$server" 2>/dev/null
-	python3 "$shared/cluster.py" stop
+	python3 tests/differential/real_etcd.py stop
 	rm -f "$log"
 }
 trap cleanup EXIT

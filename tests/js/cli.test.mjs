@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { BIN, start } from './cli-server.mjs';
 
-// The recorded answer of a real etcd 3.5.1 (CI clones the repo with shared/ beside it).
-const RECORDED = JSON.parse(
-  readFileSync(new URL('../../../shared/conformance/scenarios/http_version.json', import.meta.url)),
-).steps[0].expect;
+// The recorded answer of a real etcd 3.5.1 (tests/conformance/scenarios/).
+const RECORDED = JSON.parse(readFileSync(new URL('../conformance/scenarios/http_version.json', import.meta.url)))
+  .steps[0].expect;
 
 test('prints ready and answers GET /version with the recorded body and headers', async (t) => {
   const { urls } = await start(t);

@@ -54,7 +54,7 @@ pub struct Input {
     pub cancel_early: bool,
 }
 
-/// The gateway paths of etcd 3.5.1 (FINDINGS §11, src route table) plus the
+/// The gateway paths of etcd 3.5.1 (docs/etcd-behaviour.md §11, src route table) plus the
 /// plain handlers.
 pub const GATEWAY_PATHS: &[&str] = &[
     "/v3/kv/range",

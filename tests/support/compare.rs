@@ -1,8 +1,9 @@
-//! The comparison rules of `replay.py` (NORMALIZE.md), ported one to one:
-//! placeholders, long-string hashes, path rules, type strictness, streams,
-//! metrics and the snapshot summary. Observations and expectations are
-//! both JSON objects shaped as replay.py builds them, so the port can follow
-//! the reference line by line.
+//! The comparison rules of `docs/conformance.md` (section 3): placeholders,
+//! long-string hashes, path rules, type strictness, streams, metrics and the
+//! snapshot summary. Observations and expectations are both JSON objects of
+//! the same shape. The corpus was checked against real etcd by a Python
+//! harness; the rules keep its Python semantics (types, `str()`, regexes) so
+//! that a verdict here is the verdict there.
 
 use super::pyjson::{dumps, py_str, py_type, short, short_opt_str, PyType};
 use super::sha256::sha256_hex;
@@ -12,7 +13,8 @@ use std::collections::BTreeMap;
 /// Values bound in one scenario: placeholders and captures.
 pub type Vars = BTreeMap<String, Value>;
 
-/// Rules that always apply (NORMALIZE.md §2), after the step's own rules.
+/// Rules that always apply (docs/conformance.md, "Path rules"), after the
+/// step's own rules.
 const DEFAULT_RULES: &[(&str, &str)] = &[
     ("**.raft_term", "uint"),
     ("**.raftTerm", "uint"),
@@ -25,7 +27,7 @@ const DEFAULT_RULES: &[(&str, &str)] = &[
     ("keys", "sort:value"),
 ];
 
-/// One token of replay.py's `pattern_regex`, which is matched against the
+/// One token of a path pattern as a regex, which is matched against the
 /// dot-joined path; kept as tokens so the match is the regex's exactly.
 #[derive(Clone, Debug)]
 enum Tok {
@@ -99,7 +101,7 @@ pub fn step_rules(step: &Value) -> Vec<(String, String)> {
     rules.iter().map(|(k, v)| (k.clone(), py_str(v))).collect()
 }
 
-/// replay.py's `Comparer`: walks expected and actual together, collecting diffs.
+/// Walks expected and actual together, collecting diffs.
 pub struct Comparer<'a> {
     vars: &'a mut Vars,
     rules: Vec<(Vec<Tok>, String)>,
@@ -173,7 +175,7 @@ impl<'a> Comparer<'a> {
         }
     }
 
-    /// The rules of replay.py's `cmp`, in its order.
+    /// The path rules, first match wins.
     fn apply_rule(&mut self, rule: &str, exp: &Value, act: &Value, path: &[String]) -> RuleOutcome {
         if rule == "ignore" || rule == "present" {
             return RuleOutcome::Done;
@@ -466,7 +468,8 @@ pub fn sha_placeholder(s: &str) -> Option<(&str, usize)> {
     (hex_ok && len_ok).then(|| (hex, len.parse().unwrap_or(usize::MAX)))
 }
 
-/// replay.py's `raw_equal`.
+/// A raw body as expected: equal, or of the length and hash of a
+/// `{{sha256:…}}` placeholder.
 fn raw_equal(er: &str, ar: Option<&str>) -> bool {
     let Some(ar) = ar else { return false };
     match sha_placeholder(er) {
@@ -477,7 +480,7 @@ fn raw_equal(er: &str, ar: Option<&str>) -> bool {
     }
 }
 
-/// replay.py's `metrics_of`: `# TYPE <name> <type>` lines.
+/// The `# TYPE <name> <type>` lines of a Prometheus text.
 pub fn metrics_of(text: &str) -> Value {
     let mut out = Map::new();
     for line in text.split('\n') {
@@ -495,7 +498,7 @@ fn content_type(v: Option<&Value>) -> Option<&Value> {
     v.and_then(|h| h.get("content-type"))
 }
 
-/// replay.py's `compare_obs`: the diffs of one step.
+/// The diffs of one step.
 pub fn compare_obs(step: &Value, exp: &Value, obs: &Value, vars: &mut Vars) -> Vec<String> {
     let rules = step_rules(step);
     if obs.get("error").is_some() && exp.get("error").is_none() {

@@ -1,6 +1,5 @@
 //! Python's `fnmatch` (POSIX, case-sensitive): `*`, `?`, `[seq]`, `[!seq]`.
-//! Used for `CONFORMANCE_SCENARIO` and `passing.txt`, as `--scenario` is in
-//! replay.py.
+//! Used for `CONFORMANCE_SCENARIO` and `passing.txt`.
 
 pub fn fnmatch(name: &str, pattern: &str) -> bool {
     let n: Vec<char> = name.chars().collect();

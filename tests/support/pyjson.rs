@@ -1,11 +1,12 @@
-//! The few Python behaviours the reference comparer (`replay.py`) relies on
-//! when it turns JSON values into text: `json.dumps` (sort keys of the
+//! The few Python behaviours the comparison rules rely on (see
+//! `compare.rs`) when they turn JSON values into text: `json.dumps` (sort keys of the
 //! `sort:` rule, diff messages) and `str()` (placeholder binding, template
 //! expansion, `[k=v]` capture paths).
 
 use serde_json::Value;
 
-/// Python's type of a parsed JSON value: `type(a) is type(b)` in replay.py.
+/// Python's type of a parsed JSON value: types are strict as
+/// `type(a) is type(b)` is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PyType {
     None,
@@ -114,7 +115,7 @@ pub fn py_str(v: &Value) -> String {
     }
 }
 
-/// replay.py's `short()`: the JSON text of a value, cut to 120 characters.
+/// The JSON text of a value in a diff, cut to 120 characters.
 pub fn short(v: &Value) -> String {
     let s = dumps(v);
     if s.chars().count() <= 120 {

@@ -1,114 +1,155 @@
-//! Runs one scenario's steps against an in-process `Gateway`, in virtual
-//! time, and builds the observations replay.py would have built over HTTP.
+//! Runs one scenario's steps (docs/conformance.md, "Scenario files") through a
+//! [`Transport`] and compares each answer with the recorded one. The same
+//! runner replays the corpus in-process (`in_process`, virtual time) and
+//! against a server over real sockets (`http`, wall time).
 
+use super::answer::{header_map, unary_observation, Answer, Head, Taken};
 use super::compare::{compare_obs, metrics_of, Vars};
 use super::pyjson::py_str;
 use super::sha256::sha256_hex;
 use base64::Engine;
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// replay.py's timeout of a unary request, in seconds.
+/// How long a unary request may take unless the step says otherwise, in seconds.
 const REQUEST_TIMEOUT_S: f64 = 15.0;
-/// replay.py's default wait for a stream's response head, in seconds.
+/// How long a stream's response head may take unless the step says otherwise.
 const HEAD_TIMEOUT_S: f64 = 5.0;
+/// How long to wait after the expected stream messages for unexpected extra
+/// ones, unless the step says otherwise (docs/conformance.md, "Streams").
+const GRACE_S: f64 = 0.3;
 
-/// What has arrived for one ticket so far (unary or streaming).
-#[derive(Default)]
-struct TicketState {
-    head: Option<(u16, Vec<(String, String)>)>,
-    /// The answer came as a stream (chunked), not as one response.
-    chunked: bool,
-    /// Raw pieces of the body in arrival order.
-    chunks: Vec<Vec<u8>>,
-    /// Bytes not yet terminated by a newline.
-    line_buf: Vec<u8>,
-    msgs: Vec<Value>,
-    consumed: usize,
-    chunks_consumed: usize,
-    ended: bool,
-    refused: bool,
-}
-
-impl TicketState {
-    fn done(&self) -> bool {
-        self.ended || self.refused
-    }
-
-    /// As replay.py's `StreamConn._run`: split newline-terminated messages.
-    fn push_data(&mut self, data: &[u8]) {
-        if data.is_empty() {
-            return;
-        }
-        self.chunks.push(data.to_vec());
-        self.line_buf.extend_from_slice(data);
-        while let Some(pos) = self.line_buf.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.line_buf.drain(..=pos).collect();
-            self.push_line(&line[..pos]);
-        }
-    }
-
-    fn push_line(&mut self, line: &[u8]) {
-        if line.trim_ascii().is_empty() {
-            return;
-        }
-        let parsed = std::str::from_utf8(line)
-            .ok()
-            .and_then(|s| serde_json::from_str(s).ok());
-        let msg =
-            parsed.unwrap_or_else(|| json!({"__unparsable__": String::from_utf8_lossy(line)}));
-        self.msgs.push(msg);
-    }
-
-    fn end(&mut self) {
-        let rest = std::mem::take(&mut self.line_buf);
-        self.push_line(&rest);
-        self.ended = true;
-    }
-
-    fn body(&self) -> Vec<u8> {
-        self.chunks.concat()
-    }
-}
-
-/// Replays the steps of one scenario against a fresh gateway.
-pub struct Runner {
-    gw: Gateway,
-    pub vars: Vars,
-    /// Stream name -> ticket of the open stream.
-    streams: BTreeMap<String, Ticket>,
-    tickets: BTreeMap<Ticket, TicketState>,
-}
-
-/// A step that could not run (replay.py's exception path).
+/// A step that could not run.
 pub type StepError = String;
 
-impl Runner {
-    pub fn new(cluster: &str) -> Result<Self, StepError> {
-        let (members, interval) = match cluster {
-            "single" => (1, Config::default().watch_progress_notify_interval_ms),
-            "single-progress1s" => (1, 1000),
-            "three" => (3, Config::default().watch_progress_notify_interval_ms),
-            other => return Err(format!("unknown cluster kind {other:?}")),
-        };
-        // the corpus was recorded with --initial-cluster-token conformance
-        let config = Config {
-            members,
-            seed: 1,
-            watch_progress_notify_interval_ms: interval,
-            initial_cluster_token: "conformance".into(),
-            ..Config::default()
-        };
-        Ok(Runner {
-            gw: Gateway::new(config),
-            vars: Vars::new(),
-            streams: BTreeMap::new(),
-            tickets: BTreeMap::new(),
+/// One request as a client writes it: method, path, headers in order.
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// The body goes chunked and may grow later (`keep_open`).
+    pub fn is_chunked(&self) -> bool {
+        self.headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
         })
     }
+}
 
-    /// Runs every step; returns the diffs (empty = pass), as `run_scenario`.
+/// Why a request got no answer.
+pub enum Failure {
+    /// Nobody accepted the connection (the member is down).
+    Refused,
+    /// The connection broke or the answer did not come in time.
+    Io(String),
+}
+
+impl Failure {
+    fn observation(&self) -> Value {
+        match self {
+            Failure::Refused => json!({"status": 0, "error": "connect: ConnectionRefusedError"}),
+            Failure::Io(what) => json!({"status": 0, "error": format!("io: {what}")}),
+        }
+    }
+}
+
+/// What a `stream_expect` step knows about the messages it waits for.
+pub struct Take {
+    /// How long the recorder waited before it took what had arrived.
+    pub wait_ms: u64,
+    /// How many messages it got; `None` when that count depends on timing
+    /// (`mode: repeat_first`).
+    pub count: Option<usize>,
+    /// How long to wait after `count` messages for unexpected extra ones.
+    pub grace_ms: u64,
+}
+
+/// The cluster kinds a scenario can ask for (docs/conformance.md, "Clusters").
+pub struct ClusterKind {
+    pub members: usize,
+    /// `--experimental-watch-progress-notify-interval`, when not etcd's default.
+    pub progress_notify_interval_ms: Option<u64>,
+}
+
+/// The corpus was recorded with `--initial-cluster-token conformance`.
+pub const INITIAL_CLUSTER_TOKEN: &str = "conformance";
+
+impl ClusterKind {
+    pub fn of(name: &str) -> Result<ClusterKind, StepError> {
+        let (members, progress_notify_interval_ms) = match name {
+            "single" => (1, None),
+            "single-progress1s" => (1, Some(1000)),
+            "three" => (3, None),
+            other => return Err(format!("unknown cluster kind {other:?}")),
+        };
+        Ok(ClusterKind {
+            members,
+            progress_notify_interval_ms,
+        })
+    }
+}
+
+/// How the runner reaches the members: it sends requests and reads what
+/// came back; time passes through it too (virtual or wall time).
+pub trait Transport {
+    /// An open long request (watch, keep-alive, ...).
+    type Stream;
+
+    /// The `Host` header of a request to `member`.
+    fn host(&self, member: usize) -> String;
+
+    /// Sends a whole request and waits at most `timeout_ms` for its answer.
+    fn unary(
+        &mut self,
+        member: usize,
+        request: Request,
+        body: Option<Vec<u8>>,
+        timeout_ms: u64,
+    ) -> Result<Answer, Failure>;
+
+    /// Starts a long request and sends `body`; a chunked request's body
+    /// stays open. Waits at most `head_timeout_ms` for the response head.
+    fn open(
+        &mut self,
+        member: usize,
+        request: Request,
+        body: Option<Vec<u8>>,
+        head_timeout_ms: u64,
+    ) -> Result<(Self::Stream, Option<Head>), Failure>;
+
+    /// One more piece of a chunked request body; `eof` ends the body.
+    fn send(&mut self, stream: &mut Self::Stream, data: &[u8], eof: bool);
+
+    /// What arrived on the stream since the last take.
+    fn take(&mut self, stream: &mut Self::Stream, how: Take) -> Taken;
+
+    /// Closes the connection.
+    fn close(&mut self, stream: Self::Stream);
+
+    fn sleep(&mut self, ms: u64);
+}
+
+/// Replays the steps of one scenario through a transport.
+pub struct Runner<T: Transport> {
+    pub transport: T,
+    pub vars: Vars,
+    /// Stream name -> the open stream.
+    streams: BTreeMap<String, T::Stream>,
+}
+
+impl<T: Transport> Runner<T> {
+    pub fn new(transport: T) -> Self {
+        Runner {
+            transport,
+            vars: Vars::new(),
+            streams: BTreeMap::new(),
+        }
+    }
+
+    /// Runs every step; returns the diffs (empty = pass). A step that cannot
+    /// run ends the scenario.
     pub fn run(&mut self, scenario: &Value) -> Vec<String> {
         let steps = scenario
             .get("steps")
@@ -148,8 +189,8 @@ impl Runner {
     fn run_step(&mut self, step: &Value) -> Result<Value, StepError> {
         match str_of(step, "type").unwrap_or("request") {
             "sleep" => {
-                let ms = secs_to_ms(step.get("seconds").and_then(Value::as_f64).unwrap_or(0.0));
-                self.advance_by(ms);
+                let s = step.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
+                self.transport.sleep(secs_to_ms(s));
                 Ok(json!({}))
             }
             "request" => self.request(step),
@@ -157,9 +198,8 @@ impl Runner {
             "stream_send" => self.stream_send(step),
             "stream_expect" => self.stream_expect(step),
             "stream_close" => {
-                if let Some(t) = str_of(step, "stream").and_then(|s| self.streams.remove(s)) {
-                    self.gw.cancel(t);
-                    self.settle();
+                if let Some(s) = str_of(step, "stream").and_then(|s| self.streams.remove(s)) {
+                    self.transport.close(s);
                 }
                 Ok(json!({}))
             }
@@ -170,23 +210,13 @@ impl Runner {
     fn request(&mut self, step: &Value) -> Result<Value, StepError> {
         let (req, body) = self.build_request(step, false)?;
         let method = req.method.clone();
-        let t = self
-            .gw
-            .request(member_of(step), req, body.as_deref().unwrap_or_default());
-        self.tickets.insert(t, TicketState::default());
-        let timeout = step
-            .get("timeout")
-            .and_then(Value::as_f64)
-            .unwrap_or(REQUEST_TIMEOUT_S);
-        self.wait_for(t, secs_to_ms(timeout), TicketState::done);
-        let st = self.tickets.remove(&t).unwrap_or_default();
-        let mut obs = if st.refused {
-            json!({"status": 0, "error": "connect: ConnectionRefusedError"})
-        } else if !st.ended {
-            self.gw.cancel(t); // replay.py closes the socket on a timeout
-            json!({"status": 0, "error": "io: timeout"})
-        } else {
-            unary_observation(&st, &method)
+        let timeout = seconds(step, "timeout", REQUEST_TIMEOUT_S);
+        let mut obs = match self
+            .transport
+            .unary(member_of(step), req, body, secs_to_ms(timeout))
+        {
+            Ok(answer) => unary_observation(&answer, &method),
+            Err(f) => f.observation(),
         };
         match str_of(step, "compare") {
             Some("metrics") => {
@@ -211,90 +241,65 @@ impl Runner {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let (req, body) = self.build_request(step, keep_open)?;
-        let t = self.gw.submit(member_of(step), req);
-        self.tickets.insert(t, TicketState::default());
-        if let Some(b) = body.filter(|b| !(keep_open && b.is_empty())) {
-            self.gw.body(t, &b);
-        }
-        if !keep_open {
-            self.gw.finish(t);
-        }
-        let head_timeout = step
-            .get("head_timeout")
-            .and_then(Value::as_f64)
-            .unwrap_or(HEAD_TIMEOUT_S);
-        self.wait_for(t, secs_to_ms(head_timeout), |s| {
-            s.head.is_some() || s.done()
-        });
-        let st = &self.tickets[&t];
-        if st.refused {
-            self.tickets.remove(&t);
-            return Ok(json!({"status": 0, "error": "connect: ConnectionRefusedError"}));
-        }
+        let head_timeout = seconds(step, "head_timeout", HEAD_TIMEOUT_S);
+        let opened = self
+            .transport
+            .open(member_of(step), req, body, secs_to_ms(head_timeout));
+        let (stream, head) = match opened {
+            Ok(opened) => opened,
+            Err(f) => return Ok(f.observation()),
+        };
         let name = str_of(step, "stream")
             .ok_or("KeyError: 'stream'")?
             .to_string();
-        // stream heads keep the last value of a repeated header (a dict in replay.py)
-        let (status, headers) = match &st.head {
-            Some((s, h)) => (*s, Value::Object(header_map(h, false))),
+        // a stream head keeps the last value of a repeated header
+        let (status, headers) = match head {
+            Some((s, h)) => (s, json!(header_map(&h, false))),
             None => (0, json!({})),
         };
-        self.streams.insert(name, t);
+        self.streams.insert(name, stream);
         Ok(json!({"status": status, "headers": headers}))
     }
 
     fn stream_send(&mut self, step: &Value) -> Result<Value, StepError> {
-        let t = self.stream_ticket(step)?;
         let data = expand(str_of(step, "body").unwrap_or(""), &self.vars)?;
-        if !data.is_empty() {
-            self.gw.body(t, data.as_bytes());
-        }
-        if step.get("eof").and_then(Value::as_bool).unwrap_or(false) {
-            self.gw.finish(t);
-        }
-        self.settle();
+        let eof = step.get("eof").and_then(Value::as_bool).unwrap_or(false);
+        let stream = open_stream(&mut self.streams, step)?;
+        self.transport.send(stream, data.as_bytes(), eof);
         Ok(json!({}))
     }
 
     fn stream_expect(&mut self, step: &Value) -> Result<Value, StepError> {
-        let t = self.stream_ticket(step)?;
-        // the recorder waited `wait` seconds and took what had arrived
-        let wait = step.get("wait").and_then(Value::as_f64).unwrap_or(1.0);
-        self.advance_by(secs_to_ms(wait));
-        let st = self.tickets.get_mut(&t).ok_or("stream ticket vanished")?;
-        let msgs = st.msgs[st.consumed..].to_vec();
-        let chunks: Vec<Value> = st.chunks[st.chunks_consumed..]
+        let how = Take {
+            wait_ms: secs_to_ms(seconds(step, "wait", 1.0)),
+            count: step
+                .get("expect")
+                .and_then(|e| e.get("stream"))
+                .and_then(Value::as_array)
+                .map(Vec::len)
+                .filter(|_| str_of(step, "mode") != Some("repeat_first")),
+            grace_ms: secs_to_ms(seconds(step, "grace", GRACE_S)),
+        };
+        let stream = open_stream(&mut self.streams, step)?;
+        let taken = self.transport.take(stream, how);
+        let chunks: Vec<Value> = taken
+            .chunks
             .iter()
             .map(|c| json!(String::from_utf8_lossy(c)))
             .collect();
-        st.consumed = st.msgs.len();
-        st.chunks_consumed = st.chunks.len();
-        let obs = json!({"stream": msgs, "chunks": chunks, "ended": st.ended});
+        let obs = json!({"stream": taken.msgs, "chunks": chunks, "ended": taken.ended});
         self.capture(step, &obs)?;
         Ok(obs)
     }
 
-    fn stream_ticket(&self, step: &Value) -> Result<Ticket, StepError> {
-        let name = str_of(step, "stream").unwrap_or("");
-        self.streams
-            .get(name)
-            .copied()
-            .ok_or_else(|| format!("KeyError: stream {name:?} is not open"))
-    }
-
-    /// The request replay.py would send: its headers (Host, the step's,
-    /// Content-Length or chunked, Connection: close) and the expanded body.
+    /// The request as recorded: `Host`, the step's headers, `Content-Length`
+    /// or chunked, `Connection: close`, and the expanded body.
     fn build_request(
         &self,
         step: &Value,
         chunked: bool,
-    ) -> Result<(HttpRequest, Option<Vec<u8>>), StepError> {
-        let member = member_of(step);
-        let port = [2379, 22379, 32379]
-            .get(member)
-            .copied()
-            .unwrap_or(2379 + 10000 * member);
-        let mut headers = vec![("Host".to_string(), format!("127.0.0.1:{port}"))];
+    ) -> Result<(Request, Option<Vec<u8>>), StepError> {
+        let mut headers = vec![("Host".to_string(), self.transport.host(member_of(step)))];
         if let Some(h) = step.get("headers").and_then(Value::as_object) {
             for (k, v) in h {
                 headers.push((k.clone(), expand(&py_str(v), &self.vars)?));
@@ -313,7 +318,7 @@ impl Runner {
         let method = str_of(step, "method").unwrap_or("POST").to_string();
         let path = expand(str_of(step, "path").ok_or("KeyError: 'path'")?, &self.vars)?;
         Ok((
-            HttpRequest {
+            Request {
                 method,
                 path,
                 headers,
@@ -322,7 +327,7 @@ impl Runner {
         ))
     }
 
-    /// replay.py's `capture`: bind names to values found in the answer.
+    /// Binds the step's `capture` names to values found in the answer.
     fn capture(&mut self, step: &Value, obs: &Value) -> Result<(), StepError> {
         let Some(cap) = step.get("capture").and_then(Value::as_object) else {
             return Ok(());
@@ -342,70 +347,30 @@ impl Runner {
         Ok(())
     }
 
-    /// Runs the world until `done(ticket)` holds or `timeout_ms` of virtual
-    /// time passed, stepping from event to event so no more time passes than
-    /// a real client would have waited.
-    fn wait_for(&mut self, t: Ticket, timeout_ms: u64, done: impl Fn(&TicketState) -> bool) {
-        let deadline = self.gw.now() + timeout_ms;
-        loop {
-            self.settle();
-            if self.tickets.get(&t).is_none_or(&done) {
-                return;
-            }
-            let now = self.gw.now();
-            match self.gw.next_due() {
-                Some(due) if due <= deadline => self.gw.advance_to(due.max(now + 1)),
-                _ => {
-                    self.gw.advance_to(deadline);
-                    self.settle();
-                    return;
-                }
-            }
-        }
-    }
-
-    fn advance_by(&mut self, ms: u64) {
-        let to = self.gw.now() + ms;
-        self.gw.advance_to(to);
-        self.settle();
-    }
-
-    /// Runs until idle and files every output under its ticket.
-    fn settle(&mut self) {
-        self.gw.run_until_idle();
-        for out in self.gw.drain() {
-            let Some(st) = self.tickets.get_mut(&out.ticket()) else {
-                continue;
-            };
-            match out {
-                Output::Response { response, .. } => {
-                    st.head = Some((response.status, response.headers));
-                    st.push_data(&response.body);
-                    st.end();
-                }
-                Output::StreamHead {
-                    status, headers, ..
-                } => {
-                    st.head = Some((status, headers));
-                    st.chunked = true;
-                }
-                Output::StreamChunk { data, .. } => st.push_data(&data),
-                Output::StreamEnd { .. } => st.end(),
-                Output::Refused { .. } => st.refused = true,
-            }
-        }
-    }
-
     fn close_all(&mut self) {
-        for (_, t) in std::mem::take(&mut self.streams) {
-            self.gw.cancel(t);
+        for (_, s) in std::mem::take(&mut self.streams) {
+            self.transport.close(s);
         }
-        self.settle();
     }
+}
+
+/// The open stream a step names.
+fn open_stream<'a, S>(
+    streams: &'a mut BTreeMap<String, S>,
+    step: &Value,
+) -> Result<&'a mut S, StepError> {
+    let name = str_of(step, "stream").unwrap_or("");
+    streams
+        .get_mut(name)
+        .ok_or_else(|| format!("KeyError: stream {name:?} is not open"))
 }
 
 fn str_of<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str)
+}
+
+fn seconds(step: &Value, k: &str, default: f64) -> f64 {
+    step.get(k).and_then(Value::as_f64).unwrap_or(default)
 }
 
 fn member_of(step: &Value) -> usize {
@@ -416,86 +381,8 @@ fn secs_to_ms(s: f64) -> u64 {
     (s * 1000.0).round().max(0.0) as u64
 }
 
-/// Response headers as replay.py keeps them: lower-case names, no `Date`;
-/// a repeated header is joined with ", " (unary) or the last one wins (streams).
-fn header_map(headers: &[(String, String)], join: bool) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (k, v) in headers {
-        let lk = k.to_ascii_lowercase();
-        if lk == "date" {
-            continue;
-        }
-        let value = match out.get(&lk).and_then(Value::as_str) {
-            Some(prev) if join => format!("{prev}, {v}"),
-            _ => v.clone(),
-        };
-        out.insert(lk, json!(value));
-    }
-    out
-}
-
-/// replay.py's `observation` for a finished unary request.
-fn unary_observation(st: &TicketState, method: &str) -> Value {
-    let (status, headers) = st.head.clone().unwrap_or((0, Vec::new()));
-    let data = if method == "HEAD" {
-        Vec::new()
-    } else {
-        st.body()
-    };
-    let mut obs = Map::new();
-    obs.insert("status".into(), json!(status));
-    obs.insert("headers".into(), Value::Object(header_map(&headers, true)));
-    let text = String::from_utf8(data.clone()).ok();
-    match &text {
-        Some(t) => obs.insert("body_raw".into(), json!(t)),
-        None => obs.insert(
-            "body_raw_b64".into(),
-            json!(base64::engine::general_purpose::STANDARD.encode(&data)),
-        ),
-    };
-    match parse_body(text.as_deref()) {
-        Parsed::Stream(msgs) => obs.insert("stream".into(), Value::Array(msgs)),
-        Parsed::Json(v) => obs.insert("body".into(), v),
-        Parsed::Text => obs.insert("body".into(), Value::Null),
-    };
-    if st.chunked && method != "HEAD" {
-        let chunks = st.chunks.iter().map(|c| match std::str::from_utf8(c) {
-            Ok(s) => json!(s),
-            Err(_) => json!(format!(
-                "b64:{}",
-                base64::engine::general_purpose::STANDARD.encode(c)
-            )),
-        });
-        obs.insert("chunks".into(), Value::Array(chunks.collect()));
-    }
-    Value::Object(obs)
-}
-
-enum Parsed {
-    Json(Value),
-    Stream(Vec<Value>),
-    Text,
-}
-
-/// replay.py's `parse_body`: newline-terminated JSON lines are a stream.
-fn parse_body(text: Option<&str>) -> Parsed {
-    let Some(text) = text else {
-        return Parsed::Text;
-    };
-    if text.ends_with('\n') && !text.trim().is_empty() {
-        let lines = text.split('\n').filter(|l| !l.trim().is_empty());
-        let msgs: Result<Vec<Value>, _> = lines.map(serde_json::from_str).collect();
-        if let Ok(msgs) = msgs {
-            return Parsed::Stream(msgs);
-        }
-    }
-    match serde_json::from_str(text) {
-        Ok(v) => Parsed::Json(v),
-        Err(_) => Parsed::Text,
-    }
-}
-
-/// replay.py replaces a raw body over 64 KiB by its hash placeholder.
+/// A raw body over 64 KiB is compared by its hash placeholder
+/// (docs/conformance.md, "Long values").
 fn hash_long_raw_body(obs: &mut Value) {
     let Some(raw) = obs.get("body_raw").and_then(Value::as_str) else {
         return;
@@ -507,7 +394,8 @@ fn hash_long_raw_body(obs: &mut Value) {
     }
 }
 
-/// replay.py's `summarize_stream` (snapshot): first/last message, blob cut.
+/// The snapshot stream's summary: message count, first and last message
+/// with the blob cut to 64 characters, total blob size.
 fn summarize_stream(obs: &Value) -> Value {
     let msgs = obs
         .get("stream")
@@ -542,7 +430,7 @@ fn summarize_stream(obs: &Value) -> Value {
     out
 }
 
-/// replay.py's `expand`: `{{NAME}}` and `{{repeat:TEXT:N}}` in requests.
+/// Request templates: `{{NAME}}` and `{{repeat:TEXT:N}}`.
 pub fn expand(s: &str, vars: &Vars) -> Result<String, StepError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -579,7 +467,8 @@ fn template_value(name: &str, vars: &Vars) -> Result<String, StepError> {
         .ok_or_else(|| format!("KeyError: template variable {name} is not bound"))
 }
 
-/// replay.py's `get_path`: dotted path, list indices, `[k=v]` selection.
+/// A capture path: dotted, list indices (negative from the end), `[k=v]`
+/// selects the first list element whose field k reads v.
 pub fn get_path(obj: &Value, path: &str) -> Option<Value> {
     let mut cur = obj;
     for part in path.split('.').filter(|p| !p.is_empty()) {
@@ -612,25 +501,6 @@ fn select(part: &str) -> Option<(&str, &str)> {
     let (k, v) = inner.split_once('=')?;
     let ok = !k.is_empty() && !k.contains(']') && !v.contains(']');
     ok.then_some((k, v))
-}
-
-/// Replays one scenario; a panic inside the simulator becomes a diff.
-pub fn run_scenario(scenario: &Value) -> Vec<String> {
-    let cluster = str_of(scenario, "cluster").unwrap_or("single").to_string();
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        match Runner::new(&cluster) {
-            Ok(mut r) => r.run(scenario),
-            Err(e) => vec![e],
-        }
-    }));
-    run.unwrap_or_else(|p| vec![format!("PANIC: {}", panic_message(&p))])
-}
-
-pub fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "<non-string panic>".into())
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! Raft's safety properties checked on a finished run (Raft paper, Figure 3):
-//! election safety, log matching, leader completeness, state machine safety.
+//! election safety, log matching, leader completeness, state machine safety;
+//! and that the trace follows every message from its send to its end.
 
+use etcd_sim::cluster::trace::{Envelope, TraceKind};
 use etcd_sim::cluster::{Audit, Cluster};
 use std::collections::BTreeMap;
 
@@ -84,4 +86,37 @@ pub fn log_matching_and_completeness(c: &Cluster, audit: &Audit) -> Result<(), S
         }
     }
     Ok(())
+}
+
+/// The trace follows every message: each one it saw sent ends once, in a
+/// delivery or a drop with the same envelope, or is still in flight.
+/// (The trace is bounded: messages sent before what it holds are skipped.)
+pub fn messages_end_once(c: &Cluster) -> Result<(), String> {
+    let mut open: BTreeMap<u64, Envelope> = BTreeMap::new();
+    let mut first_sent = None;
+    for e in c.trace().since(0) {
+        match &e.kind {
+            TraceKind::Send { envelope, .. } => {
+                first_sent.get_or_insert(envelope.id);
+                if open.insert(envelope.id, *envelope).is_some() {
+                    return Err(format!("trace: message {} sent twice", envelope.id));
+                }
+            }
+            TraceKind::Deliver(end) | TraceKind::Drop(end, _) => match open.remove(&end.id) {
+                Some(sent) if sent == *end => {}
+                Some(sent) => return Err(format!("trace: {sent:?} ended as {:?}", e.kind)),
+                None if first_sent.is_some_and(|f| end.id >= f) => {
+                    return Err(format!("trace: {:?} without its send, or twice", e.kind))
+                }
+                None => {} // sent before the events the trace still holds
+            },
+            _ => {}
+        }
+    }
+    let in_flight: std::collections::BTreeSet<u64> =
+        c.network().in_flight().map(|m| m.id).collect();
+    match open.keys().find(|id| !in_flight.contains(id)) {
+        Some(id) => Err(format!("trace: message {id} never delivered nor dropped")),
+        None => Ok(()),
+    }
 }

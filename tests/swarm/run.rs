@@ -142,6 +142,7 @@ pub fn run(o: &Options) -> Result<Summary, String> {
     } else {
         r.check_raft()?;
     }
+    checks::messages_end_once(&r.c)?;
     let trace: String =
         r.c.trace()
             .since(0)

@@ -5,10 +5,13 @@ use crate::gateway::jsonpb::{quote_plain, ObjectWriter};
 use std::fmt::Write;
 
 /// One JSON object being written. Members come in key order, as serde_json
-/// (whose maps were sorted) wrote them; debug builds check it.
+/// (whose maps were sorted) wrote them; debug builds check it. Objects of
+/// formats of our own may put theirs in an order of their own instead
+/// ([`Object::in_given_order`]).
 pub struct Object<'a> {
     w: ObjectWriter<'a>,
     last: &'static str,
+    sorted: bool,
 }
 
 impl<'a> Object<'a> {
@@ -17,12 +20,25 @@ impl<'a> Object<'a> {
         Object {
             w: ObjectWriter::new(out),
             last: "",
+            sorted: true,
+        }
+    }
+
+    /// An object whose members come in the order they are written.
+    pub fn in_given_order(out: &'a mut String) -> Self {
+        Object {
+            sorted: false,
+            ..Object::new(out)
         }
     }
 
     /// Starts member `name`; its value is written to what this returns.
     pub fn key(&mut self, name: &'static str) -> &mut String {
-        debug_assert!(self.last < name, "{name:?} after {:?}", self.last);
+        debug_assert!(
+            !self.sorted || self.last < name,
+            "{name:?} after {:?}",
+            self.last
+        );
         self.last = name;
         self.w.key(name);
         self.w.out()

@@ -1,6 +1,6 @@
 //! Decoding rules of the gateway's JSON mapping (jsonpb 1.5.2 over Go's
 //! encoding/json), each test named after the rule it defends; cases from
-//! the `bad_*` scenarios (FINDINGS.md section 4) unless said otherwise.
+//! the `bad_*` scenarios (docs/etcd-behaviour.md section 4) unless said otherwise.
 
 use super::*;
 use crate::pb::*;

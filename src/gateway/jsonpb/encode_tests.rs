@@ -1,5 +1,5 @@
 //! Encoding rules of the gateway's JSON mapping (`JSONPb{OrigName: true}`),
-//! FINDINGS.md section 1, and the field table of every message type.
+//! docs/etcd-behaviour.md section 1, and the field table of every message type.
 
 use super::*;
 use crate::pb::*;

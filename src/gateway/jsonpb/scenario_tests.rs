@@ -1,5 +1,5 @@
-//! The recorded answers of a real etcd 3.5.1 (`../shared/conformance/
-//! scenarios/*.json`) against this codec: every request body decodes as
+//! The recorded answers of a real etcd 3.5.1 (`tests/conformance/scenarios/
+//! *.json`) against this codec: every request body decodes as
 //! etcd decoded it (same decode error, or success), and every recorded JSON
 //! answer re-encodes to the same bytes.
 
@@ -129,7 +129,7 @@ fn endpoint(path: &str) -> Option<Endpoint> {
     })
 }
 
-/// Request templates (NORMALIZE.md section 1): `{{repeat:TEXT:N}}` expands,
+/// Request templates (docs/conformance.md section 2): `{{repeat:TEXT:N}}` expands,
 /// a captured `{{NAME}}` becomes a value valid both as a decimal id and as
 /// base64.
 fn expand(body: &str) -> String {
@@ -155,10 +155,7 @@ fn expand(body: &str) -> String {
 }
 
 fn scenarios() -> Vec<(String, Value)> {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/conformance/scenarios"
-    );
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conformance/scenarios");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("scenarios at {dir}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
