@@ -423,11 +423,9 @@ fn a_waiter_whose_confirming_get_fails_gives_its_key_back() {
     let gets = |sim: &mut Sim| {
         let trace = sim_call(sim, "GET", &format!("/_sim/trace?since={since}"), "");
         let events = trace["events"].as_array().cloned().unwrap_or_default();
-        let get_at_2 = json!({"member": 2, "what": "range"});
-        events
-            .iter()
-            .filter(|e| e["kind"] == "client" && e["detail"] == get_at_2)
-            .count()
+        let get_at_2 =
+            |e: &&Value| e["kind"] == "request" && e["member"] == 2 && e["request"] == "range";
+        events.iter().filter(get_at_2).count()
     };
     while gets(&mut sim) < 2 {
         let next = sim.gw.now() + 1;
