@@ -179,7 +179,8 @@ impl Gateway {
 
     /// The whole world, saved (see `world`): `load` gives it back exactly.
     pub fn save(&self) -> String {
-        self.journal.save(self.now(), self.members())
+        self.journal
+            .save(self.now(), self.members(), self.next_ticket)
     }
 
     /// Replaces the world with a saved one. Clients connected now lose
@@ -199,13 +200,9 @@ impl Gateway {
                 world.outputs.clear();
             }
         }
-        let gone: Vec<Ticket> = world
-            .pending
-            .keys()
-            .chain(world.streams.keys())
-            .chain(world.recipes.keys())
-            .copied()
-            .collect();
+        let mut gone: Vec<Ticket> = world.pending.keys().copied().collect();
+        gone.extend(world.streams.keys());
+        gone.extend(world.recipes.keys());
         for ticket in gone {
             world.cancel(ticket);
         }
@@ -302,22 +299,31 @@ impl Gateway {
     pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        if is_inspection(&request) {
-            self.journal.quiet(ticket);
-        } else {
-            self.journal.record(Input::Submit {
+        let route = route::route(&request.method, &request.path);
+        let kind = sim_request(&route, &request.method);
+        // a down member's port takes no connection (`/_sim/` aside): the
+        // client is refused at once, and its ticket stays dead, whatever it
+        // sends later and even once the member is back. Nothing to record.
+        if kind.is_none() && !self.cluster.is_serving(member) {
+            self.outputs.push(Output::Refused { ticket });
+            return ticket;
+        }
+        match kind {
+            // a control is recorded whole once it ran (see `dispatch`)
+            Some(_) => self.journal.quiet(ticket),
+            None => self.journal.record(Input::Submit {
                 ticket,
                 member,
                 request: request.clone(),
-            });
+            }),
         }
-        let decoder = match route::route(&request.method, &request.path) {
+        let decoder = match route {
             Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
             Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
             _ => None,
         };
         match decoder {
-            Some(d) if self.cluster.is_serving(member) => {
+            Some(d) => {
                 // the gateway opens the gRPC stream as the request arrives:
                 // etcd's interceptor judges it now
                 let call = interceptor::Call::Stream { snapshot: false };
@@ -329,7 +335,7 @@ impl Gateway {
                 }
                 self.streams.insert(ticket, Box::new(st));
             }
-            _ => {
+            None => {
                 self.pending.insert(
                     ticket,
                     Box::new(Pending {
@@ -343,8 +349,17 @@ impl Gateway {
         ticket
     }
 
+    /// Whether `ticket` is a request still being sent: its body pieces
+    /// and finish are inputs (to any other ticket they change nothing).
+    fn is_open(&self, ticket: Ticket) -> bool {
+        self.pending.contains_key(&ticket) || self.streams.contains_key(&ticket)
+    }
+
     /// More request body for `ticket`.
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
+        if !self.is_open(ticket) {
+            return;
+        }
         self.journal.record(Input::Body(ticket, data.to_vec()));
         if let Some(p) = self.pending.get_mut(&ticket) {
             p.body.extend_from_slice(data);
@@ -356,7 +371,9 @@ impl Gateway {
 
     /// The request body of `ticket` is complete.
     pub fn finish(&mut self, ticket: Ticket) {
-        // recorded first: a reset or load in it starts a new journal
+        if !self.is_open(ticket) {
+            return;
+        }
         self.journal.record(Input::Finish(ticket));
         if let Some(p) = self.pending.remove(&ticket) {
             self.dispatch(ticket, p.member, &p.request, &p.body);
@@ -510,8 +527,15 @@ impl Gateway {
     fn dispatch(&mut self, ticket: Ticket, member: usize, request: &HttpRequest, body: &[u8]) {
         let route = route::route(&request.method, &request.path);
         if let Route::Sim(cmd) = &route {
-            let response = control::handle(self, &request.method, cmd, body);
-            return self.respond(ticket, response);
+            let answer = control::handle(self, &request.method, cmd, body);
+            // a control that took effect is an input of the world; a
+            // refused one changed nothing
+            let control = sim_request(&route, &request.method);
+            if answer.is_ok() && matches!(control, Some(SimRequest::Control)) {
+                let request = request.clone();
+                self.journal.record_control(ticket, member, request, body);
+            }
+            return self.respond(ticket, answer.unwrap_or_else(|refused| refused));
         }
         if !self.cluster.is_serving(member) {
             return self.outputs.push(Output::Refused { ticket });
@@ -634,11 +658,13 @@ impl Gateway {
                 let token = interceptor::token(headers);
                 self.cluster.submit(member, ticket, r, token)
             }
+            // only the streams decode to no unary request, and they open
+            // at submit (watch, keep-alive) or above (snapshot, recipes)
             None => {
-                let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
+                let msg = "etcd-sim: not a unary call";
                 self.respond(
                     ticket,
-                    respond::grpc_error(Code::Unimplemented as i32, &msg, 501),
+                    respond::grpc_error(Code::Unimplemented as i32, msg, 501),
                 );
             }
         }
@@ -768,17 +794,26 @@ impl Gateway {
     }
 }
 
-/// Requests that only look at the world (`GET /_sim/...`), and `load`,
-/// which replaces the journal whole when it succeeds and changes nothing
-/// when it fails: none is recorded.
-fn is_inspection(request: &HttpRequest) -> bool {
-    match route::route(&request.method, &request.path) {
-        Route::Sim(cmd) => {
-            let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
-            request.method == "GET" || (request.method == "POST" && cmd == "load")
-        }
-        _ => false,
-    }
+/// The simulator's own requests, as the journal treats them.
+enum SimRequest {
+    /// Never recorded: inspection (`GET /_sim/...`) looks only; `reset` and
+    /// `load` start a journal of their own when they succeed and change
+    /// nothing when they fail.
+    Unrecorded,
+    /// Any other `/_sim/` request: recorded whole once it has run, if it
+    /// took effect.
+    Control,
+}
+
+fn sim_request(route: &Route, method: &str) -> Option<SimRequest> {
+    let Route::Sim(cmd) = route else {
+        return None;
+    };
+    let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
+    Some(match (method, cmd) {
+        ("GET", _) | ("POST", "load" | "reset") => SimRequest::Unrecorded,
+        _ => SimRequest::Control,
+    })
 }
 
 /// gRPC's receive limit on a request of `size` encoded bytes.
