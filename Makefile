@@ -47,7 +47,7 @@ build: $(PKG_WASM)
 
 # cargo rustc, not cargo build: with crate-type cdylib+rlib the latter drops LTO.
 $(RAW_WASM): Cargo.toml Cargo.lock $(shell find src -name '*.rs')
-	cargo rustc --lib --release --target wasm32-unknown-unknown --crate-type cdylib
+	cargo rustc -p etcd-sim --lib --release --target wasm32-unknown-unknown --crate-type cdylib
 
 $(PKG_WASM): $(RAW_WASM) $(NPM_STAMP)
 	wasm-bindgen --target web --out-dir pkg/wasm --out-name etcd_sim $(RAW_WASM)

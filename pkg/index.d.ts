@@ -95,7 +95,11 @@ export interface Cluster {
     initial_cluster_token?: string;
     snapshot_count?: number;
   }): Promise<void>;
-  /** Control and inspection of the simulated world (`/_sim/`); each control answers with the new state. */
+  /**
+   * Control and inspection of the simulated world (`/_sim/`); each control answers with the new state.
+   * A control given bad input (a member index that does not exist, a number out of range, an unknown
+   * field) rejects with the core's 400 `{"error"}` and changes nothing.
+   */
   sim: {
     state(): Promise<SimState>;
     /** `/_sim/trace?since=N`: the events numbered `since` and on still held, and the number of the next one (docs/trace.md). */
@@ -111,6 +115,7 @@ export interface Cluster {
     partition(groups: number[][]): Promise<SimState>;
     block(from: number, to: number): Promise<SimState>;
     heal(): Promise<SimState>;
+    /** One link (`from` and `to` both, different members) or all: delays in whole ms up to 60000, loss from 0 to 1. */
     link(link: {
       from?: number;
       to?: number;
@@ -124,7 +129,7 @@ export interface Cluster {
     /** Stops virtual time (for every front door); only `step` moves it until `resume`. */
     pause(): Promise<SimState>;
     resume(): Promise<SimState>;
-    /** While paused: `ms` forward, or (no `ms`) to the next moment something is due. */
+    /** While paused: `ms` forward (a day at most), or (no `ms`) to the next moment something is due. */
     step(ms?: number): Promise<SimState>;
     /** Virtual time per wall time in real-time mode, from 0.01 (slow motion) to 100. */
     speed(speed: number): Promise<SimState>;

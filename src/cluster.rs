@@ -991,11 +991,10 @@ impl Cluster {
             client_urls: vec![client],
             is_learner: learner,
         };
-        self.roster.insert(id, Box::new(m.clone()));
         let add = Member {
             name: String::new(),
             client_urls: Vec::new(),
-            ..m
+            ..m.clone()
         };
         self.nodes[l]
             .server
@@ -1018,6 +1017,8 @@ impl Cluster {
                 context,
             })
             .map_err(|_| EtcdError::NoLeader)?;
+        // known once proposed: a refused add leaves no trace
+        self.roster.insert(id, Box::new(m));
         let i = self.start_member(id);
         self.control_event(Control::AddMember { member: i, learner });
         self.settle();

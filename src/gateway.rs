@@ -189,15 +189,22 @@ impl Gateway {
     }
 
     /// Starts request `ticket` to `member`; its body follows with
-    /// [`Gateway::body`] and [`Gateway::finish`].
-    pub fn submit(&mut self, ticket: Ticket, member: usize, request: HttpRequest) {
+    /// [`Gateway::body`] and [`Gateway::finish`]. A down member's port
+    /// takes no connection: the client is refused at once (false), and its
+    /// ticket stays dead, whatever it sends later and even once the member
+    /// is back.
+    pub fn submit(&mut self, ticket: Ticket, member: usize, request: HttpRequest) -> bool {
+        if !self.cluster.is_serving(member) {
+            self.outputs.push(Output::Refused { ticket });
+            return false;
+        }
         let decoder = match route::route(&request.method, &request.path) {
             Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
             Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
             _ => None,
         };
         match decoder {
-            Some(d) if self.cluster.is_serving(member) => {
+            Some(d) => {
                 // the gateway opens the gRPC stream as the request arrives:
                 // etcd's interceptor judges it now
                 let call = interceptor::Call::Stream { snapshot: false };
@@ -209,7 +216,7 @@ impl Gateway {
                 }
                 self.streams.insert(ticket, Box::new(st));
             }
-            _ => {
+            None => {
                 self.pending.insert(
                     ticket,
                     Box::new(Pending {
@@ -220,6 +227,13 @@ impl Gateway {
                 );
             }
         }
+        true
+    }
+
+    /// Whether `ticket` is a request still being sent: its body pieces
+    /// and finish are inputs (to any other ticket they change nothing).
+    pub fn is_sending(&self, ticket: Ticket) -> bool {
+        self.pending.contains_key(&ticket) || self.streams.contains_key(&ticket)
     }
 
     /// More request body for `ticket`.
@@ -262,12 +276,10 @@ impl Gateway {
     /// Every request under way here, in ticket order by kind: unfinished
     /// bodies, streams, lock and election calls.
     pub fn open_tickets(&self) -> Vec<Ticket> {
-        self.pending
-            .keys()
-            .chain(self.streams.keys())
-            .chain(self.recipes.keys())
-            .copied()
-            .collect()
+        let mut open: Vec<Ticket> = self.pending.keys().copied().collect();
+        open.extend(self.streams.keys());
+        open.extend(self.recipes.keys());
+        open
     }
 
     /// Forgets a stream; the watchers of a watch stream go with it.
@@ -495,11 +507,13 @@ impl Gateway {
                 let token = interceptor::token(headers);
                 self.cluster.submit(member, ticket, r, token)
             }
+            // only the streams decode to no unary request, and they open
+            // at submit (watch, keep-alive) or above (snapshot, recipes)
             None => {
-                let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
+                let msg = "etcd-sim: not a unary call";
                 self.respond(
                     ticket,
-                    respond::grpc_error(Code::Unimplemented as i32, &msg, 501),
+                    respond::grpc_error(Code::Unimplemented as i32, msg, 501),
                 );
             }
         }

@@ -24,10 +24,21 @@ pub struct Lease {
 }
 
 impl Lease {
-    /// Remaining time in whole seconds, truncated as etcd's
-    /// `int64(Remaining().Seconds())`; `None` when not tracked.
+    /// The time left in whole seconds as etcd's LeaseTimeToLive answers
+    /// it, `int64(le.Remaining().Seconds())` with `Remaining()` =
+    /// `time.Until(expiry)`: measured an instant after `now` (a request
+    /// always takes some time in etcd, so a lease granted at `now` has less
+    /// than its TTL left: 59 of 60), then truncated toward zero (an expired
+    /// lease not revoked yet has 0, then -1 a second later). `None` when
+    /// not tracked (not primary).
     pub fn remaining_secs(&self, now: u64) -> Option<i64> {
-        self.expiry.map(|e| (e.saturating_sub(now) / 1000) as i64)
+        self.expiry.map(|e| match e.checked_sub(now) {
+            // (d ms less an instant) / 1000 s, truncated: (d - 1) / 1000
+            Some(d) if d > 0 => ((d - 1) / 1000) as i64,
+            Some(_) => 0,
+            // -(k ms plus an instant), truncated toward zero: -(k / 1000)
+            None => -(((now - e) / 1000) as i64),
+        })
     }
 }
 
@@ -251,9 +262,20 @@ mod tests {
     }
 
     #[test]
-    fn remaining_is_truncated_to_whole_seconds() {
+    fn remaining_is_taken_an_instant_later_and_truncated_to_whole_seconds() {
         let mut l = Lessor::new(2, true);
-        let lease = l.grant(1, 600, 0).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(lease.remaining_secs(1), Some(599));
+        let lease = l.grant(1, 600, 1000).unwrap_or_else(|e| panic!("{e}"));
+        let left = |ms_later: u64| lease.remaining_secs(1000 + ms_later);
+        assert_eq!(left(0), Some(599));
+        assert_eq!(left(1), Some(599));
+        assert_eq!(left(999), Some(599));
+        assert_eq!(left(1000), Some(598));
+        assert_eq!(left(599_999), Some(0));
+        // expired, not revoked yet: int64 truncates a negative time toward 0
+        assert_eq!(left(600_000), Some(0));
+        assert_eq!(left(600_999), Some(0));
+        assert_eq!(left(601_000), Some(-1));
+        let forever = Lessor::new(2, false).grant(2, 600, 0);
+        assert_eq!(forever.map(|l| l.remaining_secs(5)), Ok(None));
     }
 }

@@ -19,7 +19,6 @@
 pub mod alarm;
 pub mod auth;
 mod boxed_map;
-pub mod check;
 pub mod cluster;
 pub mod errors;
 pub mod gateway;

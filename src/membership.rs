@@ -62,20 +62,12 @@ impl Membership {
         if self.removed.contains(&id) {
             return Err(EtcdError::MemberNotFound);
         }
-        let urls_in_use = |except: Option<u64>| -> Vec<&str> {
-            self.members
-                .values()
-                .filter(|m| Some(m.id) != except)
-                .flat_map(|m| m.peer_urls.iter().map(String::as_str))
-                .collect()
-        };
         match cc {
             ConfChange::Add(m) => {
                 if self.members.contains_key(&m.id) {
                     return Err(EtcdError::MemberExist);
                 }
-                let used = urls_in_use(None);
-                if m.peer_urls.iter().any(|u| used.contains(&u.as_str())) {
+                if self.uses_any(&m.peer_urls, None) {
                     return Err(EtcdError::PeerUrlExist);
                 }
                 if m.is_learner
@@ -98,13 +90,23 @@ impl Membership {
                 if !self.members.contains_key(id) {
                     return Err(EtcdError::MemberNotFound);
                 }
-                let used = urls_in_use(Some(*id));
-                if peer_urls.iter().any(|u| used.contains(&u.as_str())) {
+                if self.uses_any(peer_urls, Some(*id)) {
                     return Err(EtcdError::PeerUrlExist);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Whether a member other than `except` has one of `urls` as a peer URL.
+    fn uses_any(&self, urls: &[String], except: Option<u64>) -> bool {
+        let others = self.members.values().filter(|m| Some(m.id) != except);
+        for m in others {
+            if m.peer_urls.iter().any(|u| urls.contains(u)) {
+                return true;
+            }
+        }
+        false
     }
 
     /// A member published its name and client URLs (etcd's attribute

@@ -24,6 +24,7 @@ use journal::{Input, Journal};
 /// handled.
 struct ControlCall {
     ticket: Ticket,
+    member: usize,
     method: String,
     path: String,
     body: Vec<u8>,
@@ -80,7 +81,8 @@ impl World {
 
     /// The whole world, saved (see [`journal`]): `load` gives it back exactly.
     pub fn save(&self) -> String {
-        self.journal.save(self.now(), self.members())
+        self.journal
+            .save(self.now(), self.members(), self.next_ticket)
     }
 
     /// Replaces the world with a saved one. Clients connected now lose
@@ -189,49 +191,62 @@ impl World {
     pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
-        if is_inspection(&request) {
-            self.journal.quiet(ticket);
-        } else {
-            self.journal.record(Input::Submit {
-                ticket,
-                member,
-                request: request.clone(),
-            });
-        }
         if is_control(&request) {
+            // recorded whole once it ran, if it took effect (see `finish`)
             self.controls.push(ControlCall {
                 ticket,
+                member,
                 method: request.method,
                 path: request.path,
                 body: Vec::new(),
             });
-        } else {
-            self.gateway.submit(ticket, member, request);
+            return ticket;
+        }
+        let submit = Input::Submit {
+            ticket,
+            member,
+            request: request.clone(),
+        };
+        // a refused connection changes nothing
+        if self.gateway.submit(ticket, member, request) {
+            self.journal.record(submit);
         }
         ticket
     }
 
-    /// More request body for `ticket`.
+    /// More request body for `ticket` (to a ticket no longer sending, it
+    /// changes nothing).
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
-        self.journal.record(Input::Body(ticket, data.to_vec()));
-        match self.controls.iter_mut().find(|c| c.ticket == ticket) {
-            Some(c) => c.body.extend_from_slice(data),
-            None => self.gateway.body(ticket, data),
+        if let Some(c) = self.controls.iter_mut().find(|c| c.ticket == ticket) {
+            c.body.extend_from_slice(data);
+        } else if self.gateway.is_sending(ticket) {
+            self.journal.record(Input::Body(ticket, data.to_vec()));
+            self.gateway.body(ticket, data);
         }
     }
 
     /// The request body of `ticket` is complete.
     pub fn finish(&mut self, ticket: Ticket) {
-        // recorded first: a reset or load in it starts a new journal
-        self.journal.record(Input::Finish(ticket));
-        match self.take_control(ticket) {
-            Some(c) => {
-                let cmd = c.path.strip_prefix("/_sim/").unwrap_or_default();
-                let response = control::handle(self, &c.method, cmd, &c.body);
-                self.take_gateway_outputs();
-                self.outputs.push(Output::Response { ticket, response });
+        if let Some(c) = self.take_control(ticket) {
+            let cmd = c.path.strip_prefix("/_sim/").unwrap_or_default();
+            let answer = control::handle(self, &c.method, cmd, &c.body);
+            // a control that took effect is an input of the world; a refused
+            // one changed nothing
+            if answer.is_ok() && is_recorded(&c.method, cmd) {
+                let request = HttpRequest {
+                    method: c.method,
+                    path: c.path,
+                    headers: Vec::new(),
+                };
+                self.journal
+                    .record_control(ticket, c.member, request, &c.body);
             }
-            None => self.gateway.finish(ticket),
+            self.take_gateway_outputs();
+            let response = answer.unwrap_or_else(|refused| refused);
+            self.outputs.push(Output::Response { ticket, response });
+        } else if self.gateway.is_sending(ticket) {
+            self.journal.record(Input::Finish(ticket));
+            self.gateway.finish(ticket);
         }
     }
 
@@ -239,7 +254,9 @@ impl World {
     /// stream's watchers are freed); no output for it follows, not even one
     /// produced before and not yet drained.
     pub fn cancel(&mut self, ticket: Ticket) {
-        if self.take_control(ticket).is_some() || self.gateway.is_open(ticket) {
+        // a control cancelled before it ran changed nothing
+        let control = self.take_control(ticket).is_some();
+        if !control && self.gateway.is_open(ticket) {
             self.journal.record(Input::Cancel(ticket));
         }
         self.outputs.retain(|o| o.ticket() != ticket);
@@ -340,14 +357,10 @@ fn is_control(request: &HttpRequest) -> bool {
     request.method != "OPTIONS" && request.path.starts_with("/_sim/")
 }
 
-/// Requests that only look at the world (`GET /_sim/...`), and `load`,
-/// which replaces the journal whole when it succeeds and changes nothing
-/// when it fails: none is recorded.
-fn is_inspection(request: &HttpRequest) -> bool {
-    if !is_control(request) {
-        return false;
-    }
-    let cmd = &request.path["/_sim/".len()..];
+/// Whether control `cmd` (with its query), having taken effect, is an
+/// input of the journal. Never: inspection (`GET /_sim/...`) only looks;
+/// `reset` and `load` start a journal of their own.
+fn is_recorded(method: &str, cmd: &str) -> bool {
     let cmd = cmd.split_once('?').map_or(cmd, |(c, _)| c);
-    request.method == "GET" || (request.method == "POST" && cmd == "load")
+    !matches!((method, cmd), ("GET", _) | ("POST", "load" | "reset"))
 }

@@ -155,6 +155,38 @@ fn after_the_leader_crashes_another_is_elected_and_writes_go_on() {
     assert_eq!(r["kvs"][0]["value"], b64("2"));
 }
 
+/// A down member's port takes no connection: a client that connects while
+/// it is down is refused at once (the socket closes unanswered), and what
+/// it still sends on that dead connection after the member restarted
+/// reaches nothing: no answer, no stream, no watcher.
+#[test]
+fn a_connection_to_a_down_member_is_refused_and_stays_dead_after_a_restart() {
+    let mut gw = world();
+    let bodies = [
+        ("/v3/watch", json!({"create_request": {"key": b64("k")}})),
+        ("/v3/lease/keepalive", json!({"ID": 1})),
+        ("/v3/kv/put", json!({"key": b64("k"), "value": b64("v")})),
+    ];
+    for (path, body) in bodies {
+        call(&mut gw, 0, "POST", "/_sim/crash", json!({"member": 2}), 0);
+        let t = gw.submit(2, http_request("POST", path, &[]));
+        let out = gw.drain();
+        assert!(
+            out.iter()
+                .any(|o| matches!(o, Output::Refused { ticket } if *ticket == t)),
+            "{path}: refused at once: {out:?}"
+        );
+        call(&mut gw, 0, "POST", "/_sim/restart", json!({"member": 2}), 0);
+        settle(&mut gw, 1_000);
+        gw.body(t, body.to_string().as_bytes());
+        gw.finish(t);
+        settle(&mut gw, 1_000);
+        let late: Vec<Output> = gw.drain().into_iter().filter(|o| o.ticket() == t).collect();
+        assert!(late.is_empty(), "{path}: the dead ticket answered {late:?}");
+        assert_eq!(state(&mut gw)["members"][2]["watchers"], 0, "{path}");
+    }
+}
+
 #[test]
 fn a_partitioned_follower_serves_stale_serializable_reads_but_no_linearizable_ones() {
     let mut gw = world();

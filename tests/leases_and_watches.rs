@@ -152,6 +152,39 @@ fn a_lease_expires_exactly_at_its_ttl_not_before() {
     assert_eq!(ttl["TTL"], "-1");
 }
 
+/// etcd's LeaseTimeToLive answers `int64(le.Remaining().Seconds())`: the
+/// time left, measured after the request took its moment, truncated to
+/// whole seconds. So a lease granted just now has 59 of its 60 s, and one
+/// renewed just now too; a keep-alive itself answers the granted TTL
+/// (lessor `Renew` returns `l.ttl`).
+#[test]
+fn time_to_live_truncates_the_time_left_so_a_fresh_60s_lease_has_59() {
+    let mut gw = gateway();
+    let t0 = gw.gw.now();
+    call(&mut gw, "/v3/lease/grant", json!({"ID": 7, "TTL": 60}));
+    let ttl = |gw: &mut Sim| {
+        let r = call(gw, "/v3/lease/timetolive", json!({"ID": 7}));
+        assert_eq!(r["grantedTTL"], "60");
+        r["TTL"].clone()
+    };
+    assert_eq!(gw.gw.now(), t0);
+    assert_eq!(ttl(&mut gw), "59");
+    gw.advance_to(t0 + 999);
+    assert_eq!(ttl(&mut gw), "59");
+    gw.advance_to(t0 + 1_000);
+    assert_eq!(ttl(&mut gw), "58");
+    gw.advance_to(t0 + 59_999);
+    assert_eq!(ttl(&mut gw), Value::Null, "0 s left (a zero is omitted)");
+
+    let t = gw.gw.submit(0, req("/v3/lease/keepalive"));
+    gw.gw.body(t, br#"{"ID":7}"#);
+    gw.gw.finish(t);
+    assert_eq!(messages(&mut gw, t)[0]["TTL"], "60");
+    assert_eq!(ttl(&mut gw), "59");
+    let leases = call(&mut gw, "/v3/lease/leases", json!({}));
+    assert_eq!(leases["leases"], json!([{"ID": "7"}]));
+}
+
 #[test]
 fn keep_alive_gives_a_full_ttl_from_the_renewal() {
     let mut gw = gateway();

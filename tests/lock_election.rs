@@ -158,13 +158,109 @@ fn a_locker_whose_client_goes_away_gives_its_key_back() {
     assert_eq!(sim.answer(second), None, "no answer for a client gone");
 }
 
+/// The v3lock and v3election servers call their member through etcd's
+/// internal client (v3client): `rpctypes.Error` turns the server's error
+/// statuses into client-side errors, which their own gRPC server then
+/// sends as Unknown (HTTP 500, code 2) with the same text, as it sends the
+/// plain errors of the `concurrency` package and of v3election itself.
+fn unknown(message: &str) -> (u16, Value) {
+    (
+        500,
+        json!({"error": message, "code": 2, "message": message}),
+    )
+}
+
 #[test]
-fn a_lock_on_a_lease_that_does_not_exist_fails_as_the_put_does() {
+fn a_lock_on_a_lease_that_does_not_exist_fails_as_the_put_does_through_the_client() {
     let mut sim = Sim::new();
-    let (status, e) = sim.call("/v3/lock/lock", json!({"name": b64("l"), "lease": 7}));
-    assert_eq!(status, 404);
-    assert_eq!(e["error"], "etcdserver: requested lease not found");
-    assert_eq!(e["code"], 5);
+    assert_eq!(
+        sim.call("/v3/lock/lock", json!({"name": b64("l"), "lease": 7})),
+        unknown("etcdserver: requested lease not found")
+    );
+    assert!(sim.keys("l/").is_empty());
+}
+
+#[test]
+fn a_campaign_on_a_lease_that_does_not_exist_fails_as_its_txn_does_through_the_client() {
+    let mut sim = Sim::new();
+    let body = json!({"name": b64("el"), "lease": 7, "value": b64("v")});
+    assert_eq!(
+        sim.call("/v3/election/campaign", body),
+        unknown("etcdserver: requested lease not found")
+    );
+}
+
+#[test]
+fn an_unlock_without_a_key_fails_as_the_delete_does_through_the_client() {
+    let mut sim = Sim::new();
+    assert_eq!(
+        sim.call("/v3/lock/unlock", json!({})),
+        unknown("etcdserver: key is not provided")
+    );
+}
+
+#[test]
+fn a_proclaim_or_resign_without_a_leader_is_refused_by_v3election_itself() {
+    let mut sim = Sim::new();
+    let missing = unknown(r#""leader" field must be provided"#);
+    let proclaim = json!({"value": b64("v")});
+    assert_eq!(sim.call("/v3/election/proclaim", proclaim), missing);
+    assert_eq!(sim.call("/v3/election/resign", json!({})), missing);
+}
+
+/// An empty leader is a leader: v3election opens a session (lease 0: a new
+/// lease) and resumes the election of the empty key, whose txn the server
+/// refuses.
+#[test]
+fn a_proclaim_or_resign_with_an_empty_leader_fails_as_its_txn_does_through_the_client() {
+    let mut sim = Sim::new();
+    let empty_key = unknown("etcdserver: key is not provided");
+    let proclaim = json!({"leader": {}, "value": b64("v")});
+    assert_eq!(sim.call("/v3/election/proclaim", proclaim), empty_key);
+    assert_eq!(
+        sim.call("/v3/election/resign", json!({"leader": {}})),
+        empty_key
+    );
+}
+
+#[test]
+fn leader_without_a_candidate_is_the_concurrency_packages_no_leader() {
+    let mut sim = Sim::new();
+    assert_eq!(
+        sim.call("/v3/election/leader", json!({"name": b64("el")})),
+        unknown("election: no leader")
+    );
+}
+
+/// A server error that is Unavailable on a KV call is Unknown through the
+/// lock service: a lock at a member cut off from its leader times out.
+#[test]
+fn a_lock_that_times_out_answers_the_timeout_through_the_client() {
+    let mut sim = Sim {
+        gw: World::new(Config {
+            members: 3,
+            ..Config::default()
+        }),
+        outputs: Vec::new(),
+    };
+    sim.grant(1);
+    let cut = json!({"groups": [[0, 1], [2]]});
+    assert_eq!(sim.call("/_sim/partition", cut).0, 200);
+    let request = HttpRequest {
+        method: "POST".into(),
+        path: "/v3/lock/lock".into(),
+        headers: Vec::new(),
+    };
+    let body = json!({"name": b64("l"), "lease": 1}).to_string();
+    let t = sim.gw.request(2, request, body.as_bytes());
+    let end = sim.gw.now() + 10_000;
+    sim.gw.advance_to(end);
+    sim.outputs.extend(sim.gw.drain());
+    let (status, e) = sim.answer(t).expect("answered after the request timeout");
+    assert_eq!((status, &e["code"]), (500, &json!(2)), "{e}");
+    let message = e["message"].as_str().unwrap_or("");
+    assert!(message.starts_with("etcdserver: request timed out"), "{e}");
+    assert_eq!(e["error"], e["message"]);
 }
 
 #[test]
@@ -273,4 +369,87 @@ fn a_lock_larger_than_grpcs_receive_limit_is_refused_before_it_runs() {
         msg,
         "grpc: received message larger than max (2200007 vs. 2097152)"
     );
+}
+
+/// `Mutex.Lock` deletes its key when the get that confirms it still holds
+/// it fails (`m.Unlock(client.Ctx())`), as when the wait itself fails: here
+/// the waiter's member is cut off from the leader just as the holder
+/// unlocks, so its linearizable get times out; once the network heals the
+/// delete goes through and the key is gone.
+#[test]
+fn a_waiter_whose_confirming_get_fails_gives_its_key_back() {
+    let mut sim = Sim {
+        gw: World::new(Config {
+            members: 3,
+            ..Config::default()
+        }),
+        outputs: Vec::new(),
+    };
+    sim.grant(1);
+    sim.grant(2);
+    let (_, held) = sim.call("/v3/lock/lock", json!({"name": b64("l"), "lease": 1}));
+    let request = HttpRequest {
+        method: "POST".into(),
+        path: "/v3/lock/lock".into(),
+        headers: Vec::new(),
+    };
+    let body = json!({"name": b64("l"), "lease": 2}).to_string();
+    let waiter = sim.gw.request(2, request, body.as_bytes());
+    sim.run();
+    assert_eq!(sim.answer(waiter), None);
+    let unlock = json!({"key": held["key"]});
+    sim.gw.request(
+        0,
+        HttpRequest {
+            method: "POST".into(),
+            path: "/v3/lock/unlock".into(),
+            headers: Vec::new(),
+        },
+        unlock.to_string().as_bytes(),
+    );
+    // the waiter's member applies the delete and looks again: no older
+    // key is left; its confirming get goes out: cut the member off then
+    let sim_call = |sim: &mut Sim, method: &str, path: &str, body: &str| {
+        let request = HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: Vec::new(),
+        };
+        let t = sim.gw.request(0, request, body.as_bytes());
+        sim.outputs.extend(sim.gw.drain());
+        sim.answer(t).expect("answered at once").1
+    };
+    let since = sim_call(&mut sim, "GET", "/_sim/trace", "")["next"].clone();
+    let gets = |sim: &mut Sim| {
+        let trace = sim_call(sim, "GET", &format!("/_sim/trace?since={since}"), "");
+        let events = trace["events"].as_array().cloned().unwrap_or_default();
+        let get_at_2 =
+            |e: &&Value| e["kind"] == "request" && e["member"] == 2 && e["request"] == "range";
+        events.iter().filter(get_at_2).count()
+    };
+    while gets(&mut sim) < 2 {
+        let next = sim.gw.now() + 1;
+        sim.gw.advance_to(next);
+        sim.outputs.extend(sim.gw.drain());
+        assert_eq!(
+            sim.answer(waiter),
+            None,
+            "answered before its get was cut off"
+        );
+    }
+    sim_call(
+        &mut sim,
+        "POST",
+        "/_sim/partition",
+        r#"{"groups":[[0,1],[2]]}"#,
+    );
+    let later = sim.gw.now() + 8_000;
+    sim.gw.advance_to(later);
+    sim_call(&mut sim, "POST", "/_sim/heal", "");
+    let later = sim.gw.now() + 3_000;
+    sim.gw.advance_to(later);
+    sim.outputs.extend(sim.gw.drain());
+    let (status, e) = sim.answer(waiter).expect("the waiter is answered");
+    assert_eq!((status, &e["code"]), (500, &json!(2)), "{e}");
+    assert!(sim.keys("l/").is_empty(), "the waiter's key is gone");
 }

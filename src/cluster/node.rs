@@ -226,9 +226,11 @@ impl Node {
     pub fn restart(&mut self) -> Result<(), EtcdError> {
         let storage = self.raft.storage().clone();
         // a restarted process draws new election timeouts
-        self.raft_config.seed = self.raft_config.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        self.raft =
-            Raft::restart(self.raft_config.clone(), storage).map_err(|_| EtcdError::Stopped)?;
+        let mut config = self.raft_config.clone();
+        config.seed = config.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        // (nothing changes if it cannot restart)
+        self.raft = Raft::restart(config.clone(), storage).map_err(|_| EtcdError::Stopped)?;
+        self.raft_config = config;
         self.crashed = false;
         // a new process: no leader known yet, its counters from zero
         self.last_leader = raft::NONE;

@@ -483,10 +483,23 @@ impl Cluster {
                 }
                 Ok(ConfChange::Remove(r.id))
             }
-            Request::MemberUpdate(r) => Ok(ConfChange::Update {
-                id: r.id,
-                peer_urls: parse_urls(&r.peer_urls)?,
-            }),
+            Request::MemberUpdate(r) => {
+                // etcd's UpdateMember proposes the URLs as given, unparsed:
+                // applying the change checks the member first (unknown or
+                // removed: `member not found`), then URLs in use. etcd never
+                // parses them (an invalid one would make its peer transport
+                // panic): refused here, only once etcd's own checks pass.
+                let change = ConfChange::Update {
+                    id: r.id,
+                    peer_urls: r.peer_urls,
+                };
+                if let (Ok(()), ConfChange::Update { peer_urls, .. }) =
+                    (ms.validate(&change), &change)
+                {
+                    parse_urls(peer_urls)?;
+                }
+                Ok(change)
+            }
             Request::MemberPromote(r) => {
                 // etcd's isLearnerReady: the learner's match index must be at
                 // least 90% of the leader's

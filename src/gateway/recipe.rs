@@ -13,7 +13,7 @@ mod observe;
 mod wait_deletes;
 
 use super::{jsonpb, respond, HttpResponse};
-use crate::errors::EtcdError;
+use crate::errors::{Code, EtcdError};
 use crate::pb::request_op::Request as Op;
 use crate::pb::*;
 use crate::server::{Reply, Request, Response};
@@ -197,11 +197,17 @@ fn missing_leader_key() -> (Recipe, Vec<Effect>) {
     (Recipe::Leader, answer(Err(EtcdError::MissingLeaderKey)))
 }
 
-/// The answer `Ok(json)` or the error, as the one effect.
+/// The answer `Ok(json)` or the error, as the one effect. The v3lock and
+/// v3election servers reach their member through etcd's internal client
+/// (v3client), whose `toErr` turns every etcd server error status into a
+/// client-side `rpctypes.EtcdError`; their gRPC server sends that, like the
+/// plain errors of `concurrency` and v3election's own, as Unknown with the
+/// same text. So every error a recipe answers is code 2, HTTP 500.
 fn answer(body: Result<String, EtcdError>) -> Vec<Effect> {
+    let unknown = Code::Unknown;
     vec![Effect::Answer(match body {
         Ok(json) => respond::json_ok(json),
-        Err(e) => respond::etcd_error(&e),
+        Err(e) => respond::grpc_error(unknown as i32, &e.to_string(), unknown.http_status()),
     })]
 }
 
@@ -316,11 +322,15 @@ fn delete(key: &[u8]) -> Request {
 /// `Txn().If(cmp).Then(put(key, value, lease), then...).Else(get(key), then...)`:
 /// a session puts its key unless it exists (the mutex and the campaign).
 fn put_if_absent(key: &[u8], value: &[u8], lease: i64, also: Option<Op>) -> Request {
-    let then = [put(key, value, lease)].into_iter().chain(also.clone());
-    let otherwise = [get(key)].into_iter().chain(also);
+    let mut success = vec![op(put(key, value, lease))];
+    let mut failure = vec![op(get(key))];
+    if let Some(also) = also {
+        success.push(op(also.clone()));
+        failure.push(op(also));
+    }
     Request::Txn(TxnRequest {
         compare: vec![created_at(key, 0)],
-        success: then.map(op).collect(),
-        failure: otherwise.map(op).collect(),
+        success,
+        failure,
     })
 }

@@ -1,6 +1,7 @@
 //! `/_sim/`: the simulator's own control and inspection paths (not etcd's,
 //! so they cannot clash). Answered on every member URL, even a down one.
 
+mod args;
 mod mvcc;
 mod trace;
 
@@ -11,135 +12,119 @@ use crate::gateway::json::{self, list, Object, Value};
 use crate::gateway::jsonpb::quote_plain;
 use crate::gateway::respond;
 use crate::raft::EntryType;
+use args::{Args, MAX_STEP_MS};
 use std::fmt::Write;
 
-pub fn handle(gw: &mut World, method: &str, cmd: &str, body: &[u8]) -> HttpResponse {
+/// The controls and the fields each takes (`reset` and `load` read their
+/// body whole, as a config and as a saved world).
+const CONTROLS: [(&str, &[&str]); 13] = [
+    ("pause", &[]),
+    ("resume", &[]),
+    ("step", &["ms"]),
+    ("speed", &["speed"]),
+    ("crash", &["member"]),
+    ("restart", &["member"]),
+    ("transfer", &["member"]),
+    ("remove_member", &["member"]),
+    ("add_member", &["learner"]),
+    ("partition", &["groups"]),
+    ("block", &["from", "to"]),
+    ("heal", &[]),
+    ("link", &["from", "to", "latency_ms", "jitter_ms", "loss"]),
+];
+
+/// Answers a `/_sim/` path: `Ok` with the answer, or `Err` with the answer
+/// to a control refused (bad input, a cluster that cannot do it, an
+/// unknown path), which changed nothing and is not part of the world's
+/// journal.
+pub fn handle(
+    gw: &mut World,
+    method: &str,
+    cmd: &str,
+    body: &[u8],
+) -> Result<HttpResponse, HttpResponse> {
     let (cmd, query) = cmd.split_once('?').unwrap_or((cmd, ""));
-    let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
+    // any body must be JSON, whatever the path
+    let args = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
-        match json::parse(body) {
-            Ok(v) => v,
-            Err(e) => return bad_request(&e),
-        }
+        json::parse(body).map_err(|e| bad_request(&e))?
     };
-    let member = || {
-        args.get("member")
-            .and_then(Value::as_u64)
-            .map(|m| m as usize)
-            .ok_or("\"member\" is required")
+    let fields = CONTROLS.iter().find(|(name, _)| *name == cmd).map(|c| c.1);
+    let done = match (method, cmd, fields) {
+        ("GET", "state", _) => return Ok(state(gw)),
+        ("GET", "save", _) => {
+            let saved = gw.save().into_bytes();
+            return Ok(respond::plain(200, "application/json", saved));
+        }
+        ("GET", "leases", _) => return Ok(leases(gw)),
+        ("GET", "watches", _) => return Ok(watches(gw)),
+        ("GET", "trace", _) => return Ok(trace::view(gw, query)),
+        ("GET", "log", _) => return Ok(log(gw, query)),
+        ("GET", "mvcc", _) => return Ok(mvcc::view(gw, query)),
+        // fields not given are those the world started with
+        ("POST", "reset", _) => Config::overlay(&gw.initial, body).map(|c| gw.reset(c)),
+        ("POST", "load", _) => gw.load(body),
+        ("POST", _, Some(fields)) => control(gw, cmd, fields, &args),
+        (_, "reset" | "load" | "state" | "save" | "leases" | "watches" | "trace", _)
+        | (_, "log" | "mvcc", _)
+        | (_, _, Some(_)) => return Err(respond::text_error(405, "Method Not Allowed", &[])),
+        _ => return Err(respond::text_error(404, "404 page not found", &[])),
     };
-    let c = gw.gateway.cluster_mut();
-    let done: Result<(), String> = match (method, cmd) {
-        ("POST", "reset") => {
-            // fields not given are those the world started with
-            match Config::overlay(&gw.initial, body) {
-                Ok(config) => {
-                    gw.reset(config);
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            }
-        }
-        ("GET", "state") => return state(gw),
-        ("GET", "save") => return respond::plain(200, "application/json", gw.save().into_bytes()),
-        ("POST", "load") => gw.load(body),
-        ("POST", "pause") => {
-            gw.set_paused(true);
-            Ok(())
-        }
-        ("POST", "resume") => {
-            gw.set_paused(false);
-            Ok(())
-        }
-        ("POST", "step") => step(gw, &args),
-        ("POST", "speed") => match args["speed"].as_f64() {
+    done.map_err(|e| bad_request(&e))?;
+    gw.run_until_idle_now();
+    Ok(state(gw))
+}
+
+/// Runs control `cmd`, which takes `fields`, with the arguments `args`
+/// (the body), all of them checked first: an error means nothing changed.
+fn control(gw: &mut World, cmd: &str, fields: &[&str], args: &Value) -> Result<(), String> {
+    let args = Args::new(args, fields, gw.members())?;
+    match cmd {
+        "pause" | "resume" => gw.set_paused(cmd == "pause"),
+        "step" => step(gw, &args)?,
+        "speed" => match args.get("speed").and_then(Value::as_f64) {
             Some(s) if (MIN_SPEED..=MAX_SPEED).contains(&s) => {
                 gw.speed = s;
                 gw.epoch += 1;
-                Ok(())
             }
             // (written out: formatting floats would cost the wasm 11 KB)
-            _ => Err("\"speed\" must be a number from 0.01 to 100".into()),
+            _ => return Err("\"speed\" must be a number from 0.01 to 100".into()),
         },
-        ("GET", "leases") => return leases(gw),
-        ("GET", "watches") => return watches(gw),
-        ("GET", "trace") => return trace::view(gw, query),
-        ("GET", "log") => return log(gw, query),
-        ("GET", "mvcc") => return mvcc::view(gw, query),
-        ("POST", "crash") => member()
-            .map_err(String::from)
-            .and_then(|m| c.crash(m).map_err(|e| e.to_string())),
-        ("POST", "restart") => member()
-            .map_err(String::from)
-            .and_then(|m| c.restart(m).map_err(|e| e.to_string())),
-        ("POST", "transfer") => member()
-            .map_err(String::from)
-            .and_then(|m| c.transfer_leadership(m).map_err(|e| e.to_string())),
-        ("POST", "partition") => match groups(&args["groups"]) {
-            Some(groups) => {
-                c.partition(&groups);
-                Ok(())
-            }
-            None => Err("\"groups\" must be a list of lists of member indexes".into()),
-        },
-        ("POST", "block") => match (args["from"].as_u64(), args["to"].as_u64()) {
-            (Some(f), Some(t)) => {
-                c.block(f as usize, t as usize);
-                Ok(())
-            }
-            _ => Err("\"from\" and \"to\" are required".into()),
-        },
-        ("POST", "heal") => {
-            c.heal();
-            Ok(())
+        "crash" | "restart" | "transfer" | "remove_member" => {
+            let m = args.member("member")?;
+            let c = gw.gateway.cluster_mut();
+            let done = match cmd {
+                "crash" => c.crash(m),
+                "restart" => c.restart(m),
+                "transfer" => c.transfer_leadership(m),
+                _ => c.remove_member(m),
+            };
+            done.map_err(|e| e.to_string())?;
         }
-        ("POST", "link") => {
+        "add_member" => {
+            let learner = args.flag("learner")?;
+            let c = gw.gateway.cluster_mut();
+            c.add_member(learner).map_err(|e| e.to_string())?;
+        }
+        "partition" => gw.gateway.cluster_mut().partition(&args.groups()?),
+        "block" => {
+            if let Some((from, to)) = args.pair(true)? {
+                gw.gateway.cluster_mut().block(from, to);
+            }
+        }
+        "heal" => gw.gateway.cluster_mut().heal(),
+        _ => {
+            let pair = args.pair(false)?;
             let link = Link {
-                latency_ms: args["latency_ms"]
-                    .as_u64()
-                    .unwrap_or(Link::default().latency_ms),
-                jitter_ms: args["jitter_ms"]
-                    .as_u64()
-                    .unwrap_or(Link::default().jitter_ms),
-                loss_ppm: (args["loss"].as_f64().unwrap_or(0.0).clamp(0.0, 1.0) * 1e6) as u32,
+                latency_ms: args.delay_ms("latency_ms", Link::default().latency_ms)?,
+                jitter_ms: args.delay_ms("jitter_ms", Link::default().jitter_ms)?,
+                loss_ppm: (args.probability("loss")? * 1e6) as u32,
             };
-            let pair = match (args["from"].as_u64(), args["to"].as_u64()) {
-                (Some(f), Some(t)) => Some((f as usize, t as usize)),
-                _ => None,
-            };
-            c.set_link(pair, link);
-            Ok(())
+            gw.gateway.cluster_mut().set_link(pair, link);
         }
-        ("POST", "add_member") => c
-            .add_member(args["learner"].as_bool().unwrap_or(false))
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        ("POST", "remove_member") => member()
-            .map_err(String::from)
-            .and_then(|m| c.remove_member(m).map_err(|e| e.to_string())),
-        (
-            _,
-            "reset" | "state" | "leases" | "watches" | "trace" | "log" | "mvcc" | "crash"
-            | "restart" | "transfer" | "partition" | "block" | "heal" | "link" | "add_member"
-            | "remove_member" | "save" | "load" | "pause" | "resume" | "step" | "speed",
-        ) => return respond::text_error(405, "Method Not Allowed", &[]),
-        _ => return respond::text_error(404, "404 page not found", &[]),
-    };
-    match done {
-        Ok(()) => {
-            gw.run_until_idle_now();
-            state(gw)
-        }
-        Err(e) => bad_request(e.as_str()),
     }
-}
-
-/// `[[0], [1, 2]]`: lists of member indexes (whole numbers, no fraction).
-fn groups(v: &Value) -> Option<Vec<Vec<usize>>> {
-    let index = |m: &Value| usize::try_from(m.as_u64()?).ok();
-    let group = |g: &Value| g.as_array()?.iter().map(index).collect();
-    v.as_array()?.iter().map(group).collect()
+    Ok(())
 }
 
 /// How slow and how fast the real-time driver may run the world.
@@ -148,15 +133,20 @@ const MAX_SPEED: f64 = 100.0;
 
 /// `/_sim/step` while paused: virtual time moves `{"ms": N}` forward, or
 /// (no `ms`) to the next moment something is due.
-fn step(gw: &mut World, args: &Value) -> Result<(), String> {
+fn step(gw: &mut World, args: &Args) -> Result<(), String> {
     if !gw.paused {
         return Err("the world is running: POST /_sim/pause first".into());
     }
     let c = gw.gateway.cluster_mut();
     let now = c.now();
-    let to = match &args["ms"] {
-        Value::Null => c.next_due(),
-        ms => Some(now.saturating_add(ms.as_u64().ok_or("\"ms\" must be a whole number")?)),
+    let to = match args.get("ms") {
+        None => c.next_due(),
+        Some(ms) => match ms.as_u64().ok_or("\"ms\" must be a whole number")? {
+            ms if ms > MAX_STEP_MS => {
+                return Err(format!("\"ms\" must be at most {MAX_STEP_MS} (one day)"))
+            }
+            ms => Some(now.saturating_add(ms)),
+        },
     };
     if let Some(to) = to {
         c.advance_to(to);

@@ -5,15 +5,16 @@
 //! replays it into a fresh world: load(save(x)) is x, lossless by
 //! construction, down to timers, in-flight messages and random draws.
 //!
-//! Inputs that change nothing are left out: `GET /_sim/...` inspection, and
-//! consecutive clock moves collapse into the last one (moving the clock to
-//! `a` then to `b` with no input between runs the same events as moving it
-//! to `b`; a stop at "idle" is recorded as the time it stopped at).
+//! Inputs that change nothing are left out: `GET /_sim/...` inspection,
+//! `/_sim/` controls that were refused, and consecutive clock moves
+//! collapse into the last one (moving the clock to `a` then to `b` with no
+//! input between runs the same events as moving it to `b`; a stop at
+//! "idle" is recorded as the time it stopped at). A control acts only once
+//! its body is complete: it is recorded whole then, if it took effect.
 
 use super::{Config, HttpRequest, Ticket};
 use crate::gateway::json::{self, list, Object, Value};
 use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// The format's name and version, first in every saved world.
@@ -47,9 +48,6 @@ pub struct Journal {
     pub config: Config,
     pub first_ticket: Ticket,
     pub inputs: Vec<Input>,
-    /// Requests that change nothing (inspection): none of their inputs is
-    /// recorded.
-    quiet: BTreeSet<Ticket>,
     /// The last clock move must stay as it is: the gateway handed the
     /// cluster input of its own after it (see `seal`).
     sealed: bool,
@@ -62,7 +60,6 @@ impl Journal {
             config,
             first_ticket,
             inputs: Vec::new(),
-            quiet: BTreeSet::new(),
             sealed: false,
         }
     }
@@ -74,29 +71,46 @@ impl Journal {
         self.sealed = true;
     }
 
-    /// Records that `ticket` is an inspection: its inputs are left out.
-    pub fn quiet(&mut self, ticket: Ticket) {
-        self.quiet.insert(ticket);
+    /// Control `ticket` has run and took effect (the world records no
+    /// input of a control as it arrives, nor one refused): its
+    /// inputs, its body in one piece. Replayed, it acts at the same moment,
+    /// when its body is complete.
+    pub fn record_control(
+        &mut self,
+        ticket: Ticket,
+        member: usize,
+        request: HttpRequest,
+        body: &[u8],
+    ) {
+        self.sealed = false;
+        self.inputs.extend([
+            Input::Submit {
+                ticket,
+                member,
+                request,
+            },
+            Input::Body(ticket, body.to_vec()),
+            Input::Finish(ticket),
+        ]);
     }
 
     pub fn record(&mut self, input: Input) {
-        match &input {
-            Input::Body(t, _) if self.quiet.contains(t) => return,
-            Input::Finish(t) | Input::Cancel(t) if self.quiet.remove(t) => return,
-            Input::Time(_) if !self.sealed => {
-                if let Some(Input::Time(_)) = self.inputs.last() {
-                    self.inputs.pop();
-                }
+        if matches!(input, Input::Time(_)) && !self.sealed {
+            if let Some(Input::Time(_)) = self.inputs.last() {
+                self.inputs.pop();
             }
-            _ => {}
         }
         self.sealed = false;
         self.inputs.push(input);
     }
 
     /// The saved form: JSON, readable, with bodies in base64. `now` and
-    /// `members` are for people reading it; loading ignores them.
-    pub fn save(&self, now: u64, members: usize) -> String {
+    /// `members` are for people reading it; loading ignores them. It ends
+    /// with the ticket the world gives next (`next_ticket`): every request
+    /// takes one, also those not recorded (inspection, refused controls and
+    /// connections), and a loaded world must number the next ones as the
+    /// saved world would.
+    pub fn save(&self, now: u64, members: usize, next_ticket: Ticket) -> String {
         let mut s = String::with_capacity(256 + 48 * self.inputs.len());
         let _ = write!(
             s,
@@ -106,10 +120,7 @@ impl Journal {
             config_json(&self.config),
             self.first_ticket,
         );
-        for (i, input) in self.inputs.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
+        for input in &self.inputs {
             s.push('\n');
             let _ = match input {
                 Input::Submit {
@@ -138,7 +149,9 @@ impl Journal {
                 Input::Time(ms) => write!(s, r#"["time",{ms}]"#),
                 Input::NextTicket(t) => write!(s, r#"["next_ticket",{t}]"#),
             };
+            s.push(',');
         }
+        let _ = write!(s, "\n[\"next_ticket\",{next_ticket}]");
         s.push_str("\n]}");
         s
     }
@@ -204,25 +217,27 @@ fn parse_input(v: &Value) -> Result<Input, String> {
     let num = |i: usize| {
         a.get(i)
             .and_then(Value::as_u64)
-            .ok_or(format!("item {i} must be a number"))
+            .ok_or_else(|| format!("item {i} must be a number"))
     };
     let text = |i: usize| {
         a.get(i)
             .and_then(Value::as_str)
             .map(String::from)
-            .ok_or(format!("item {i} must be a string"))
+            .ok_or_else(|| format!("item {i} must be a string"))
     };
     let kind = a.first().and_then(Value::as_str).unwrap_or("");
     Ok(match kind {
         "submit" => {
-            let header = |h: &Value| match h.as_array()?.as_slice() {
-                [name, value] => Some((name.as_str()?.into(), value.as_str()?.into())),
-                _ => None,
-            };
-            let headers = a
-                .get(5)
-                .and_then(|h| h.as_array()?.iter().map(header).collect())
-                .ok_or("item 5 must be a list of [name, value]")?;
+            let bad = "item 5 must be a list of [name, value]";
+            let mut headers = Vec::new();
+            for h in a.get(5).and_then(Value::as_array).ok_or(bad)? {
+                match h.as_array().map(Vec::as_slice) {
+                    Some([Value::String(name), Value::String(value)]) => {
+                        headers.push((name.clone(), value.clone()))
+                    }
+                    _ => return Err(bad.into()),
+                }
+            }
             Input::Submit {
                 ticket: num(1)?,
                 member: usize::try_from(num(2)?).map_err(|e| e.to_string())?,
@@ -247,23 +262,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clock_moves_collapse_and_inspection_is_left_out() {
+    fn consecutive_clock_moves_collapse() {
         let mut j = Journal::new(Config::default(), Config::default(), 1);
         j.record(Input::Time(5));
         j.record(Input::Time(9));
-        j.quiet(2);
-        j.record(Input::Body(2, b"x".to_vec()));
-        j.record(Input::Finish(2));
         j.record(Input::Body(3, b"y".to_vec()));
         j.record(Input::Time(12));
-        j.record(Input::Finish(2)); // no longer quiet once finished
+        j.record(Input::Finish(3));
         assert_eq!(
             j.inputs,
             vec![
                 Input::Time(9),
                 Input::Body(3, b"y".to_vec()),
                 Input::Time(12),
-                Input::Finish(2)
+                Input::Finish(3)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_control_is_recorded_whole_once_it_ran() {
+        let crash = HttpRequest {
+            method: "POST".into(),
+            path: "/_sim/crash".into(),
+            headers: Vec::new(),
+        };
+        let mut j = Journal::new(Config::default(), Config::default(), 1);
+        j.record(Input::Time(5));
+        j.record_control(1, 2, crash.clone(), b"{\"member\":0}");
+        j.record(Input::Time(9));
+        assert_eq!(
+            j.inputs,
+            vec![
+                Input::Time(5),
+                Input::Submit {
+                    ticket: 1,
+                    member: 2,
+                    request: crash
+                },
+                Input::Body(1, b"{\"member\":0}".to_vec()),
+                Input::Finish(1),
+                Input::Time(9)
             ]
         );
     }
@@ -300,13 +339,14 @@ mod tests {
         j.record(Input::Time(1234));
         j.record(Input::Cancel(8));
         j.record(Input::NextTicket(99));
-        let saved = j.save(1234, 5);
+        let saved = j.save(1234, 5, 120);
+        j.inputs.push(Input::NextTicket(120));
         assert_eq!(Journal::load(saved.as_bytes()), Ok(j));
     }
 
     #[test]
     fn flawed_saves_are_refused_with_the_reason() {
-        let good = Journal::new(Config::default(), Config::default(), 1).save(0, 1);
+        let good = Journal::new(Config::default(), Config::default(), 1).save(0, 1, 1);
         let cases = [
             ("", "EOF"),
             ("[]", "not a saved world"),
@@ -323,15 +363,15 @@ mod tests {
                 "members must be",
             ),
             (
-                &good.replace("\"inputs\":[", "\"inputs\":[[\"fly\",1]"),
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"fly\",1],"),
                 "inputs[0]: unknown input",
             ),
             (
-                &good.replace("\"inputs\":[", "\"inputs\":[[\"body\",1,\"@@\"]"),
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"body\",1,\"@@\"],"),
                 "inputs[0]: illegal base64",
             ),
             (
-                &good.replace("\"inputs\":[", "\"inputs\":[[\"time\",-1]"),
+                &good.replace("\"inputs\":[", "\"inputs\":[[\"time\",-1],"),
                 "inputs[0]: item 1 must be a number",
             ),
         ];

@@ -1,10 +1,10 @@
 //! One seeded swarm run: random clients against random faults on a
 //! simulated cluster, then healing; everything recorded for the checks.
 
-use etcd_sim::check::{self, EventKind};
 use etcd_sim::cluster::{Cluster, ClusterConfig, Outcome, Rng};
 use etcd_sim::pb::{self, request_op::Request as Op, response_op::Response as OpResp};
 use etcd_sim::server::{Request, Response};
+use etcd_sim_check::{self as check, EventKind};
 use std::collections::BTreeMap;
 
 use super::checks;

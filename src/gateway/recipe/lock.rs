@@ -23,7 +23,8 @@ enum State {
     Wait(WaitDeletes),
     /// Every older key is gone: is ours still there (`ErrSessionExpired`)?
     Confirm,
-    /// The wait failed: our key is being deleted before the error goes back.
+    /// The wait or the confirming get failed: our key is being deleted
+    /// before the error goes back.
     Release(EtcdError),
     Done,
 }
@@ -60,12 +61,12 @@ impl Lock {
                 self.state = State::Wait(w);
                 self.waited(waited)
             }
-            State::Confirm => self.answer(range(reply).and_then(|r| {
-                if r.kvs.is_empty() {
-                    return Err(EtcdError::MutexSessionExpired);
-                }
-                Ok(r.header)
-            })),
+            State::Confirm => match range(reply) {
+                Ok(r) if r.kvs.is_empty() => self.answer(Err(EtcdError::MutexSessionExpired)),
+                Ok(r) => self.answer(Ok(r.header)),
+                // `Mutex.Lock` unlocks when that get fails
+                Err(e) => self.release(e),
+            },
             State::Release(e) => answer(Err(e)),
             State::Done => Vec::new(),
         }
@@ -118,11 +119,14 @@ impl Lock {
                     ..Default::default()
                 }))]
             }
-            Waited::Failed(e) => {
-                self.state = State::Release(e);
-                vec![Effect::Submit(delete(&self.key))]
-            }
+            Waited::Failed(e) => self.release(e),
         }
+    }
+
+    /// `m.Unlock` before the error `e` goes back.
+    fn release(&mut self, e: EtcdError) -> Vec<Effect> {
+        self.state = State::Release(e);
+        vec![Effect::Submit(delete(&self.key))]
     }
 
     fn answer(&mut self, header: Result<Option<ResponseHeader>, EtcdError>) -> Vec<Effect> {

@@ -224,7 +224,7 @@ pub enum ErrorEffect {
     Modeled,
 }
 
-/// The default classifier, for etcd 3.5's messages (see `crate::errors`).
+/// The default classifier, for etcd 3.5's messages (etcd-sim's `errors`).
 /// Anything unknown is `Unknown`, the safe choice: it never rejects a
 /// correct history, it only makes the search wider.
 pub fn classify_etcd_error(message: &str) -> ErrorEffect {

@@ -1,12 +1,13 @@
-//! Checks a client-visible history of the simulated cluster, in the manner
-//! of etcd's tests/robustness: a deterministic model of the KV
-//! ([`model`]) checks every history for linearizability
-//! ([`check_linearizable`]); serializable reads get a weaker check
-//! ([`check_serializable`]); watch guarantees are checked one by one, each
-//! with its name ([`watch`]).
+//! Checks a client-visible history of an etcd cluster (etcd-sim's swarm
+//! test records one), in the manner of etcd's tests/robustness: a
+//! deterministic model of the KV ([`model`]) checks every history for
+//! linearizability ([`check_linearizable`]); serializable reads get a
+//! weaker check ([`check_serializable`]); watch guarantees are checked one
+//! by one, each with its name ([`watch`]). It knows nothing of the
+//! simulator: histories are plain data, so it can check any etcd's.
 //!
 //! ```
-//! use etcd_sim::check::{check_linearizable, History, Request, Response};
+//! use etcd_sim_check::{check_linearizable, History, Request, Response};
 //!
 //! let mut h = History::new();
 //! let put = h.call(1, 0, Request::put("k", "v"));
