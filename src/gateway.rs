@@ -1,30 +1,30 @@
 //! The HTTP/JSON gateway: etcd's grpc-gateway paths, JSON mapping, gRPC code
-//! to HTTP status, stream framing; and the `/_sim/` control paths. It owns
-//! the simulated cluster and is the one object the front doors talk to.
+//! to HTTP status, stream framing, and etcd's plain HTTP endpoints
+//! (`/health`, `/version`, `/metrics`, `/debug/vars`). It maps each HTTP
+//! request to a typed request of the cluster it fronts, and the cluster's
+//! answers back to HTTP. The world above it (`crate::world`) owns tickets,
+//! the journal, time control and `/_sim/`.
 
-mod control;
+mod debug_vars;
 mod http;
 mod interceptor;
-mod json;
+pub(crate) mod json;
 pub mod jsonpb;
 mod metrics;
 mod recipe;
-mod respond;
+pub(crate) mod respond;
 mod route;
 mod stream;
-mod world;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
 use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
-use crate::cluster::trace::Control;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
 use crate::server::{Reply, Request, Response};
 use route::{Route, Rpc};
 use std::collections::BTreeMap;
-use world::{Input, Journal};
 
 /// How to build the simulated cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,13 +129,9 @@ struct Pending {
     body: Vec<u8>,
 }
 
-/// The front of the simulated world. Every front door (Node server, fetch
-/// shim, tests) talks to this and nothing else.
+/// The HTTP/JSON front of the simulated cluster.
 pub struct Gateway {
-    /// The configuration the world started with; a reset starts from it.
-    initial: Config,
     cluster: Cluster,
-    next_ticket: Ticket,
     pending: BoxedMap<Ticket, Pending>,
     /// Bidirectional streams (watch, keep-alive): request messages are
     /// handled as they arrive, answers go out as they come.
@@ -143,134 +139,32 @@ pub struct Gateway {
     /// Lock and election calls under way (see `recipe`).
     recipes: BoxedMap<Ticket, recipe::Running>,
     outputs: Vec<Output>,
-    /// Every input since the world started: what a save holds.
-    journal: Journal,
-    /// Stopped for the real-time driver (`/_sim/pause`): virtual time moves
-    /// only by `/_sim/step` (or a controlled driver) until resumed.
-    paused: bool,
-    /// Virtual ms per wall ms for the real-time driver (`/_sim/speed`).
-    speed: f64,
-    /// Changes when the clock jumps or stops outside the driver's control
-    /// (reset, load, pause, resume, step): a real-time driver re-anchors.
-    epoch: u64,
 }
 
 impl Gateway {
-    pub fn new(config: Config) -> Self {
-        Gateway::fresh(config.clone(), config, 1)
-    }
-
-    /// A world of `config` whose resets start from `base`.
-    fn fresh(base: Config, config: Config, first_ticket: Ticket) -> Self {
+    pub fn new(config: &Config) -> Self {
         Gateway {
-            cluster: Cluster::new(&cluster_config(&config)),
-            journal: Journal::new(base.clone(), config, first_ticket),
-            initial: base,
-            next_ticket: first_ticket,
+            cluster: Cluster::new(&cluster_config(config)),
             pending: BTreeMap::new(),
             streams: BTreeMap::new(),
             recipes: BTreeMap::new(),
             outputs: Vec::new(),
-            paused: false,
-            speed: 1.0,
-            epoch: 0,
         }
     }
 
-    /// The whole world, saved (see `world`): `load` gives it back exactly.
-    pub fn save(&self) -> String {
-        self.journal
-            .save(self.now(), self.members(), self.next_ticket)
+    /// The cluster, for inspection.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
     }
 
-    /// Replaces the world with a saved one. Clients connected now lose
-    /// their connection (they were talking to the old world); clients of
-    /// the saved world are not part of it and are gone too (their watchers
-    /// are freed, requests they left in flight still take effect).
-    pub fn load(&mut self, saved: &[u8]) -> Result<(), String> {
-        let journal = Journal::load(saved)?;
-        let mut world = Gateway::fresh(
-            journal.base.clone(),
-            journal.config.clone(),
-            journal.first_ticket,
-        );
-        for (n, input) in journal.inputs.into_iter().enumerate() {
-            world.replay(input);
-            if n % 1024 == 1023 {
-                world.outputs.clear();
-            }
-        }
-        let mut gone: Vec<Ticket> = world.pending.keys().copied().collect();
-        gone.extend(world.streams.keys());
-        gone.extend(world.recipes.keys());
-        for ticket in gone {
-            world.cancel(ticket);
-        }
-        self.close_connections();
-        // tickets go on above those either side has used
-        let next = world.next_ticket.max(self.next_ticket);
-        world.replay(Input::NextTicket(next));
-        world.outputs = std::mem::take(&mut self.outputs);
-        world.epoch = self.epoch + 1;
-        *self = world;
-        Ok(())
-    }
-
-    /// Gives the world one input of a saved journal.
-    fn replay(&mut self, input: Input) {
-        match input {
-            Input::Submit {
-                ticket,
-                member,
-                request,
-            } => {
-                let next = self.next_ticket;
-                self.next_ticket = ticket;
-                self.submit(member, request);
-                self.next_ticket = next.max(ticket + 1);
-            }
-            Input::Body(ticket, data) => self.body(ticket, &data),
-            Input::Finish(ticket) => self.finish(ticket),
-            Input::Cancel(ticket) => self.cancel(ticket),
-            Input::Time(ms) => self.advance_to(ms),
-            Input::NextTicket(ticket) => {
-                self.next_ticket = ticket;
-                self.journal.record(Input::NextTicket(ticket));
-            }
-        }
-    }
-
-    /// Whether the real-time driver should leave the clock alone.
-    pub fn paused(&self) -> bool {
-        self.paused
-    }
-
-    fn set_paused(&mut self, paused: bool) {
-        if self.paused != paused {
-            self.paused = paused;
-            self.epoch += 1;
-            let what = if paused {
-                Control::Pause
-            } else {
-                Control::Resume
-            };
-            self.cluster.control_event(what);
-        }
-    }
-
-    /// Virtual ms per wall ms the real-time driver lets pass.
-    pub fn speed(&self) -> f64 {
-        self.speed
-    }
-
-    /// See the field: a new value means the driver re-anchors its clock.
-    pub fn epoch(&self) -> u64 {
-        self.epoch
+    /// The cluster, for the world's faults and controls.
+    pub fn cluster_mut(&mut self) -> &mut Cluster {
+        &mut self.cluster
     }
 
     /// Every client connection ends: unfinished requests and requests the
     /// cluster holds are refused, streams end.
-    fn close_connections(&mut self) {
+    pub fn close_connections(&mut self) {
         for ticket in std::mem::take(&mut self.pending).into_keys() {
             self.outputs.push(Output::Refused { ticket });
         }
@@ -294,30 +188,17 @@ impl Gateway {
         self.cluster.member_count()
     }
 
-    /// Starts a request to `member`; its body follows with [`Gateway::body`]
-    /// and [`Gateway::finish`].
-    pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
-        let ticket = self.next_ticket;
-        self.next_ticket += 1;
-        let route = route::route(&request.method, &request.path);
-        let kind = sim_request(&route, &request.method);
-        // a down member's port takes no connection (`/_sim/` aside): the
-        // client is refused at once, and its ticket stays dead, whatever it
-        // sends later and even once the member is back. Nothing to record.
-        if kind.is_none() && !self.cluster.is_serving(member) {
+    /// Starts request `ticket` to `member`; its body follows with
+    /// [`Gateway::body`] and [`Gateway::finish`]. A down member's port
+    /// takes no connection: the client is refused at once (false), and its
+    /// ticket stays dead, whatever it sends later and even once the member
+    /// is back.
+    pub fn submit(&mut self, ticket: Ticket, member: usize, request: HttpRequest) -> bool {
+        if !self.cluster.is_serving(member) {
             self.outputs.push(Output::Refused { ticket });
-            return ticket;
+            return false;
         }
-        match kind {
-            // a control is recorded whole once it ran (see `dispatch`)
-            Some(_) => self.journal.quiet(ticket),
-            None => self.journal.record(Input::Submit {
-                ticket,
-                member,
-                request: request.clone(),
-            }),
-        }
-        let decoder = match route {
+        let decoder = match route::route(&request.method, &request.path) {
             Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
             Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
             _ => None,
@@ -346,21 +227,17 @@ impl Gateway {
                 );
             }
         }
-        ticket
+        true
     }
 
     /// Whether `ticket` is a request still being sent: its body pieces
     /// and finish are inputs (to any other ticket they change nothing).
-    fn is_open(&self, ticket: Ticket) -> bool {
+    pub fn is_sending(&self, ticket: Ticket) -> bool {
         self.pending.contains_key(&ticket) || self.streams.contains_key(&ticket)
     }
 
     /// More request body for `ticket`.
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
-        if !self.is_open(ticket) {
-            return;
-        }
-        self.journal.record(Input::Body(ticket, data.to_vec()));
         if let Some(p) = self.pending.get_mut(&ticket) {
             p.body.extend_from_slice(data);
         } else if let Some(st) = self.streams.get_mut(&ticket) {
@@ -371,10 +248,6 @@ impl Gateway {
 
     /// The request body of `ticket` is complete.
     pub fn finish(&mut self, ticket: Ticket) {
-        if !self.is_open(ticket) {
-            return;
-        }
-        self.journal.record(Input::Finish(ticket));
         if let Some(p) = self.pending.remove(&ticket) {
             self.dispatch(ticket, p.member, &p.request, &p.body);
         } else if let Some(st) = self.streams.get_mut(&ticket) {
@@ -387,16 +260,26 @@ impl Gateway {
     /// stream's watchers are freed); no output for it follows, not even one
     /// produced before and not yet drained.
     pub fn cancel(&mut self, ticket: Ticket) {
-        if self.pending.contains_key(&ticket)
-            || self.streams.contains_key(&ticket)
-            || self.is_recipe(ticket)
-        {
-            self.journal.record(Input::Cancel(ticket));
-        }
         self.pending.remove(&ticket);
         self.outputs.retain(|o| o.ticket() != ticket);
         self.close_stream(ticket);
         self.recipe_cancel(ticket);
+    }
+
+    /// Whether `ticket` is a request under way here.
+    pub fn is_open(&self, ticket: Ticket) -> bool {
+        self.pending.contains_key(&ticket)
+            || self.streams.contains_key(&ticket)
+            || self.is_recipe(ticket)
+    }
+
+    /// Every request under way here, in ticket order by kind: unfinished
+    /// bodies, streams, lock and election calls.
+    pub fn open_tickets(&self) -> Vec<Ticket> {
+        let mut open: Vec<Ticket> = self.pending.keys().copied().collect();
+        open.extend(self.streams.keys());
+        open.extend(self.recipes.keys());
+        open
     }
 
     /// Forgets a stream; the watchers of a watch stream go with it.
@@ -417,23 +300,15 @@ impl Gateway {
             .collect()
     }
 
-    /// `submit` + `body` + `finish` in one call.
-    pub fn request(&mut self, member: usize, request: HttpRequest, body: &[u8]) -> Ticket {
-        let t = self.submit(member, request);
-        self.body(t, body);
-        self.finish(t);
-        t
-    }
-
     /// Virtual time in milliseconds.
     pub fn now(&self) -> u64 {
         self.cluster.now()
     }
 
-    /// Runs the world up to virtual time `ms` (never backwards).
+    /// Runs the cluster up to virtual time `ms` (never backwards).
     pub fn advance_to(&mut self, ms: u64) {
         self.cluster.advance_to(ms);
-        self.clock_moved();
+        self.collect();
     }
 
     /// When the next thing is due, if anything is.
@@ -441,33 +316,18 @@ impl Gateway {
         self.cluster.next_due()
     }
 
-    /// Runs until every request that can be answered now has been answered.
-    pub fn run_until_idle(&mut self) {
-        self.run_until_idle_or(u64::MAX);
-    }
-
-    /// As [`Gateway::run_until_idle`], but virtual time stops at `limit`
-    /// (a real-time driver lets the world run only a little ahead of the
-    /// wall clock, so a request that takes long in etcd takes long here).
+    /// Runs the cluster until every request that can be answered by
+    /// virtual time `limit` has been answered, and collects the answers.
+    /// A lock or election call answered may go on with new requests: then
+    /// [`Gateway::has_input`] is true and another run handles them.
     pub fn run_until_idle_or(&mut self, limit: u64) {
-        loop {
-            self.cluster.run_until_idle_or(limit);
-            self.clock_moved();
-            // a lock or election call answered goes on with new requests
-            if !self.cluster.has_input() {
-                break;
-            }
-        }
+        self.cluster.run_until_idle_or(limit);
+        self.collect();
     }
 
-    fn clock_moved(&mut self) {
-        self.journal.record(Input::Time(self.cluster.now()));
-        self.collect();
-        // a lock or election call went on with requests of its own: they
-        // are handled at the next clock move, which a replay must repeat
-        if self.cluster.has_input() {
-            self.journal.seal();
-        }
+    /// Whether the cluster holds input it has not looked at.
+    pub fn has_input(&self) -> bool {
+        self.cluster.has_input()
     }
 
     /// Takes the outputs produced so far, in order.
@@ -526,17 +386,6 @@ impl Gateway {
 
     fn dispatch(&mut self, ticket: Ticket, member: usize, request: &HttpRequest, body: &[u8]) {
         let route = route::route(&request.method, &request.path);
-        if let Route::Sim(cmd) = &route {
-            let answer = control::handle(self, &request.method, cmd, body);
-            // a control that took effect is an input of the world; a
-            // refused one changed nothing
-            let control = sim_request(&route, &request.method);
-            if answer.is_ok() && matches!(control, Some(SimRequest::Control)) {
-                let request = request.clone();
-                self.journal.record_control(ticket, member, request, body);
-            }
-            return self.respond(ticket, answer.unwrap_or_else(|refused| refused));
-        }
         if !self.cluster.is_serving(member) {
             return self.outputs.push(Output::Refused { ticket });
         }
@@ -550,7 +399,7 @@ impl Gateway {
                 respond::text_error(405, "Method Not Allowed", &[("Allow", allow)])
             }
             Route::GatewayNotFound => respond::text_error(404, "Not Found", &[]),
-            Route::NotFound | Route::Sim(_) => respond::text_error(404, "404 page not found", &[]),
+            Route::NotFound => respond::text_error(404, "404 page not found", &[]),
             Route::Version => respond::plain(
                 200,
                 "application/json",
@@ -561,7 +410,7 @@ impl Gateway {
             Route::DebugVars => respond::plain(
                 200,
                 "application/json; charset=utf-8",
-                control::debug_vars(self, member).into_bytes(),
+                debug_vars::page(&self.cluster, member).into_bytes(),
             ),
             Route::Metrics => respond::plain(
                 200,
@@ -775,45 +624,6 @@ impl Gateway {
             }
         }
     }
-
-    /// Lets a control action take effect before its answer.
-    fn run_until_idle_now(&mut self) {
-        let now = self.cluster.now();
-        self.cluster.run_until_idle_or(now);
-        self.collect();
-    }
-
-    fn reset(&mut self, config: Config) {
-        // every connection belonged to the old cluster
-        self.close_connections();
-        self.cluster = Cluster::new(&cluster_config(&config));
-        self.journal = Journal::new(self.initial.clone(), config, self.next_ticket);
-        self.paused = false;
-        self.speed = 1.0;
-        self.epoch += 1;
-    }
-}
-
-/// The simulator's own requests, as the journal treats them.
-enum SimRequest {
-    /// Never recorded: inspection (`GET /_sim/...`) looks only; `reset` and
-    /// `load` start a journal of their own when they succeed and change
-    /// nothing when they fail.
-    Unrecorded,
-    /// Any other `/_sim/` request: recorded whole once it has run, if it
-    /// took effect.
-    Control,
-}
-
-fn sim_request(route: &Route, method: &str) -> Option<SimRequest> {
-    let Route::Sim(cmd) = route else {
-        return None;
-    };
-    let cmd = cmd.split_once('?').map_or(cmd.as_str(), |(c, _)| c);
-    Some(match (method, cmd) {
-        ("GET", _) | ("POST", "load" | "reset") => SimRequest::Unrecorded,
-        _ => SimRequest::Control,
-    })
 }
 
 /// gRPC's receive limit on a request of `size` encoded bytes.

@@ -6,9 +6,9 @@
 //! -> the state machine ([`mvcc`]).
 //!
 //! ```
-//! use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
+//! use etcd_sim::world::{Config, HttpRequest, Output, World};
 //!
-//! let mut gw = Gateway::new(Config::default());
+//! let mut gw = World::new(Config::default());
 //! let req = HttpRequest { method: "POST".into(), path: "/v3/kv/put".into(), headers: vec![] };
 //! let t = gw.request(0, req, br#"{"key":"Zm9v","value":"YmFy"}"#);
 //! gw.run_until_idle();
@@ -30,6 +30,7 @@ pub mod pb;
 pub mod raft;
 pub mod server;
 mod sort;
+pub mod world;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

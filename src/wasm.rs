@@ -1,14 +1,14 @@
-//! JavaScript bindings of [`Gateway`]: each method converts JS values in,
-//! makes one gateway call and converts the result out. No etcd rules here.
+//! JavaScript bindings of [`World`]: each method converts JS values in,
+//! makes one call and converts the result out. No etcd rules here.
 
-use crate::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use crate::world::{Config, HttpRequest, Output, Ticket, World};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-/// One simulated cluster behind its HTTP/JSON gateway.
+/// One simulated world: a cluster behind its HTTP/JSON gateway.
 #[wasm_bindgen]
 pub struct Sim {
-    gateway: Gateway,
+    world: World,
 }
 
 #[wasm_bindgen]
@@ -21,7 +21,7 @@ impl Sim {
         let config =
             Config::overlay(&Config::default(), config.as_bytes()).map_err(|e| JsError::new(&e))?;
         Ok(Sim {
-            gateway: Gateway::new(config),
+            world: World::new(config),
         })
     }
 
@@ -35,7 +35,7 @@ impl Sim {
     ) -> Result<f64, JsError> {
         let headers = headers_from_js(&headers)
             .ok_or_else(|| JsError::new("headers must be a list of [name, value] string pairs"))?;
-        let ticket = self.gateway.submit(
+        let ticket = self.world.submit(
             member as usize,
             HttpRequest {
                 method,
@@ -47,65 +47,65 @@ impl Sim {
     }
 
     pub fn body(&mut self, ticket: f64, data: &[u8]) {
-        self.gateway.body(ticket as Ticket, data);
+        self.world.body(ticket as Ticket, data);
     }
 
     pub fn finish(&mut self, ticket: f64) {
-        self.gateway.finish(ticket as Ticket);
+        self.world.finish(ticket as Ticket);
     }
 
     pub fn cancel(&mut self, ticket: f64) {
-        self.gateway.cancel(ticket as Ticket);
+        self.world.cancel(ticket as Ticket);
     }
 
     /// Virtual time in milliseconds.
     pub fn now(&self) -> f64 {
-        self.gateway.now() as f64
+        self.world.now() as f64
     }
 
     pub fn advance_to(&mut self, ms: f64) {
-        self.gateway.advance_to(ms.max(0.0) as u64);
+        self.world.advance_to(ms.max(0.0) as u64);
     }
 
     /// Virtual time of the next timer, or `undefined`.
     pub fn next_due(&self) -> Option<f64> {
-        self.gateway.next_due().map(|ms| ms as f64)
+        self.world.next_due().map(|ms| ms as f64)
     }
 
     pub fn run_until_idle(&mut self) {
-        self.gateway.run_until_idle();
+        self.world.run_until_idle();
     }
 
     /// `run_until_idle`, but never past virtual time `limit` (ms).
     pub fn run_until_idle_or(&mut self, limit: f64) {
-        self.gateway.run_until_idle_or(limit.max(0.0) as u64);
+        self.world.run_until_idle_or(limit.max(0.0) as u64);
     }
 
     /// Whether the world is paused (`/_sim/pause`): a real-time driver
     /// leaves the clock alone until it is resumed.
     pub fn paused(&self) -> bool {
-        self.gateway.paused()
+        self.world.paused()
     }
 
     /// Changes whenever the clock jumps or stops outside the driver's
     /// control (reset, load, pause, resume, step): the driver re-anchors.
     pub fn epoch(&self) -> f64 {
-        self.gateway.epoch() as f64
+        self.world.epoch() as f64
     }
 
     /// Virtual ms per wall ms in real-time mode (`/_sim/speed`).
     pub fn speed(&self) -> f64 {
-        self.gateway.speed()
+        self.world.speed()
     }
 
     pub fn members(&self) -> u32 {
-        self.gateway.members() as u32
+        self.world.members() as u32
     }
 
     /// The outputs produced so far, as plain objects
     /// `{kind, ticket, status?, headers?, body?, data?}`.
     pub fn drain(&mut self) -> Array {
-        self.gateway
+        self.world
             .drain()
             .into_iter()
             .map(|o| JsValue::from(output_to_js(o)))

@@ -1,5 +1,5 @@
 //! Replays the recorded etcd 3.5.1 gateway corpus
-//! (`tests/conformance/scenarios/*.json`) in-process against a fresh `Gateway`
+//! (`tests/conformance/scenarios/*.json`) in-process against a fresh `World`
 //! per scenario, with the comparison rules of `docs/conformance.md`.
 //!
 //! The test fails only when a scenario listed in

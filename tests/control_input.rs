@@ -5,12 +5,12 @@
 //! refused control changes nothing: the world's state, its trace and its
 //! saved journal are the same before and after.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
+use etcd_sim::world::{Config, HttpRequest, Output, World};
 use serde_json::{json, Value};
 
 /// Three members, member 0 leading, the first election's messages settled.
-fn world() -> Gateway {
-    let mut gw = Gateway::new(Config {
+fn world() -> World {
+    let mut gw = World::new(Config {
         members: 3,
         ..Config::default()
     });
@@ -28,7 +28,7 @@ fn request(method: &str, path: &str) -> HttpRequest {
 }
 
 /// One request answered at once, without moving virtual time.
-fn call(gw: &mut Gateway, method: &str, path: &str, body: &str) -> (u16, Value) {
+fn call(gw: &mut World, method: &str, path: &str, body: &str) -> (u16, Value) {
     let t = gw.request(0, request(method, path), body.as_bytes());
     for o in gw.drain() {
         if let Output::Response { ticket, response } = o {
@@ -44,7 +44,7 @@ fn call(gw: &mut Gateway, method: &str, path: &str, body: &str) -> (u16, Value) 
 /// Everything a refused control must leave as it was: the saved world
 /// (its journal, without the ticket counter that closes it: every request
 /// takes a ticket, these inspections too), the state and the whole trace.
-fn snapshot(gw: &mut Gateway) -> [Value; 3] {
+fn snapshot(gw: &mut World) -> [Value; 3] {
     ["save", "state", "trace?since=0"].map(|p| {
         let t = gw.request(0, request("GET", &format!("/_sim/{p}")), b"");
         let out = gw.drain();
@@ -64,7 +64,7 @@ fn snapshot(gw: &mut Gateway) -> [Value; 3] {
 
 /// POSTs `body` to `/_sim/{control}` and checks it is refused with exactly
 /// `error`, changing nothing.
-fn refused(gw: &mut Gateway, control: &str, body: &str, error: &str) {
+fn refused(gw: &mut World, control: &str, body: &str, error: &str) {
     let before = snapshot(gw);
     let (status, answer) = call(gw, "POST", &format!("/_sim/{control}"), body);
     assert_eq!(
@@ -81,7 +81,7 @@ fn refused(gw: &mut Gateway, control: &str, body: &str, error: &str) {
 
 /// The control takes effect (the check that the refusals above are not
 /// refusing everything).
-fn accepted(gw: &mut Gateway, control: &str, body: &str) -> Value {
+fn accepted(gw: &mut World, control: &str, body: &str) -> Value {
     let (status, answer) = call(gw, "POST", &format!("/_sim/{control}"), body);
     assert_eq!(status, 200, "/_sim/{control} {body}: {answer}");
     answer
@@ -373,7 +373,7 @@ fn a_control_is_recorded_whole_when_it_takes_effect_and_not_at_all_when_refused(
     gw.finish(good);
     gw.drain();
     let saved = gw.save();
-    let mut loaded = Gateway::new(Config::default());
+    let mut loaded = World::new(Config::default());
     loaded.load(saved.as_bytes()).expect("a saved world loads");
     let state = snapshot(&mut loaded)[1].clone();
     assert_eq!(state["members"][2]["crashed"], true);

@@ -7,11 +7,11 @@
 //! without leader, the leader monitor ending such streams, learners; simple
 //! auth tokens across members, restarts and virtual time.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, Output, Ticket, World};
 use serde_json::{json, Value};
 
-fn world() -> Gateway {
-    Gateway::new(Config {
+fn world() -> World {
+    World::new(Config {
         members: 3,
         ..Config::default()
     })
@@ -19,7 +19,7 @@ fn world() -> Gateway {
 
 /// A request to `member`, answered within `wait_ms` of virtual time.
 fn call(
-    gw: &mut Gateway,
+    gw: &mut World,
     member: usize,
     method: &str,
     path: &str,
@@ -31,7 +31,7 @@ fn call(
 
 /// [`call`] with request headers.
 fn call_with(
-    gw: &mut Gateway,
+    gw: &mut World,
     member: usize,
     method: &str,
     path: &str,
@@ -55,7 +55,7 @@ fn call_with(
 /// (chunks of open streams).
 #[allow(clippy::too_many_arguments)]
 fn exchange(
-    gw: &mut Gateway,
+    gw: &mut World,
     member: usize,
     method: &str,
     path: &str,
@@ -102,7 +102,7 @@ fn b64(s: &str) -> String {
     etcd_sim::gateway::jsonpb::base64_encode(s.as_bytes())
 }
 
-fn put(gw: &mut Gateway, member: usize, k: &str, v: &str) -> (u16, Value) {
+fn put(gw: &mut World, member: usize, k: &str, v: &str) -> (u16, Value) {
     call(
         gw,
         member,
@@ -113,12 +113,12 @@ fn put(gw: &mut Gateway, member: usize, k: &str, v: &str) -> (u16, Value) {
     )
 }
 
-fn get(gw: &mut Gateway, member: usize, k: &str, serializable: bool) -> (u16, Value) {
+fn get(gw: &mut World, member: usize, k: &str, serializable: bool) -> (u16, Value) {
     let body = json!({"key": b64(k), "serializable": serializable});
     call(gw, member, "POST", "/v3/kv/range", body, 10_000)
 }
 
-fn state(gw: &mut Gateway) -> Value {
+fn state(gw: &mut World) -> Value {
     call(gw, 0, "GET", "/_sim/state", Value::Null, 0).1
 }
 
@@ -306,7 +306,7 @@ fn an_added_member_catches_up() {
 
 #[test]
 fn with_frequent_snapshots_a_new_member_catches_up_from_a_snapshot() {
-    let mut gw = Gateway::new(Config {
+    let mut gw = World::new(Config {
         members: 3,
         snapshot_count: 10,
         ..Config::default()
@@ -346,7 +346,7 @@ fn the_trace_since_n_starts_at_event_n() {
 }
 
 /// `/_sim/log` of member `m`, with a query tail (`&from=5`) if any.
-fn raft_log(gw: &mut Gateway, m: usize, tail: &str) -> Value {
+fn raft_log(gw: &mut World, m: usize, tail: &str) -> Value {
     let path = format!("/_sim/log?member={m}{tail}");
     let (status, log) = call(gw, 0, "GET", &path, Value::Null, 0);
     assert_eq!(status, 200, "{log}");
@@ -368,7 +368,7 @@ fn entries(log: &Value) -> Vec<(u64, u64, String)> {
         .collect()
 }
 
-fn settle(gw: &mut Gateway, ms: u64) {
+fn settle(gw: &mut World, ms: u64) {
     let t = gw.now();
     gw.advance_to(t + ms);
 }
@@ -529,7 +529,7 @@ fn a_deposed_leaders_uncommitted_entry_is_overwritten_by_the_new_leaders_log() {
 
 #[test]
 fn the_log_pages_with_from_and_limit_and_starts_after_the_snapshot() {
-    let mut gw = Gateway::new(Config {
+    let mut gw = World::new(Config {
         members: 3,
         snapshot_count: 10,
         ..Config::default()
@@ -657,7 +657,7 @@ fn refused_stream(msg: &str) -> StreamAnswer {
 /// Opens a stream on `member` (`path`, first request message `body`,
 /// request body left open); its outputs show up in later drains.
 fn open_stream(
-    gw: &mut Gateway,
+    gw: &mut World,
     member: usize,
     path: &str,
     headers: &[(&str, &str)],
@@ -668,13 +668,13 @@ fn open_stream(
     t
 }
 
-fn open_watch(gw: &mut Gateway, member: usize, headers: &[(&str, &str)]) -> Ticket {
+fn open_watch(gw: &mut World, member: usize, headers: &[(&str, &str)]) -> Ticket {
     let body = json!({"create_request": {"key": b64("w")}}).to_string();
     open_stream(gw, member, "/v3/watch", headers, &body)
 }
 
 /// Runs `ms` of virtual time, keeping every output in `kept`.
-fn run_for(gw: &mut Gateway, ms: u64, kept: &mut Vec<Output>) {
+fn run_for(gw: &mut World, ms: u64, kept: &mut Vec<Output>) {
     let t = gw.now();
     gw.advance_to(t + ms);
     kept.extend(gw.drain());
@@ -706,7 +706,7 @@ fn stream_answer(outs: &[Output], t: Ticket) -> StreamAnswer {
 /// (check-quorum makes the cut-off leader step down; pre-vote keeps it a
 /// pre-candidate without one). Returns when the partition began and the
 /// tick at which member 0 lost its leader.
-fn isolate_member_0(gw: &mut Gateway, kept: &mut Vec<Output>) -> (u64, u64) {
+fn isolate_member_0(gw: &mut World, kept: &mut Vec<Output>) -> (u64, u64) {
     let groups = json!({"groups": [[0], [1, 2]]});
     exchange(gw, 0, "POST", "/_sim/partition", &[], groups, 0, kept);
     let partitioned = gw.now();
@@ -990,7 +990,7 @@ fn a_learner_serves_only_status_serializable_ranges_and_snapshots_until_promoted
 // Propose blocks while the member knows no leader; parseProposeCtxErr;
 // the forwarding of lease time-to-live) ----
 
-fn knows_leader(gw: &mut Gateway, m: usize) -> bool {
+fn knows_leader(gw: &mut World, m: usize) -> bool {
     state(gw)["members"][m]["leader_id"] != "0"
 }
 
@@ -1069,7 +1069,7 @@ fn a_write_that_never_finds_a_leader_ends_with_the_context_deadline() {
 
 /// A lease granted by leader 0, then no leader anywhere: 0 crashed, 1 and 2
 /// cut from each other (for 3 s: both lost their leader). The lease's id.
-fn lease_then_no_leader(gw: &mut Gateway) -> String {
+fn lease_then_no_leader(gw: &mut World) -> String {
     let (_, grant) = call(gw, 0, "POST", "/v3/lease/grant", json!({"TTL": 60}), 1_000);
     let id = grant["ID"].as_str().unwrap_or("0").to_string();
     // (the followers learn that the grant committed)
@@ -1203,7 +1203,7 @@ fn a_write_to_a_follower_cut_off_from_the_leader_times_out_for_connection_lost()
 fn a_keep_alive_waits_for_a_leader_then_renews_or_says_no_leader() {
     let mut gw = world();
     let id = lease_then_no_leader(&mut gw);
-    let keep_alive = |gw: &mut Gateway| {
+    let keep_alive = |gw: &mut World| {
         let req = HttpRequest {
             method: "POST".into(),
             path: "/v3/lease/keepalive".into(),
@@ -1261,7 +1261,7 @@ fn a_keep_alive_waits_for_a_leader_then_renews_or_says_no_leader() {
 }
 
 /// Sets up root and enables auth on member 0, then authenticates there.
-fn enable_auth_and_log_in(gw: &mut Gateway) -> String {
+fn enable_auth_and_log_in(gw: &mut World) -> String {
     for (path, body) in [
         (
             "/v3/auth/user/add",
@@ -1279,11 +1279,11 @@ fn enable_auth_and_log_in(gw: &mut Gateway) -> String {
     log_in(gw, 0)
 }
 
-fn log_in(gw: &mut Gateway, member: usize) -> String {
+fn log_in(gw: &mut World, member: usize) -> String {
     log_in_as(gw, member, "root", "pass")
 }
 
-fn log_in_as(gw: &mut Gateway, member: usize, name: &str, password: &str) -> String {
+fn log_in_as(gw: &mut World, member: usize, name: &str, password: &str) -> String {
     let body = json!({"name": name, "password": password});
     let (status, v) = call(gw, member, "POST", "/v3/auth/authenticate", body, 10_000);
     assert_eq!(status, 200, "{v}");
@@ -1291,14 +1291,14 @@ fn log_in_as(gw: &mut Gateway, member: usize, name: &str, password: &str) -> Str
 }
 
 /// Root adds user `u` with password `p` (and no role).
-fn add_user_u(gw: &mut Gateway, root: &str) {
+fn add_user_u(gw: &mut World, root: &str) {
     let add = json!({"name": "u", "password": "p"});
     let by_root = [("Authorization", root)];
     let (status, v) = call_with(gw, 0, "POST", "/v3/auth/user/add", &by_root, add, 10_000);
     assert_eq!(status, 200, "{v}");
 }
 
-fn put_as(gw: &mut Gateway, member: usize, token: &str, k: &str) -> (u16, Value) {
+fn put_as(gw: &mut World, member: usize, token: &str, k: &str) -> (u16, Value) {
     let body = json!({"key": b64(k), "value": b64("v")});
     let auth = [("Authorization", token)];
     call_with(gw, member, "POST", "/v3/kv/put", &auth, body, 10_000)
@@ -1413,7 +1413,7 @@ fn a_snapshot_is_for_root_only_once_auth_is_enabled() {
     add_user_u(&mut gw, &root);
     let u = log_in_as(&mut gw, 0, "u", "p");
     let mut kept = Vec::new();
-    let snapshot = |gw: &mut Gateway, kept: &mut Vec<Output>, token: &str| {
+    let snapshot = |gw: &mut World, kept: &mut Vec<Output>, token: &str| {
         let t = open_stream(
             gw,
             0,

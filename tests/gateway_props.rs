@@ -8,7 +8,7 @@
 
 mod props;
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, HttpResponse, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, HttpResponse, Output, Ticket, World};
 use props::{Input, Rng};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -35,9 +35,9 @@ const MAY_STAY_OPEN: &[&str] = &[
     "/v3/maintenance/snapshot",
 ];
 
-/// The gateway under test plus what the checks remember between cases.
-struct World {
-    gw: Gateway,
+/// The world under test plus what the checks remember between cases.
+struct Harness {
+    gw: World,
     /// Answer of `READ_ALL` after the last case (status, body).
     store: (u16, Vec<u8>),
     /// Tickets the client gave up on: they must never produce output again.
@@ -45,15 +45,15 @@ struct World {
     seed: u64,
 }
 
-impl World {
+impl Harness {
     /// A one-member cluster with a few keys, so reads have something to show.
     fn new(seed: u64) -> Result<Self, String> {
-        let gw = Gateway::new(Config {
+        let gw = World::new(Config {
             members: 1,
             seed,
             ..Config::default()
         });
-        let mut w = World {
+        let mut w = Harness {
             gw,
             store: (0, Vec::new()),
             canceled: BTreeSet::new(),
@@ -237,7 +237,7 @@ fn revision_of(body: &[u8]) -> String {
 }
 
 /// One case: send the input, check the answer, check the store.
-fn run_case(w: &mut World, input: &Input) -> Result<(), String> {
+fn run_case(w: &mut Harness, input: &Input) -> Result<(), String> {
     let req = HttpRequest {
         method: input.method.clone(),
         path: input.path.clone(),
@@ -284,12 +284,12 @@ fn run_case(w: &mut World, input: &Input) -> Result<(), String> {
         // (e.g. a voting member added to a one-member cluster never starts,
         // so there is no quorum): go on with a fresh cluster
         let seed = w.seed;
-        *w = World::new(seed)?;
+        *w = Harness::new(seed)?;
     }
     Ok(())
 }
 
-fn check_store_unchanged(w: &mut World, what: &str) -> Result<(), String> {
+fn check_store_unchanged(w: &mut Harness, what: &str) -> Result<(), String> {
     let after = w.unary("/v3/kv/range", READ_ALL)?;
     if after == w.store {
         return Ok(());
@@ -367,7 +367,7 @@ fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
 fn run_seed(seed: u64, cases: usize, bodies: &[Vec<u8>]) -> Vec<String> {
     let mut failures = Vec::new();
     let mut rng = Rng::new(seed);
-    let new_world = |failures: &mut Vec<String>| match catch_unwind(|| World::new(seed)) {
+    let new_world = |failures: &mut Vec<String>| match catch_unwind(|| Harness::new(seed)) {
         Ok(Ok(w)) => Some(w),
         Ok(Err(e)) => {
             failures.push(format!("seed {seed}: setting up the store: {e}"));

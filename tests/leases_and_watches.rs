@@ -1,20 +1,20 @@
 //! Leases and watches through the whole core (gateway, cluster, member) in
 //! controlled virtual time: the clock moves only when the test says so.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, Output, Ticket, World};
 use serde_json::{json, Value};
 
 /// A gateway plus the outputs drained from it and not consumed yet, so a
 /// unary call does not swallow stream chunks that arrive meanwhile.
 struct Sim {
-    gw: Gateway,
+    gw: World,
     kept: Vec<Output>,
 }
 
 impl Sim {
     fn with(config: Config) -> Self {
         Sim {
-            gw: Gateway::new(config),
+            gw: World::new(config),
             kept: Vec::new(),
         }
     }

@@ -3,19 +3,19 @@
 //! member, so a second locker or candidate waits for the deletes of the
 //! keys older than its own, and gives its key back when its client leaves.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, Output, Ticket, World};
 use serde_json::{json, Value};
 
 /// A one-member world and the outputs drained from it, by ticket.
 struct Sim {
-    gw: Gateway,
+    gw: World,
     outputs: Vec<Output>,
 }
 
 impl Sim {
     fn new() -> Self {
         Sim {
-            gw: Gateway::new(Config::default()),
+            gw: World::new(Config::default()),
             outputs: Vec::new(),
         }
     }
@@ -237,7 +237,7 @@ fn leader_without_a_candidate_is_the_concurrency_packages_no_leader() {
 #[test]
 fn a_lock_that_times_out_answers_the_timeout_through_the_client() {
     let mut sim = Sim {
-        gw: Gateway::new(Config {
+        gw: World::new(Config {
             members: 3,
             ..Config::default()
         }),
@@ -379,7 +379,7 @@ fn a_lock_larger_than_grpcs_receive_limit_is_refused_before_it_runs() {
 #[test]
 fn a_waiter_whose_confirming_get_fails_gives_its_key_back() {
     let mut sim = Sim {
-        gw: Gateway::new(Config {
+        gw: World::new(Config {
             members: 3,
             ..Config::default()
         }),

@@ -8,11 +8,11 @@
 //! etcd's peer transport panic) is refused as `given member URLs are
 //! invalid`, after those checks.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
+use etcd_sim::world::{Config, HttpRequest, Output, World};
 use serde_json::{json, Value};
 
-fn world(members: usize) -> Gateway {
-    let mut gw = Gateway::new(Config {
+fn world(members: usize) -> World {
+    let mut gw = World::new(Config {
         members,
         ..Config::default()
     });
@@ -22,7 +22,7 @@ fn world(members: usize) -> Gateway {
 }
 
 /// A POST to member 0, answered once the world has run.
-fn call(gw: &mut Gateway, path: &str, body: &str) -> (u16, Value) {
+fn call(gw: &mut World, path: &str, body: &str) -> (u16, Value) {
     let request = HttpRequest {
         method: "POST".into(),
         path: path.into(),
@@ -47,7 +47,7 @@ fn error(code: u8, message: &str) -> Value {
 }
 
 /// The id of member `name` and every member's peer URLs, by name.
-fn members(gw: &mut Gateway) -> Vec<(String, String, Value)> {
+fn members(gw: &mut World) -> Vec<(String, String, Value)> {
     let (_, list) = call(gw, "/v3/cluster/member/list", "{}");
     let members = list["members"].as_array().cloned().unwrap_or_default();
     members
@@ -60,7 +60,7 @@ fn members(gw: &mut Gateway) -> Vec<(String, String, Value)> {
         .collect()
 }
 
-fn id_of(gw: &mut Gateway, name: &str) -> String {
+fn id_of(gw: &mut World, name: &str) -> String {
     let all = members(gw);
     let found = all.iter().find(|(n, _, _)| n == name);
     found

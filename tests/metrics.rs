@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
+use etcd_sim::world::{Config, HttpRequest, Output, World};
 use serde_json::Value;
 
-fn world() -> Gateway {
-    Gateway::new(Config {
+fn world() -> World {
+    World::new(Config {
         members: 3,
         ..Config::default()
     })
@@ -19,7 +19,7 @@ fn world() -> Gateway {
 /// A request to `member` answered within 10 s of virtual time: status,
 /// content type and body (status 0: connection refused).
 fn request(
-    gw: &mut Gateway,
+    gw: &mut World,
     member: usize,
     method: &str,
     path: &str,
@@ -54,7 +54,7 @@ fn request(
     answer
 }
 
-fn metrics(gw: &mut Gateway, member: usize) -> String {
+fn metrics(gw: &mut World, member: usize) -> String {
     let (status, _, text) = request(gw, member, "GET", "/metrics", "");
     assert_eq!(status, 200, "member {member}: {text}");
     text
@@ -68,14 +68,14 @@ fn sample(text: &str, series: &str) -> String {
         .to_string()
 }
 
-fn put(gw: &mut Gateway, member: usize, key: &str) {
+fn put(gw: &mut World, member: usize, key: &str) {
     let b64 = etcd_sim::gateway::jsonpb::base64_encode(key.as_bytes());
     let body = format!(r#"{{"key":"{b64}","value":"{b64}"}}"#);
     let (status, _, r) = request(gw, member, "POST", "/v3/kv/put", &body);
     assert_eq!(status, 200, "{r}");
 }
 
-fn sim(gw: &mut Gateway, path: &str, body: &str) {
+fn sim(gw: &mut World, path: &str, body: &str) {
     let (status, _, r) = request(gw, 0, "POST", path, body);
     assert_eq!(status, 200, "{path}: {r}");
 }
@@ -250,7 +250,7 @@ fn only_the_leader_says_it_leads_and_each_member_names_its_own_id() {
 #[test]
 fn after_the_leader_crashes_the_survivors_count_a_leader_change() {
     let mut gw = world();
-    let seen = |gw: &mut Gateway, m| -> u64 {
+    let seen = |gw: &mut World, m| -> u64 {
         sample(&metrics(gw, m), "etcd_server_leader_changes_seen_total")
             .parse()
             .expect("number")

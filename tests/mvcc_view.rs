@@ -5,11 +5,11 @@
 //! key alive at the compaction revision, its value then. Every member
 //! applies the same log, so every member shows the same store.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
+use etcd_sim::world::{Config, HttpRequest, Output, World};
 use serde_json::{json, Value};
 
-fn world() -> Gateway {
-    Gateway::new(Config {
+fn world() -> World {
+    World::new(Config {
         members: 3,
         ..Config::default()
     })
@@ -17,7 +17,7 @@ fn world() -> Gateway {
 
 /// `method path` with `body` to member 0, answered once nothing more can
 /// happen without time passing: (status, JSON body or null).
-fn call(gw: &mut Gateway, method: &str, path: &str, body: &Value) -> (u16, Value) {
+fn call(gw: &mut World, method: &str, path: &str, body: &Value) -> (u16, Value) {
     let request = HttpRequest {
         method: method.into(),
         path: path.into(),
@@ -47,37 +47,37 @@ fn b64(b: &[u8]) -> String {
 }
 
 /// An etcd call that must succeed.
-fn ok(gw: &mut Gateway, path: &str, body: Value) {
+fn ok(gw: &mut World, path: &str, body: Value) {
     let (status, answer) = call(gw, "POST", path, &body);
     assert_eq!(status, 200, "{path}: {answer}");
 }
 
-fn put(gw: &mut Gateway, key: &[u8], value: &str) {
+fn put(gw: &mut World, key: &[u8], value: &str) {
     let body = json!({"key": b64(key), "value": b64(value.as_bytes())});
     ok(gw, "/v3/kv/put", body);
 }
 
 /// The teaching sequence: put foo=1 (revision 2), put foo=2 (3), delete foo
 /// (4), put foo=3 (5).
-fn put_delete_put(gw: &mut Gateway) {
+fn put_delete_put(gw: &mut World) {
     put(gw, b"foo", "1");
     put(gw, b"foo", "2");
     ok(gw, "/v3/kv/deleterange", json!({"key": b64(b"foo")}));
     put(gw, b"foo", "3");
 }
 
-fn compact(gw: &mut Gateway, rev: i64) {
+fn compact(gw: &mut World, rev: i64) {
     ok(gw, "/v3/kv/compaction", json!({ "revision": rev }));
 }
 
 /// Followers apply once the next heartbeat tells them the commit index.
-fn settle(gw: &mut Gateway) {
+fn settle(gw: &mut World) {
     let t = gw.now();
     gw.advance_to(t + 300);
 }
 
 /// `/_sim/mvcc?<query>`, which must answer 200.
-fn mvcc(gw: &mut Gateway, query: &str) -> Value {
+fn mvcc(gw: &mut World, query: &str) -> Value {
     let (status, view) = call(gw, "GET", &format!("/_sim/mvcc?{query}"), &Value::Null);
     assert_eq!(status, 200, "{view}");
     view

@@ -6,7 +6,7 @@
 //! save, so saves of loaded worlds are tested too), and from then on both
 //! must give the same outputs byte for byte and the same trace.
 
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, Output, Ticket, World};
 use serde_json::{json, Value};
 
 struct Rng(u64);
@@ -147,7 +147,7 @@ fn script(seed: u64, len: usize) -> Vec<Step> {
 /// A world and the client side of it: its open watches and unfinished
 /// requests, and every output it gave.
 struct Client {
-    gw: Gateway,
+    gw: World,
     watches: Vec<Ticket>,
     partial: Vec<(Ticket, String)>,
     /// Lock and unlock calls not answered yet, and the keys of locks held.
@@ -165,7 +165,7 @@ fn req(method: &str, path: &str) -> HttpRequest {
 }
 
 impl Client {
-    fn new(gw: Gateway) -> Self {
+    fn new(gw: World) -> Self {
         Client {
             gw,
             watches: Vec::new(),
@@ -310,9 +310,9 @@ fn config(seed: u64) -> Config {
 
 /// Loads `from`'s saved world into a fresh gateway (of another config, so
 /// nothing carries over but the save).
-fn reload(from: &Gateway) -> Gateway {
+fn reload(from: &World) -> World {
     let saved = from.save();
-    let mut gw = Gateway::new(Config::default());
+    let mut gw = World::new(Config::default());
     gw.load(saved.as_bytes()).expect("a saved world loads");
     assert!(
         gw.drain().is_empty(),
@@ -323,7 +323,7 @@ fn reload(from: &Gateway) -> Gateway {
 
 fn check_seed(seed: u64, len: usize, checkpoints: &[usize]) {
     let steps = script(seed, len);
-    let mut reference = Client::new(Gateway::new(config(seed)));
+    let mut reference = Client::new(World::new(config(seed)));
     let mut copy: Option<Client> = None;
     let mut compared = 0;
     for (i, step) in steps.iter().enumerate() {
@@ -386,7 +386,7 @@ fn a_world_loads_at_any_moment() {
     }
 }
 
-fn call(gw: &mut Gateway, method: &str, path: &str, body: &str) -> (u16, Value) {
+fn call(gw: &mut World, method: &str, path: &str, body: &str) -> (u16, Value) {
     let t = gw.request(0, req(method, path), body.as_bytes());
     gw.run_until_idle();
     for o in gw.drain() {
@@ -402,7 +402,7 @@ fn call(gw: &mut Gateway, method: &str, path: &str, body: &str) -> (u16, Value) 
 
 #[test]
 fn over_http_save_and_load_restore_keys_and_members_and_cut_clients() {
-    let mut gw = Gateway::new(config(7));
+    let mut gw = World::new(config(7));
     let put = json!({"key": b64("a"), "value": b64("1")}).to_string();
     assert_eq!(call(&mut gw, "POST", "/v3/kv/put", &put).0, 200);
     call(&mut gw, "POST", "/_sim/crash", r#"{"member":2}"#);
@@ -448,7 +448,7 @@ fn over_http_save_and_load_restore_keys_and_members_and_cut_clients() {
 
 #[test]
 fn a_bad_save_is_refused_and_changes_nothing() {
-    let mut gw = Gateway::new(config(3));
+    let mut gw = World::new(config(3));
     let put = json!({"key": b64("a"), "value": b64("1")}).to_string();
     call(&mut gw, "POST", "/v3/kv/put", &put);
     let before = recorded(&gw.save());
@@ -485,7 +485,7 @@ fn recorded(saved: &str) -> Value {
 /// a connection to a down member): outputs of the two name the same tickets.
 #[test]
 fn a_loaded_world_numbers_the_next_requests_as_the_saved_one_would() {
-    let mut gw = Gateway::new(config(4));
+    let mut gw = World::new(config(4));
     call(&mut gw, "POST", "/_sim/crash", r#"{"member":2}"#);
     call(&mut gw, "GET", "/_sim/state", "");
     call(&mut gw, "POST", "/_sim/crash", r#"{"member":9}"#);
@@ -500,7 +500,7 @@ fn a_loaded_world_numbers_the_next_requests_as_the_saved_one_would() {
 
 #[test]
 fn pause_stops_the_clock_for_the_driver_and_step_moves_it() {
-    let mut gw = Gateway::new(config(5));
+    let mut gw = World::new(config(5));
     let epoch = gw.epoch();
     let (_, s) = call(&mut gw, "POST", "/_sim/step", "{}");
     assert_eq!(s["error"], "the world is running: POST /_sim/pause first");
@@ -538,7 +538,7 @@ fn pause_stops_the_clock_for_the_driver_and_step_moves_it() {
 
 /// A control call answered without running the world (as while paused);
 /// also the other outputs it brought.
-fn call_no_run(gw: &mut Gateway, path: &str, body: &str) -> (u16, Value, Vec<Output>) {
+fn call_no_run(gw: &mut World, path: &str, body: &str) -> (u16, Value, Vec<Output>) {
     let t = gw.request(0, req("POST", path), body.as_bytes());
     let (mine, others): (Vec<Output>, Vec<Output>) =
         gw.drain().into_iter().partition(|o| o.ticket() == t);
@@ -551,7 +551,7 @@ fn call_no_run(gw: &mut Gateway, path: &str, body: &str) -> (u16, Value, Vec<Out
 
 #[test]
 fn the_speed_is_kept_for_the_driver_and_checked() {
-    let mut gw = Gateway::new(config(5));
+    let mut gw = World::new(config(5));
     let epoch = gw.epoch();
     let (status, s) = call(&mut gw, "POST", "/_sim/speed", r#"{"speed":0.25}"#);
     assert_eq!((status, &s["speed"]), (200, &json!(0.25)));

@@ -7,8 +7,8 @@
 use etcd_sim::cluster::network::Link;
 use etcd_sim::cluster::trace::{Control, DropReason, Envelope, TraceEvent, TraceKind};
 use etcd_sim::cluster::{Cluster, ClusterConfig};
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};
 use etcd_sim::raft::{Event, MessageType};
+use etcd_sim::world::{Config, HttpRequest, Output, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -273,7 +273,7 @@ fn a_crash_cuts_the_messages_in_flight_to_and_from_the_member() {
 // ---- as /_sim/trace writes them ----
 
 /// A request to `member`, run until answered: its status and body.
-fn call(gw: &mut Gateway, member: usize, method: &str, path: &str, body: &str) -> (u16, String) {
+fn call(gw: &mut World, member: usize, method: &str, path: &str, body: &str) -> (u16, String) {
     let req = HttpRequest {
         method: method.into(),
         path: path.into(),
@@ -294,14 +294,14 @@ fn call(gw: &mut Gateway, member: usize, method: &str, path: &str, body: &str) -
 }
 
 /// The raw `/_sim/trace` text.
-fn trace_text(gw: &mut Gateway) -> String {
+fn trace_text(gw: &mut World) -> String {
     call(gw, 0, "GET", "/_sim/trace?since=0", "").1
 }
 
 /// A world that went through every control action, elections, a
 /// transfer, snapshots, a member added and removed, writes and requests.
-fn eventful_world() -> Gateway {
-    let mut gw = Gateway::new(Config {
+fn eventful_world() -> World {
+    let mut gw = World::new(Config {
         members: 3,
         snapshot_count: 5,
         ..Config::default()

@@ -123,9 +123,6 @@ pub enum Route {
     MethodNotAllowed,
     /// grpc-gateway: nothing under `/v3/` matches: `Not Found`.
     GatewayNotFound,
-    /// The simulator's own control paths, with their query string
-    /// (`trace?since=N`).
-    Sim(String),
     /// etcd's plain HTTP handlers.
     Version,
     Health,
@@ -166,9 +163,6 @@ pub fn route(method: &str, raw_path: &str) -> Route {
         None => (raw_path, None),
     };
     let path = if path.is_empty() { "/" } else { path };
-    if let Some(rest) = path.strip_prefix("/_sim/") {
-        return Route::Sim(with_query(rest.to_string(), query));
-    }
     // etcd rewrites /v3beta/ to /v3/ before its mux sees the request
     let path = match path.strip_prefix("/v3beta/") {
         Some(rest) => format!("/v3/{rest}"),

@@ -387,7 +387,7 @@ fn odd_json(rng: &mut Rng) -> Vec<u8> {
     rng.pick(&texts).as_bytes().to_vec()
 }
 
-/// Sizes in which `len` body bytes are handed to `Gateway::body`.
+/// Sizes in which `len` body bytes are handed to `World::body`.
 pub fn pieces(rng: &mut Rng, len: usize) -> Vec<usize> {
     if len == 0 || rng.chance(60) {
         return vec![len];

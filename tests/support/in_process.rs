@@ -1,4 +1,4 @@
-//! The runner's transport to a `Gateway` in the same process, in virtual
+//! The runner's transport to a `World` in the same process, in virtual
 //! time: waiting for an answer runs the world from one due event to the
 //! next, so no more virtual time passes than a real client would have waited.
 
@@ -6,7 +6,7 @@ use super::answer::{Answer, Head, Taken};
 use super::runner::{
     ClusterKind, Failure, Request, Runner, StepError, Take, Transport, INITIAL_CLUSTER_TOKEN,
 };
-use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output, Ticket};
+use etcd_sim::world::{Config, HttpRequest, Output, Ticket, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 const CLIENT_PORTS: [usize; 3] = [2379, 22379, 32379];
 
 pub struct InProcess {
-    gw: Gateway,
+    gw: World,
     answers: BTreeMap<Ticket, Answer>,
 }
 
@@ -32,7 +32,7 @@ impl InProcess {
             ..defaults
         };
         InProcess {
-            gw: Gateway::new(config),
+            gw: World::new(config),
             answers: BTreeMap::new(),
         }
     }

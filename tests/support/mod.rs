@@ -1,6 +1,6 @@
 //! Support code of the conformance tests: the scenario runner with the
 //! comparison rules of `docs/conformance.md`, and its two transports: a
-//! `Gateway` in the same process, in virtual time (the test crates), and a
+//! `World` in the same process, in virtual time (the test crates), and a
 //! server over real sockets (also the Node replayer, `tests/conformance/
 //! replay_node.rs`, an example binary: no cfg(test), so no `in_process`).
 

@@ -12,10 +12,10 @@ use super::{answer, b64, bad_request, limit_param, member_param, query_bytes};
 use crate::errors::EtcdError;
 use crate::gateway::json::{list, Object};
 use crate::gateway::jsonpb::base64_decode;
-use crate::gateway::{Gateway, HttpResponse};
 use crate::mvcc::{Generation, KeyIndex, KvStore, Revision};
+use crate::world::{HttpResponse, World};
 
-pub(super) fn view(gw: &Gateway, query: &str) -> HttpResponse {
+pub(super) fn view(gw: &World, query: &str) -> HttpResponse {
     let params = (member_param(query), prefix_param(query), limit_param(query));
     let (member, prefix, limit) = match params {
         (Ok(m), Ok(p), Ok(l)) => (m, p, l),
@@ -23,7 +23,7 @@ pub(super) fn view(gw: &Gateway, query: &str) -> HttpResponse {
     };
     let server = usize::try_from(member)
         .ok()
-        .and_then(|i| gw.cluster.member(i));
+        .and_then(|i| gw.gateway.cluster().member(i));
     let Some(store) = server.map(|s| s.kv()) else {
         return bad_request(&EtcdError::MemberNotFound.to_string());
     };

@@ -12,11 +12,9 @@
 //! "idle" is recorded as the time it stopped at). A control acts only once
 //! its body is complete: it is recorded whole then, if it took effect.
 
-use super::http::{HttpRequest, Ticket};
-use super::json::{self, list, Object, Value};
-use super::jsonpb::{base64_decode, base64_encode, quote_plain};
-use super::Config;
-use std::collections::BTreeSet;
+use super::{Config, HttpRequest, Ticket};
+use crate::gateway::json::{self, list, Object, Value};
+use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
 use std::fmt::Write;
 
 /// The format's name and version, first in every saved world.
@@ -50,10 +48,6 @@ pub struct Journal {
     pub config: Config,
     pub first_ticket: Ticket,
     pub inputs: Vec<Input>,
-    /// Requests whose inputs are not recorded as they come: inspection,
-    /// which changes nothing, and controls, recorded whole once they took
-    /// effect (`record_control`).
-    quiet: BTreeSet<Ticket>,
     /// The last clock move must stay as it is: the gateway handed the
     /// cluster input of its own after it (see `seal`).
     sealed: bool,
@@ -66,7 +60,6 @@ impl Journal {
             config,
             first_ticket,
             inputs: Vec::new(),
-            quiet: BTreeSet::new(),
             sealed: false,
         }
     }
@@ -78,12 +71,8 @@ impl Journal {
         self.sealed = true;
     }
 
-    /// Records that `ticket` is an inspection: its inputs are left out.
-    pub fn quiet(&mut self, ticket: Ticket) {
-        self.quiet.insert(ticket);
-    }
-
-    /// Control `ticket` (quiet so far) has run and took effect: its
+    /// Control `ticket` has run and took effect (the world records no
+    /// input of a control as it arrives, nor one refused): its
     /// inputs, its body in one piece. Replayed, it acts at the same moment,
     /// when its body is complete.
     pub fn record_control(
@@ -106,15 +95,10 @@ impl Journal {
     }
 
     pub fn record(&mut self, input: Input) {
-        match &input {
-            Input::Body(t, _) if self.quiet.contains(t) => return,
-            Input::Finish(t) | Input::Cancel(t) if self.quiet.remove(t) => return,
-            Input::Time(_) if !self.sealed => {
-                if let Some(Input::Time(_)) = self.inputs.last() {
-                    self.inputs.pop();
-                }
+        if matches!(input, Input::Time(_)) && !self.sealed {
+            if let Some(Input::Time(_)) = self.inputs.last() {
+                self.inputs.pop();
             }
-            _ => {}
         }
         self.sealed = false;
         self.inputs.push(input);
@@ -278,23 +262,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clock_moves_collapse_and_inspection_is_left_out() {
+    fn consecutive_clock_moves_collapse() {
         let mut j = Journal::new(Config::default(), Config::default(), 1);
         j.record(Input::Time(5));
         j.record(Input::Time(9));
-        j.quiet(2);
-        j.record(Input::Body(2, b"x".to_vec()));
-        j.record(Input::Finish(2));
         j.record(Input::Body(3, b"y".to_vec()));
         j.record(Input::Time(12));
-        j.record(Input::Finish(2)); // no longer quiet once finished
+        j.record(Input::Finish(3));
         assert_eq!(
             j.inputs,
             vec![
                 Input::Time(9),
                 Input::Body(3, b"y".to_vec()),
                 Input::Time(12),
-                Input::Finish(2)
+                Input::Finish(3)
             ]
         );
     }
@@ -307,11 +288,7 @@ mod tests {
             headers: Vec::new(),
         };
         let mut j = Journal::new(Config::default(), Config::default(), 1);
-        j.quiet(1);
-        j.record(Input::Body(1, b"{\"member\"".to_vec()));
         j.record(Input::Time(5));
-        j.record(Input::Body(1, b":0}".to_vec()));
-        j.record(Input::Finish(1));
         j.record_control(1, 2, crash.clone(), b"{\"member\":0}");
         j.record(Input::Time(9));
         assert_eq!(

@@ -5,12 +5,12 @@ mod args;
 mod mvcc;
 mod trace;
 
-use super::json::{self, list, Object, Value};
-use super::jsonpb::quote_plain;
-use super::respond;
-use super::{Config, Gateway, HttpResponse};
+use super::{Config, HttpResponse, World};
 use crate::cluster::network::Link;
 use crate::errors::EtcdError;
+use crate::gateway::json::{self, list, Object, Value};
+use crate::gateway::jsonpb::quote_plain;
+use crate::gateway::respond;
 use crate::raft::EntryType;
 use args::{Args, MAX_STEP_MS};
 use std::fmt::Write;
@@ -38,7 +38,7 @@ const CONTROLS: [(&str, &[&str]); 13] = [
 /// unknown path), which changed nothing and is not part of the world's
 /// journal.
 pub fn handle(
-    gw: &mut Gateway,
+    gw: &mut World,
     method: &str,
     cmd: &str,
     body: &[u8],
@@ -78,9 +78,8 @@ pub fn handle(
 
 /// Runs control `cmd`, which takes `fields`, with the arguments `args`
 /// (the body), all of them checked first: an error means nothing changed.
-fn control(gw: &mut Gateway, cmd: &str, fields: &[&str], args: &Value) -> Result<(), String> {
-    let args = Args::new(args, fields, gw.cluster.member_count())?;
-    let c = &mut gw.cluster;
+fn control(gw: &mut World, cmd: &str, fields: &[&str], args: &Value) -> Result<(), String> {
+    let args = Args::new(args, fields, gw.members())?;
     match cmd {
         "pause" | "resume" => gw.set_paused(cmd == "pause"),
         "step" => step(gw, &args)?,
@@ -94,6 +93,7 @@ fn control(gw: &mut Gateway, cmd: &str, fields: &[&str], args: &Value) -> Result
         },
         "crash" | "restart" | "transfer" | "remove_member" => {
             let m = args.member("member")?;
+            let c = gw.gateway.cluster_mut();
             let done = match cmd {
                 "crash" => c.crash(m),
                 "restart" => c.restart(m),
@@ -104,15 +104,16 @@ fn control(gw: &mut Gateway, cmd: &str, fields: &[&str], args: &Value) -> Result
         }
         "add_member" => {
             let learner = args.flag("learner")?;
+            let c = gw.gateway.cluster_mut();
             c.add_member(learner).map_err(|e| e.to_string())?;
         }
-        "partition" => c.partition(&args.groups()?),
+        "partition" => gw.gateway.cluster_mut().partition(&args.groups()?),
         "block" => {
             if let Some((from, to)) = args.pair(true)? {
-                c.block(from, to);
+                gw.gateway.cluster_mut().block(from, to);
             }
         }
-        "heal" => c.heal(),
+        "heal" => gw.gateway.cluster_mut().heal(),
         _ => {
             let pair = args.pair(false)?;
             let link = Link {
@@ -120,7 +121,7 @@ fn control(gw: &mut Gateway, cmd: &str, fields: &[&str], args: &Value) -> Result
                 jitter_ms: args.delay_ms("jitter_ms", Link::default().jitter_ms)?,
                 loss_ppm: (args.probability("loss")? * 1e6) as u32,
             };
-            c.set_link(pair, link);
+            gw.gateway.cluster_mut().set_link(pair, link);
         }
     }
     Ok(())
@@ -132,13 +133,14 @@ const MAX_SPEED: f64 = 100.0;
 
 /// `/_sim/step` while paused: virtual time moves `{"ms": N}` forward, or
 /// (no `ms`) to the next moment something is due.
-fn step(gw: &mut Gateway, args: &Args) -> Result<(), String> {
+fn step(gw: &mut World, args: &Args) -> Result<(), String> {
     if !gw.paused {
         return Err("the world is running: POST /_sim/pause first".into());
     }
-    let now = gw.cluster.now();
+    let c = gw.gateway.cluster_mut();
+    let now = c.now();
     let to = match args.get("ms") {
-        None => gw.cluster.next_due(),
+        None => c.next_due(),
         Some(ms) => match ms.as_u64().ok_or("\"ms\" must be a whole number")? {
             ms if ms > MAX_STEP_MS => {
                 return Err(format!("\"ms\" must be at most {MAX_STEP_MS} (one day)"))
@@ -147,7 +149,7 @@ fn step(gw: &mut Gateway, args: &Args) -> Result<(), String> {
         },
     };
     if let Some(to) = to {
-        gw.cluster.advance_to(to);
+        c.advance_to(to);
     }
     gw.epoch += 1;
     Ok(())
@@ -164,8 +166,8 @@ fn answer(body: String) -> HttpResponse {
 }
 
 /// The world as `/_sim/state` shows it.
-fn state(gw: &Gateway) -> HttpResponse {
-    let c = &gw.cluster;
+fn state(gw: &World) -> HttpResponse {
+    let c = gw.gateway.cluster();
     let mut body = String::new();
     let mut o = Object::new(&mut body);
     list(
@@ -263,7 +265,7 @@ fn limit_param(query: &str) -> Result<usize, String> {
 
 /// `/_sim/log?member=I&from=N&limit=M`: member I's Raft log, each entry with
 /// its term and what it carries, from index N on.
-fn log(gw: &Gateway, query: &str) -> HttpResponse {
+fn log(gw: &World, query: &str) -> HttpResponse {
     let params = (
         member_param(query),
         number_param(query, "from"),
@@ -275,7 +277,7 @@ fn log(gw: &Gateway, query: &str) -> HttpResponse {
     };
     let view = usize::try_from(member)
         .ok()
-        .and_then(|i| gw.cluster.log_view(i, from, limit));
+        .and_then(|i| gw.gateway.cluster().log_view(i, from, limit));
     let Some(v) = view else {
         return bad_request(&EtcdError::MemberNotFound.to_string());
     };
@@ -311,8 +313,8 @@ fn b64(b: &[u8]) -> String {
 }
 
 /// `/_sim/leases`: the leader's leases with remaining TTL and keys.
-fn leases(gw: &Gateway) -> HttpResponse {
-    let c = &gw.cluster;
+fn leases(gw: &World) -> HttpResponse {
+    let c = gw.gateway.cluster();
     let now = c.now();
     let leases = c
         .leader()
@@ -333,8 +335,8 @@ fn leases(gw: &Gateway) -> HttpResponse {
 }
 
 /// `/_sim/watches`: every watcher with its member, range and next revision.
-fn watches(gw: &Gateway) -> HttpResponse {
-    let c = &gw.cluster;
+fn watches(gw: &World) -> HttpResponse {
+    let c = gw.gateway.cluster();
     let members = (0..c.member_count()).filter_map(|i| Some((i, c.member(i)?)));
     let watchers =
         members.flat_map(|(i, m)| m.watches().watchers().into_iter().map(move |w| (i, w)));
@@ -352,19 +354,4 @@ fn watches(gw: &Gateway) -> HttpResponse {
     });
     o.end();
     answer(body)
-}
-
-/// Go's expvar page (`/debug/vars`): the command line and memory statistics
-/// of a Go process; ours describes the simulated member.
-pub fn debug_vars(gw: &Gateway, member: usize) -> String {
-    format!(
-        concat!(
-            r#"{{"cmdline":["etcd","--name","m{}","--initial-cluster-state","new"],"#,
-            r#""etcd_sim":{{"members":{},"now_ms":{}}},"file_descriptor_limit":20000,"#,
-            r#""memstats":{{"Alloc":0,"NumGC":0,"Sys":0,"TotalAlloc":0}}}}"#
-        ),
-        member,
-        gw.cluster.member_count(),
-        gw.cluster.now()
-    )
 }

@@ -10,15 +10,15 @@
 use super::{answer, query_param};
 use crate::cluster::trace::{Control, EntryKind, Envelope, TraceEvent, TraceKind};
 use crate::gateway::json::{list, Object};
-use crate::gateway::{Gateway, HttpResponse};
 use crate::raft::Event;
+use crate::world::{HttpResponse, World};
 use std::fmt::Write;
 
-pub(super) fn view(gw: &Gateway, query: &str) -> HttpResponse {
+pub(super) fn view(gw: &World, query: &str) -> HttpResponse {
     let since = query_param(query, "since")
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(0);
-    let t = gw.cluster.trace();
+    let t = gw.gateway.cluster().trace();
     let mut body = String::new();
     let mut o = Object::new(&mut body);
     list(o.key("events"), t.since(since), event);
