@@ -13,7 +13,6 @@ mod apply;
 mod leader_monitor;
 mod log_view;
 pub mod network;
-mod node;
 mod pairs;
 mod requests;
 mod rng;
@@ -26,12 +25,11 @@ use crate::pb::{
     LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse, WatchRequest,
     WatchResponse,
 };
-use crate::raft::{self, Message as RaftMessage, Raft};
+use crate::raft::{self, Message as RaftMessage};
 use crate::server::maintenance::RaftView;
 use crate::server::watch::HeaderInfo;
 use crate::server::{EtcdServer, InternalRaftRequest, Reply, Request, StateSnapshot};
 use network::{Link, Network};
-use node::Node;
 use pairs::PairMap;
 use std::collections::{BTreeMap, VecDeque};
 use trace::{Trace, TraceKind};
@@ -196,7 +194,7 @@ pub struct Cluster {
     token: String,
     /// The simulated wall clock at virtual time 0 (Unix ms).
     start_ms: u64,
-    nodes: Vec<Node>,
+    servers: Vec<EtcdServer>,
     /// The members the cluster was bootstrapped with (etcd's
     /// `--initial-cluster`), by id.
     roster: BoxedMap<u64, Member>,
@@ -271,20 +269,20 @@ impl Cluster {
         let cluster_id = membership::cluster_id(&ids);
         let election = Rng::new(config.seed).derive("elections");
         let mut seeds = election.clone();
-        let nodes = ids
+        let servers = ids
             .iter()
             .map(|&id| {
                 let mut rc = raft::Config::new(id);
                 rc.seed = seeds.next_u64();
-                let r = Raft::bootstrap(rc.clone(), &ids).unwrap_or_else(|_| fallback_raft(&rc));
-                Node::new(EtcdServer::new(id, start_ms), r, rc)
+                let r = crate::server::raft_node::bootstrap_node(&rc, &ids);
+                EtcdServer::with_raft(start_ms, r, rc)
             })
             .collect();
         let mut c = Cluster {
             cluster_id,
             token: config.initial_cluster_token.clone(),
             start_ms,
-            nodes,
+            servers,
             roster: BTreeMap::new(),
             network: Network::new(Rng::new(config.seed).derive("network")),
             token_rng: Rng::new(config.seed).derive("auth-tokens"),
@@ -317,16 +315,16 @@ impl Cluster {
     /// all of that is applied everywhere.
     fn bootstrap(&mut self) {
         self.process_readies();
-        if let Some(n) = self.nodes.first_mut() {
+        if let Some(n) = self.servers.first_mut() {
             let _ = n.raft.campaign();
         }
-        let want = 2 * self.nodes.len() as u64 + 2;
+        let want = 2 * self.servers.len() as u64 + 2;
         for _ in 0..100_000 {
             self.process_readies();
             let done = self
-                .nodes
+                .servers
                 .iter()
-                .all(|n| n.server.applied_index() >= want && n.server.cluster_version().is_some());
+                .all(|n| n.applied_index() >= want && n.cluster_version().is_some());
             if done {
                 break;
             }
@@ -335,7 +333,7 @@ impl Cluster {
                 None => break,
             }
         }
-        self.control_event(format!("cluster of {} started", self.nodes.len()));
+        self.control_event(format!("cluster of {} started", self.servers.len()));
     }
 
     pub fn cluster_id(&self) -> u64 {
@@ -343,26 +341,26 @@ impl Cluster {
     }
 
     pub fn member_count(&self) -> usize {
-        self.nodes.len()
+        self.servers.len()
     }
 
     pub fn member(&self, i: usize) -> Option<&EtcdServer> {
-        self.nodes.get(i).map(|n| &n.server)
+        self.servers.get(i)
     }
 
     /// Whether member `i` is up to take client requests.
     pub fn is_serving(&self, i: usize) -> bool {
-        self.nodes.get(i).is_some_and(Node::is_up)
+        self.servers.get(i).is_some_and(EtcdServer::is_up)
     }
 
     /// The index of the member that leads, if one does.
     pub fn leader(&self) -> Option<usize> {
-        self.nodes.iter().position(Node::is_leader)
+        self.servers.iter().position(EtcdServer::is_leader)
     }
 
     /// Whether member `i` knows a leader (etcd's `/health`).
     pub fn has_leader(&self, i: usize) -> bool {
-        self.nodes
+        self.servers
             .get(i)
             .is_some_and(|n| n.leader_id() != raft::NONE)
     }
@@ -370,23 +368,20 @@ impl Cluster {
     /// Whether member `i` is a learner in its own view of the membership
     /// (etcd's `s.IsMemberExist(s.ID()) && s.IsLearner()`).
     pub fn is_learner(&self, i: usize) -> bool {
-        self.nodes.get(i).is_some_and(|n| {
-            n.server
-                .membership()
-                .get(n.id())
-                .is_some_and(|m| m.is_learner)
-        })
+        self.servers
+            .get(i)
+            .is_some_and(|n| n.membership().get(n.id).is_some_and(|m| m.is_learner))
     }
 
     /// New leaders member `i` has seen since its process started.
     pub fn leader_changes_seen(&self, i: usize) -> u64 {
-        self.nodes.get(i).map_or(0, |n| n.leader_changes_seen)
+        self.servers.get(i).map_or(0, |n| n.leader_changes_seen)
     }
 
     /// Client proposals member `i` still waits on (etcd's
     /// `proposals_pending`).
     pub fn proposals_pending(&self, i: usize) -> usize {
-        self.nodes.get(i).map_or(0, |n| n.proposals.len())
+        self.servers.get(i).map_or(0, |n| n.w.proposals.len())
     }
 
     pub fn now(&self) -> u64 {
@@ -398,7 +393,7 @@ impl Cluster {
     /// shows the safety checks catch a broken rule.
     #[doc(hidden)]
     pub fn unsafe_break_vote_rule(&mut self) {
-        for n in &mut self.nodes {
+        for n in &mut self.servers {
             n.raft_config.unsafe_vote_ignores_log = true;
             n.raft.set_unsafe_vote_ignores_log(true);
         }
@@ -408,7 +403,7 @@ impl Cluster {
     /// member, leaders per term).
     pub fn enable_audit(&mut self) {
         self.audit = Some(Audit {
-            applied: vec![Vec::new(); self.nodes.len()],
+            applied: vec![Vec::new(); self.servers.len()],
             ..Audit::default()
         });
     }
@@ -420,7 +415,7 @@ impl Cluster {
     /// Member `i`'s Raft log as (index, term, digest), compacted part left
     /// out; and its commit index.
     pub fn raft_log(&self, i: usize) -> (Vec<(u64, u64, u64)>, u64) {
-        let Some(n) = self.nodes.get(i) else {
+        let Some(n) = self.servers.get(i) else {
             return (Vec::new(), 0);
         };
         let log = n
@@ -446,7 +441,7 @@ impl Cluster {
 
     /// Every member as inspection shows it.
     pub fn members(&self) -> Vec<MemberView> {
-        self.nodes
+        self.servers
             .iter()
             .enumerate()
             .map(|(index, n)| {
@@ -464,11 +459,10 @@ impl Cluster {
                 };
                 MemberView {
                     index,
-                    id: n.id(),
+                    id: n.id,
                     name: n
-                        .server
                         .membership()
-                        .get(n.id())
+                        .get(n.id)
                         .map(|m| m.name.clone())
                         .unwrap_or_default(),
                     role,
@@ -476,11 +470,11 @@ impl Cluster {
                     vote: hs.vote,
                     leader_id: st.soft_state.leader,
                     commit: hs.commit,
-                    applied: n.server.applied_index(),
+                    applied: n.applied_index(),
                     crashed: n.crashed,
                     removed: n.removed,
-                    revision: n.server.kv().current_revision(),
-                    watchers: n.server.watches().watcher_count(),
+                    revision: n.kv().current_revision(),
+                    watchers: n.watches().watcher_count(),
                     log_first: st.log.first_index,
                     log_last: st.log.last_index,
                 }
@@ -489,7 +483,7 @@ impl Cluster {
     }
 
     fn raft_view(&self, i: usize) -> RaftView {
-        self.nodes
+        self.servers
             .get(i)
             .map(|n| RaftView {
                 leader_id: n.leader_id(),
@@ -502,13 +496,13 @@ impl Cluster {
     fn header(&self, i: usize) -> HeaderInfo {
         HeaderInfo {
             cluster_id: self.cluster_id,
-            member_id: self.nodes.get(i).map_or(0, Node::id),
-            raft_term: self.nodes.get(i).map_or(0, Node::term),
+            member_id: self.servers.get(i).map_or(0, |n| n.id),
+            raft_term: self.servers.get(i).map_or(0, EtcdServer::term),
         }
     }
 
     fn node_of(&self, id: u64) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id() == id)
+        self.servers.iter().position(|n| n.id == id)
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -596,11 +590,11 @@ impl Cluster {
     /// Notes which peer connections are up after a fault or control action:
     /// both members run and no direction between them is cut.
     fn refresh_links(&mut self) {
-        let n = self.nodes.len();
+        let n = self.servers.len();
         for a in 0..n {
             for b in a + 1..n {
-                let up = self.nodes[a].is_up()
-                    && self.nodes[b].is_up()
+                let up = self.servers[a].is_up()
+                    && self.servers[b].is_up()
                     && !self.network.is_blocked(a, b)
                     && !self.network.is_blocked(b, a);
                 if !up {
@@ -615,7 +609,7 @@ impl Cluster {
     /// Since when the peer connection between `a` and `b` has been up, if
     /// it is up.
     fn connected_since(&self, a: usize, b: usize) -> Option<u64> {
-        let up = |i: usize| self.nodes.get(i).is_some_and(Node::is_up);
+        let up = |i: usize| self.servers.get(i).is_some_and(EtcdServer::is_up);
         if !up(a) || !up(b) || self.network.is_blocked(a, b) || self.network.is_blocked(b, a) {
             return None;
         }
@@ -630,7 +624,7 @@ impl Cluster {
             Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
             _ => None,
         }));
-        t.extend(self.nodes.iter().flat_map(Node::waiting));
+        t.extend(self.servers.iter().flat_map(|n| n.w.waiting()));
         t.extend(self.deferred.values().map(|d| d.1));
         t
     }
@@ -645,21 +639,25 @@ impl Cluster {
 
     /// The time of the next event: a tick, a message arriving, a timer.
     fn next_event(&self) -> Option<u64> {
-        let tick = self.nodes.iter().any(Node::is_up).then_some(self.next_tick);
+        let tick = self
+            .servers
+            .iter()
+            .any(EtcdServer::is_up)
+            .then_some(self.next_tick);
         let delivery = self.network.next_delivery();
         let deadline = self.deadlines.keys().next().map(|k| k.0);
         let deferred = self.deferred.keys().next().map(|k| k.0);
         let expiry = self
-            .nodes
+            .servers
             .iter()
             .filter(|n| n.is_leader())
-            .filter_map(|n| n.server.next_lease_expiry())
+            .filter_map(|n| n.next_lease_expiry())
             .min();
         let progress = self
-            .nodes
+            .servers
             .iter()
             .filter(|n| n.is_up())
-            .filter_map(|n| n.server.next_progress(self.progress_interval))
+            .filter_map(|n| n.next_progress(self.progress_interval))
             .min();
         [tick, delivery, deadline, deferred, expiry, progress]
             .into_iter()
@@ -703,7 +701,7 @@ impl Cluster {
     fn has_waiting_clients(&self) -> bool {
         !self.inbox.is_empty()
             || !self.deferred.is_empty()
-            || self.nodes.iter().any(Node::has_waiting)
+            || self.servers.iter().any(|n| n.w.has_waiting())
     }
 
     /// Handles what is due now: client inputs and the nodes' output.
@@ -729,9 +727,9 @@ impl Cluster {
             }
         }
         if self.next_tick <= now {
-            for i in 0..self.nodes.len() {
-                if self.nodes[i].is_up() {
-                    self.nodes[i].raft.tick();
+            for i in 0..self.servers.len() {
+                if self.servers[i].is_up() {
+                    self.servers[i].raft.tick();
                 }
             }
             self.next_tick = (now / TICK_MS + 1) * TICK_MS;
@@ -742,7 +740,7 @@ impl Cluster {
     }
 
     fn deliver(&mut self, from: usize, to: usize, msg: Msg) {
-        let Some(node) = self.nodes.get_mut(to) else {
+        let Some(node) = self.servers.get_mut(to) else {
             return;
         };
         if !node.is_up() {
@@ -756,7 +754,7 @@ impl Cluster {
             .push(self.now, TraceKind::Deliver { from, to, kind });
         if is_snap {
             // etcd's transport tells the leader the snapshot arrived
-            if let Some(sender) = self.nodes.get_mut(from) {
+            if let Some(sender) = self.servers.get_mut(from) {
                 sender.raft.report_snapshot(to_id, true);
             }
         }
@@ -766,7 +764,7 @@ impl Cluster {
     /// as etcd's transport does, or the leader would wait for it forever.
     fn lost(&mut self, from: usize, msg: &Msg) {
         if msg.msg_type == raft::MessageType::Snap {
-            if let Some(sender) = self.nodes.get_mut(from) {
+            if let Some(sender) = self.servers.get_mut(from) {
                 sender.raft.report_snapshot(msg.to, false);
             }
         }
@@ -780,14 +778,18 @@ impl Cluster {
             }
             let ((due, _), d) = entry.remove_entry();
             let (member, ticket) = *d;
-            let waited = self.nodes.get_mut(member).and_then(|n| n.forget(ticket));
+            let waited = self
+                .servers
+                .get_mut(member)
+                .and_then(|n| n.w.forget(ticket));
             if let Some(waited) = waited {
                 let e = self.timeout_error(member, waited, due - REQUEST_TIMEOUT_MS);
-                self.outcomes.push(if waited == node::Waiting::KeepAlive {
-                    Outcome::KeepAlive(ticket, Err(e))
-                } else {
-                    Outcome::Reply(ticket, Err(e))
-                });
+                self.outcomes
+                    .push(if waited == crate::server::wait::Waiting::KeepAlive {
+                        Outcome::KeepAlive(ticket, Err(e))
+                    } else {
+                        Outcome::Reply(ticket, Err(e))
+                    });
             }
         }
         while let Some(entry) = self.deferred.first_entry() {
@@ -800,31 +802,29 @@ impl Cluster {
         // the leader's lessor finds expired leases and proposes their
         // revocation, as etcd's leader does (retrying later if needed)
         if let Some(l) = self.leader() {
-            for id in self.nodes[l].server.expired_leases(now) {
-                self.nodes[l]
-                    .server
-                    .postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
+            for id in self.servers[l].expired_leases(now) {
+                self.servers[l].postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
                 let req = Request::LeaseRevoke(crate::pb::LeaseRevokeRequest { id });
                 // as root (etcd's `WithRoot`): revoking needs write on the keys
-                let root = self.nodes[l].server.root_auth_info();
-                if let Ok(p) = self.nodes[l].server.new_proposal(req, root) {
-                    let _ = self.nodes[l].raft.propose(p);
+                let root = self.servers[l].root_auth_info();
+                if let Ok(p) = self.servers[l].new_proposal(req, root) {
+                    let _ = self.servers[l].raft.propose(p);
                 }
             }
         }
         let interval = self.progress_interval;
-        for i in 0..self.nodes.len() {
+        for i in 0..self.servers.len() {
             let hdr = self.header(i);
-            let n = &mut self.nodes[i];
-            if n.is_up() && n.server.next_progress(interval).is_some_and(|t| t <= now) {
-                n.server.progress(now, interval, hdr);
+            let n = &mut self.servers[i];
+            if n.is_up() && n.next_progress(interval).is_some_and(|t| t <= now) {
+                n.progress(now, interval, hdr);
             }
         }
     }
 
     fn collect_watch_messages(&mut self) {
-        for n in &mut self.nodes {
-            for (ticket, resp) in n.server.take_watch_messages() {
+        for n in &mut self.servers {
+            for (ticket, resp) in n.take_watch_messages() {
                 self.outcomes.push(Outcome::Watch(ticket, resp));
             }
         }
@@ -857,8 +857,8 @@ impl Cluster {
     fn reply(&mut self, member: usize, ticket: Ticket, reply: Reply) {
         let hdr = self.header(member);
         let reply = reply.map(|mut r| {
-            if let Some(n) = self.nodes.get(member) {
-                n.server.fill_header(&mut r, hdr);
+            if let Some(n) = self.servers.get(member) {
+                n.fill_header(&mut r, hdr);
             }
             r
         });
@@ -883,7 +883,7 @@ impl Cluster {
     /// Member `i` crashes: its volatile state is lost, its clients are cut
     /// off, messages to and from it vanish.
     pub fn crash(&mut self, i: usize) -> Result<(), EtcdError> {
-        let n = self.nodes.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
+        let n = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
         if !n.is_up() {
             return Ok(());
         }
@@ -901,7 +901,7 @@ impl Cluster {
 
     /// Member `i` restarts from its durable state.
     pub fn restart(&mut self, i: usize) -> Result<(), EtcdError> {
-        let n = self.nodes.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
+        let n = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
         if !n.crashed || n.removed {
             return Ok(());
         }
@@ -914,7 +914,7 @@ impl Cluster {
     /// No Raft message crosses between `groups` (clients still reach every
     /// member).
     pub fn partition(&mut self, groups: &[Vec<usize>]) {
-        self.network.partition(groups, self.nodes.len());
+        self.network.partition(groups, self.servers.len());
         self.control_event(format!("partition {}", trace::groups(groups)));
     }
 
@@ -941,9 +941,9 @@ impl Cluster {
 
     /// Asks the leader to hand over to member `to`.
     pub fn transfer_leadership(&mut self, to: usize) -> Result<(), EtcdError> {
-        let target = self.nodes.get(to).ok_or(EtcdError::MemberNotFound)?.id();
+        let target = self.servers.get(to).ok_or(EtcdError::MemberNotFound)?.id;
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let _ = self.nodes[l].raft.transfer_leader(target);
+        let _ = self.servers[l].raft.transfer_leader(target);
         self.control_event(format!("transfer leadership to m{to}"));
         self.settle();
         Ok(())
@@ -956,16 +956,12 @@ impl Cluster {
         if let Some(i) = self.node_of(id) {
             return i;
         }
-        let i = self.nodes.len();
+        let i = self.servers.len();
         let mut rc = raft::Config::new(id);
         rc.seed = Rng::new(id).next_u64();
-        let r = Raft::new(rc.clone(), raft::ConfState::default())
-            .unwrap_or_else(|_| fallback_raft(&rc));
-        self.nodes.push(Node::new(
-            EtcdServer::new(id, self.start_ms + self.now),
-            r,
-            rc,
-        ));
+        let r = crate::server::raft_node::new_node(&rc);
+        self.servers
+            .push(EtcdServer::with_raft(self.start_ms + self.now, r, rc));
         self.control_event(format!("start m{i}"));
         i
     }
@@ -974,7 +970,7 @@ impl Cluster {
     /// its process, which joins empty and catches up from the leader.
     pub fn add_member(&mut self, learner: bool) -> Result<usize, EtcdError> {
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let i = self.nodes.len();
+        let i = self.servers.len();
         let (client, peer) = member_urls(i);
         let peer_urls = vec![peer];
         let id = membership::member_id(&peer_urls, &self.token, Some(self.unix_secs()));
@@ -991,9 +987,7 @@ impl Cluster {
             client_urls: Vec::new(),
             ..m
         };
-        self.nodes[l]
-            .server
-            .validate_conf_change(&membership::ConfChange::Add(add.clone()))?;
+        self.servers[l].validate_conf_change(&membership::ConfChange::Add(add.clone()))?;
         let change_type = if learner {
             raft::ConfChangeType::AddLearnerNode
         } else {
@@ -1004,7 +998,7 @@ impl Cluster {
             change: membership::ConfChange::Add(add),
         }
         .encode();
-        self.nodes[l]
+        self.servers[l]
             .raft
             .propose_conf_change(raft::ConfChange {
                 change_type,
@@ -1021,9 +1015,9 @@ impl Cluster {
     /// Removes member `i` through the leader (as `member remove` does).
     pub fn remove_member(&mut self, i: usize) -> Result<(), EtcdError> {
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let id = self.nodes.get(i).ok_or(EtcdError::MemberNotFound)?.id();
+        let id = self.servers.get(i).ok_or(EtcdError::MemberNotFound)?.id;
         let change = membership::ConfChange::Remove(id);
-        self.nodes[l].server.validate_conf_change(&change)?;
+        self.servers[l].validate_conf_change(&change)?;
         let context = membership::ConfChangeContext {
             request_id: 0,
             change,
@@ -1034,7 +1028,7 @@ impl Cluster {
             node_id: id,
             context,
         };
-        self.nodes[l]
+        self.servers[l]
             .raft
             .propose_conf_change(cc)
             .map_err(|_| EtcdError::NoLeader)?;
@@ -1047,12 +1041,4 @@ impl Cluster {
     fn unix_secs(&self) -> u64 {
         (self.start_ms + self.now) / 1000
     }
-}
-
-/// A node that can never be built from a valid config; only reached if the
-/// id were 0, which sha1-derived ids are not.
-fn fallback_raft(rc: &raft::Config) -> node::RaftNode {
-    let mut c = rc.clone();
-    c.id = c.id.max(1);
-    Raft::new(c, raft::ConfState::default()).unwrap_or_else(|_| unreachable!("a valid config"))
 }

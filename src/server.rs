@@ -7,7 +7,9 @@ mod apply_auth;
 mod gosort;
 mod idgen;
 pub mod maintenance;
+pub(crate) mod raft_node;
 mod validate;
+pub(crate) mod wait;
 pub mod watch;
 
 use crate::alarm::AlarmStore;
@@ -20,6 +22,8 @@ use crate::pb;
 use crate::pb::size::{embedded, EncodedLen};
 use idgen::IdGenerator;
 use maintenance::RaftView;
+pub use raft_node::RaftNode;
+use wait::Waits;
 use watch::{HeaderInfo, Outbox, StreamId, WatchHub};
 
 /// etcd's default `--max-request-bytes`: the largest Raft proposal.
@@ -245,10 +249,27 @@ pub struct StateSnapshot {
     pub applied_index: u64,
 }
 
-/// The etcd member state a client request touches.
+/// One etcd member: its Raft node, the client requests waiting on it, and
+/// its state machine.
 #[derive(Clone, Debug)]
 pub struct EtcdServer {
     pub id: u64,
+    pub(crate) raft: RaftNode,
+    pub(crate) raft_config: crate::raft::Config,
+    pub(crate) crashed: bool,
+    /// Removed from the cluster: stopped for good.
+    pub(crate) removed: bool,
+    /// Whether this member has published its name and client URLs.
+    pub(crate) published: bool,
+    /// The leader this member knows now, or none (etcd tells waiting reads
+    /// when a leader appears that is not this one).
+    pub(crate) last_leader: u64,
+    /// When this member last became leader (etcd's `leadElectedTime`).
+    pub(crate) lead_elected_at: Option<u64>,
+    /// New leaders seen since the process started (etcd's
+    /// `leader_changes_seen_total`, counted where `last_leader` changes).
+    pub(crate) leader_changes_seen: u64,
+    pub(crate) w: Waits,
     kv: KvStore,
     lessor: Lessor,
     alarms: AlarmStore,
@@ -273,13 +294,30 @@ pub struct EtcdServer {
 }
 
 impl EtcdServer {
-    /// A member that has applied the bootstrap entries up to
-    /// `applied_index`; `start_ms` seeds its id generator.
-    /// A member with an empty state machine; the Raft log builds it up
-    /// (bootstrap conf changes first). `start_ms` seeds its id generator.
+    /// A member of no cluster yet, with an empty state machine: its Raft
+    /// node knows no peers. `start_ms` seeds its id generator.
     pub fn new(id: u64, start_ms: u64) -> Self {
+        let config = crate::raft::Config::new(id);
+        let raft = raft_node::new_node(&config);
+        EtcdServer::with_raft(start_ms, raft, config)
+    }
+
+    /// A member whose Raft node is `raft` (made from `raft_config`), with
+    /// an empty state machine; the Raft log builds it up (bootstrap conf
+    /// changes first). `start_ms` seeds its id generator.
+    pub fn with_raft(start_ms: u64, raft: RaftNode, raft_config: crate::raft::Config) -> Self {
+        let id = raft_config.id;
         EtcdServer {
             id,
+            raft,
+            raft_config,
+            crashed: false,
+            removed: false,
+            published: false,
+            last_leader: 0,
+            lead_elected_at: None,
+            leader_changes_seen: 0,
+            w: Waits::new(),
             kv: KvStore::new(),
             lessor: Lessor::new(MIN_LEASE_TTL, false),
             alarms: AlarmStore::default(),
@@ -860,17 +898,20 @@ impl EtcdServer {
         self.watches.resync(&self.kv, hdr, &mut self.watch_out);
     }
 
-    /// Forgets what lives only in memory, as a crash does: watchers (their
-    /// clients are disconnected), the lessor's primary role and the simple
-    /// tokens (etcd's `tokenSimple` keeps them in memory: a restarted member
-    /// answers `invalid auth token` to a token issued before). The store and
-    /// everything applied stay (they are on disk in etcd).
-    pub fn crash(&mut self) {
+    /// The process crashes and forgets what lives only in memory: waiting
+    /// clients (their tickets are returned: their connections are gone),
+    /// watchers, the lessor's primary role and the simple tokens (etcd's
+    /// `tokenSimple` keeps them in memory: a restarted member answers
+    /// `invalid auth token` to a token issued before). The Raft storage,
+    /// the store and everything applied stay (they are on disk in etcd).
+    pub fn crash(&mut self) -> Vec<u64> {
+        self.crashed = true;
         self.tokens.clear();
         self.watch_tokens.clear();
         self.watches = WatchHub::new(MAX_REQUEST_BYTES);
         self.watch_out.clear();
         self.lessor.demote();
+        self.w.take_waiting()
     }
 
     /// Raft applied an entry that is not a request (a leader's empty entry).

@@ -16,10 +16,10 @@ impl Cluster {
     pub(super) fn process_readies(&mut self) {
         loop {
             let mut any = false;
-            for i in 0..self.nodes.len() {
-                while self.nodes[i].is_up() && self.nodes[i].raft.has_ready() {
+            for i in 0..self.servers.len() {
+                while self.servers[i].is_up() && self.servers[i].raft.has_ready() {
                     any = true;
-                    let rd = self.nodes[i].raft.ready();
+                    let rd = self.servers[i].raft.ready();
                     self.handle_ready(i, rd);
                     self.maybe_snapshot(i);
                 }
@@ -41,9 +41,9 @@ impl Cluster {
         let msgs: Vec<Msg> = std::mem::take(&mut rd.messages);
         self.send(i, msgs);
         if let Some(snap) = &rd.snapshot {
-            if snap.metadata.index > self.nodes[i].server.applied_index() {
+            if snap.metadata.index > self.servers[i].applied_index() {
                 let hdr = self.header(i);
-                self.nodes[i].server.restore(&snap.data, hdr);
+                self.servers[i].restore(&snap.data, hdr);
                 self.trace.push(
                     self.now,
                     TraceKind::Apply {
@@ -58,12 +58,12 @@ impl Cluster {
         let committed = rd.committed_entries.clone();
         for e in &committed {
             self.apply_entry(i, e);
-            if !self.nodes[i].is_up() {
+            if !self.servers[i].is_up() {
                 break; // removed from the cluster: it stops
             }
         }
         for rs in &rd.read_states {
-            if let Some(r) = self.nodes[i].reads.get_mut(&rs.request_ctx) {
+            if let Some(r) = self.servers[i].w.reads.get_mut(&rs.request_ctx) {
                 r.index = Some(rs.index);
             }
         }
@@ -76,7 +76,7 @@ impl Cluster {
                 },
             );
         }
-        self.nodes[i].raft.advance(rd);
+        self.servers[i].raft.advance(rd);
     }
 
     /// A change of role or leader: the new leader's lessor takes over
@@ -86,14 +86,14 @@ impl Cluster {
         let now = self.now;
         let leader = ss.role == raft::Role::Leader;
         if leader {
-            let term = self.nodes[i].term();
-            let id = self.nodes[i].id();
+            let term = self.servers[i].term();
+            let id = self.servers[i].id;
             if let Some(a) = &mut self.audit {
                 a.leaders.entry(term).or_default().insert(id);
             }
         }
-        let n = &mut self.nodes[i];
-        n.server.set_primary(leader, now);
+        let n = &mut self.servers[i];
+        n.set_primary(leader, now);
         // etcd tells waiting reads of a leader appearing (also the same one
         // again after none), not of losing one
         let new_leader = ss.leader != raft::NONE && ss.leader != n.last_leader;
@@ -102,28 +102,28 @@ impl Cluster {
         if leader && new_leader {
             n.lead_elected_at = Some(now);
         }
-        let failed: Vec<u64> = n
-            .reads
-            .iter()
-            .filter(|(_, r)| new_leader && r.index.is_none())
-            .map(|(c, _)| *c)
-            .collect();
+        let failed: Vec<u64> =
+            n.w.reads
+                .iter()
+                .filter(|(_, r)| new_leader && r.index.is_none())
+                .map(|(c, _)| *c)
+                .collect();
         for ctx in failed {
-            if let Some(r) = n.reads.remove(&ctx) {
+            if let Some(r) = n.w.reads.remove(&ctx) {
                 self.outcomes.push(Outcome::Reply(
                     r.ticket,
                     Err(crate::errors::EtcdError::LeaderChanged),
                 ));
             }
         }
-        let n = &mut self.nodes[i];
-        let done: Vec<u64> = n
-            .transfers
-            .iter()
-            .filter(|(_, t)| *t == ss.leader)
-            .map(|(t, _)| *t)
-            .collect();
-        n.transfers.retain(|(_, t)| *t != ss.leader);
+        let n = &mut self.servers[i];
+        let done: Vec<u64> =
+            n.w.transfers
+                .iter()
+                .filter(|(_, t)| *t == ss.leader)
+                .map(|(t, _)| *t)
+                .collect();
+        n.w.transfers.retain(|(_, t)| *t != ss.leader);
         for ticket in done {
             self.reply(i, ticket, Ok(Response::MoveLeader(Default::default())));
         }
@@ -132,7 +132,7 @@ impl Cluster {
     /// Applies one committed entry on member `i`.
     fn apply_entry(&mut self, i: usize, e: &Entry<InternalRaftRequest>) {
         let now = self.now;
-        let applied = self.nodes[i].server.applied_index();
+        let applied = self.servers[i].applied_index();
         if e.index > applied {
             if let Some(a) = &mut self.audit {
                 if let Some(log) = a.applied.get_mut(i) {
@@ -141,13 +141,13 @@ impl Cluster {
             }
         }
         match &e.payload {
-            Payload::Empty => self.nodes[i].server.note_applied(e.index),
+            Payload::Empty => self.servers[i].note_applied(e.index),
             Payload::Normal(req) => {
                 if e.index <= applied {
                     return; // applied before a restart
                 }
                 let hdr = self.header(i);
-                let reply = self.nodes[i].server.apply(e.index, req, now, hdr);
+                let reply = self.servers[i].apply(e.index, req, now, hdr);
                 self.trace.push(
                     now,
                     TraceKind::Apply {
@@ -156,15 +156,15 @@ impl Cluster {
                         what: super::log_view::describe(e),
                     },
                 );
-                let Some(ticket) = self.nodes[i].proposals.remove(&req.id) else {
+                let Some(ticket) = self.servers[i].w.proposals.remove(&req.id) else {
                     return;
                 };
                 let ticket = *ticket;
                 // etcd's Authenticate starts over if the auth store changed
                 // since it checked the password
-                if let Some(auth) = self.nodes[i].authentications.remove(&req.id) {
+                if let Some(auth) = self.servers[i].w.authentications.remove(&req.id) {
                     let (a, checked) = *auth;
-                    if reply.is_ok() && self.nodes[i].server.auth().revision() != checked {
+                    if reply.is_ok() && self.servers[i].auth().revision() != checked {
                         return self.authenticate(i, ticket, &a);
                     }
                 }
@@ -172,24 +172,24 @@ impl Cluster {
             }
             Payload::ConfChange(cc) => {
                 let Some(ctx) = self.conf_change_context(cc) else {
-                    self.nodes[i].server.note_applied(e.index);
+                    self.servers[i].note_applied(e.index);
                     return;
                 };
                 if e.index <= applied {
                     // delivered again after a restart: Raft's configuration
                     // must follow what the server accepted then
-                    if self.nodes[i].server.conf_change_accepted(e.index) {
-                        let _ = self.nodes[i].raft.apply_conf_change(cc);
+                    if self.servers[i].conf_change_accepted(e.index) {
+                        let _ = self.servers[i].raft.apply_conf_change(cc);
                     }
                     return;
                 }
-                let reply = match self.nodes[i].server.validate_conf_change(&ctx.change) {
+                let reply = match self.servers[i].validate_conf_change(&ctx.change) {
                     Ok(()) => {
-                        let _ = self.nodes[i].raft.apply_conf_change(cc);
-                        self.nodes[i].server.apply_conf_change(e.index, &ctx.change)
+                        let _ = self.servers[i].raft.apply_conf_change(cc);
+                        self.servers[i].apply_conf_change(e.index, &ctx.change)
                     }
                     Err(err) => {
-                        self.nodes[i].server.note_applied(e.index);
+                        self.servers[i].note_applied(e.index);
                         Err(err)
                     }
                 };
@@ -201,17 +201,16 @@ impl Cluster {
                         what: super::trace::conf_change(&ctx.change),
                     },
                 );
-                if let Some(ticket) = self.nodes[i].proposals.remove(&ctx.request_id) {
+                if let Some(ticket) = self.servers[i].w.proposals.remove(&ctx.request_id) {
                     self.reply(i, *ticket, reply);
                 }
                 if let ConfChange::Remove(id) = ctx.change {
-                    if id == self.nodes[i].id() && self.nodes[i].server.membership().is_removed(id)
-                    {
+                    if id == self.servers[i].id && self.servers[i].membership().is_removed(id) {
                         // a removed member shuts down
-                        for ticket in self.nodes[i].take_waiting() {
+                        for ticket in self.servers[i].w.take_waiting() {
                             self.outcomes.push(Outcome::Refused(ticket));
                         }
-                        self.nodes[i].removed = true;
+                        self.servers[i].removed = true;
                         self.outcomes.push(Outcome::MemberDown(i));
                         for lost in self.network.drop_member(i) {
                             self.lost(lost.from, &lost.msg);
@@ -243,14 +242,14 @@ impl Cluster {
     /// etcd's snapshot trigger: every `snapshot_count` applied entries the
     /// member snapshots its state and Raft compacts the log up to it.
     fn maybe_snapshot(&mut self, i: usize) {
-        let n = &mut self.nodes[i];
-        let applied = n.server.applied_index();
+        let n = &mut self.servers[i];
+        let applied = n.applied_index();
         let snap = n.raft.storage().snapshot_metadata().index;
         if self.snapshot_count > 0
             && applied >= snap + self.snapshot_count
             && applied <= n.raft.status().applied
         {
-            let data = n.server.state_snapshot();
+            let data = n.state_snapshot();
             if n.raft.compact(applied, data).is_ok() {
                 self.trace.push(
                     self.now,
@@ -265,15 +264,16 @@ impl Cluster {
 
     /// Serves linearizable reads whose read index member `i` has applied.
     fn serve_reads(&mut self, i: usize) {
-        let applied = self.nodes[i].server.applied_index();
-        let ready: Vec<u64> = self.nodes[i]
+        let applied = self.servers[i].applied_index();
+        let ready: Vec<u64> = self.servers[i]
+            .w
             .reads
             .iter()
             .filter(|(_, r)| r.index.is_some_and(|x| x <= applied))
             .map(|(c, _)| *c)
             .collect();
         for ctx in ready {
-            let Some(r) = self.nodes[i].reads.remove(&ctx) else {
+            let Some(r) = self.servers[i].w.reads.remove(&ctx) else {
                 continue;
             };
             if let Request::Auth(AuthRequest::Authenticate(a)) = &r.request {
@@ -281,7 +281,7 @@ impl Cluster {
                 continue;
             }
             let view = self.raft_view(i);
-            let server = &mut self.nodes[i].server;
+            let server = &mut self.servers[i];
             let reply = server
                 .authorize(&r.request, r.token.as_deref(), self.now)
                 .and_then(|ai| server.read_as(&r.request, &ai, self.now, view));
@@ -293,12 +293,12 @@ impl Cluster {
     /// publishes its name and client URLs through Raft; the leader sets the
     /// cluster version once every member has.
     fn maybe_publish(&mut self, i: usize) {
-        let n = &self.nodes[i];
+        let n = &self.servers[i];
         if !n.is_up() || n.leader_id() == raft::NONE {
             return;
         }
         if !n.published {
-            let id = n.id();
+            let id = n.id;
             let index = i;
             let (client, _) = super::member_urls(index);
             let name = self
@@ -311,8 +311,8 @@ impl Cluster {
                 name,
                 client_urls: vec![client],
             };
-            let n = &mut self.nodes[i];
-            if let Ok(p) = n.server.new_proposal(req, Default::default()) {
+            let n = &mut self.servers[i];
+            if let Ok(p) = n.new_proposal(req, Default::default()) {
                 if n.raft.propose(p).is_ok() {
                     n.published = true;
                 }
@@ -320,22 +320,17 @@ impl Cluster {
             return;
         }
         if n.is_leader()
-            && n.server.cluster_version().is_none()
-            && n.server.applied_index() >= n.raft.hard_state().commit
+            && n.cluster_version().is_none()
+            && n.applied_index() >= n.raft.hard_state().commit
         {
-            let all_published = n
-                .server
-                .membership()
-                .members()
-                .iter()
-                .all(|m| !m.name.is_empty());
+            let all_published = n.membership().members().iter().all(|m| !m.name.is_empty());
             let pending = n.raft.status().log.last_index > n.raft.hard_state().commit;
             if all_published && !pending {
                 let req = Request::ClusterVersionSet {
                     version: "3.5.0".into(),
                 };
-                let n = &mut self.nodes[i];
-                if let Ok(p) = n.server.new_proposal(req, Default::default()) {
+                let n = &mut self.servers[i];
+                if let Ok(p) = n.new_proposal(req, Default::default()) {
                     let _ = n.raft.propose(p);
                 }
             }

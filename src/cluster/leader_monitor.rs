@@ -41,8 +41,8 @@ impl Cluster {
             return;
         }
         self.leader_monitor.checked = period;
-        for i in 0..self.nodes.len() {
-            if !self.nodes[i].is_up() {
+        for i in 0..self.servers.len() {
+            if !self.servers[i].is_up() {
                 continue;
             }
             let known = self.has_leader(i);

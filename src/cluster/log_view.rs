@@ -50,7 +50,7 @@ impl Cluster {
     /// left). A crashed member shows what it persisted, which is what it
     /// restarts from; a removed one what it held when it stopped.
     pub fn log_view(&self, i: usize, from: u64, limit: usize) -> Option<LogView> {
-        let n = self.nodes.get(i)?;
+        let n = self.servers.get(i)?;
         let (hs, snapshot_index, snapshot_term, entries) = if n.crashed {
             let s = n.raft.storage();
             let meta = s.snapshot_metadata();
@@ -77,10 +77,10 @@ impl Cluster {
             })
             .collect();
         Some(LogView {
-            id: n.id(),
+            id: n.id,
             term: hs.term,
             commit: hs.commit,
-            applied: n.server.applied_index(),
+            applied: n.applied_index(),
             snapshot_index,
             snapshot_term,
             first,

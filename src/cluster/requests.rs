@@ -3,7 +3,6 @@
 //! membership changes with etcd's checks, leadership transfer, downgrade,
 //! and the streams (watch, keep-alive, snapshot).
 
-use super::node::{Forward, PendingRead, TokenWait, Waiting};
 use super::trace::TraceKind;
 use super::{Cluster, Input, Outcome, Ticket, ELECTION_MS, HEALTH_INTERVAL_MS, REQUEST_TIMEOUT_MS};
 use crate::auth::simple_token::token_prefix;
@@ -16,12 +15,13 @@ use crate::pb::{
 };
 use crate::raft::{self, ConfChangeType};
 use crate::server::maintenance;
+use crate::server::wait::{Forward, PendingRead, TokenWait, Waiting};
 use crate::server::{Path, Request, Response};
 
 impl Cluster {
     pub(super) fn handle(&mut self, input: Input) {
         let now = self.now;
-        let up = |c: &Cluster, m: usize| c.nodes.get(m).is_some_and(|n| n.is_up());
+        let up = |c: &Cluster, m: usize| c.servers.get(m).is_some_and(|n| n.is_up());
         match input {
             Input::Unary {
                 member,
@@ -34,9 +34,7 @@ impl Cluster {
                 ticket,
                 token,
             } if up(self, member) => {
-                self.nodes[member]
-                    .server
-                    .open_watch_stream(ticket, now, token);
+                self.servers[member].open_watch_stream(ticket, now, token);
             }
             Input::Watch {
                 member,
@@ -44,11 +42,11 @@ impl Cluster {
                 request,
             } if up(self, member) => {
                 let hdr = self.header(member);
-                self.nodes[member].server.watch(ticket, request, hdr, now);
+                self.servers[member].watch(ticket, request, hdr, now);
             }
             Input::WatchClose { member, ticket } => {
-                if let Some(n) = self.nodes.get_mut(member) {
-                    n.server.close_watch_stream(ticket);
+                if let Some(n) = self.servers.get_mut(member) {
+                    n.close_watch_stream(ticket);
                 }
             }
             Input::KeepAlive {
@@ -57,7 +55,8 @@ impl Cluster {
                 request,
             } if up(self, member) => {
                 // the leader renews; a follower forwards, waiting for one
-                self.nodes[member]
+                self.servers[member]
+                    .w
                     .forwards
                     .push(Forward::KeepAlive(ticket, request));
                 self.add_deadline(member, ticket);
@@ -66,11 +65,11 @@ impl Cluster {
             Input::KeepAliveEnd { ticket } => {
                 // after the renewals still waiting on the stream, if any
                 let waiting = self
-                    .nodes
+                    .servers
                     .iter_mut()
-                    .find(|n| n.forwards.iter().any(|f| f.ticket() == ticket));
+                    .find(|n| n.w.forwards.iter().any(|f| f.ticket() == ticket));
                 match waiting {
-                    Some(n) => n.forwards.push(Forward::End(ticket)),
+                    Some(n) => n.w.forwards.push(Forward::End(ticket)),
                     None => self.outcomes.push(Outcome::StreamEnd(ticket)),
                 }
             }
@@ -80,7 +79,7 @@ impl Cluster {
                 token,
             } if up(self, member) => {
                 // root only (etcd's `authMaintenanceServer`)
-                let server = &mut self.nodes[member].server;
+                let server = &mut self.servers[member];
                 if let Err(e) = server.authorize_admin(token.as_deref(), now) {
                     return self.outcomes.push(Outcome::Snapshot(ticket, Err(e)));
                 }
@@ -104,9 +103,9 @@ impl Cluster {
 
     /// The leader, if `member` knows one it can reach (to forward to).
     fn reachable_leader(&self, member: usize) -> Option<usize> {
-        let lead = self.nodes.get(member)?.leader_id();
+        let lead = self.servers.get(member)?.leader_id();
         let l = self.node_of(lead)?;
-        let ok = self.nodes[l].is_leader()
+        let ok = self.servers[l].is_leader()
             && (l == member
                 || (!self.network.is_blocked(member, l) && !self.network.is_blocked(l, member)));
         ok.then_some(l)
@@ -120,7 +119,7 @@ impl Cluster {
         token: Option<String>,
     ) {
         let now = self.now;
-        if !self.nodes.get(member).is_some_and(|n| n.is_up()) {
+        if !self.servers.get(member).is_some_and(|n| n.is_up()) {
             return self.outcomes.push(Outcome::Refused(ticket));
         }
         self.trace.push(
@@ -143,13 +142,13 @@ impl Cluster {
         token: Option<String>,
     ) {
         let now = self.now;
-        let server = &mut self.nodes[member].server;
+        let server = &mut self.servers[member];
         let path = match server.route(&request) {
             Ok(p) => p,
             Err(e) => return self.outcomes.push(Outcome::Reply(ticket, Err(e))),
         };
         if let Some(index) = server.token_index_ahead(&request, token.as_deref()) {
-            self.nodes[member].token_waits.push(TokenWait {
+            self.servers[member].w.token_waits.push(TokenWait {
                 ticket,
                 index,
                 request,
@@ -167,9 +166,7 @@ impl Cluster {
         match path {
             Path::LocalRead => {
                 let view = self.raft_view(member);
-                let reply = self.nodes[member]
-                    .server
-                    .read_as(&request, &auth, now, view);
+                let reply = self.servers[member].read_as(&request, &auth, now, view);
                 self.reply(member, ticket, reply);
             }
             // waiting in `read_index` (above)
@@ -177,7 +174,8 @@ impl Cluster {
             Path::Leader => {
                 // a follower forwards to the leader; without one it retries
                 // until the request timeout, as etcd's does
-                self.nodes[member]
+                self.servers[member]
+                    .w
                     .forwards
                     .push(Forward::Request(ticket, request));
                 self.add_deadline(member, ticket);
@@ -206,10 +204,10 @@ impl Cluster {
         request: Request,
         token: Option<String>,
     ) {
-        let n = &mut self.nodes[member];
-        let ctx = n.next_read_ctx;
-        n.next_read_ctx += 1;
-        n.reads.insert(
+        let n = &mut self.servers[member];
+        let ctx = n.w.next_read_ctx;
+        n.w.next_read_ctx += 1;
+        n.w.reads.insert(
             ctx,
             Box::new(PendingRead {
                 ticket,
@@ -240,14 +238,14 @@ impl Cluster {
         request: Request,
         auth: AuthInfo,
     ) -> Option<u64> {
-        let n = &mut self.nodes[member];
-        match n.server.new_proposal(request, auth) {
+        let n = &mut self.servers[member];
+        match n.new_proposal(request, auth) {
             Ok(p) => {
                 let id = p.id;
-                n.proposals.insert(id, Box::new(ticket));
+                n.w.proposals.insert(id, Box::new(ticket));
                 // etcd's Propose waits while the member knows no leader
                 if n.leader_id() == raft::NONE {
-                    n.held.push(p);
+                    n.w.held.push(p);
                 } else {
                     // (lost if the leader is gone: the client times out)
                     let _ = n.raft.propose(p);
@@ -264,11 +262,11 @@ impl Cluster {
 
     /// Requests whose token's index member `i` has now applied go on.
     pub(super) fn release_token_waits(&mut self, i: usize) {
-        let applied = self.nodes[i].server.applied_index();
-        let (ready, waiting) = std::mem::take(&mut self.nodes[i].token_waits)
+        let applied = self.servers[i].applied_index();
+        let (ready, waiting) = std::mem::take(&mut self.servers[i].w.token_waits)
             .into_iter()
             .partition(|w| w.index <= applied);
-        self.nodes[i].token_waits = waiting;
+        self.servers[i].w.token_waits = waiting;
         for w in ready {
             self.forget_deadline(w.ticket);
             self.serve_unary(i, w.ticket, w.request, w.token);
@@ -279,10 +277,10 @@ impl Cluster {
     /// password, draws the token's random part and proposes the
     /// authentication; every member then knows the token.
     pub(super) fn authenticate(&mut self, i: usize, ticket: Ticket, r: &AuthenticateRequest) {
-        if let Err(e) = self.nodes[i].server.check_password(&r.name, &r.password) {
+        if let Err(e) = self.servers[i].check_password(&r.name, &r.password) {
             return self.reply(i, ticket, Err(e));
         }
-        let checked = self.nodes[i].server.auth().revision();
+        let checked = self.servers[i].auth().revision();
         let simple_token = token_prefix(|| self.token_rng.next_u64());
         let req = Request::Auth(AuthRequest::InternalAuthenticate {
             name: r.name.clone(),
@@ -290,7 +288,8 @@ impl Cluster {
         });
         self.forget_deadline(ticket);
         if let Some(id) = self.propose(i, ticket, req, AuthInfo::default()) {
-            self.nodes[i]
+            self.servers[i]
+                .w
                 .authentications
                 .insert(id, Box::new((r.clone(), checked)));
         }
@@ -299,34 +298,34 @@ impl Cluster {
     /// Requests waiting on member `i` for a leader go on once there is one:
     /// held proposals go to Raft, forwarded requests to a reachable leader.
     pub(super) fn release_waiting(&mut self, i: usize) {
-        let n = &mut self.nodes[i];
+        let n = &mut self.servers[i];
         if !n.is_up() {
             return;
         }
         if n.leader_id() != raft::NONE {
-            for p in std::mem::take(&mut n.held) {
+            for p in std::mem::take(&mut n.w.held) {
                 let _ = n.raft.propose(p);
             }
         }
-        if n.forwards.is_empty() {
+        if n.w.forwards.is_empty() {
             return;
         }
         let Some(l) = self.reachable_leader(i) else {
             return;
         };
         let now = self.now;
-        for f in std::mem::take(&mut self.nodes[i].forwards) {
+        for f in std::mem::take(&mut self.servers[i].w.forwards) {
             self.forget_deadline(f.ticket());
             match f {
                 Forward::Request(ticket, request) => {
                     let view = self.raft_view(l);
-                    let reply = self.nodes[l].server.read(&request, now, view);
+                    let reply = self.servers[l].read(&request, now, view);
                     self.reply(i, ticket, reply);
                 }
                 Forward::KeepAlive(ticket, request) => {
-                    let answer = self.nodes[l].server.renew(&request, now);
+                    let answer = self.servers[l].renew(&request, now);
                     let hdr = self.header(i);
-                    let rev = self.nodes[i].server.kv().current_revision();
+                    let rev = self.servers[i].kv().current_revision();
                     let answer = answer.map(|mut r| {
                         r.header = hdr.at(rev);
                         r
@@ -340,7 +339,7 @@ impl Cluster {
 
     /// What etcd answers a request that timed out, by what it waited for.
     pub(super) fn timeout_error(&self, member: usize, waited: Waiting, start: u64) -> EtcdError {
-        let Some(n) = self.nodes.get(member) else {
+        let Some(n) = self.servers.get(member) else {
             return EtcdError::Timeout;
         };
         match waited {
@@ -356,7 +355,7 @@ impl Cluster {
     /// etcd's `parseProposeCtxErr`: a proposal that started at `start` and
     /// was not applied in time.
     fn proposal_timeout(&self, member: usize, start: u64) -> EtcdError {
-        let n = &self.nodes[member];
+        let n = &self.servers[member];
         // this member became leader shortly after the request started
         if let Some(elected) = n.lead_elected_at {
             if start + 2 * ELECTION_MS > elected && start < elected {
@@ -370,8 +369,8 @@ impl Cluster {
         let lead = n.leader_id();
         let lost = if lead == raft::NONE {
             false
-        } else if lead == n.id() {
-            let members = n.server.membership().members();
+        } else if lead == n.id {
+            let members = n.membership().members();
             let reachable = members
                 .iter()
                 .filter(|m| m.id == lead || self.node_of(m.id).is_some_and(connected))
@@ -388,8 +387,8 @@ impl Cluster {
     }
 
     fn propose_conf_change(&mut self, member: usize, ticket: Ticket, change: ConfChange) {
-        let n = &mut self.nodes[member];
-        let request_id = n.server.next_request_id();
+        let n = &mut self.servers[member];
+        let request_id = n.next_request_id();
         let (change_type, node_id) = match &change {
             ConfChange::Add(m) if m.is_learner => (ConfChangeType::AddLearnerNode, m.id),
             ConfChange::Add(m) => (ConfChangeType::AddNode, m.id),
@@ -398,7 +397,7 @@ impl Cluster {
             ConfChange::Promote(id) => (ConfChangeType::AddNode, *id),
         };
         let context = ConfChangeContext { request_id, change }.encode();
-        n.proposals.insert(request_id, Box::new(ticket));
+        n.w.proposals.insert(request_id, Box::new(ticket));
         let _ = n.raft.propose_conf_change(raft::ConfChange {
             change_type,
             node_id,
@@ -411,14 +410,14 @@ impl Cluster {
     /// health interval: all voters run, no link to them is cut, and the
     /// network has been whole that long.
     fn connected_long_enough(&self, leader: usize) -> bool {
-        let ms = self.nodes[leader].server.membership();
+        let ms = self.servers[leader].membership();
         let voters_ok =
             ms.members()
                 .iter()
                 .filter(|m| !m.is_learner)
                 .all(|m| match self.node_of(m.id) {
                     Some(i) => {
-                        self.nodes[i].is_up()
+                        self.servers[i].is_up()
                             && (i == leader
                                 || (!self.network.is_blocked(leader, i)
                                     && !self.network.is_blocked(i, leader)))
@@ -437,9 +436,9 @@ impl Cluster {
     ) -> Result<ConfChange, EtcdError> {
         // the leader decides; a follower forwards (or waits for a leader)
         let l = self.reachable_leader(member).ok_or(EtcdError::Timeout)?;
-        let ms = self.nodes[l].server.membership().clone();
+        let ms = self.servers[l].membership().clone();
         let voters = ms.members().iter().filter(|m| !m.is_learner).count();
-        let running = |c: &Cluster, id: u64| c.node_of(id).is_some_and(|i| c.nodes[i].is_up());
+        let running = |c: &Cluster, id: u64| c.node_of(id).is_some_and(|i| c.servers[i].is_up());
         match req {
             Request::MemberAdd(r) => {
                 let peer_urls = parse_urls(&r.peer_urls)?;
@@ -489,11 +488,11 @@ impl Cluster {
             Request::MemberPromote(r) => {
                 // etcd's isLearnerReady: the learner's match index must be at
                 // least 90% of the leader's
-                let st = self.nodes[l].raft.status();
+                let st = self.servers[l].raft.status();
                 if let Some(p) = st.progress.get(&r.id) {
                     let lead_match = st
                         .progress
-                        .get(&self.nodes[l].id())
+                        .get(&self.servers[l].id)
                         .map_or(0, |p| p.matched);
                     if (p.matched as f64) < lead_match as f64 * 0.9 {
                         return Err(EtcdError::LearnerNotReady);
@@ -511,31 +510,27 @@ impl Cluster {
     /// etcd's MoveLeader: only the leader may, to a voting member; the
     /// answer comes once the transferee leads.
     fn move_leader(&mut self, member: usize, ticket: Ticket, target: u64) {
-        let n = &self.nodes[member];
+        let n = &self.servers[member];
         if !n.is_leader() {
             return self
                 .outcomes
                 .push(Outcome::Reply(ticket, Err(EtcdError::NotLeader)));
         }
-        let is_voter = n
-            .server
-            .membership()
-            .get(target)
-            .is_some_and(|m| !m.is_learner);
+        let is_voter = n.membership().get(target).is_some_and(|m| !m.is_learner);
         if !is_voter {
             return self
                 .outcomes
                 .push(Outcome::Reply(ticket, Err(EtcdError::BadLeaderTransferee)));
         }
-        if target == n.id() {
+        if target == n.id {
             return self.reply(
                 member,
                 ticket,
                 Ok(Response::MoveLeader(MoveLeaderResponse::default())),
             );
         }
-        let n = &mut self.nodes[member];
-        n.transfers.push((ticket, target));
+        let n = &mut self.servers[member];
+        n.w.transfers.push((ticket, target));
         let _ = n.raft.transfer_leader(target);
         let seq = self.next_seq();
         self.deadlines.insert(
@@ -548,7 +543,7 @@ impl Cluster {
     /// change the job through Raft but their answer never arrives, so the
     /// client gets `request timed out` after the request timeout.
     fn downgrade(&mut self, member: usize, ticket: Ticket, r: &DowngradeRequest) {
-        let enabled = self.nodes[member].server.downgrade_enabled();
+        let enabled = self.servers[member].downgrade_enabled();
         let validate = |v: &str| -> Result<(), EtcdError> {
             maintenance::check_downgrade_target(maintenance::parse_downgrade_version(v)?)?;
             if enabled {
@@ -574,8 +569,8 @@ impl Cluster {
         };
         match set {
             Ok(on) => {
-                let n = &mut self.nodes[member];
-                if let Ok(p) = n.server.new_proposal(
+                let n = &mut self.servers[member];
+                if let Ok(p) = n.new_proposal(
                     Request::DowngradeInfoSet { enabled: on },
                     AuthInfo::default(),
                 ) {

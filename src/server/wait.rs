@@ -1,15 +1,13 @@
-//! One member process of the simulated world: its Raft node and its etcd
-//! server, plus the client requests waiting on it. It can crash (volatile
-//! state lost; the Raft storage and applied data stay) and restart.
+//! What a member's clients wait for (etcd's `wait.Wait` and the channels
+//! its request paths block on): proposals until applied, reads until their
+//! read index is applied, requests until their token's index is applied or
+//! until a leader can answer them, leadership transfers until done. All of
+//! it lives in memory: a crash loses it.
 
 use crate::boxed_map::BoxedMap;
-use crate::errors::EtcdError;
 use crate::pb::{AuthenticateRequest, LeaseKeepAliveRequest};
-use crate::raft::{self, Raft};
-use crate::server::{EtcdServer, InternalRaftRequest, Request, StateSnapshot};
+use crate::server::{InternalRaftRequest, Request};
 use std::collections::BTreeMap;
-
-pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
 
 /// A linearizable read waiting for its read index, then for the member to
 /// apply up to it.
@@ -23,16 +21,9 @@ pub struct PendingRead {
     pub index: Option<u64>,
 }
 
+/// The client requests waiting on one member.
 #[derive(Clone, Debug)]
-pub struct Node {
-    pub server: EtcdServer,
-    pub raft: RaftNode,
-    pub raft_config: raft::Config,
-    pub crashed: bool,
-    /// Removed from the cluster: stopped for good.
-    pub removed: bool,
-    /// Whether this member has published its name and client URLs.
-    pub published: bool,
+pub struct Waits {
     /// Proposals waiting to be applied here: request id -> ticket.
     pub proposals: BoxedMap<u64, u64>,
     /// Authentications among them: the client's request and the auth
@@ -51,14 +42,6 @@ pub struct Node {
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
-    /// The leader this member knows now, or none (etcd tells waiting reads
-    /// when a leader appears that is not this one).
-    pub last_leader: u64,
-    /// When this member last became leader (etcd's `leadElectedTime`).
-    pub lead_elected_at: Option<u64>,
-    /// New leaders seen since the process started (etcd's
-    /// `leader_changes_seen_total`, counted where `last_leader` changes).
-    pub leader_changes_seen: u64,
 }
 
 /// A request whose token names a Raft index this member has not applied
@@ -103,15 +86,9 @@ pub enum Waiting {
     Other,
 }
 
-impl Node {
-    pub fn new(server: EtcdServer, raft: RaftNode, raft_config: raft::Config) -> Self {
-        Node {
-            server,
-            raft,
-            raft_config,
-            crashed: false,
-            removed: false,
-            published: false,
+impl Waits {
+    pub fn new() -> Self {
+        Waits {
             proposals: BTreeMap::new(),
             authentications: BTreeMap::new(),
             held: Vec::new(),
@@ -120,30 +97,7 @@ impl Node {
             token_waits: Vec::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
-            last_leader: 0,
-            lead_elected_at: None,
-            leader_changes_seen: 0,
         }
-    }
-
-    pub fn id(&self) -> u64 {
-        self.server.id
-    }
-
-    pub fn is_up(&self) -> bool {
-        !self.crashed && !self.removed
-    }
-
-    pub fn leader_id(&self) -> u64 {
-        self.raft.soft_state().leader
-    }
-
-    pub fn is_leader(&self) -> bool {
-        self.is_up() && self.raft.soft_state().role == raft::Role::Leader
-    }
-
-    pub fn term(&self) -> u64 {
-        self.raft.hard_state().term
     }
 
     /// Whether some client request waits here.
@@ -205,34 +159,11 @@ impl Node {
                 _ => Waiting::Forward,
             });
         }
-        let count = |n: &Node| n.reads.len() + n.transfers.len() + n.token_waits.len();
+        let count = |n: &Waits| n.reads.len() + n.transfers.len() + n.token_waits.len();
         let before = count(self);
         self.reads.retain(|_, r| r.ticket != ticket);
         self.transfers.retain(|(t, _)| *t != ticket);
         self.token_waits.retain(|w| w.ticket != ticket);
         (before != count(self)).then_some(Waiting::Other)
-    }
-
-    /// A crash: waiting clients lose their connection (their tickets are
-    /// returned); the server forgets what lives only in memory.
-    pub fn crash(&mut self) -> Vec<u64> {
-        self.crashed = true;
-        self.server.crash();
-        self.take_waiting()
-    }
-
-    /// Restarts from durable state: Raft from its storage (term, vote, log,
-    /// snapshot), the server from its applied data.
-    pub fn restart(&mut self) -> Result<(), EtcdError> {
-        let storage = self.raft.storage().clone();
-        // a restarted process draws new election timeouts
-        self.raft_config.seed = self.raft_config.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        self.raft =
-            Raft::restart(self.raft_config.clone(), storage).map_err(|_| EtcdError::Stopped)?;
-        self.crashed = false;
-        // a new process: no leader known yet, its counters from zero
-        self.last_leader = raft::NONE;
-        self.leader_changes_seen = 0;
-        Ok(())
     }
 }
