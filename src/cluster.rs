@@ -1,22 +1,25 @@
-//! The simulated world: members (each a Raft node plus an etcd server), the
-//! virtual network between them, the virtual clock, faults, and the client
-//! requests in flight. It knows members, messages and time, never JSON or
-//! HTTP.
+//! The simulated world: member processes (each an etcd server with its
+//! Raft node, see [`crate::server`]), the virtual network between them, the
+//! virtual clock, faults, and the trace. It knows members, messages and
+//! time, never JSON, HTTP or etcd's request rules.
 //!
 //! Time is virtual milliseconds. Every 100 ms (etcd's heartbeat interval)
-//! each running member's Raft node ticks; messages arrive after their
-//! link's latency; lease expiry, watch progress notifications and request
-//! timeouts are timers. Nothing happens between events, and the same seed
-//! and inputs give the same run.
+//! each running member ticks; messages arrive after their link's latency;
+//! each server says when its own timers are due (request timeouts, lease
+//! expiry, watch progress). Nothing happens between events, and the same
+//! seed and inputs give the same run. Each call into a server lends it the
+//! time, a view of the transport ([`transport`]) and the world's random
+//! draws; what it produced ([`EtcdServer::drain`]) is handled at once, in
+//! order: messages go into the network, answers to the clients, forwards
+//! to the leader's server, events into the trace.
 
-mod apply;
 mod leader_monitor;
 mod log_view;
 pub mod network;
 mod pairs;
-mod requests;
 mod rng;
 pub mod trace;
+mod transport;
 
 use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
@@ -25,22 +28,20 @@ use crate::pb::{
     LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse, WatchRequest,
     WatchResponse,
 };
-use crate::raft::{self, Message as RaftMessage};
-use crate::server::maintenance::RaftView;
-use crate::server::watch::HeaderInfo;
-use crate::server::{EtcdServer, InternalRaftRequest, Reply, Request, StateSnapshot};
+use crate::server::{
+    Applied, Env, EtcdServer, Event, Forward, Output, RaftMessage, Reply, Request, ServerConfig,
+};
 use network::{Link, Network};
 use pairs::PairMap;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use trace::{Trace, TraceKind};
+use transport::PeerView;
 
+pub use crate::server::{entry_digest, Ticket, ELECTION_MS, REQUEST_TIMEOUT_MS, TICK_MS};
 pub use log_view::{LogEntryView, LogView};
 pub use rng::Rng;
 
-/// Names one client request or stream from submit to its end.
-pub type Ticket = u64;
-
-type Msg = RaftMessage<InternalRaftRequest, StateSnapshot>;
+type Msg = RaftMessage;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterConfig {
@@ -68,22 +69,6 @@ impl Default for ClusterConfig {
         }
     }
 }
-
-/// etcd's heartbeat interval: one Raft tick.
-pub const TICK_MS: u64 = 100;
-
-/// etcd's `HealthInterval`: strict reconfiguration checks want peers
-/// connected for this long.
-pub const HEALTH_INTERVAL_MS: u64 = 5_000;
-
-/// etcd's election timeout: ten ticks.
-pub const ELECTION_MS: u64 = 10 * TICK_MS;
-
-/// etcd's request timeout: 5 s plus two election timeouts.
-pub const REQUEST_TIMEOUT_MS: u64 = 7_000;
-
-/// etcd retries revoking an expired lease after this long.
-const LEASE_REVOKE_RETRY_MS: u64 = 3_000;
 
 /// Largest message the gRPC server accepts: `--max-request-bytes` + 512 KiB.
 pub const MAX_RECV_BYTES: usize = crate::server::MAX_REQUEST_BYTES + 512 * 1024;
@@ -196,8 +181,8 @@ pub struct Cluster {
     start_ms: u64,
     servers: Vec<EtcdServer>,
     /// The members the cluster was bootstrapped with (etcd's
-    /// `--initial-cluster`), by id.
-    roster: BoxedMap<u64, Member>,
+    /// `--initial-cluster`): every member process is started with it.
+    initial_cluster: Vec<Member>,
     network: Network<Msg>,
     /// Draws the random part of simple auth tokens.
     token_rng: Rng,
@@ -206,11 +191,6 @@ pub struct Cluster {
     progress_interval: u64,
     snapshot_count: u64,
     inbox: VecDeque<Input>,
-    /// Request timeouts: (time, seq) -> (member, ticket).
-    deadlines: BoxedMap<(u64, u64), (usize, Ticket)>,
-    /// Answers due later: (time, seq) -> answer.
-    deferred: BoxedMap<(u64, u64), (usize, Ticket, Reply)>,
-    seq: u64,
     /// Since when the network has been whole (strict reconfiguration).
     healed_at: u64,
     /// Pairs of members (lower index first) whose peer connection is up,
@@ -230,17 +210,6 @@ pub struct Audit {
     pub applied: Vec<Vec<(u64, u64)>>,
     /// Per term, every member that became leader in it.
     pub leaders: BoxedMap<u64, std::collections::BTreeSet<u64>>,
-}
-
-/// What identifies an entry's content: the request id it carries (0 for a
-/// leader's empty entry).
-pub fn entry_digest(e: &raft::Entry<InternalRaftRequest>) -> u64 {
-    match &e.payload {
-        raft::Payload::Empty => 0,
-        raft::Payload::Normal(r) => r.id,
-        raft::Payload::ConfChange(cc) => membership::ConfChangeContext::decode(&cc.context)
-            .map_or(cc.node_id, |c| c.request_id ^ cc.node_id),
-    }
 }
 
 impl Cluster {
@@ -269,21 +238,12 @@ impl Cluster {
         let cluster_id = membership::cluster_id(&ids);
         let election = Rng::new(config.seed).derive("elections");
         let mut seeds = election.clone();
-        let servers = ids
-            .iter()
-            .map(|&id| {
-                let mut rc = raft::Config::new(id);
-                rc.seed = seeds.next_u64();
-                let r = crate::server::raft_node::bootstrap_node(&rc, &ids);
-                EtcdServer::with_raft(start_ms, r, rc)
-            })
-            .collect();
         let mut c = Cluster {
             cluster_id,
             token: config.initial_cluster_token.clone(),
             start_ms,
-            servers,
-            roster: BTreeMap::new(),
+            servers: Vec::new(),
+            initial_cluster: roster,
             network: Network::new(Rng::new(config.seed).derive("network")),
             token_rng: Rng::new(config.seed).derive("auth-tokens"),
             now: 0,
@@ -291,9 +251,6 @@ impl Cluster {
             progress_interval: config.watch_progress_notify_interval_ms,
             snapshot_count: config.snapshot_count,
             inbox: VecDeque::new(),
-            deadlines: BTreeMap::new(),
-            deferred: BTreeMap::new(),
-            seq: 0,
             healed_at: 0,
             links: PairMap::default(),
             outcomes: Vec::new(),
@@ -301,12 +258,30 @@ impl Cluster {
             trace: Trace::new(20_000),
             audit: None,
         };
-        c.roster
-            .extend(roster.into_iter().map(|m| (m.id, Box::new(m))));
+        for (i, &id) in ids.iter().enumerate() {
+            let mut cfg = c.server_config(i, id);
+            cfg.raft.seed = seeds.next_u64();
+            c.servers.push(EtcdServer::bootstrap(cfg, &ids));
+        }
         // the peers were connected before the cluster formed
         c.refresh_links();
         c.bootstrap();
         c
+    }
+
+    /// What the process of member `i` (id `id`) is started with.
+    fn server_config(&self, i: usize, id: u64) -> ServerConfig {
+        let (client, _) = member_urls(i);
+        let mut cfg = ServerConfig::new(id);
+        cfg.name = format!("m{i}");
+        cfg.client_urls = vec![client];
+        cfg.cluster_id = self.cluster_id;
+        cfg.initial_cluster = self.initial_cluster.clone();
+        cfg.initial_cluster_token = self.token.clone();
+        cfg.wall_start_ms = self.start_ms;
+        cfg.snapshot_count = self.snapshot_count;
+        cfg.progress_interval_ms = self.progress_interval;
+        cfg
     }
 
     /// etcd's start: the bootstrap conf changes apply, member 0 campaigns
@@ -315,8 +290,8 @@ impl Cluster {
     /// all of that is applied everywhere.
     fn bootstrap(&mut self) {
         self.process_readies();
-        if let Some(n) = self.servers.first_mut() {
-            let _ = n.raft.campaign();
+        if let Some(s) = self.servers.first_mut() {
+            s.campaign();
         }
         let want = 2 * self.servers.len() as u64 + 2;
         for _ in 0..100_000 {
@@ -324,7 +299,7 @@ impl Cluster {
             let done = self
                 .servers
                 .iter()
-                .all(|n| n.applied_index() >= want && n.cluster_version().is_some());
+                .all(|s| s.applied_index() >= want && s.cluster_version().is_some());
             if done {
                 break;
             }
@@ -362,26 +337,25 @@ impl Cluster {
     pub fn has_leader(&self, i: usize) -> bool {
         self.servers
             .get(i)
-            .is_some_and(|n| n.leader_id() != raft::NONE)
+            .is_some_and(|s| s.leader_id() != crate::raft::NONE)
     }
 
-    /// Whether member `i` is a learner in its own view of the membership
-    /// (etcd's `s.IsMemberExist(s.ID()) && s.IsLearner()`).
+    /// Whether member `i` is a learner in its own view of the membership.
     pub fn is_learner(&self, i: usize) -> bool {
-        self.servers
-            .get(i)
-            .is_some_and(|n| n.membership().get(n.id).is_some_and(|m| m.is_learner))
+        self.servers.get(i).is_some_and(EtcdServer::is_learner)
     }
 
     /// New leaders member `i` has seen since its process started.
     pub fn leader_changes_seen(&self, i: usize) -> u64 {
-        self.servers.get(i).map_or(0, |n| n.leader_changes_seen)
+        self.servers
+            .get(i)
+            .map_or(0, EtcdServer::leader_changes_seen)
     }
 
     /// Client proposals member `i` still waits on (etcd's
     /// `proposals_pending`).
     pub fn proposals_pending(&self, i: usize) -> usize {
-        self.servers.get(i).map_or(0, |n| n.w.proposals.len())
+        self.servers.get(i).map_or(0, EtcdServer::proposals_pending)
     }
 
     pub fn now(&self) -> u64 {
@@ -393,9 +367,8 @@ impl Cluster {
     /// shows the safety checks catch a broken rule.
     #[doc(hidden)]
     pub fn unsafe_break_vote_rule(&mut self) {
-        for n in &mut self.servers {
-            n.raft_config.unsafe_vote_ignores_log = true;
-            n.raft.set_unsafe_vote_ignores_log(true);
+        for s in &mut self.servers {
+            s.unsafe_break_vote_rule();
         }
     }
 
@@ -415,16 +388,16 @@ impl Cluster {
     /// Member `i`'s Raft log as (index, term, digest), compacted part left
     /// out; and its commit index.
     pub fn raft_log(&self, i: usize) -> (Vec<(u64, u64, u64)>, u64) {
-        let Some(n) = self.servers.get(i) else {
+        let Some(s) = self.servers.get(i) else {
             return (Vec::new(), 0);
         };
-        let log = n
-            .raft
+        let log = s
+            .raft()
             .log_entries()
             .iter()
             .map(|e| (e.index, e.term, entry_digest(e)))
             .collect();
-        (log, n.raft.hard_state().commit)
+        (log, s.raft().hard_state().commit)
     }
 
     pub fn trace(&self) -> &Trace {
@@ -444,25 +417,25 @@ impl Cluster {
         self.servers
             .iter()
             .enumerate()
-            .map(|(index, n)| {
-                let st = n.raft.status();
-                let hs = n.raft.hard_state();
-                let role = if !n.is_up() {
+            .map(|(index, s)| {
+                let st = s.raft().status();
+                let hs = s.raft().hard_state();
+                let role = if !s.is_up() {
                     "down"
                 } else {
                     match st.soft_state.role {
-                        raft::Role::Leader => "leader",
-                        raft::Role::Candidate => "candidate",
-                        raft::Role::PreCandidate => "pre-candidate",
-                        raft::Role::Follower => "follower",
+                        crate::raft::Role::Leader => "leader",
+                        crate::raft::Role::Candidate => "candidate",
+                        crate::raft::Role::PreCandidate => "pre-candidate",
+                        crate::raft::Role::Follower => "follower",
                     }
                 };
                 MemberView {
                     index,
-                    id: n.id,
-                    name: n
+                    id: s.id,
+                    name: s
                         .membership()
-                        .get(n.id)
+                        .get(s.id)
                         .map(|m| m.name.clone())
                         .unwrap_or_default(),
                     role,
@@ -470,11 +443,11 @@ impl Cluster {
                     vote: hs.vote,
                     leader_id: st.soft_state.leader,
                     commit: hs.commit,
-                    applied: n.applied_index(),
-                    crashed: n.crashed,
-                    removed: n.removed,
-                    revision: n.kv().current_revision(),
-                    watchers: n.watches().watcher_count(),
+                    applied: s.applied_index(),
+                    crashed: s.is_crashed(),
+                    removed: s.is_removed(),
+                    revision: s.kv().current_revision(),
+                    watchers: s.watches().watcher_count(),
                     log_first: st.log.first_index,
                     log_last: st.log.last_index,
                 }
@@ -482,32 +455,8 @@ impl Cluster {
             .collect()
     }
 
-    fn raft_view(&self, i: usize) -> RaftView {
-        self.servers
-            .get(i)
-            .map(|n| RaftView {
-                leader_id: n.leader_id(),
-                term: n.term(),
-                commit: n.raft.hard_state().commit,
-            })
-            .unwrap_or_default()
-    }
-
-    fn header(&self, i: usize) -> HeaderInfo {
-        HeaderInfo {
-            cluster_id: self.cluster_id,
-            member_id: self.servers.get(i).map_or(0, |n| n.id),
-            raft_term: self.servers.get(i).map_or(0, EtcdServer::term),
-        }
-    }
-
     fn node_of(&self, id: u64) -> Option<usize> {
-        self.servers.iter().position(|n| n.id == id)
-    }
-
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
+        self.servers.iter().position(|s| s.id == id)
     }
 
     /// Hands a unary request to `member`; its answer comes out of
@@ -593,8 +542,8 @@ impl Cluster {
         let n = self.servers.len();
         for a in 0..n {
             for b in a + 1..n {
-                let up = self.servers[a].is_up()
-                    && self.servers[b].is_up()
+                let up = self.is_serving(a)
+                    && self.is_serving(b)
                     && !self.network.is_blocked(a, b)
                     && !self.network.is_blocked(b, a);
                 if !up {
@@ -606,16 +555,6 @@ impl Cluster {
         }
     }
 
-    /// Since when the peer connection between `a` and `b` has been up, if
-    /// it is up.
-    fn connected_since(&self, a: usize, b: usize) -> Option<u64> {
-        let up = |i: usize| self.servers.get(i).is_some_and(EtcdServer::is_up);
-        if !up(a) || !up(b) || self.network.is_blocked(a, b) || self.network.is_blocked(b, a) {
-            return None;
-        }
-        self.links.get((a.min(b), a.max(b))).copied()
-    }
-
     /// Tickets of every unary request the cluster holds: queued, waiting
     /// on a member, or answered later.
     pub fn waiting_tickets(&self) -> std::collections::BTreeSet<Ticket> {
@@ -624,8 +563,7 @@ impl Cluster {
             Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
             _ => None,
         }));
-        t.extend(self.servers.iter().flat_map(|n| n.w.waiting()));
-        t.extend(self.deferred.values().map(|d| d.1));
+        t.extend(self.servers.iter().flat_map(EtcdServer::waiting));
         t
     }
 
@@ -645,21 +583,20 @@ impl Cluster {
             .any(EtcdServer::is_up)
             .then_some(self.next_tick);
         let delivery = self.network.next_delivery();
-        let deadline = self.deadlines.keys().next().map(|k| k.0);
-        let deferred = self.deferred.keys().next().map(|k| k.0);
+        let timers = self.servers.iter().filter_map(EtcdServer::next_due).min();
         let expiry = self
             .servers
             .iter()
-            .filter(|n| n.is_leader())
-            .filter_map(|n| n.next_lease_expiry())
+            .filter(|s| s.is_leader())
+            .filter_map(|s| s.next_lease_expiry())
             .min();
         let progress = self
             .servers
             .iter()
-            .filter(|n| n.is_up())
-            .filter_map(|n| n.next_progress(self.progress_interval))
+            .filter(|s| s.is_up())
+            .filter_map(|s| s.next_progress(self.progress_interval))
             .min();
-        [tick, delivery, deadline, deferred, expiry, progress]
+        [tick, delivery, timers, expiry, progress]
             .into_iter()
             .flatten()
             .min()
@@ -699,12 +636,10 @@ impl Cluster {
     }
 
     fn has_waiting_clients(&self) -> bool {
-        !self.inbox.is_empty()
-            || !self.deferred.is_empty()
-            || self.servers.iter().any(|n| n.w.has_waiting())
+        !self.inbox.is_empty() || self.servers.iter().any(EtcdServer::has_waiting)
     }
 
-    /// Handles what is due now: client inputs and the nodes' output.
+    /// Handles what is due now: client inputs and what the servers produce.
     fn settle(&mut self) {
         loop {
             self.process_readies();
@@ -714,6 +649,20 @@ impl Cluster {
             self.handle(input);
         }
         self.collect_watch_messages();
+    }
+
+    /// Lets every member handle its Raft node's `Ready`s (and what follows
+    /// them) until none has anything left.
+    fn process_readies(&mut self) {
+        loop {
+            let mut any = false;
+            for i in 0..self.servers.len() {
+                any |= self.serve(i, |s, env| s.run(env)).unwrap_or(false);
+            }
+            if !any {
+                return;
+            }
+        }
     }
 
     /// Moves the clock to `t` and runs everything due then.
@@ -727,9 +676,9 @@ impl Cluster {
             }
         }
         if self.next_tick <= now {
-            for i in 0..self.servers.len() {
-                if self.servers[i].is_up() {
-                    self.servers[i].raft.tick();
+            for s in &mut self.servers {
+                if s.is_up() {
+                    s.tick();
                 }
             }
             self.next_tick = (now / TICK_MS + 1) * TICK_MS;
@@ -740,22 +689,22 @@ impl Cluster {
     }
 
     fn deliver(&mut self, from: usize, to: usize, msg: Msg) {
-        let Some(node) = self.servers.get_mut(to) else {
+        let Some(server) = self.servers.get_mut(to) else {
             return;
         };
-        if !node.is_up() {
+        if !server.is_up() {
             return;
         }
         let kind = msg.msg_type.name().to_string();
-        let is_snap = msg.msg_type == raft::MessageType::Snap;
+        let is_snap = msg.msg_type == crate::raft::MessageType::Snap;
         let to_id = msg.to;
-        let _ = node.raft.step(msg);
+        server.step(msg);
         self.trace
             .push(self.now, TraceKind::Deliver { from, to, kind });
         if is_snap {
             // etcd's transport tells the leader the snapshot arrived
             if let Some(sender) = self.servers.get_mut(from) {
-                sender.raft.report_snapshot(to_id, true);
+                sender.report_snapshot(to_id, true);
             }
         }
     }
@@ -763,119 +712,241 @@ impl Cluster {
     /// A message never arrived. A lost snapshot is reported to its sender,
     /// as etcd's transport does, or the leader would wait for it forever.
     fn lost(&mut self, from: usize, msg: &Msg) {
-        if msg.msg_type == raft::MessageType::Snap {
+        if msg.msg_type == crate::raft::MessageType::Snap {
             if let Some(sender) = self.servers.get_mut(from) {
-                sender.raft.report_snapshot(msg.to, false);
+                sender.report_snapshot(msg.to, false);
             }
         }
     }
 
     fn fire_timers(&mut self) {
         let now = self.now;
-        while let Some(entry) = self.deadlines.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let ((due, _), d) = entry.remove_entry();
-            let (member, ticket) = *d;
-            let waited = self
-                .servers
-                .get_mut(member)
-                .and_then(|n| n.w.forget(ticket));
-            if let Some(waited) = waited {
-                let e = self.timeout_error(member, waited, due - REQUEST_TIMEOUT_MS);
-                self.outcomes
-                    .push(if waited == crate::server::wait::Waiting::KeepAlive {
-                        Outcome::KeepAlive(ticket, Err(e))
-                    } else {
-                        Outcome::Reply(ticket, Err(e))
-                    });
-            }
-        }
-        while let Some(entry) = self.deferred.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let (member, ticket, reply) = *entry.remove();
-            self.reply(member, ticket, reply);
+        for i in 0..self.servers.len() {
+            self.serve(i, |s, env| s.fire_timers(env));
         }
         // the leader's lessor finds expired leases and proposes their
         // revocation, as etcd's leader does (retrying later if needed)
         if let Some(l) = self.leader() {
-            for id in self.servers[l].expired_leases(now) {
-                self.servers[l].postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
-                let req = Request::LeaseRevoke(crate::pb::LeaseRevokeRequest { id });
-                // as root (etcd's `WithRoot`): revoking needs write on the keys
-                let root = self.servers[l].root_auth_info();
-                if let Ok(p) = self.servers[l].new_proposal(req, root) {
-                    let _ = self.servers[l].raft.propose(p);
-                }
-            }
+            self.serve(l, |s, env| s.revoke_expired_leases(env));
         }
         let interval = self.progress_interval;
-        for i in 0..self.servers.len() {
-            let hdr = self.header(i);
-            let n = &mut self.servers[i];
-            if n.is_up() && n.next_progress(interval).is_some_and(|t| t <= now) {
-                n.progress(now, interval, hdr);
+        for s in &mut self.servers {
+            if s.is_up() && s.next_progress(interval).is_some_and(|t| t <= now) {
+                let hdr = s.header();
+                s.progress(now, interval, hdr);
             }
         }
     }
 
     fn collect_watch_messages(&mut self) {
-        for n in &mut self.servers {
-            for (ticket, resp) in n.take_watch_messages() {
+        for s in &mut self.servers {
+            for (ticket, resp) in s.take_watch_messages() {
                 self.outcomes.push(Outcome::Watch(ticket, resp));
             }
         }
     }
 
-    /// Sends a node's Raft messages into the network.
-    fn send(&mut self, from: usize, msgs: Vec<Msg>) {
-        for m in msgs {
-            let Some(to) = self.node_of(m.to) else {
-                // a member added to the configuration without a process
-                continue;
+    /// Calls member `i`'s server with what the world lends it for the call
+    /// (the time, its view of the transport, random draws), then handles
+    /// what it produced.
+    fn serve<R>(&mut self, i: usize, f: impl FnOnce(&mut EtcdServer, &mut Env) -> R) -> Option<R> {
+        let r = self.call(i, f)?;
+        self.dispatch(i);
+        Some(r)
+    }
+
+    /// Calls member `i`'s server with what the world lends it.
+    fn call<R>(&mut self, i: usize, f: impl FnOnce(&mut EtcdServer, &mut Env) -> R) -> Option<R> {
+        let at = i.min(self.servers.len());
+        let (before, rest) = self.servers.split_at_mut(at);
+        let (server, after) = rest.split_first_mut()?;
+        let peers = PeerView {
+            index: i,
+            before,
+            after,
+            network: &self.network,
+            links: &self.links,
+            healed_at: self.healed_at,
+        };
+        let rng = &mut self.token_rng;
+        let mut draw = || rng.next_u64();
+        let mut env = Env {
+            now: self.now,
+            peers: &peers,
+            draw: &mut draw,
+        };
+        Some(f(server, &mut env))
+    }
+
+    /// Handles what member `i`'s server produced, in order (answers of
+    /// forwards come back to it and are handled in turn).
+    fn dispatch(&mut self, i: usize) {
+        loop {
+            let Some(out) = self.servers.get_mut(i).map(EtcdServer::drain) else {
+                return;
             };
-            self.trace.push(
-                self.now,
-                TraceKind::Send {
-                    from,
-                    to,
-                    kind: m.msg_type.name().to_string(),
-                    term: m.term,
-                    index: m.index,
-                    entries: m.entries.len(),
-                },
-            );
-            if let Err(lost) = self.network.send(self.now, from, to, m) {
-                self.lost(from, &lost);
+            if out.is_empty() {
+                return;
+            }
+            for o in out {
+                match o {
+                    Output::Message(m) => self.send(i, *m),
+                    Output::Reply(t, r) => self.outcomes.push(Outcome::Reply(t, r)),
+                    Output::KeepAlive(t, r) => self.outcomes.push(Outcome::KeepAlive(t, r)),
+                    Output::Snapshot(t, r) => self.outcomes.push(Outcome::Snapshot(t, r)),
+                    Output::StreamEnd(t) => self.outcomes.push(Outcome::StreamEnd(t)),
+                    Output::Refused(t) => self.outcomes.push(Outcome::Refused(t)),
+                    Output::Forward { to, forward } => self.forward(i, to, forward),
+                    Output::Stopped => {
+                        self.outcomes.push(Outcome::MemberDown(i));
+                        for lost in self.network.drop_member(i) {
+                            self.lost(lost.from, &lost.msg);
+                        }
+                    }
+                    Output::Event(e) => self.record(i, e),
+                }
             }
         }
     }
 
-    fn reply(&mut self, member: usize, ticket: Ticket, reply: Reply) {
-        let hdr = self.header(member);
-        let reply = reply.map(|mut r| {
-            if let Some(n) = self.servers.get(member) {
-                n.fill_header(&mut r, hdr);
-            }
-            r
-        });
-        self.outcomes.push(Outcome::Reply(ticket, reply));
+    /// Carries a request from member `i` to the leader `to` and its answer
+    /// back (at once: the peer link was up when `i` let it go).
+    fn forward(&mut self, i: usize, to: u64, forward: Forward) {
+        let Some(l) = self.node_of(to) else {
+            return;
+        };
+        if let Some(answer) = self.call(l, |s, env| s.serve_forward(env, forward)) {
+            self.call(i, |s, env| s.forwarded(env, answer));
+        }
     }
 
-    /// Drops the request timeout of `ticket` (answered before it).
-    fn forget_deadline(&mut self, ticket: Ticket) {
-        self.deadlines.retain(|_, d| d.1 != ticket);
-    }
-
-    fn add_deadline(&mut self, member: usize, ticket: Ticket) {
-        let seq = self.next_seq();
-        self.deadlines.insert(
-            (self.now + REQUEST_TIMEOUT_MS, seq),
-            Box::new((member, ticket)),
+    /// Sends a Raft message of member `from` into the network.
+    fn send(&mut self, from: usize, m: Msg) {
+        let Some(to) = self.node_of(m.to) else {
+            // a member added to the configuration without a process
+            return;
+        };
+        self.trace.push(
+            self.now,
+            TraceKind::Send {
+                from,
+                to,
+                kind: m.msg_type.name().to_string(),
+                term: m.term,
+                index: m.index,
+                entries: m.entries.len(),
+            },
         );
+        if let Err(lost) = self.network.send(self.now, from, to, m) {
+            self.lost(from, &lost);
+        }
+    }
+
+    /// Records what happened on member `i`: in the trace, and in the audit
+    /// when one is kept.
+    fn record(&mut self, i: usize, event: Event) {
+        let now = self.now;
+        let kind = match event {
+            Event::Request(name) => TraceKind::Client {
+                member: i,
+                what: name.into(),
+            },
+            Event::Raft(ev) => {
+                if let (crate::raft::Event::BecameLeader { term }, Some(a)) = (&ev, &mut self.audit)
+                {
+                    let id = self.servers.get(i).map_or(0, |s| s.id);
+                    a.leaders.entry(*term).or_default().insert(id);
+                }
+                TraceKind::Raft {
+                    member: i,
+                    what: trace::raft_event(&ev),
+                }
+            }
+            Event::Applied { index, digest } => {
+                if let Some(log) = self.audit.as_mut().and_then(|a| a.applied.get_mut(i)) {
+                    log.push((index, digest));
+                }
+                return;
+            }
+            Event::Apply { index, what } => TraceKind::Apply {
+                member: i,
+                index,
+                what: match what {
+                    Applied::Snapshot => "snapshot".into(),
+                    Applied::Request(name) => name.into(),
+                    Applied::ConfChange(cc) => trace::conf_change(&cc),
+                },
+            },
+            Event::Compacted { index } => TraceKind::Raft {
+                member: i,
+                what: format!("snapshot and compact at {index}"),
+            },
+        };
+        self.trace.push(now, kind);
+    }
+
+    /// Work handed to the cluster, for the member it is addressed to; a
+    /// member that is down refuses the connection.
+    fn handle(&mut self, input: Input) {
+        let now = self.now;
+        match input {
+            Input::Unary {
+                member,
+                ticket,
+                request,
+                token,
+            } if self.is_serving(member) => {
+                self.serve(member, |s, env| s.submit(env, ticket, request, token));
+            }
+            Input::WatchOpen {
+                member,
+                ticket,
+                token,
+            } if self.is_serving(member) => {
+                self.serve(member, |s, _| s.open_watch_stream(ticket, now, token));
+            }
+            Input::Watch {
+                member,
+                ticket,
+                request,
+            } if self.is_serving(member) => {
+                self.serve(member, |s, _| {
+                    let hdr = s.header();
+                    s.watch(ticket, request, hdr, now)
+                });
+            }
+            Input::WatchClose { member, ticket } => {
+                if let Some(s) = self.servers.get_mut(member) {
+                    s.close_watch_stream(ticket);
+                }
+            }
+            Input::KeepAlive {
+                member,
+                ticket,
+                request,
+            } if self.is_serving(member) => {
+                self.serve(member, |s, env| s.keep_alive(env, ticket, request));
+            }
+            Input::KeepAliveEnd { ticket } => {
+                // after the renewals still waiting on the stream, if any
+                let waited = self.servers.iter_mut().any(|s| s.keep_alive_end(ticket));
+                if !waited {
+                    self.outcomes.push(Outcome::StreamEnd(ticket));
+                }
+            }
+            Input::Snapshot {
+                member,
+                ticket,
+                token,
+            } if self.is_serving(member) => {
+                self.serve(member, |s, env| s.snapshot(env, ticket, token));
+            }
+            Input::Unary { ticket, .. }
+            | Input::WatchOpen { ticket, .. }
+            | Input::Watch { ticket, .. }
+            | Input::KeepAlive { ticket, .. }
+            | Input::Snapshot { ticket, .. } => self.outcomes.push(Outcome::Refused(ticket)),
+        }
     }
 
     // ---- faults and control ----
@@ -883,11 +954,11 @@ impl Cluster {
     /// Member `i` crashes: its volatile state is lost, its clients are cut
     /// off, messages to and from it vanish.
     pub fn crash(&mut self, i: usize) -> Result<(), EtcdError> {
-        let n = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
-        if !n.is_up() {
+        let s = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
+        if !s.is_up() {
             return Ok(());
         }
-        for ticket in n.crash() {
+        for ticket in s.crash() {
             self.outcomes.push(Outcome::Refused(ticket));
         }
         self.outcomes.push(Outcome::MemberDown(i));
@@ -901,11 +972,11 @@ impl Cluster {
 
     /// Member `i` restarts from its durable state.
     pub fn restart(&mut self, i: usize) -> Result<(), EtcdError> {
-        let n = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
-        if !n.crashed || n.removed {
+        let s = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
+        if !s.is_crashed() || s.is_removed() {
             return Ok(());
         }
-        n.restart()?;
+        s.restart()?;
         self.control_event(format!("restart m{i}"));
         self.settle();
         Ok(())
@@ -943,7 +1014,7 @@ impl Cluster {
     pub fn transfer_leadership(&mut self, to: usize) -> Result<(), EtcdError> {
         let target = self.servers.get(to).ok_or(EtcdError::MemberNotFound)?.id;
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let _ = self.servers[l].raft.transfer_leader(target);
+        self.serve(l, |s, _| s.transfer_leadership(target));
         self.control_event(format!("transfer leadership to m{to}"));
         self.settle();
         Ok(())
@@ -957,11 +1028,9 @@ impl Cluster {
             return i;
         }
         let i = self.servers.len();
-        let mut rc = raft::Config::new(id);
-        rc.seed = Rng::new(id).next_u64();
-        let r = crate::server::raft_node::new_node(&rc);
-        self.servers
-            .push(EtcdServer::with_raft(self.start_ms + self.now, r, rc));
+        let mut cfg = self.server_config(i, id);
+        cfg.raft.seed = Rng::new(id).next_u64();
+        self.servers.push(EtcdServer::join(cfg, self.now));
         self.control_event(format!("start m{i}"));
         i
     }
@@ -971,41 +1040,19 @@ impl Cluster {
     pub fn add_member(&mut self, learner: bool) -> Result<usize, EtcdError> {
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
         let i = self.servers.len();
-        let (client, peer) = member_urls(i);
+        let (_, peer) = member_urls(i);
         let peer_urls = vec![peer];
         let id = membership::member_id(&peer_urls, &self.token, Some(self.unix_secs()));
-        let m = Member {
+        let add = Member {
             id,
-            name: format!("m{i}"),
+            name: String::new(),
             peer_urls,
-            client_urls: vec![client],
+            client_urls: Vec::new(),
             is_learner: learner,
         };
-        self.roster.insert(id, Box::new(m.clone()));
-        let add = Member {
-            name: String::new(),
-            client_urls: Vec::new(),
-            ..m
-        };
-        self.servers[l].validate_conf_change(&membership::ConfChange::Add(add.clone()))?;
-        let change_type = if learner {
-            raft::ConfChangeType::AddLearnerNode
-        } else {
-            raft::ConfChangeType::AddNode
-        };
-        let context = membership::ConfChangeContext {
-            request_id: 0,
-            change: membership::ConfChange::Add(add),
-        }
-        .encode();
-        self.servers[l]
-            .raft
-            .propose_conf_change(raft::ConfChange {
-                change_type,
-                node_id: id,
-                context,
-            })
-            .map_err(|_| EtcdError::NoLeader)?;
+        let change = membership::ConfChange::Add(add);
+        self.serve(l, |s, _| s.propose_member_change(change))
+            .unwrap_or(Err(EtcdError::NoLeader))?;
         let i = self.start_member(id);
         self.control_event(format!("add member m{i}"));
         self.settle();
@@ -1017,21 +1064,8 @@ impl Cluster {
         let l = self.leader().ok_or(EtcdError::NoLeader)?;
         let id = self.servers.get(i).ok_or(EtcdError::MemberNotFound)?.id;
         let change = membership::ConfChange::Remove(id);
-        self.servers[l].validate_conf_change(&change)?;
-        let context = membership::ConfChangeContext {
-            request_id: 0,
-            change,
-        }
-        .encode();
-        let cc = raft::ConfChange {
-            change_type: raft::ConfChangeType::RemoveNode,
-            node_id: id,
-            context,
-        };
-        self.servers[l]
-            .raft
-            .propose_conf_change(cc)
-            .map_err(|_| EtcdError::NoLeader)?;
+        self.serve(l, |s, _| s.propose_member_change(change))
+            .unwrap_or(Err(EtcdError::NoLeader))?;
         self.control_event(format!("remove member m{i}"));
         self.settle();
         Ok(())

@@ -4,12 +4,18 @@
 
 mod apply;
 mod apply_auth;
+mod config;
+mod env;
 mod gosort;
 mod idgen;
 pub mod maintenance;
-pub(crate) mod raft_node;
+mod output;
+mod raft_node;
+mod ready;
+mod timers;
+mod v3_server;
 mod validate;
-pub(crate) mod wait;
+mod wait;
 pub mod watch;
 
 use crate::alarm::AlarmStore;
@@ -20,9 +26,16 @@ use crate::membership::{ConfChange, Membership};
 use crate::mvcc::KvStore;
 use crate::pb;
 use crate::pb::size::{embedded, EncodedLen};
+pub use config::{
+    ServerConfig, ELECTION_MS, HEALTH_INTERVAL_MS, LEASE_REVOKE_RETRY_MS, REQUEST_TIMEOUT_MS,
+    TICK_MS,
+};
+pub use env::{Env, Transport};
 use idgen::IdGenerator;
 use maintenance::RaftView;
-pub use raft_node::RaftNode;
+pub use output::{entry_digest, Applied, Event, Forwarded, Output};
+pub use raft_node::{RaftMessage, RaftNode};
+pub use wait::Forward;
 use wait::Waits;
 use watch::{HeaderInfo, Outbox, StreamId, WatchHub};
 
@@ -31,6 +44,9 @@ pub const MAX_REQUEST_BYTES: usize = 1_572_864;
 
 /// The minimum lease TTL, `ceil(1.5 * election timeout)` = 2 s by default.
 pub const MIN_LEASE_TTL: i64 = 2;
+
+/// Names one client request or stream from submit to its end.
+pub type Ticket = u64;
 
 /// A unary request to a member, as its gRPC services receive it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,22 +270,24 @@ pub struct StateSnapshot {
 #[derive(Clone, Debug)]
 pub struct EtcdServer {
     pub id: u64,
-    pub(crate) raft: RaftNode,
-    pub(crate) raft_config: crate::raft::Config,
-    pub(crate) crashed: bool,
+    cfg: ServerConfig,
+    raft: RaftNode,
+    crashed: bool,
     /// Removed from the cluster: stopped for good.
-    pub(crate) removed: bool,
+    removed: bool,
     /// Whether this member has published its name and client URLs.
-    pub(crate) published: bool,
+    published: bool,
     /// The leader this member knows now, or none (etcd tells waiting reads
     /// when a leader appears that is not this one).
-    pub(crate) last_leader: u64,
+    last_leader: u64,
     /// When this member last became leader (etcd's `leadElectedTime`).
-    pub(crate) lead_elected_at: Option<u64>,
+    lead_elected_at: Option<u64>,
     /// New leaders seen since the process started (etcd's
     /// `leader_changes_seen_total`, counted where `last_leader` changes).
-    pub(crate) leader_changes_seen: u64,
-    pub(crate) w: Waits,
+    leader_changes_seen: u64,
+    w: Waits,
+    /// What the member produced for its world, in order (see `drain`).
+    out: Vec<Output>,
     kv: KvStore,
     lessor: Lessor,
     alarms: AlarmStore,
@@ -297,20 +315,37 @@ impl EtcdServer {
     /// A member of no cluster yet, with an empty state machine: its Raft
     /// node knows no peers. `start_ms` seeds its id generator.
     pub fn new(id: u64, start_ms: u64) -> Self {
-        let config = crate::raft::Config::new(id);
-        let raft = raft_node::new_node(&config);
-        EtcdServer::with_raft(start_ms, raft, config)
+        let cfg = ServerConfig::new(id);
+        let raft = raft_node::new_node(&cfg.raft);
+        EtcdServer::with_raft(cfg, raft, start_ms)
     }
 
-    /// A member whose Raft node is `raft` (made from `raft_config`), with
-    /// an empty state machine; the Raft log builds it up (bootstrap conf
-    /// changes first). `start_ms` seeds its id generator.
-    pub fn with_raft(start_ms: u64, raft: RaftNode, raft_config: crate::raft::Config) -> Self {
-        let id = raft_config.id;
+    /// A member of a fresh cluster of `peers` (etcd's `--initial-cluster-state
+    /// new`): its log starts with their conf changes.
+    pub fn bootstrap(cfg: ServerConfig, peers: &[u64]) -> Self {
+        let raft = raft_node::bootstrap_node(&cfg.raft, peers);
+        let start = cfg.wall_start_ms;
+        EtcdServer::with_raft(cfg, raft, start)
+    }
+
+    /// A member started at `now` to join a running cluster (etcd's
+    /// `--initial-cluster-state existing`): it starts empty and catches up
+    /// from the leader.
+    pub fn join(cfg: ServerConfig, now: u64) -> Self {
+        let raft = raft_node::new_node(&cfg.raft);
+        let start = cfg.wall_start_ms + now;
+        EtcdServer::with_raft(cfg, raft, start)
+    }
+
+    /// A member whose Raft node is `raft`, with an empty state machine; the
+    /// Raft log builds it up (bootstrap conf changes first). `start_ms`
+    /// seeds its id generator.
+    fn with_raft(cfg: ServerConfig, raft: RaftNode, start_ms: u64) -> Self {
+        let id = cfg.raft.id;
         EtcdServer {
             id,
+            cfg,
             raft,
-            raft_config,
             crashed: false,
             removed: false,
             published: false,
@@ -318,6 +353,7 @@ impl EtcdServer {
             lead_elected_at: None,
             leader_changes_seen: 0,
             w: Waits::new(),
+            out: Vec::new(),
             kv: KvStore::new(),
             lessor: Lessor::new(MIN_LEASE_TTL, false),
             alarms: AlarmStore::default(),

@@ -2,11 +2,16 @@
 //! (volatile state lost, the Raft storage and applied data kept) or
 //! removed from the cluster.
 
-use super::{EtcdServer, InternalRaftRequest, StateSnapshot};
+use super::maintenance::RaftView;
+use super::watch::HeaderInfo;
+use super::{EtcdServer, InternalRaftRequest, StateSnapshot, Ticket};
 use crate::errors::EtcdError;
 use crate::raft::{self, Raft};
 
 pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
+
+/// A Raft message between members.
+pub type RaftMessage = raft::Message<InternalRaftRequest, StateSnapshot>;
 
 /// A Raft node that knows no peers yet (it learns them from the log).
 pub fn new_node(config: &raft::Config) -> RaftNode {
@@ -31,6 +36,21 @@ impl EtcdServer {
         !self.crashed && !self.removed
     }
 
+    /// Down after a crash, until restarted.
+    pub fn is_crashed(&self) -> bool {
+        self.crashed
+    }
+
+    /// Removed from the cluster: stopped for good.
+    pub fn is_removed(&self) -> bool {
+        self.removed
+    }
+
+    /// The Raft node, for inspection.
+    pub fn raft(&self) -> &RaftNode {
+        &self.raft
+    }
+
     pub fn leader_id(&self) -> u64 {
         self.raft.soft_state().leader
     }
@@ -43,18 +63,101 @@ impl EtcdServer {
         self.raft.hard_state().term
     }
 
+    /// Whether this member is a learner in its own view of the membership
+    /// (etcd's `s.IsMemberExist(s.ID()) && s.IsLearner()`).
+    pub fn is_learner(&self) -> bool {
+        self.membership().get(self.id).is_some_and(|m| m.is_learner)
+    }
+
+    /// New leaders this member has seen since its process started.
+    pub fn leader_changes_seen(&self) -> u64 {
+        self.leader_changes_seen
+    }
+
+    /// Client proposals waiting to be applied here (etcd's
+    /// `proposals_pending`).
+    pub fn proposals_pending(&self) -> usize {
+        self.w.proposals.len()
+    }
+
+    /// Whether some client waits here for an answer.
+    pub fn has_waiting(&self) -> bool {
+        self.w.has_waiting() || !self.w.deferred.is_empty()
+    }
+
+    /// Tickets of every client request waiting here for an answer.
+    pub fn waiting(&self) -> Vec<Ticket> {
+        let mut t = self.w.waiting();
+        t.extend(self.w.deferred.values().map(|d| d.0));
+        t
+    }
+
+    /// One heartbeat interval passed (etcd's `raftNode` ticker).
+    pub fn tick(&mut self) {
+        self.raft.tick();
+    }
+
+    /// A Raft message from a peer arrived.
+    pub fn step(&mut self, msg: super::RaftMessage) {
+        let _ = self.raft.step(msg);
+    }
+
+    /// Whether the snapshot this member sent to `id` arrived (etcd's
+    /// transport reports it, or the leader would wait for it forever).
+    pub fn report_snapshot(&mut self, id: u64, delivered: bool) {
+        self.raft.report_snapshot(id, delivered);
+    }
+
+    /// Starts an election now.
+    pub fn campaign(&mut self) {
+        let _ = self.raft.campaign();
+    }
+
+    /// As the leader, hands leadership to `to`.
+    pub fn transfer_leadership(&mut self, to: u64) {
+        let _ = self.raft.transfer_leader(to);
+    }
+
+    /// BREAKS RAFT on purpose (see `raft::Config::unsafe_vote_ignores_log`).
+    #[doc(hidden)]
+    pub fn unsafe_break_vote_rule(&mut self) {
+        self.cfg.raft.unsafe_vote_ignores_log = true;
+        self.raft.set_unsafe_vote_ignores_log(true);
+    }
+
     /// Restarts from durable state: Raft from its storage (term, vote, log,
     /// snapshot), the server from its applied data.
     pub fn restart(&mut self) -> Result<(), EtcdError> {
         let storage = self.raft.storage().clone();
         // a restarted process draws new election timeouts
-        self.raft_config.seed = self.raft_config.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.cfg.raft.seed = self.cfg.raft.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
         self.raft =
-            Raft::restart(self.raft_config.clone(), storage).map_err(|_| EtcdError::Stopped)?;
+            Raft::restart(self.cfg.raft.clone(), storage).map_err(|_| EtcdError::Stopped)?;
         self.crashed = false;
         // a new process: no leader known yet, its counters from zero
         self.last_leader = raft::NONE;
         self.leader_changes_seen = 0;
         Ok(())
+    }
+}
+
+impl EtcdServer {
+    /// What this member's response headers carry: the cluster, itself, its
+    /// term.
+    pub fn header(&self) -> HeaderInfo {
+        HeaderInfo {
+            cluster_id: self.cfg.cluster_id,
+            member_id: self.id,
+            raft_term: self.term(),
+        }
+    }
+
+    /// What the status answer shows of the Raft node.
+    pub(super) fn raft_view(&self) -> RaftView {
+        RaftView {
+            leader_id: self.leader_id(),
+            term: self.term(),
+            commit: self.raft.hard_state().commit,
+        }
     }
 }

@@ -4,9 +4,10 @@
 //! until a leader can answer them, leadership transfers until done. All of
 //! it lives in memory: a crash loses it.
 
+use super::config::REQUEST_TIMEOUT_MS;
+use super::{InternalRaftRequest, Reply, Request, Ticket};
 use crate::boxed_map::BoxedMap;
 use crate::pb::{AuthenticateRequest, LeaseKeepAliveRequest};
-use crate::server::{InternalRaftRequest, Request};
 use std::collections::BTreeMap;
 
 /// A linearizable read waiting for its read index, then for the member to
@@ -42,6 +43,11 @@ pub struct Waits {
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
+    /// Request timeouts: (time, seq) -> ticket.
+    pub deadlines: BoxedMap<(u64, u64), Ticket>,
+    /// Answers due later: (time, seq) -> answer.
+    pub deferred: BoxedMap<(u64, u64), (Ticket, Reply)>,
+    seq: u64,
 }
 
 /// A request whose token names a Raft index this member has not applied
@@ -61,12 +67,17 @@ pub enum Forward {
     KeepAlive(u64, LeaseKeepAliveRequest),
     /// The keep-alive stream's requests ended (after those before it).
     End(u64),
+    /// A membership change, for the leader's checks (never waits).
+    MemberChange(u64, Request),
 }
 
 impl Forward {
     pub fn ticket(&self) -> u64 {
         match self {
-            Forward::Request(t, _) | Forward::KeepAlive(t, _) | Forward::End(t) => *t,
+            Forward::Request(t, _)
+            | Forward::KeepAlive(t, _)
+            | Forward::End(t)
+            | Forward::MemberChange(t, _) => *t,
         }
     }
 }
@@ -97,7 +108,42 @@ impl Waits {
             token_waits: Vec::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
+            deadlines: BTreeMap::new(),
+            deferred: BTreeMap::new(),
+            seq: 0,
         }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// `ticket` times out etcd's request timeout after `now`.
+    pub fn add_deadline(&mut self, now: u64, ticket: Ticket) {
+        let seq = self.next_seq();
+        self.deadlines
+            .insert((now + REQUEST_TIMEOUT_MS, seq), Box::new(ticket));
+    }
+
+    /// Drops the request timeout of `ticket` (answered before it).
+    pub fn forget_deadline(&mut self, ticket: Ticket) {
+        self.deadlines.retain(|_, t| **t != ticket);
+    }
+
+    /// Answers `reply` after etcd's request timeout (a request that never
+    /// completes, as in etcd).
+    pub fn defer(&mut self, now: u64, ticket: Ticket, reply: Reply) {
+        let seq = self.next_seq();
+        self.deferred
+            .insert((now + REQUEST_TIMEOUT_MS, seq), Box::new((ticket, reply)));
+    }
+
+    /// When the next request timeout or deferred answer is due.
+    pub fn next_due(&self) -> Option<u64> {
+        let deadline = self.deadlines.keys().next().map(|k| k.0);
+        let deferred = self.deferred.keys().next().map(|k| k.0);
+        deadline.into_iter().chain(deferred).min()
     }
 
     /// Whether some client request waits here.
@@ -109,7 +155,8 @@ impl Waits {
             || !self.forwards.is_empty()
     }
 
-    /// Tickets of every client request waiting here.
+    /// Tickets of every client request waiting here (answers due later
+    /// are not).
     pub fn waiting(&self) -> Vec<u64> {
         let mut t: Vec<u64> = self.proposals.values().map(|t| **t).collect();
         t.extend(self.reads.values().map(|r| r.ticket));
@@ -119,7 +166,9 @@ impl Waits {
         t
     }
 
-    /// Tickets of every client request waiting here, forgetting them.
+    /// Tickets of every client request waiting here, forgetting them (their
+    /// timeouts and the answers due later stay, as they were: a timeout
+    /// finds nothing left).
     pub fn take_waiting(&mut self) -> Vec<u64> {
         let t = self.waiting();
         self.proposals.clear();

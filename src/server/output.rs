@@ -1,0 +1,120 @@
+//! What a server hands its world, in the order it produced it (see
+//! [`EtcdServer::drain`](super::EtcdServer::drain)): Raft messages for its
+//! peers, answers to its clients, requests for the leader, and what
+//! happened, as data for the world's trace.
+
+use super::wait::Forward;
+use super::{InternalRaftRequest, RaftMessage, Reply, Ticket};
+use crate::errors::EtcdError;
+use crate::membership::{ConfChange, ConfChangeContext};
+use crate::pb::{LeaseKeepAliveResponse, SnapshotResponse};
+use crate::raft;
+
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// A Raft message for the peer `msg.to`.
+    Message(Box<RaftMessage>),
+    /// The answer to a unary request.
+    Reply(Ticket, Reply),
+    /// A keep-alive answer on a keep-alive stream.
+    KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
+    /// A message of the snapshot stream, or the error that ends it.
+    Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
+    /// A stream is over.
+    StreamEnd(Ticket),
+    /// The client's connection is gone (the member stopped).
+    Refused(Ticket),
+    /// A request for the leader `to` (its answer comes back through
+    /// [`EtcdServer::forwarded`](super::EtcdServer::forwarded)).
+    Forward {
+        to: u64,
+        forward: Forward,
+    },
+    /// Removed from the cluster, the member stopped.
+    Stopped,
+    Event(Event),
+}
+
+/// The leader's answer to a forwarded request.
+#[derive(Clone, Debug)]
+pub enum Forwarded {
+    Reply(Ticket, Reply),
+    KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
+    End(Ticket),
+    /// The leader's verdict on a membership change (etcd's strict
+    /// reconfiguration checks): the change to propose, or why not.
+    MemberChange(Ticket, Result<ConfChange, EtcdError>),
+}
+
+/// Something that happened on the member, for the world's trace and its
+/// safety audit.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A client request reached the member (its name).
+    Request(&'static str),
+    Raft(raft::Event),
+    /// An entry applied for the first time: its index and what identifies
+    /// its content ([`entry_digest`]).
+    Applied {
+        index: u64,
+        digest: u64,
+    },
+    /// What applying did at `index`.
+    Apply {
+        index: u64,
+        what: Applied,
+    },
+    /// The member snapshotted its state and compacted its log up to `index`.
+    Compacted {
+        index: u64,
+    },
+}
+
+/// What an applied entry was.
+#[derive(Clone, Debug)]
+pub enum Applied {
+    /// The leader's snapshot replaced the state.
+    Snapshot,
+    /// A request (its name).
+    Request(&'static str),
+    ConfChange(ConfChange),
+}
+
+/// What identifies an entry's content: the request id it carries (0 for a
+/// leader's empty entry).
+pub fn entry_digest(e: &raft::Entry<InternalRaftRequest>) -> u64 {
+    match &e.payload {
+        raft::Payload::Empty => 0,
+        raft::Payload::Normal(r) => r.id,
+        raft::Payload::ConfChange(cc) => {
+            ConfChangeContext::decode(&cc.context).map_or(cc.node_id, |c| c.request_id ^ cc.node_id)
+        }
+    }
+}
+
+impl super::EtcdServer {
+    /// Everything produced since the last call, in order. The world sends
+    /// the messages, answers the clients, delivers the forwards (whose
+    /// answers come back through `forwarded`) and records the events.
+    pub fn drain(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    pub(super) fn push(&mut self, out: Output) {
+        self.out.push(out);
+    }
+
+    pub(super) fn event(&mut self, event: Event) {
+        self.out.push(Output::Event(event));
+    }
+
+    /// Answers a unary request, its header filled by this member.
+    pub(super) fn reply(&mut self, ticket: Ticket, reply: Reply) {
+        let hdr = self.header();
+        let reply = reply.map(|mut r| {
+            self.fill_header(&mut r, hdr);
+            r
+        });
+        self.push(Output::Reply(ticket, reply));
+    }
+}
