@@ -584,22 +584,7 @@ impl Cluster {
             .then_some(self.next_tick);
         let delivery = self.network.next_delivery();
         let timers = self.servers.iter().filter_map(EtcdServer::next_due).min();
-        let expiry = self
-            .servers
-            .iter()
-            .filter(|s| s.is_leader())
-            .filter_map(|s| s.next_lease_expiry())
-            .min();
-        let progress = self
-            .servers
-            .iter()
-            .filter(|s| s.is_up())
-            .filter_map(|s| s.next_progress(self.progress_interval))
-            .min();
-        [tick, delivery, timers, expiry, progress]
-            .into_iter()
-            .flatten()
-            .min()
+        [tick, delivery, timers].into_iter().flatten().min()
     }
 
     /// Runs the world up to virtual time `ms`: every event due by then
@@ -719,22 +704,10 @@ impl Cluster {
         }
     }
 
+    /// Each server runs its timers that are due.
     fn fire_timers(&mut self) {
-        let now = self.now;
         for i in 0..self.servers.len() {
             self.serve(i, |s, env| s.fire_timers(env));
-        }
-        // the leader's lessor finds expired leases and proposes their
-        // revocation, as etcd's leader does (retrying later if needed)
-        if let Some(l) = self.leader() {
-            self.serve(l, |s, env| s.revoke_expired_leases(env));
-        }
-        let interval = self.progress_interval;
-        for s in &mut self.servers {
-            if s.is_up() && s.next_progress(interval).is_some_and(|t| t <= now) {
-                let hdr = s.header();
-                s.progress(now, interval, hdr);
-            }
         }
     }
 

@@ -1,7 +1,7 @@
 //! The server's own timers: etcd's request timeout on every request a
-//! client waits for, answers due later, and the leader's lessor revoking
-//! expired leases. The world asks when the next one is due and runs them
-//! then; the server has no clock.
+//! client waits for, answers due later, the leader's lessor revoking
+//! expired leases, and watch progress notifications. The world asks when
+//! the next one is due and runs them then; the server has no clock.
 
 use super::config::{LEASE_REVOKE_RETRY_MS, REQUEST_TIMEOUT_MS};
 use super::env::Env;
@@ -10,12 +10,20 @@ use super::wait::Waiting;
 use super::{EtcdServer, Reply, Request, Ticket};
 
 impl EtcdServer {
-    /// When this member's next request timeout or answer is due.
+    /// When this member's next timer is due: a request timeout, an answer
+    /// due later, a lease to expire (only the leader's lessor tracks
+    /// expiry), a progress notification (only a running member sends one).
     pub fn next_due(&self) -> Option<u64> {
-        self.w.next_due()
+        let expiry = self.is_leader().then(|| self.next_lease_expiry()).flatten();
+        let interval = self.cfg.progress_interval_ms;
+        let progress = self.is_up().then(|| self.next_progress(interval)).flatten();
+        [self.w.next_due(), expiry, progress]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
-    /// Answers due and requests timed out at `env.now`.
+    /// Runs every timer due at `env.now`.
     pub fn fire_timers(&mut self, env: &mut Env) {
         let now = env.now;
         while let Some(entry) = self.w.deadlines.first_entry() {
@@ -40,13 +48,20 @@ impl EtcdServer {
             let (ticket, reply): (Ticket, Reply) = *entry.remove();
             self.reply(ticket, reply);
         }
+        if self.is_leader() {
+            self.revoke_expired_leases(now);
+        }
+        let interval = self.cfg.progress_interval_ms;
+        if self.is_up() && self.next_progress(interval).is_some_and(|t| t <= now) {
+            let hdr = self.header();
+            self.progress(now, interval, hdr);
+        }
     }
 
     /// The leader's lessor finds expired leases and proposes their
     /// revocation, as etcd's leader does (checking again later, in case
     /// the revocation is lost).
-    pub fn revoke_expired_leases(&mut self, env: &mut Env) {
-        let now = env.now;
+    fn revoke_expired_leases(&mut self, now: u64) {
         for id in self.expired_leases(now) {
             self.postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
             let req = Request::LeaseRevoke(crate::pb::LeaseRevokeRequest { id });
