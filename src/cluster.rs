@@ -13,7 +13,6 @@
 //! order: messages go into the network, answers to the clients, forwards
 //! to the leader's server, events into the trace.
 
-mod leader_monitor;
 mod log_view;
 pub mod network;
 mod pairs;
@@ -197,7 +196,9 @@ pub struct Cluster {
     /// and since when (etcd's transport `ActiveSince`).
     links: PairMap<u64>,
     outcomes: Vec<Outcome>,
-    leader_monitor: leader_monitor::LeaderMonitor,
+    /// The last election timeout (virtual time / `ELECTION_MS`) at which
+    /// the members' leader monitors checked.
+    monitor_checked: u64,
     trace: Trace,
     /// What safety checks need, recorded only when asked for (tests).
     audit: Option<Audit>,
@@ -254,7 +255,7 @@ impl Cluster {
             healed_at: 0,
             links: PairMap::default(),
             outcomes: Vec::new(),
-            leader_monitor: Default::default(),
+            monitor_checked: 0,
             trace: Trace::new(20_000),
             audit: None,
         };
@@ -338,6 +339,22 @@ impl Cluster {
         self.servers
             .get(i)
             .is_some_and(|s| s.leader_id() != crate::raft::NONE)
+    }
+
+    /// etcd's interceptors judge a call to member `i` (see
+    /// [`EtcdServer::intercept`]); a member that does not exist knows no
+    /// leader.
+    pub fn intercept(
+        &self,
+        i: usize,
+        call: crate::server::interceptor::Call,
+        require_leader: bool,
+    ) -> Result<(), EtcdError> {
+        match self.servers.get(i) {
+            Some(s) => s.intercept(call, require_leader),
+            None if require_leader => Err(EtcdError::NoLeader),
+            None => Ok(()),
+        }
     }
 
     /// Whether member `i` is a learner in its own view of the membership.
@@ -704,6 +721,21 @@ impl Cluster {
         }
     }
 
+    /// Every running member's leader monitor checks, if a new election
+    /// timeout has begun (called after each tick).
+    fn monitor_leaders(&mut self) {
+        let period = self.now / ELECTION_MS;
+        if period <= self.monitor_checked {
+            return;
+        }
+        self.monitor_checked = period;
+        for i in 0..self.servers.len() {
+            if self.is_serving(i) {
+                self.serve(i, |s, _| s.monitor_leader());
+            }
+        }
+    }
+
     /// Each server runs its timers that are due.
     fn fire_timers(&mut self) {
         for i in 0..self.servers.len() {
@@ -776,6 +808,7 @@ impl Cluster {
                             self.lost(lost.from, &lost.msg);
                         }
                     }
+                    Output::NoLeader => self.outcomes.push(Outcome::NoLeader(i)),
                     Output::Event(e) => self.record(i, e),
                 }
             }
@@ -935,7 +968,6 @@ impl Cluster {
             self.outcomes.push(Outcome::Refused(ticket));
         }
         self.outcomes.push(Outcome::MemberDown(i));
-        self.leader_monitor.reset(i);
         for lost in self.network.drop_member(i) {
             self.lost(lost.from, &lost.msg);
         }
@@ -1047,5 +1079,49 @@ impl Cluster {
     /// Unix seconds on the simulated wall clock (member ids of added members).
     fn unix_secs(&self) -> u64 {
         (self.start_ms + self.now) / 1000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The times in `from..=to` (whole seconds) at which member 0's
+    /// leader monitor reports no leader.
+    fn reports(c: &mut Cluster, from: u64, to: u64) -> Vec<u64> {
+        let mut at = Vec::new();
+        for t in (from..=to).step_by(ELECTION_MS as usize) {
+            c.advance_to(t);
+            if c.drain().contains(&Outcome::NoLeader(0)) {
+                at.push(t);
+            }
+        }
+        at
+    }
+
+    #[test]
+    fn a_member_reports_from_the_third_check_without_leader_and_a_crash_starts_over() {
+        let mut c = Cluster::new(&ClusterConfig::default());
+        c.advance_to(1_000);
+        c.partition(&[vec![0], vec![1, 2]]);
+        let mut lost = 1_000;
+        while c.has_leader(0) {
+            lost += TICK_MS;
+            c.advance_to(lost);
+        }
+        let first = lost.div_ceil(ELECTION_MS) * ELECTION_MS;
+        let third = first + 2 * ELECTION_MS;
+        assert_eq!(
+            reports(&mut c, first, third + 1_000),
+            [third, third + 1_000]
+        );
+        // a restarted process has a new monitor
+        let _ = c.crash(0);
+        let _ = c.restart(0);
+        let restarted = c.now();
+        assert_eq!(
+            reports(&mut c, restarted + 1_000, restarted + 3_000),
+            [restarted + 3_000]
+        );
     }
 }

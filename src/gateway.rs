@@ -4,9 +4,9 @@
 
 mod control;
 mod http;
-mod interceptor;
 mod json;
 pub mod jsonpb;
+mod metadata;
 mod metrics;
 mod recipe;
 mod respond;
@@ -20,6 +20,7 @@ use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
+use crate::server::interceptor::Call;
 use crate::server::{Reply, Request, Response};
 use route::{Route, Rpc};
 use std::collections::BTreeMap;
@@ -315,11 +316,11 @@ impl Gateway {
             Some(d) if self.cluster.is_serving(member) => {
                 // the gateway opens the gRPC stream as the request arrives:
                 // etcd's interceptor judges it now
-                let call = interceptor::Call::Stream { snapshot: false };
-                let verdict = interceptor::check(&self.cluster, member, call, &request.headers);
+                let call = Call::Stream { snapshot: false };
+                let verdict = self.intercept(member, call, &request.headers);
                 let st = stream::Stream::new(member, d).intercepted(verdict);
                 if st.is_open_watch() {
-                    let token = interceptor::token(&request.headers);
+                    let token = metadata::token(&request.headers);
                     self.cluster.watch_open(member, ticket, token);
                 }
                 self.streams.insert(ticket, Box::new(st));
@@ -620,13 +621,13 @@ impl Gateway {
         if let Err(e) = receive_limit(request.as_ref().map_or(0, Request::encoded_len)) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
-        let call = interceptor::Call::Unary(request.as_ref());
-        if let Err(e) = interceptor::check(&self.cluster, member, call, headers) {
+        let call = Call::Unary(request.as_ref());
+        if let Err(e) = self.intercept(member, call, headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         match request {
             Some(r) => {
-                let token = interceptor::token(headers);
+                let token = metadata::token(headers);
                 self.cluster.submit(member, ticket, r, token)
             }
             None => {
@@ -639,18 +640,33 @@ impl Gateway {
         }
     }
 
+    /// What etcd's interceptors on `member` say of a call with these
+    /// headers: `Ok(true)` when it asked for a leader (etcd's leader
+    /// monitor then watches such a stream).
+    fn intercept(
+        &self,
+        member: usize,
+        call: Call,
+        headers: &[(String, String)],
+    ) -> Result<bool, EtcdError> {
+        let require_leader = metadata::requires_leader(headers);
+        self.cluster
+            .intercept(member, call, require_leader)
+            .map(|()| require_leader)
+    }
+
     /// The snapshot stream, past etcd's stream interceptor (learners may
     /// take a snapshot).
     fn snapshot(&mut self, ticket: Ticket, member: usize, headers: &[(String, String)]) {
-        let call = interceptor::Call::Stream { snapshot: true };
-        let verdict = interceptor::check(&self.cluster, member, call, headers);
+        let call = Call::Stream { snapshot: true };
+        let verdict = self.intercept(member, call, headers);
         let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
         match st.refusal().cloned() {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
             None => {
                 self.streams.insert(ticket, Box::new(st));
                 self.cluster
-                    .snapshot(member, ticket, interceptor::token(headers));
+                    .snapshot(member, ticket, metadata::token(headers));
             }
         }
     }

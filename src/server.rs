@@ -8,6 +8,7 @@ mod config;
 mod env;
 mod gosort;
 mod idgen;
+pub mod interceptor;
 pub mod maintenance;
 mod output;
 mod raft_node;
@@ -285,6 +286,8 @@ pub struct EtcdServer {
     /// New leaders seen since the process started (etcd's
     /// `leader_changes_seen_total`, counted where `last_leader` changes).
     leader_changes_seen: u64,
+    /// The leader monitor's checks in a row without a leader.
+    no_leader_checks: u32,
     w: Waits,
     /// What the member produced for its world, in order (see `drain`).
     out: Vec<Output>,
@@ -352,6 +355,7 @@ impl EtcdServer {
             last_leader: 0,
             lead_elected_at: None,
             leader_changes_seen: 0,
+            no_leader_checks: 0,
             w: Waits::new(),
             out: Vec::new(),
             kv: KvStore::new(),
@@ -942,6 +946,7 @@ impl EtcdServer {
     /// the store and everything applied stay (they are on disk in etcd).
     pub fn crash(&mut self) -> Vec<u64> {
         self.crashed = true;
+        self.no_leader_checks = 0;
         self.tokens.clear();
         self.watch_tokens.clear();
         self.watches = WatchHub::new(MAX_REQUEST_BYTES);

@@ -32,6 +32,9 @@ pub enum Output {
     },
     /// Removed from the cluster, the member stopped.
     Stopped,
+    /// The member has known no leader for `maxNoLeaderCnt` election
+    /// timeouts: etcd ends its streams opened with `hasleader`.
+    NoLeader,
     Event(Event),
 }
 

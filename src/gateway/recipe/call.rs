@@ -4,12 +4,11 @@
 
 use super::{Effect, Recipe};
 use crate::gateway::route::Rpc;
-use crate::gateway::{
-    interceptor, jsonpb, receive_limit, respond, stream, Gateway, Output, Ticket,
-};
+use crate::gateway::{jsonpb, metadata, receive_limit, respond, stream, Gateway, Output, Ticket};
 use crate::pb::size::EncodedLen;
 use crate::pb::watch_request::RequestUnion;
 use crate::pb::*;
+use crate::server::interceptor::Call as Intercepted;
 use crate::server::Reply;
 
 /// A lock or election call, decoded.
@@ -100,25 +99,20 @@ impl Gateway {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         if matches!(call, Call::Observe(_)) {
-            let check = interceptor::Call::Stream { snapshot: false };
-            let verdict = interceptor::check(&self.cluster, member, check, headers);
+            let check = Intercepted::Stream { snapshot: false };
+            let verdict = self.intercept(member, check, headers);
             let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
             if let Some(e) = st.refusal().cloned() {
                 return st.error(ticket, &e, &mut self.outputs);
             }
             self.streams.insert(ticket, Box::new(st));
-        } else if let Err(e) = interceptor::check(
-            &self.cluster,
-            member,
-            interceptor::Call::Unary(None),
-            headers,
-        ) {
+        } else if let Err(e) = self.intercept(member, Intercepted::Unary(None), headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         let (recipe, effects) = call.start();
         let running = Running {
             member,
-            token: interceptor::token(headers),
+            token: metadata::token(headers),
             recipe,
             in_flight: 0,
             watching: false,
