@@ -24,11 +24,12 @@ use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::membership;
 use crate::pb::{
-    LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse, WatchRequest,
-    WatchResponse,
+    LeaderResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse,
+    WatchRequest, WatchResponse,
 };
 use crate::server::{
     Applied, Env, EtcdServer, Event, Forward, Output, RaftMessage, Reply, Request, ServerConfig,
+    ServiceCall, ServiceReply,
 };
 use network::{Link, Network};
 use pairs::PairMap;
@@ -103,6 +104,10 @@ pub enum Outcome {
     KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
     /// A message of the snapshot stream, or the error that ends it.
     Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
+    /// The answer to a lock or election call.
+    Service(Ticket, ServiceReply),
+    /// A message of an election's Observe stream.
+    Observe(Ticket, LeaderResponse),
     /// A stream is over (a keep-alive stream whose requests ended, a
     /// finished snapshot).
     StreamEnd(Ticket),
@@ -149,6 +154,16 @@ enum Input {
         member: usize,
         ticket: Ticket,
         token: Option<String>,
+    },
+    Service {
+        member: usize,
+        ticket: Ticket,
+        call: ServiceCall,
+        token: Option<String>,
+    },
+    ServiceCancel {
+        member: usize,
+        ticket: Ticket,
     },
 }
 
@@ -542,6 +557,30 @@ impl Cluster {
         });
     }
 
+    /// A lock or election call to `member`, with the client's auth token
+    /// if any: the member's v3lock and v3election services run it.
+    pub fn service(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        call: ServiceCall,
+        token: Option<String>,
+    ) {
+        self.inbox.push_back(Input::Service {
+            member,
+            ticket,
+            call,
+            token,
+        });
+    }
+
+    /// The client of a lock or election call went away, or its stream was
+    /// ended: what the call holds is given back.
+    pub fn service_cancel(&mut self, member: usize, ticket: Ticket) {
+        self.inbox
+            .push_back(Input::ServiceCancel { member, ticket });
+    }
+
     /// Answers produced so far, in order.
     pub fn drain(&mut self) -> Vec<Outcome> {
         std::mem::take(&mut self.outcomes)
@@ -641,16 +680,23 @@ impl Cluster {
         !self.inbox.is_empty() || self.servers.iter().any(EtcdServer::has_waiting)
     }
 
-    /// Handles what is due now: client inputs and what the servers produce.
+    /// Handles what is due now: client inputs and what the servers produce
+    /// (watch messages last; those of lock and election calls go back to
+    /// them, which may go on).
     fn settle(&mut self) {
         loop {
-            self.process_readies();
-            let Some(input) = self.inbox.pop_front() else {
-                break;
-            };
-            self.handle(input);
+            loop {
+                self.process_readies();
+                let Some(input) = self.inbox.pop_front() else {
+                    break;
+                };
+                self.handle(input);
+            }
+            self.collect_watch_messages();
+            if !self.servers.iter().any(EtcdServer::has_service_work) {
+                return;
+            }
         }
-        self.collect_watch_messages();
     }
 
     /// Lets every member handle its Raft node's `Ready`s (and what follows
@@ -745,7 +791,7 @@ impl Cluster {
 
     fn collect_watch_messages(&mut self) {
         for s in &mut self.servers {
-            for (ticket, resp) in s.take_watch_messages() {
+            for (ticket, resp) in s.watch_messages() {
                 self.outcomes.push(Outcome::Watch(ticket, resp));
             }
         }
@@ -799,6 +845,8 @@ impl Cluster {
                     Output::Reply(t, r) => self.outcomes.push(Outcome::Reply(t, r)),
                     Output::KeepAlive(t, r) => self.outcomes.push(Outcome::KeepAlive(t, r)),
                     Output::Snapshot(t, r) => self.outcomes.push(Outcome::Snapshot(t, r)),
+                    Output::Service(t, r) => self.outcomes.push(Outcome::Service(t, r)),
+                    Output::Observe(t, r) => self.outcomes.push(Outcome::Observe(t, r)),
                     Output::StreamEnd(t) => self.outcomes.push(Outcome::StreamEnd(t)),
                     Output::Refused(t) => self.outcomes.push(Outcome::Refused(t)),
                     Output::Forward { to, forward } => self.forward(i, to, forward),
@@ -946,6 +994,19 @@ impl Cluster {
                 token,
             } if self.is_serving(member) => {
                 self.serve(member, |s, env| s.snapshot(env, ticket, token));
+            }
+            Input::Service {
+                member,
+                ticket,
+                call,
+                token,
+            } if self.is_serving(member) => {
+                self.serve(member, |s, env| s.call_service(env, ticket, call, token));
+            }
+            // the gateway refused it when the member went down
+            Input::Service { .. } => {}
+            Input::ServiceCancel { member, ticket } => {
+                self.serve(member, |s, env| s.cancel_service(env, ticket));
             }
             Input::Unary { ticket, .. }
             | Input::WatchOpen { ticket, .. }
@@ -1097,6 +1158,37 @@ mod tests {
             }
         }
         at
+    }
+
+    #[test]
+    fn a_lock_call_runs_on_its_member_through_the_client_path() {
+        let mut c = Cluster::new(&ClusterConfig {
+            members: 1,
+            ..ClusterConfig::default()
+        });
+        let since = c.trace().next_seq();
+        let lock = crate::pb::LockRequest {
+            name: b"l".to_vec(),
+            lease: 0,
+        };
+        c.service(0, 7, ServiceCall::Lock(lock), None);
+        c.run_until_idle();
+        let out = c.drain();
+        let key = match out.as_slice() {
+            [Outcome::Service(7, Ok(crate::server::ServiceResponse::Lock(r)))] => r.key.clone(),
+            other => panic!("{other:?}"),
+        };
+        // the session's lease, then the mutex's txn, as a client's requests
+        let requests: Vec<String> = c
+            .trace()
+            .since(since)
+            .filter_map(|e| match &e.kind {
+                TraceKind::Client { member: 0, what } => Some(what.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(requests, ["lease_grant", "txn"]);
+        assert!(key.starts_with(b"l/"), "{key:?}");
     }
 
     #[test]

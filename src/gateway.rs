@@ -8,9 +8,9 @@ mod json;
 pub mod jsonpb;
 mod metadata;
 mod metrics;
-mod recipe;
 mod respond;
 mod route;
+mod services;
 mod stream;
 mod world;
 
@@ -140,8 +140,9 @@ pub struct Gateway {
     /// Bidirectional streams (watch, keep-alive): request messages are
     /// handled as they arrive, answers go out as they come.
     streams: BoxedMap<Ticket, stream::Stream>,
-    /// Lock and election calls under way (see `recipe`).
-    recipes: BoxedMap<Ticket, recipe::Running>,
+    /// Lock and election calls still owing their client an answer, and
+    /// the member serving each (see `services`).
+    services: BoxedMap<Ticket, usize>,
     outputs: Vec<Output>,
     /// Every input since the world started: what a save holds.
     journal: Journal,
@@ -169,7 +170,7 @@ impl Gateway {
             next_ticket: first_ticket,
             pending: BTreeMap::new(),
             streams: BTreeMap::new(),
-            recipes: BTreeMap::new(),
+            services: BTreeMap::new(),
             outputs: Vec::new(),
             paused: false,
             speed: 1.0,
@@ -203,7 +204,7 @@ impl Gateway {
             .pending
             .keys()
             .chain(world.streams.keys())
-            .chain(world.recipes.keys())
+            .chain(world.services.keys())
             .copied()
             .collect();
         for ticket in gone {
@@ -274,12 +275,11 @@ impl Gateway {
             self.outputs.push(Output::Refused { ticket });
         }
         let streams = std::mem::take(&mut self.streams);
-        let recipes = std::mem::take(&mut self.recipes);
+        let services = std::mem::take(&mut self.services);
         let mut waiting = self.cluster.waiting_tickets();
-        waiting.extend(recipes.keys());
+        waiting.extend(services.keys());
         for ticket in waiting {
-            let gone = recipes.get(&ticket).is_some_and(|r| r.is_gone());
-            if !streams.contains_key(&ticket) && !gone {
+            if !streams.contains_key(&ticket) {
                 self.outputs.push(Output::Refused { ticket });
             }
         }
@@ -368,14 +368,14 @@ impl Gateway {
     pub fn cancel(&mut self, ticket: Ticket) {
         if self.pending.contains_key(&ticket)
             || self.streams.contains_key(&ticket)
-            || self.is_recipe(ticket)
+            || self.services.contains_key(&ticket)
         {
             self.journal.record(Input::Cancel(ticket));
         }
         self.pending.remove(&ticket);
         self.outputs.retain(|o| o.ticket() != ticket);
         self.close_stream(ticket);
-        self.recipe_cancel(ticket);
+        self.service_cancel(ticket);
     }
 
     /// Forgets a stream; the watchers of a watch stream go with it.
@@ -608,9 +608,9 @@ impl Gateway {
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
-        if let Some(call) = recipe::Call::decode(rpc, body) {
+        if let Some(call) = services::decode(rpc, body) {
             return match call {
-                Ok(call) => self.recipe_call(ticket, member, call, headers),
+                Ok(call) => self.service_call(ticket, member, call, headers),
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
@@ -675,15 +675,9 @@ impl Gateway {
     fn collect(&mut self) {
         for outcome in self.cluster.drain() {
             match outcome {
-                Outcome::Reply(ticket, reply) if self.recipes.contains_key(&ticket) => {
-                    self.recipe_reply(ticket, reply)
-                }
                 Outcome::Reply(ticket, reply) => {
                     let response = encode_reply(&reply);
                     self.respond(ticket, response);
-                }
-                Outcome::Watch(ticket, resp) if self.recipes.contains_key(&ticket) => {
-                    self.recipe_watch(ticket, resp)
                 }
                 Outcome::Watch(ticket, resp) => {
                     if let Some(st) = self.streams.get_mut(&ticket) {
@@ -696,10 +690,19 @@ impl Gateway {
                 }
                 Outcome::KeepAlive(ticket, answer) => self.stream_answer(ticket, answer),
                 Outcome::Snapshot(ticket, answer) => self.stream_answer(ticket, answer),
-                Outcome::Refused(ticket) if self.recipes.contains_key(&ticket) => {
-                    self.recipe_refused(ticket)
+                Outcome::Service(ticket, reply) => {
+                    if self.services.remove(&ticket).is_some() {
+                        self.respond(ticket, services::encode_reply(&reply));
+                    }
+                }
+                Outcome::Observe(ticket, resp) => {
+                    if let Some(st) = self.streams.get_mut(&ticket) {
+                        let json = jsonpb::encode_stream_result(&resp);
+                        st.message(ticket, json, &mut self.outputs);
+                    }
                 }
                 Outcome::Refused(ticket) => {
+                    self.services.remove(&ticket);
                     self.streams.remove(&ticket);
                     self.outputs.push(Output::Refused { ticket });
                 }
@@ -711,11 +714,11 @@ impl Gateway {
                         self.outputs.push(Output::Refused { ticket });
                     }
                     // and the lock and election calls it serves
-                    for ticket in self.recipes_of(member) {
+                    for ticket in self.services_of(member) {
                         if !cut.contains(&ticket) {
                             self.outputs.push(Output::Refused { ticket });
                         }
-                        self.recipe_end(ticket);
+                        self.services.remove(&ticket);
                     }
                 }
                 Outcome::NoLeader(member) => {
@@ -730,11 +733,12 @@ impl Gateway {
                         {
                             self.streams.insert(ticket, Box::new(st));
                         } else {
-                            self.recipe_end(ticket);
+                            self.service_cancel(ticket);
                         }
                     }
                 }
                 Outcome::StreamEnd(ticket) => {
+                    self.services.remove(&ticket);
                     if let Some(mut st) = self.streams.remove(&ticket) {
                         st.end(ticket, &mut self.outputs);
                     }
@@ -857,7 +861,7 @@ fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
         Rpc::RoleRevokePermission => {
             Request::Auth(AuthRequest::RoleRevokePermission(jsonpb::decode(d)?))
         }
-        // streams are served by `stream`, lock and election by `recipe`
+        // streams are served by `stream`, lock and election by `services`
         Rpc::Watch
         | Rpc::LeaseKeepAlive
         | Rpc::Lock

@@ -13,14 +13,17 @@ pub mod maintenance;
 mod output;
 mod raft_node;
 mod ready;
+mod recipe;
 mod timers;
 mod v3_server;
+pub mod v3client;
 mod validate;
 mod wait;
 pub mod watch;
 
 use crate::alarm::AlarmStore;
 use crate::auth::{AuthInfo, AuthRequest, AuthResponse, AuthStore, SimpleTokens};
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::lease::Lessor;
 use crate::membership::{ConfChange, Membership};
@@ -36,6 +39,7 @@ use idgen::IdGenerator;
 use maintenance::RaftView;
 pub use output::{entry_digest, Applied, Event, Forwarded, Output};
 pub use raft_node::{RaftMessage, RaftNode};
+pub use v3client::{ServiceCall, ServiceReply, ServiceResponse};
 pub use wait::Forward;
 use wait::Waits;
 use watch::{HeaderInfo, Outbox, StreamId, WatchHub};
@@ -266,9 +270,8 @@ pub struct StateSnapshot {
     pub applied_index: u64,
 }
 
-/// One etcd member: its Raft node, the client requests waiting on it, and
-/// its state machine.
-#[derive(Clone, Debug)]
+/// One etcd member: its Raft node, the client requests waiting on it, its
+/// v3lock and v3election services, and its state machine.
 pub struct EtcdServer {
     pub id: u64,
     cfg: ServerConfig,
@@ -289,6 +292,10 @@ pub struct EtcdServer {
     /// The leader monitor's checks in a row without a leader.
     no_leader_checks: u32,
     w: Waits,
+    /// Lock and election calls under way.
+    services: BoxedMap<Ticket, v3client::Running>,
+    /// Answers and watch messages come back to them, not yet handed over.
+    service_events: Vec<(Ticket, v3client::ServiceEvent)>,
     /// What the member produced for its world, in order (see `drain`).
     out: Vec<Output>,
     kv: KvStore,
@@ -357,6 +364,8 @@ impl EtcdServer {
             leader_changes_seen: 0,
             no_leader_checks: 0,
             w: Waits::new(),
+            services: Default::default(),
+            service_events: Vec::new(),
             out: Vec::new(),
             kv: KvStore::new(),
             lessor: Lessor::new(MIN_LEASE_TTL, false),
@@ -940,10 +949,11 @@ impl EtcdServer {
 
     /// The process crashes and forgets what lives only in memory: waiting
     /// clients (their tickets are returned: their connections are gone),
-    /// watchers, the lessor's primary role and the simple tokens (etcd's
-    /// `tokenSimple` keeps them in memory: a restarted member answers
-    /// `invalid auth token` to a token issued before). The Raft storage,
-    /// the store and everything applied stay (they are on disk in etcd).
+    /// lock and election calls, watchers, the lessor's primary role and the
+    /// simple tokens (etcd's `tokenSimple` keeps them in memory: a restarted
+    /// member answers `invalid auth token` to a token issued before). The
+    /// Raft storage, the store and everything applied stay (they are on
+    /// disk in etcd).
     pub fn crash(&mut self) -> Vec<u64> {
         self.crashed = true;
         self.no_leader_checks = 0;
@@ -952,7 +962,7 @@ impl EtcdServer {
         self.watches = WatchHub::new(MAX_REQUEST_BYTES);
         self.watch_out.clear();
         self.lessor.demote();
-        self.w.take_waiting()
+        self.take_clients()
     }
 
     /// Raft applied an entry that is not a request (a leader's empty entry).

@@ -3,11 +3,12 @@
 //! peers, answers to its clients, requests for the leader, and what
 //! happened, as data for the world's trace.
 
+use super::v3client::{ServiceEvent, ServiceReply};
 use super::wait::Forward;
 use super::{InternalRaftRequest, RaftMessage, Reply, Ticket};
 use crate::errors::EtcdError;
 use crate::membership::{ConfChange, ConfChangeContext};
-use crate::pb::{LeaseKeepAliveResponse, SnapshotResponse};
+use crate::pb::{LeaderResponse, LeaseKeepAliveResponse, SnapshotResponse, WatchResponse};
 use crate::raft;
 
 #[derive(Clone, Debug)]
@@ -20,6 +21,10 @@ pub enum Output {
     KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
     /// A message of the snapshot stream, or the error that ends it.
     Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
+    /// The answer to a lock or election call.
+    Service(Ticket, ServiceReply),
+    /// A message of an election's Observe stream.
+    Observe(Ticket, LeaderResponse),
     /// A stream is over.
     StreamEnd(Ticket),
     /// The client's connection is gone (the member stopped).
@@ -103,8 +108,34 @@ impl super::EtcdServer {
         std::mem::take(&mut self.out)
     }
 
+    /// Watch messages produced since the last call, for the clients'
+    /// watch streams (those of lock and election calls go back to them).
+    pub fn watch_messages(&mut self) -> Vec<(Ticket, WatchResponse)> {
+        let messages = self.take_watch_messages();
+        self.route_watch_messages(messages)
+    }
+
+    /// Hands `out` to the world; an answer to a lock or election call's
+    /// request goes back to the call instead.
     pub(super) fn push(&mut self, out: Output) {
-        self.out.push(out);
+        match out {
+            Output::Reply(ticket, reply) if self.is_service(ticket) => {
+                let back = (ticket, ServiceEvent::Reply(reply));
+                self.service_events.push(back);
+            }
+            out => self.out.push(out),
+        }
+    }
+
+    /// The process ends: the tickets of the clients waiting here, whose
+    /// connections are gone (a lock or election call whose client needs
+    /// nothing more has none). Lock and election calls are forgotten.
+    pub(super) fn take_clients(&mut self) -> Vec<Ticket> {
+        let mut tickets = self.w.take_waiting();
+        tickets.retain(|t| !self.is_gone_service(*t));
+        self.services.clear();
+        self.service_events.clear();
+        tickets
     }
 
     pub(super) fn event(&mut self, event: Event) {

@@ -85,10 +85,14 @@ impl EtcdServer {
         self.w.has_waiting() || !self.w.deferred.is_empty()
     }
 
-    /// Tickets of every client request waiting here for an answer.
+    /// Tickets of every client request waiting here for an answer, lock
+    /// and election calls included (not those whose client needs nothing
+    /// more).
     pub fn waiting(&self) -> Vec<Ticket> {
         let mut t = self.w.waiting();
+        t.retain(|t| !self.is_gone_service(*t));
         t.extend(self.w.deferred.values().map(|d| d.0));
+        t.extend(self.live_services());
         t
     }
 

@@ -29,7 +29,7 @@ impl EtcdServer {
         self.release_token_waits(env);
         self.release_waiting(env);
         self.maybe_publish();
-        any
+        any | self.run_services(env)
     }
 
     fn handle_ready(&mut self, env: &mut Env, mut rd: Ready<InternalRaftRequest, StateSnapshot>) {
@@ -186,7 +186,7 @@ impl EtcdServer {
     /// Removed from the cluster, the member shuts down: its clients'
     /// connections are gone.
     fn stop(&mut self) {
-        for ticket in self.w.take_waiting() {
+        for ticket in self.take_clients() {
             self.push(Output::Refused(ticket));
         }
         self.removed = true;
