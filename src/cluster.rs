@@ -28,8 +28,8 @@ use crate::pb::{
     WatchRequest, WatchResponse,
 };
 use crate::server::{
-    Applied, Env, EtcdServer, Event, Forward, Output, RaftMessage, Reply, Request, ServerConfig,
-    ServiceCall, ServiceReply,
+    Applied, ClientInput, Env, EtcdServer, Event, Forward, Output, RaftMessage, Reply, Request,
+    ServerConfig, ServiceCall, ServiceReply,
 };
 use network::{Link, Network};
 use pairs::PairMap;
@@ -120,52 +120,9 @@ pub enum Outcome {
     NoLeader(usize),
 }
 
-/// Work handed to the cluster, handled in order.
-enum Input {
-    Unary {
-        member: usize,
-        ticket: Ticket,
-        request: Request,
-        token: Option<String>,
-    },
-    WatchOpen {
-        member: usize,
-        ticket: Ticket,
-        token: Option<String>,
-    },
-    Watch {
-        member: usize,
-        ticket: Ticket,
-        request: WatchRequest,
-    },
-    WatchClose {
-        member: usize,
-        ticket: Ticket,
-    },
-    KeepAlive {
-        member: usize,
-        ticket: Ticket,
-        request: LeaseKeepAliveRequest,
-    },
-    KeepAliveEnd {
-        ticket: Ticket,
-    },
-    Snapshot {
-        member: usize,
-        ticket: Ticket,
-        token: Option<String>,
-    },
-    Service {
-        member: usize,
-        ticket: Ticket,
-        call: ServiceCall,
-        token: Option<String>,
-    },
-    ServiceCancel {
-        member: usize,
-        ticket: Ticket,
-    },
-}
+/// Work handed to the cluster, handled in order: a client's input for
+/// member `.0`.
+type Input = (usize, ClientInput);
 
 /// A member as inspection shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -501,60 +458,46 @@ impl Cluster {
         request: Request,
         token: Option<String>,
     ) {
-        self.inbox.push_back(Input::Unary {
+        self.input(
             member,
-            ticket,
-            request,
-            token,
-        });
+            ClientInput::Unary {
+                ticket,
+                request,
+                token,
+            },
+        );
     }
 
     /// A client opens a watch stream on `member`, with its auth token if any.
     pub fn watch_open(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
-        self.inbox.push_back(Input::WatchOpen {
-            member,
-            ticket,
-            token,
-        });
+        self.input(member, ClientInput::WatchOpen { ticket, token });
     }
 
     /// One request message on an open watch stream.
     pub fn watch(&mut self, member: usize, ticket: Ticket, request: WatchRequest) {
-        self.inbox.push_back(Input::Watch {
-            member,
-            ticket,
-            request,
-        });
+        self.input(member, ClientInput::Watch { ticket, request });
     }
 
     /// The watch stream's client went away: its watchers are freed.
     pub fn watch_close(&mut self, member: usize, ticket: Ticket) {
-        self.inbox.push_back(Input::WatchClose { member, ticket });
+        self.input(member, ClientInput::WatchClose { ticket });
     }
 
     /// One keep-alive request on a keep-alive stream.
     pub fn keep_alive(&mut self, member: usize, ticket: Ticket, request: LeaseKeepAliveRequest) {
-        self.inbox.push_back(Input::KeepAlive {
-            member,
-            ticket,
-            request,
-        });
+        self.input(member, ClientInput::KeepAlive { ticket, request });
     }
 
     /// The keep-alive stream's requests ended: the answer stream ends after
     /// the answers already owed.
-    pub fn keep_alive_end(&mut self, ticket: Ticket) {
-        self.inbox.push_back(Input::KeepAliveEnd { ticket });
+    pub fn keep_alive_end(&mut self, member: usize, ticket: Ticket) {
+        self.input(member, ClientInput::KeepAliveEnd { ticket });
     }
 
     /// A client asks `member` for a snapshot (a stream of database
     /// chunks), with its auth token if any.
     pub fn snapshot(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
-        self.inbox.push_back(Input::Snapshot {
-            member,
-            ticket,
-            token,
-        });
+        self.input(member, ClientInput::Snapshot { ticket, token });
     }
 
     /// A lock or election call to `member`, with the client's auth token
@@ -566,19 +509,23 @@ impl Cluster {
         call: ServiceCall,
         token: Option<String>,
     ) {
-        self.inbox.push_back(Input::Service {
-            member,
+        let input = ClientInput::Service {
             ticket,
             call,
             token,
-        });
+        };
+        self.input(member, input);
     }
 
     /// The client of a lock or election call went away, or its stream was
     /// ended: what the call holds is given back.
     pub fn service_cancel(&mut self, member: usize, ticket: Ticket) {
-        self.inbox
-            .push_back(Input::ServiceCancel { member, ticket });
+        self.input(member, ClientInput::ServiceCancel { ticket });
+    }
+
+    /// A client's input for `member`, handled in order with the others.
+    pub fn input(&mut self, member: usize, input: ClientInput) {
+        self.inbox.push_back((member, input));
     }
 
     /// Answers produced so far, in order.
@@ -615,8 +562,10 @@ impl Cluster {
     /// on a member, or answered later.
     pub fn waiting_tickets(&self) -> std::collections::BTreeSet<Ticket> {
         let mut t = std::collections::BTreeSet::new();
-        t.extend(self.inbox.iter().filter_map(|i| match i {
-            Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
+        t.extend(self.inbox.iter().filter_map(|(_, i)| match i {
+            ClientInput::Unary { ticket, .. } | ClientInput::Snapshot { ticket, .. } => {
+                Some(*ticket)
+            }
             _ => None,
         }));
         t.extend(self.servers.iter().flat_map(EtcdServer::waiting));
@@ -687,10 +636,10 @@ impl Cluster {
         loop {
             loop {
                 self.process_readies();
-                let Some(input) = self.inbox.pop_front() else {
+                let Some((member, input)) = self.inbox.pop_front() else {
                     break;
                 };
-                self.handle(input);
+                self.handle(member, input);
             }
             self.collect_watch_messages();
             if !self.servers.iter().any(EtcdServer::has_service_work) {
@@ -808,6 +757,20 @@ impl Cluster {
 
     /// Calls member `i`'s server with what the world lends it.
     fn call<R>(&mut self, i: usize, f: impl FnOnce(&mut EtcdServer, &mut Env) -> R) -> Option<R> {
+        let now = self.now;
+        let (server, peers, draw) = self.lend(i)?;
+        let mut env = Env {
+            now,
+            peers: &peers,
+            draw,
+        };
+        Some(f(server, &mut env))
+    }
+
+    /// Member `i`'s server, its view of the transport, and the world's
+    /// random draws.
+    #[inline(never)]
+    fn lend(&mut self, i: usize) -> Option<(&mut EtcdServer, PeerView<'_>, &mut Rng)> {
         let at = i.min(self.servers.len());
         let (before, rest) = self.servers.split_at_mut(at);
         let (server, after) = rest.split_first_mut()?;
@@ -819,14 +782,7 @@ impl Cluster {
             links: &self.links,
             healed_at: self.healed_at,
         };
-        let rng = &mut self.token_rng;
-        let mut draw = || rng.next_u64();
-        let mut env = Env {
-            now: self.now,
-            peers: &peers,
-            draw: &mut draw,
-        };
-        Some(f(server, &mut env))
+        Some((server, peers, &mut self.token_rng))
     }
 
     /// Handles what member `i`'s server produced, in order (answers of
@@ -840,25 +796,35 @@ impl Cluster {
                 return;
             }
             for o in out {
-                match o {
-                    Output::Message(m) => self.send(i, *m),
-                    Output::Reply(t, r) => self.outcomes.push(Outcome::Reply(t, r)),
-                    Output::KeepAlive(t, r) => self.outcomes.push(Outcome::KeepAlive(t, r)),
-                    Output::Snapshot(t, r) => self.outcomes.push(Outcome::Snapshot(t, r)),
-                    Output::Service(t, r) => self.outcomes.push(Outcome::Service(t, r)),
-                    Output::Observe(t, r) => self.outcomes.push(Outcome::Observe(t, r)),
-                    Output::StreamEnd(t) => self.outcomes.push(Outcome::StreamEnd(t)),
-                    Output::Refused(t) => self.outcomes.push(Outcome::Refused(t)),
-                    Output::Forward { to, forward } => self.forward(i, to, forward),
+                let outcome = match o {
+                    Output::Message(m) => {
+                        self.send(i, *m);
+                        continue;
+                    }
+                    Output::Forward { to, forward } => {
+                        self.forward(i, to, forward);
+                        continue;
+                    }
+                    Output::Event(e) => {
+                        self.record(i, e);
+                        continue;
+                    }
                     Output::Stopped => {
-                        self.outcomes.push(Outcome::MemberDown(i));
                         for lost in self.network.drop_member(i) {
                             self.lost(lost.from, &lost.msg);
                         }
+                        Outcome::MemberDown(i)
                     }
-                    Output::NoLeader => self.outcomes.push(Outcome::NoLeader(i)),
-                    Output::Event(e) => self.record(i, e),
-                }
+                    Output::Reply(t, r) => Outcome::Reply(t, r),
+                    Output::KeepAlive(t, r) => Outcome::KeepAlive(t, r),
+                    Output::Snapshot(t, r) => Outcome::Snapshot(t, r),
+                    Output::Service(t, r) => Outcome::Service(t, r),
+                    Output::Observe(t, r) => Outcome::Observe(t, r),
+                    Output::StreamEnd(t) => Outcome::StreamEnd(t),
+                    Output::Refused(t) => Outcome::Refused(t),
+                    Output::NoLeader => Outcome::NoLeader(i),
+                };
+                self.outcomes.push(outcome);
             }
         }
     }
@@ -939,80 +905,15 @@ impl Cluster {
         self.trace.push(now, kind);
     }
 
-    /// Work handed to the cluster, for the member it is addressed to; a
-    /// member that is down refuses the connection.
-    fn handle(&mut self, input: Input) {
-        let now = self.now;
-        match input {
-            Input::Unary {
-                member,
-                ticket,
-                request,
-                token,
-            } if self.is_serving(member) => {
-                self.serve(member, |s, env| s.submit(env, ticket, request, token));
-            }
-            Input::WatchOpen {
-                member,
-                ticket,
-                token,
-            } if self.is_serving(member) => {
-                self.serve(member, |s, _| s.open_watch_stream(ticket, now, token));
-            }
-            Input::Watch {
-                member,
-                ticket,
-                request,
-            } if self.is_serving(member) => {
-                self.serve(member, |s, _| {
-                    let hdr = s.header();
-                    s.watch(ticket, request, hdr, now)
-                });
-            }
-            Input::WatchClose { member, ticket } => {
-                if let Some(s) = self.servers.get_mut(member) {
-                    s.close_watch_stream(ticket);
-                }
-            }
-            Input::KeepAlive {
-                member,
-                ticket,
-                request,
-            } if self.is_serving(member) => {
-                self.serve(member, |s, env| s.keep_alive(env, ticket, request));
-            }
-            Input::KeepAliveEnd { ticket } => {
-                // after the renewals still waiting on the stream, if any
-                let waited = self.servers.iter_mut().any(|s| s.keep_alive_end(ticket));
-                if !waited {
-                    self.outcomes.push(Outcome::StreamEnd(ticket));
-                }
-            }
-            Input::Snapshot {
-                member,
-                ticket,
-                token,
-            } if self.is_serving(member) => {
-                self.serve(member, |s, env| s.snapshot(env, ticket, token));
-            }
-            Input::Service {
-                member,
-                ticket,
-                call,
-                token,
-            } if self.is_serving(member) => {
-                self.serve(member, |s, env| s.call_service(env, ticket, call, token));
-            }
-            // the gateway refused it when the member went down
-            Input::Service { .. } => {}
-            Input::ServiceCancel { member, ticket } => {
-                self.serve(member, |s, env| s.cancel_service(env, ticket));
-            }
-            Input::Unary { ticket, .. }
-            | Input::WatchOpen { ticket, .. }
-            | Input::Watch { ticket, .. }
-            | Input::KeepAlive { ticket, .. }
-            | Input::Snapshot { ticket, .. } => self.outcomes.push(Outcome::Refused(ticket)),
+    /// A client's input, for the member it is addressed to; a member that
+    /// is down refuses the connection.
+    fn handle(&mut self, member: usize, input: ClientInput) {
+        if self.is_serving(member) || input.reaches_a_down_member() {
+            self.serve(member, |s, env| s.input(env, input));
+        } else if !matches!(input, ClientInput::Service { .. }) {
+            // (a lock or election call the gateway refused when its
+            // member went down)
+            self.outcomes.push(Outcome::Refused(input.ticket()));
         }
     }
 

@@ -142,7 +142,7 @@ pub struct Gateway {
     streams: BoxedMap<Ticket, stream::Stream>,
     /// Lock and election calls still owing their client an answer, and
     /// the member serving each (see `services`).
-    services: BoxedMap<Ticket, usize>,
+    services: services::Calls,
     outputs: Vec<Output>,
     /// Every input since the world started: what a save holds.
     journal: Journal,
@@ -170,7 +170,7 @@ impl Gateway {
             next_ticket: first_ticket,
             pending: BTreeMap::new(),
             streams: BTreeMap::new(),
-            services: BTreeMap::new(),
+            services: Default::default(),
             outputs: Vec::new(),
             paused: false,
             speed: 1.0,
@@ -204,7 +204,7 @@ impl Gateway {
             .pending
             .keys()
             .chain(world.streams.keys())
-            .chain(world.services.keys())
+            .chain(world.services.tickets())
             .copied()
             .collect();
         for ticket in gone {
@@ -277,7 +277,7 @@ impl Gateway {
         let streams = std::mem::take(&mut self.streams);
         let services = std::mem::take(&mut self.services);
         let mut waiting = self.cluster.waiting_tickets();
-        waiting.extend(services.keys());
+        waiting.extend(services.tickets());
         for ticket in waiting {
             if !streams.contains_key(&ticket) {
                 self.outputs.push(Output::Refused { ticket });
@@ -368,7 +368,7 @@ impl Gateway {
     pub fn cancel(&mut self, ticket: Ticket) {
         if self.pending.contains_key(&ticket)
             || self.streams.contains_key(&ticket)
-            || self.services.contains_key(&ticket)
+            || self.services.contains(ticket)
         {
             self.journal.record(Input::Cancel(ticket));
         }
@@ -476,7 +476,9 @@ impl Gateway {
                 stream::Incoming::KeepAlive(m) => self.cluster.keep_alive(member, ticket, m),
                 // closing a watch's request body does not end the watch
                 // (FINDINGS #34); a keep-alive stream ends with its requests
-                stream::Incoming::EndOfRequests if !watch => self.cluster.keep_alive_end(ticket),
+                stream::Incoming::EndOfRequests if !watch => {
+                    self.cluster.keep_alive_end(member, ticket)
+                }
                 stream::Incoming::EndOfRequests => {}
                 stream::Incoming::FirstMessageError(response) => {
                     self.close_stream(ticket);
@@ -691,7 +693,7 @@ impl Gateway {
                 Outcome::KeepAlive(ticket, answer) => self.stream_answer(ticket, answer),
                 Outcome::Snapshot(ticket, answer) => self.stream_answer(ticket, answer),
                 Outcome::Service(ticket, reply) => {
-                    if self.services.remove(&ticket).is_some() {
+                    if self.services.remove(ticket).is_some() {
                         self.respond(ticket, services::encode_reply(&reply));
                     }
                 }
@@ -702,7 +704,7 @@ impl Gateway {
                     }
                 }
                 Outcome::Refused(ticket) => {
-                    self.services.remove(&ticket);
+                    self.services.remove(ticket);
                     self.streams.remove(&ticket);
                     self.outputs.push(Output::Refused { ticket });
                 }
@@ -714,11 +716,11 @@ impl Gateway {
                         self.outputs.push(Output::Refused { ticket });
                     }
                     // and the lock and election calls it serves
-                    for ticket in self.services_of(member) {
+                    for ticket in self.services.of(member) {
                         if !cut.contains(&ticket) {
                             self.outputs.push(Output::Refused { ticket });
                         }
-                        self.services.remove(&ticket);
+                        self.services.remove(ticket);
                     }
                 }
                 Outcome::NoLeader(member) => {
@@ -738,7 +740,7 @@ impl Gateway {
                     }
                 }
                 Outcome::StreamEnd(ticket) => {
-                    self.services.remove(&ticket);
+                    self.services.remove(ticket);
                     if let Some(mut st) = self.streams.remove(&ticket) {
                         st.end(ticket, &mut self.outputs);
                     }

@@ -34,11 +34,12 @@ pub use config::{
     ServerConfig, ELECTION_MS, HEALTH_INTERVAL_MS, LEASE_REVOKE_RETRY_MS, REQUEST_TIMEOUT_MS,
     TICK_MS,
 };
-pub use env::{Env, Transport};
+pub use env::{Draw, Env, Transport};
 use idgen::IdGenerator;
 use maintenance::RaftView;
 pub use output::{entry_digest, Applied, Event, Forwarded, Output};
 pub use raft_node::{RaftMessage, RaftNode};
+pub use v3_server::ClientInput;
 pub use v3client::{ServiceCall, ServiceReply, ServiceResponse};
 pub use wait::Forward;
 use wait::Waits;

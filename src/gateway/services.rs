@@ -63,7 +63,7 @@ impl Gateway {
         } else if let Err(e) = self.intercept(member, Intercepted::Unary(None), headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
-        self.services.insert(ticket, Box::new(member));
+        self.services.insert(ticket, member);
         let token = metadata::token(headers);
         self.cluster.service(member, ticket, call, token);
     }
@@ -71,17 +71,50 @@ impl Gateway {
     /// The client of a service call is gone, or its stream was ended: the
     /// member gives back what the call holds.
     pub(in crate::gateway) fn service_cancel(&mut self, ticket: Ticket) {
-        if let Some(member) = self.services.remove(&ticket) {
-            self.cluster.service_cancel(*member, ticket);
+        if let Some(member) = self.services.remove(ticket) {
+            self.cluster.service_cancel(member, ticket);
+        }
+    }
+}
+
+/// The service calls still owing their client an answer, and the member
+/// serving each, in ticket order (a sorted Vec: they are few, and a map
+/// type of its own would cost the wasm more).
+#[derive(Default)]
+pub struct Calls(Vec<(Ticket, usize)>);
+
+impl Calls {
+    fn find(&self, ticket: Ticket) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&ticket, |c| c.0)
+    }
+
+    pub fn insert(&mut self, ticket: Ticket, member: usize) {
+        match self.find(ticket) {
+            Ok(i) => self.0[i].1 = member,
+            Err(i) => self.0.insert(i, (ticket, member)),
         }
     }
 
-    /// Service calls on `member` still owing their client an answer.
-    pub(in crate::gateway) fn services_of(&self, member: usize) -> Vec<Ticket> {
-        self.services
+    /// Forgets the call of `ticket`, giving its member.
+    pub fn remove(&mut self, ticket: Ticket) -> Option<usize> {
+        let i = self.find(ticket).ok()?;
+        Some(self.0.remove(i).1)
+    }
+
+    pub fn contains(&self, ticket: Ticket) -> bool {
+        self.find(ticket).is_ok()
+    }
+
+    pub fn tickets(&self) -> impl Iterator<Item = &Ticket> + '_ {
+        self.0.iter().map(|c| &c.0)
+    }
+
+    /// The calls `member` serves.
+    pub fn of(&self, member: usize) -> Vec<Ticket> {
+        self.0
             .iter()
-            .filter(|(_, m)| ***m == member)
-            .map(|(t, _)| *t)
+            .filter(|c| c.1 == member)
+            .map(|c| c.0)
             .collect()
     }
 }

@@ -8,7 +8,12 @@ pub struct Env<'a> {
     pub now: u64,
     pub peers: &'a dyn Transport,
     /// The world's draws for the random part of simple auth tokens.
-    pub draw: &'a mut dyn FnMut() -> u64,
+    pub draw: &'a mut dyn Draw,
+}
+
+/// A seeded source of random numbers.
+pub trait Draw {
+    fn next_u64(&mut self) -> u64;
 }
 
 /// What a member can tell of its peers, by member id: what etcd asks its

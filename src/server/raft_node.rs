@@ -91,7 +91,7 @@ impl EtcdServer {
     pub fn waiting(&self) -> Vec<Ticket> {
         let mut t = self.w.waiting();
         t.retain(|t| !self.is_gone_service(*t));
-        t.extend(self.w.deferred.values().map(|d| d.0));
+        t.extend(self.w.deferred.iter().map(|d| d.1));
         t.extend(self.live_services());
         t
     }

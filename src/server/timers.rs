@@ -7,7 +7,7 @@ use super::config::{LEASE_REVOKE_RETRY_MS, REQUEST_TIMEOUT_MS};
 use super::env::Env;
 use super::output::Output;
 use super::wait::Waiting;
-use super::{EtcdServer, Reply, Request, Ticket};
+use super::{EtcdServer, Request};
 
 impl EtcdServer {
     /// When this member's next timer is due: a request timeout, an answer
@@ -26,12 +26,7 @@ impl EtcdServer {
     /// Runs every timer due at `env.now`.
     pub fn fire_timers(&mut self, env: &mut Env) {
         let now = env.now;
-        while let Some(entry) = self.w.deadlines.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let ((due, _), ticket) = entry.remove_entry();
-            let ticket = *ticket;
+        for (due, ticket) in self.w.due_deadlines(now) {
             if let Some(waited) = self.w.forget(ticket) {
                 let e = self.timeout_error(env, waited, due - REQUEST_TIMEOUT_MS);
                 self.push(if waited == Waiting::KeepAlive {
@@ -41,11 +36,7 @@ impl EtcdServer {
                 });
             }
         }
-        while let Some(entry) = self.w.deferred.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let (ticket, reply): (Ticket, Reply) = *entry.remove();
+        for (_, ticket, reply) in self.w.due_answers(now) {
             self.reply(ticket, reply);
         }
         if self.is_leader() {

@@ -7,6 +7,7 @@
 use super::config::{ELECTION_MS, HEALTH_INTERVAL_MS};
 use super::env::Env;
 use super::output::{Forwarded, Output};
+use super::v3client::ServiceCall;
 use super::wait::{Forward, PendingRead, TokenWait, Waiting};
 use super::{EtcdServer, Path, Request, Response, Ticket};
 use crate::auth::simple_token::token_prefix;
@@ -15,14 +16,114 @@ use crate::errors::EtcdError;
 use crate::membership::{self, parse_urls, ConfChange, ConfChangeContext};
 use crate::pb::{
     downgrade_action, AuthenticateRequest, DowngradeRequest, DowngradeResponse,
-    LeaseKeepAliveRequest, Member, MoveLeaderResponse, SnapshotResponse,
+    LeaseKeepAliveRequest, Member, MoveLeaderResponse, SnapshotResponse, WatchRequest,
 };
 use crate::raft::{self, ConfChangeType};
 use crate::server::maintenance;
 
+/// What a client hands a member, each under the ticket that names the
+/// request or stream (with the client's auth token where one is read).
+#[derive(Clone, Debug)]
+pub enum ClientInput {
+    /// A unary request.
+    Unary {
+        ticket: Ticket,
+        request: Request,
+        token: Option<String>,
+    },
+    /// A watch stream opens.
+    WatchOpen {
+        ticket: Ticket,
+        token: Option<String>,
+    },
+    /// One request message on an open watch stream.
+    Watch {
+        ticket: Ticket,
+        request: WatchRequest,
+    },
+    /// The watch stream's client went away: its watchers are freed.
+    WatchClose { ticket: Ticket },
+    /// One keep-alive request on a keep-alive stream.
+    KeepAlive {
+        ticket: Ticket,
+        request: LeaseKeepAliveRequest,
+    },
+    /// The keep-alive stream's requests ended: it ends after the answers
+    /// already owed.
+    KeepAliveEnd { ticket: Ticket },
+    /// A snapshot stream.
+    Snapshot {
+        ticket: Ticket,
+        token: Option<String>,
+    },
+    /// A lock or election call (see `v3client`).
+    Service {
+        ticket: Ticket,
+        call: ServiceCall,
+        token: Option<String>,
+    },
+    /// The client of a lock or election call went away, or its stream was
+    /// ended: what the call holds is given back.
+    ServiceCancel { ticket: Ticket },
+}
+
+impl ClientInput {
+    pub fn ticket(&self) -> Ticket {
+        match self {
+            ClientInput::Unary { ticket, .. }
+            | ClientInput::WatchOpen { ticket, .. }
+            | ClientInput::Watch { ticket, .. }
+            | ClientInput::WatchClose { ticket }
+            | ClientInput::KeepAlive { ticket, .. }
+            | ClientInput::KeepAliveEnd { ticket }
+            | ClientInput::Snapshot { ticket, .. }
+            | ClientInput::Service { ticket, .. }
+            | ClientInput::ServiceCancel { ticket } => *ticket,
+        }
+    }
+
+    /// Whether a member that is down still takes it: what only frees what
+    /// a client held (a down member has nothing left to free).
+    pub fn reaches_a_down_member(&self) -> bool {
+        matches!(
+            self,
+            ClientInput::WatchClose { .. }
+                | ClientInput::KeepAliveEnd { .. }
+                | ClientInput::ServiceCancel { .. }
+        )
+    }
+}
+
 impl EtcdServer {
+    /// One input from a client.
+    pub fn input(&mut self, env: &mut Env, input: ClientInput) {
+        let now = env.now;
+        match input {
+            ClientInput::Unary {
+                ticket,
+                request,
+                token,
+            } => self.submit(env, ticket, request, token),
+            ClientInput::WatchOpen { ticket, token } => self.open_watch_stream(ticket, now, token),
+            ClientInput::Watch { ticket, request } => {
+                let hdr = self.header();
+                self.watch(ticket, request, hdr, now);
+            }
+            ClientInput::WatchClose { ticket } => self.close_watch_stream(ticket),
+            ClientInput::KeepAlive { ticket, request } => self.keep_alive(env, ticket, request),
+            ClientInput::KeepAliveEnd { ticket } => self.keep_alive_end(ticket),
+            ClientInput::Snapshot { ticket, token } => self.snapshot(env, ticket, token),
+            ClientInput::Service {
+                ticket,
+                call,
+                token,
+            } => self.call_service(env, ticket, call, token),
+            ClientInput::ServiceCancel { ticket } => self.cancel_service(env, ticket),
+        }
+    }
+
     /// A unary request from a client, with its auth token if it sent one.
-    pub fn submit(
+    pub(super) fn submit(
         &mut self,
         env: &mut Env,
         ticket: Ticket,
@@ -35,24 +136,24 @@ impl EtcdServer {
 
     /// One keep-alive request on a keep-alive stream: the leader renews; a
     /// follower forwards, waiting for one.
-    pub fn keep_alive(&mut self, env: &mut Env, ticket: Ticket, request: LeaseKeepAliveRequest) {
+    fn keep_alive(&mut self, env: &mut Env, ticket: Ticket, request: LeaseKeepAliveRequest) {
         self.w.forwards.push(Forward::KeepAlive(ticket, request));
         self.w.add_deadline(env.now, ticket);
         self.release_waiting(env);
     }
 
     /// The keep-alive stream's requests ended: it ends after the renewals
-    /// still waiting on it. False if none waits here.
-    pub fn keep_alive_end(&mut self, ticket: Ticket) -> bool {
-        if !self.w.forwards.iter().any(|f| f.ticket() == ticket) {
-            return false;
+    /// still waiting on it, if any.
+    fn keep_alive_end(&mut self, ticket: Ticket) {
+        if self.w.forwards.iter().any(|f| f.ticket() == ticket) {
+            self.w.forwards.push(Forward::End(ticket));
+        } else {
+            self.push(Output::StreamEnd(ticket));
         }
-        self.w.forwards.push(Forward::End(ticket));
-        true
     }
 
     /// A client asks for a snapshot (a stream of database chunks).
-    pub fn snapshot(&mut self, env: &mut Env, ticket: Ticket, token: Option<String>) {
+    fn snapshot(&mut self, env: &mut Env, ticket: Ticket, token: Option<String>) {
         // root only (etcd's `authMaintenanceServer`)
         if let Err(e) = self.authorize_admin(token.as_deref(), env.now) {
             return self.push(Output::Snapshot(ticket, Err(e)));
@@ -214,7 +315,7 @@ impl EtcdServer {
             return self.reply(ticket, Err(e));
         }
         let checked = self.auth().revision();
-        let simple_token = token_prefix(|| (env.draw)());
+        let simple_token = token_prefix(|| env.draw.next_u64());
         let req = Request::Auth(AuthRequest::InternalAuthenticate {
             name: r.name.clone(),
             simple_token,

@@ -92,7 +92,7 @@ pub enum ServiceEvent {
 
 impl EtcdServer {
     /// A lock or election call from a client (its auth token, if any).
-    pub fn call_service(
+    pub(super) fn call_service(
         &mut self,
         env: &mut Env,
         ticket: Ticket,
@@ -116,7 +116,7 @@ impl EtcdServer {
     /// mutex or election still waiting gives up its key, as etcd's do when
     /// their context ends (`Mutex.Lock` unlocks, `Election.Campaign`
     /// resigns).
-    pub fn cancel_service(&mut self, env: &mut Env, ticket: Ticket) {
+    pub(super) fn cancel_service(&mut self, env: &mut Env, ticket: Ticket) {
         let Some(run) = self.services.get_mut(&ticket) else {
             return;
         };

@@ -43,11 +43,12 @@ pub struct Waits {
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
-    /// Request timeouts: (time, seq) -> ticket.
-    pub deadlines: BoxedMap<(u64, u64), Ticket>,
-    /// Answers due later: (time, seq) -> answer.
-    pub deferred: BoxedMap<(u64, u64), (Ticket, Reply)>,
-    seq: u64,
+    /// Request timeouts: (time, ticket), in time order (each is etcd's
+    /// request timeout after the moment it was set, and time only moves
+    /// forward), so a Vec kept in insertion order.
+    pub deadlines: Vec<(u64, Ticket)>,
+    /// Answers due later, in time order likewise: (time, ticket, answer).
+    pub deferred: Vec<(u64, Ticket, Reply)>,
 }
 
 /// A request whose token names a Raft index this member has not applied
@@ -108,42 +109,45 @@ impl Waits {
             token_waits: Vec::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
-            deadlines: BTreeMap::new(),
-            deferred: BTreeMap::new(),
-            seq: 0,
+            deadlines: Vec::new(),
+            deferred: Vec::new(),
         }
-    }
-
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
     }
 
     /// `ticket` times out etcd's request timeout after `now`.
     pub fn add_deadline(&mut self, now: u64, ticket: Ticket) {
-        let seq = self.next_seq();
-        self.deadlines
-            .insert((now + REQUEST_TIMEOUT_MS, seq), Box::new(ticket));
+        self.deadlines.push((now + REQUEST_TIMEOUT_MS, ticket));
     }
 
     /// Drops the request timeout of `ticket` (answered before it).
     pub fn forget_deadline(&mut self, ticket: Ticket) {
-        self.deadlines.retain(|_, t| **t != ticket);
+        self.deadlines.retain(|d| d.1 != ticket);
     }
 
     /// Answers `reply` after etcd's request timeout (a request that never
     /// completes, as in etcd).
     pub fn defer(&mut self, now: u64, ticket: Ticket, reply: Reply) {
-        let seq = self.next_seq();
         self.deferred
-            .insert((now + REQUEST_TIMEOUT_MS, seq), Box::new((ticket, reply)));
+            .push((now + REQUEST_TIMEOUT_MS, ticket, reply));
     }
 
     /// When the next request timeout or deferred answer is due.
     pub fn next_due(&self) -> Option<u64> {
-        let deadline = self.deadlines.keys().next().map(|k| k.0);
-        let deferred = self.deferred.keys().next().map(|k| k.0);
+        let deadline = self.deadlines.first().map(|d| d.0);
+        let deferred = self.deferred.first().map(|d| d.0);
         deadline.into_iter().chain(deferred).min()
+    }
+
+    /// The request timeouts due at `now`, forgotten.
+    pub fn due_deadlines(&mut self, now: u64) -> Vec<(u64, Ticket)> {
+        let due = self.deadlines.partition_point(|d| d.0 <= now);
+        self.deadlines.drain(..due).collect()
+    }
+
+    /// The answers due at `now`, forgotten.
+    pub fn due_answers(&mut self, now: u64) -> Vec<(u64, Ticket, Reply)> {
+        let due = self.deferred.partition_point(|d| d.0 <= now);
+        self.deferred.drain(..due).collect()
     }
 
     /// Whether some client request waits here.
