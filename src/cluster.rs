@@ -7,16 +7,19 @@
 //! each running member ticks; messages arrive after their link's latency;
 //! each server says when its own timers are due (request timeouts, lease
 //! expiry, watch progress). Nothing happens between events, and the same
-//! seed and inputs give the same run. Each call into a server lends it the
-//! time, a view of the transport ([`transport`]) and the world's random
-//! draws; what it produced ([`EtcdServer::drain`]) is handled at once, in
-//! order: messages go into the network, answers to the clients, forwards
-//! to the leader's server, events into the trace.
+//! seed and inputs give the same run. Each call into a server lends it
+//! the time, a view of the transport (`cluster/transport.rs`) and the
+//! world's random draws; what it produced ([`EtcdServer::drain`]) is
+//! handled at once, in order (`cluster/serve.rs`): messages go into the
+//! network, answers to the clients, forwards to the leader's server,
+//! events into the trace. Faults and control are in `cluster/faults.rs`.
 
+mod faults;
 mod log_view;
 pub mod network;
 mod pairs;
 mod rng;
+mod serve;
 pub mod trace;
 mod transport;
 
@@ -28,14 +31,12 @@ use crate::pb::{
     WatchRequest, WatchResponse,
 };
 use crate::server::{
-    Applied, ClientInput, Env, EtcdServer, Event, Forward, Output, RaftMessage, Reply, Request,
-    ServerConfig, ServiceCall, ServiceReply,
+    ClientInput, EtcdServer, RaftMessage, Reply, Request, ServerConfig, ServiceCall, ServiceReply,
 };
-use network::{Link, Network};
+use network::Network;
 use pairs::PairMap;
 use std::collections::VecDeque;
 use trace::{Trace, TraceKind};
-use transport::PeerView;
 
 pub use crate::server::{entry_digest, Ticket, ELECTION_MS, REQUEST_TIMEOUT_MS, TICK_MS};
 pub use log_view::{LogEntryView, LogView};
@@ -69,9 +70,6 @@ impl Default for ClusterConfig {
         }
     }
 }
-
-/// Largest message the gRPC server accepts: `--max-request-bytes` + 512 KiB.
-pub const MAX_RECV_BYTES: usize = crate::server::MAX_REQUEST_BYTES + 512 * 1024;
 
 /// The client and peer URL of member `i` (etcd's local-cluster ports:
 /// 2379/2380, 22379/22380, 32379/32380, ...).
@@ -533,31 +531,6 @@ impl Cluster {
         std::mem::take(&mut self.outcomes)
     }
 
-    /// Records a fault or control action in the trace.
-    pub fn control_event(&mut self, what: String) {
-        self.refresh_links();
-        self.trace.push(self.now, TraceKind::Control { what });
-    }
-
-    /// Notes which peer connections are up after a fault or control action:
-    /// both members run and no direction between them is cut.
-    fn refresh_links(&mut self) {
-        let n = self.servers.len();
-        for a in 0..n {
-            for b in a + 1..n {
-                let up = self.is_serving(a)
-                    && self.is_serving(b)
-                    && !self.network.is_blocked(a, b)
-                    && !self.network.is_blocked(b, a);
-                if !up {
-                    self.links.remove((a, b));
-                } else if !self.links.contains((a, b)) {
-                    self.links.insert((a, b), self.now);
-                }
-            }
-        }
-    }
-
     /// Tickets of every unary request the cluster holds: queued, waiting
     /// on a member, or answered later.
     pub fn waiting_tickets(&self) -> std::collections::BTreeSet<Ticket> {
@@ -648,20 +621,6 @@ impl Cluster {
         }
     }
 
-    /// Lets every member handle its Raft node's `Ready`s (and what follows
-    /// them) until none has anything left.
-    fn process_readies(&mut self) {
-        loop {
-            let mut any = false;
-            for i in 0..self.servers.len() {
-                any |= self.serve(i, |s, env| s.run(env)).unwrap_or(false);
-            }
-            if !any {
-                return;
-            }
-        }
-    }
-
     /// Moves the clock to `t` and runs everything due then.
     fn run_events_at(&mut self, t: u64) {
         self.now = self.now.max(t);
@@ -736,385 +695,5 @@ impl Cluster {
         for i in 0..self.servers.len() {
             self.serve(i, |s, env| s.fire_timers(env));
         }
-    }
-
-    fn collect_watch_messages(&mut self) {
-        for s in &mut self.servers {
-            for (ticket, resp) in s.watch_messages() {
-                self.outcomes.push(Outcome::Watch(ticket, resp));
-            }
-        }
-    }
-
-    /// Calls member `i`'s server with what the world lends it for the call
-    /// (the time, its view of the transport, random draws), then handles
-    /// what it produced.
-    fn serve<R>(&mut self, i: usize, f: impl FnOnce(&mut EtcdServer, &mut Env) -> R) -> Option<R> {
-        let r = self.call(i, f)?;
-        self.dispatch(i);
-        Some(r)
-    }
-
-    /// Calls member `i`'s server with what the world lends it.
-    fn call<R>(&mut self, i: usize, f: impl FnOnce(&mut EtcdServer, &mut Env) -> R) -> Option<R> {
-        let now = self.now;
-        let (server, peers, draw) = self.lend(i)?;
-        let mut env = Env {
-            now,
-            peers: &peers,
-            draw,
-        };
-        Some(f(server, &mut env))
-    }
-
-    /// Member `i`'s server, its view of the transport, and the world's
-    /// random draws.
-    #[inline(never)]
-    fn lend(&mut self, i: usize) -> Option<(&mut EtcdServer, PeerView<'_>, &mut Rng)> {
-        let at = i.min(self.servers.len());
-        let (before, rest) = self.servers.split_at_mut(at);
-        let (server, after) = rest.split_first_mut()?;
-        let peers = PeerView {
-            index: i,
-            before,
-            after,
-            network: &self.network,
-            links: &self.links,
-            healed_at: self.healed_at,
-        };
-        Some((server, peers, &mut self.token_rng))
-    }
-
-    /// Handles what member `i`'s server produced, in order (answers of
-    /// forwards come back to it and are handled in turn).
-    fn dispatch(&mut self, i: usize) {
-        loop {
-            let Some(out) = self.servers.get_mut(i).map(EtcdServer::drain) else {
-                return;
-            };
-            if out.is_empty() {
-                return;
-            }
-            for o in out {
-                let outcome = match o {
-                    Output::Message(m) => {
-                        self.send(i, *m);
-                        continue;
-                    }
-                    Output::Forward { to, forward } => {
-                        self.forward(i, to, forward);
-                        continue;
-                    }
-                    Output::Event(e) => {
-                        self.record(i, e);
-                        continue;
-                    }
-                    Output::Stopped => {
-                        for lost in self.network.drop_member(i) {
-                            self.lost(lost.from, &lost.msg);
-                        }
-                        Outcome::MemberDown(i)
-                    }
-                    Output::Reply(t, r) => Outcome::Reply(t, r),
-                    Output::KeepAlive(t, r) => Outcome::KeepAlive(t, r),
-                    Output::Snapshot(t, r) => Outcome::Snapshot(t, r),
-                    Output::Service(t, r) => Outcome::Service(t, r),
-                    Output::Observe(t, r) => Outcome::Observe(t, r),
-                    Output::StreamEnd(t) => Outcome::StreamEnd(t),
-                    Output::Refused(t) => Outcome::Refused(t),
-                    Output::NoLeader => Outcome::NoLeader(i),
-                };
-                self.outcomes.push(outcome);
-            }
-        }
-    }
-
-    /// Carries a request from member `i` to the leader `to` and its answer
-    /// back (at once: the peer link was up when `i` let it go).
-    fn forward(&mut self, i: usize, to: u64, forward: Forward) {
-        let Some(l) = self.node_of(to) else {
-            return;
-        };
-        if let Some(answer) = self.call(l, |s, env| s.serve_forward(env, forward)) {
-            self.call(i, |s, env| s.forwarded(env, answer));
-        }
-    }
-
-    /// Sends a Raft message of member `from` into the network.
-    fn send(&mut self, from: usize, m: Msg) {
-        let Some(to) = self.node_of(m.to) else {
-            // a member added to the configuration without a process
-            return;
-        };
-        self.trace.push(
-            self.now,
-            TraceKind::Send {
-                from,
-                to,
-                kind: m.msg_type.name().to_string(),
-                term: m.term,
-                index: m.index,
-                entries: m.entries.len(),
-            },
-        );
-        if let Err(lost) = self.network.send(self.now, from, to, m) {
-            self.lost(from, &lost);
-        }
-    }
-
-    /// Records what happened on member `i`: in the trace, and in the audit
-    /// when one is kept.
-    fn record(&mut self, i: usize, event: Event) {
-        let now = self.now;
-        let kind = match event {
-            Event::Request(name) => TraceKind::Client {
-                member: i,
-                what: name.into(),
-            },
-            Event::Raft(ev) => {
-                if let (crate::raft::Event::BecameLeader { term }, Some(a)) = (&ev, &mut self.audit)
-                {
-                    let id = self.servers.get(i).map_or(0, |s| s.id);
-                    a.leaders.entry(*term).or_default().insert(id);
-                }
-                TraceKind::Raft {
-                    member: i,
-                    what: trace::raft_event(&ev),
-                }
-            }
-            Event::Applied { index, digest } => {
-                if let Some(log) = self.audit.as_mut().and_then(|a| a.applied.get_mut(i)) {
-                    log.push((index, digest));
-                }
-                return;
-            }
-            Event::Apply { index, what } => TraceKind::Apply {
-                member: i,
-                index,
-                what: match what {
-                    Applied::Snapshot => "snapshot".into(),
-                    Applied::Request(name) => name.into(),
-                    Applied::ConfChange(cc) => trace::conf_change(&cc),
-                },
-            },
-            Event::Compacted { index } => TraceKind::Raft {
-                member: i,
-                what: format!("snapshot and compact at {index}"),
-            },
-        };
-        self.trace.push(now, kind);
-    }
-
-    /// A client's input, for the member it is addressed to; a member that
-    /// is down refuses the connection.
-    fn handle(&mut self, member: usize, input: ClientInput) {
-        if self.is_serving(member) || input.reaches_a_down_member() {
-            self.serve(member, |s, env| s.input(env, input));
-        } else if !matches!(input, ClientInput::Service { .. }) {
-            // (a lock or election call the gateway refused when its
-            // member went down)
-            self.outcomes.push(Outcome::Refused(input.ticket()));
-        }
-    }
-
-    // ---- faults and control ----
-
-    /// Member `i` crashes: its volatile state is lost, its clients are cut
-    /// off, messages to and from it vanish.
-    pub fn crash(&mut self, i: usize) -> Result<(), EtcdError> {
-        let s = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
-        if !s.is_up() {
-            return Ok(());
-        }
-        for ticket in s.crash() {
-            self.outcomes.push(Outcome::Refused(ticket));
-        }
-        self.outcomes.push(Outcome::MemberDown(i));
-        for lost in self.network.drop_member(i) {
-            self.lost(lost.from, &lost.msg);
-        }
-        self.control_event(format!("crash m{i}"));
-        Ok(())
-    }
-
-    /// Member `i` restarts from its durable state.
-    pub fn restart(&mut self, i: usize) -> Result<(), EtcdError> {
-        let s = self.servers.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
-        if !s.is_crashed() || s.is_removed() {
-            return Ok(());
-        }
-        s.restart()?;
-        self.control_event(format!("restart m{i}"));
-        self.settle();
-        Ok(())
-    }
-
-    /// No Raft message crosses between `groups` (clients still reach every
-    /// member).
-    pub fn partition(&mut self, groups: &[Vec<usize>]) {
-        self.network.partition(groups, self.servers.len());
-        self.control_event(format!("partition {}", trace::groups(groups)));
-    }
-
-    /// `from` can no longer send to `to` (the other way still works).
-    pub fn block(&mut self, from: usize, to: usize) {
-        self.network.block(from, to);
-        self.control_event(format!("block m{from} -> m{to}"));
-    }
-
-    /// The network is whole again.
-    pub fn heal(&mut self) {
-        self.network.heal();
-        self.healed_at = self.now;
-        self.control_event("heal".into());
-    }
-
-    /// Latency and loss of one link (or of all, when `link` is None).
-    pub fn set_link(&mut self, link: Option<(usize, usize)>, l: Link) {
-        match link {
-            Some((from, to)) => self.network.set_link(from, to, l),
-            None => self.network.set_all_links(l),
-        }
-    }
-
-    /// Asks the leader to hand over to member `to`.
-    pub fn transfer_leadership(&mut self, to: usize) -> Result<(), EtcdError> {
-        let target = self.servers.get(to).ok_or(EtcdError::MemberNotFound)?.id;
-        let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        self.serve(l, |s, _| s.transfer_leadership(target));
-        self.control_event(format!("transfer leadership to m{to}"));
-        self.settle();
-        Ok(())
-    }
-
-    /// Starts a new member process that joins the cluster empty (it was
-    /// added with the member API, or is added now) and catches up from the
-    /// leader. Returns its index.
-    pub fn start_member(&mut self, id: u64) -> usize {
-        if let Some(i) = self.node_of(id) {
-            return i;
-        }
-        let i = self.servers.len();
-        let mut cfg = self.server_config(i, id);
-        cfg.raft.seed = Rng::new(id).next_u64();
-        self.servers.push(EtcdServer::join(cfg, self.now));
-        self.control_event(format!("start m{i}"));
-        i
-    }
-
-    /// Adds a member through the leader (as `member add` does) and starts
-    /// its process, which joins empty and catches up from the leader.
-    pub fn add_member(&mut self, learner: bool) -> Result<usize, EtcdError> {
-        let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let i = self.servers.len();
-        let (_, peer) = member_urls(i);
-        let peer_urls = vec![peer];
-        let id = membership::member_id(&peer_urls, &self.token, Some(self.unix_secs()));
-        let add = Member {
-            id,
-            name: String::new(),
-            peer_urls,
-            client_urls: Vec::new(),
-            is_learner: learner,
-        };
-        let change = membership::ConfChange::Add(add);
-        self.serve(l, |s, _| s.propose_member_change(change))
-            .unwrap_or(Err(EtcdError::NoLeader))?;
-        let i = self.start_member(id);
-        self.control_event(format!("add member m{i}"));
-        self.settle();
-        Ok(i)
-    }
-
-    /// Removes member `i` through the leader (as `member remove` does).
-    pub fn remove_member(&mut self, i: usize) -> Result<(), EtcdError> {
-        let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let id = self.servers.get(i).ok_or(EtcdError::MemberNotFound)?.id;
-        let change = membership::ConfChange::Remove(id);
-        self.serve(l, |s, _| s.propose_member_change(change))
-            .unwrap_or(Err(EtcdError::NoLeader))?;
-        self.control_event(format!("remove member m{i}"));
-        self.settle();
-        Ok(())
-    }
-
-    /// Unix seconds on the simulated wall clock (member ids of added members).
-    fn unix_secs(&self) -> u64 {
-        (self.start_ms + self.now) / 1000
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The times in `from..=to` (whole seconds) at which member 0's
-    /// leader monitor reports no leader.
-    fn reports(c: &mut Cluster, from: u64, to: u64) -> Vec<u64> {
-        let mut at = Vec::new();
-        for t in (from..=to).step_by(ELECTION_MS as usize) {
-            c.advance_to(t);
-            if c.drain().contains(&Outcome::NoLeader(0)) {
-                at.push(t);
-            }
-        }
-        at
-    }
-
-    #[test]
-    fn a_lock_call_runs_on_its_member_through_the_client_path() {
-        let mut c = Cluster::new(&ClusterConfig {
-            members: 1,
-            ..ClusterConfig::default()
-        });
-        let since = c.trace().next_seq();
-        let lock = crate::pb::LockRequest {
-            name: b"l".to_vec(),
-            lease: 0,
-        };
-        c.service(0, 7, ServiceCall::Lock(lock), None);
-        c.run_until_idle();
-        let out = c.drain();
-        let key = match out.as_slice() {
-            [Outcome::Service(7, Ok(crate::server::ServiceResponse::Lock(r)))] => r.key.clone(),
-            other => panic!("{other:?}"),
-        };
-        // the session's lease, then the mutex's txn, as a client's requests
-        let requests: Vec<String> = c
-            .trace()
-            .since(since)
-            .filter_map(|e| match &e.kind {
-                TraceKind::Client { member: 0, what } => Some(what.clone()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(requests, ["lease_grant", "txn"]);
-        assert!(key.starts_with(b"l/"), "{key:?}");
-    }
-
-    #[test]
-    fn a_member_reports_from_the_third_check_without_leader_and_a_crash_starts_over() {
-        let mut c = Cluster::new(&ClusterConfig::default());
-        c.advance_to(1_000);
-        c.partition(&[vec![0], vec![1, 2]]);
-        let mut lost = 1_000;
-        while c.has_leader(0) {
-            lost += TICK_MS;
-            c.advance_to(lost);
-        }
-        let first = lost.div_ceil(ELECTION_MS) * ELECTION_MS;
-        let third = first + 2 * ELECTION_MS;
-        assert_eq!(
-            reports(&mut c, first, third + 1_000),
-            [third, third + 1_000]
-        );
-        // a restarted process has a new monitor
-        let _ = c.crash(0);
-        let _ = c.restart(0);
-        let restarted = c.now();
-        assert_eq!(
-            reports(&mut c, restarted + 1_000, restarted + 3_000),
-            [restarted + 3_000]
-        );
     }
 }

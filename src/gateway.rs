@@ -18,10 +18,10 @@ pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
 use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
-use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
+use crate::cluster::{Cluster, ClusterConfig, Outcome};
 use crate::errors::{Code, EtcdError};
 use crate::server::interceptor::Call;
-use crate::server::{Reply, Request, Response};
+use crate::server::{Reply, Request, Response, MAX_RECV_BYTES};
 use route::{Route, Rpc};
 use std::collections::BTreeMap;
 use world::{Input, Journal};

@@ -2,8 +2,9 @@
 //!
 //! Layers (see `../shared/DESIGN.md`), from the front door down:
 //! [`gateway`] (HTTP/JSON <-> typed requests) -> [`cluster`] (the simulated
-//! world: members, virtual clock) -> [`server`] (one etcd member) -> [`raft`]
-//! -> the state machine ([`mvcc`]).
+//! world: members, virtual clock, network, faults) -> [`server`] (one etcd
+//! member: its Raft node, its clients' requests, its v3lock and v3election
+//! services, its state machine) -> [`raft`] -> the state machine ([`mvcc`]).
 //!
 //! ```
 //! use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};

@@ -1,6 +1,34 @@
-//! One etcd member: its applier and state machine (MVCC store, lessor),
-//! its watch hub, and the checks etcd's gRPC layer makes (etcd
-//! `server/etcdserver`). A member never knows HTTP or JSON.
+//! One etcd member, as etcd's `EtcdServer` (`server/etcdserver`): its Raft
+//! node, everything its clients wait for, and its state machine. A member
+//! never knows HTTP, JSON, the network or the clock.
+//!
+//! - serving clients (`v3_server`): etcd's gRPC checks and route, token
+//!   waits, ReadIndex and linearizable reads, proposals and their waits,
+//!   requests the leader answers (forwarded to it), membership changes
+//!   with etcd's strict reconfiguration checks made by the leader,
+//!   move-leader, downgrade, the keep-alive and snapshot streams;
+//! - the Raft node's `Ready` (`ready`): messages for the peers, applying
+//!   entries and snapshots, answering proposals, leader changes, snapshots
+//!   with log compaction, publishing its attributes and the cluster
+//!   version; the node itself and the process around it (`raft_node`:
+//!   tick, step, crash, restart);
+//! - its own timers (`timers`): etcd's request timeout, the leader's lessor
+//!   revoking expired leases, watch progress notifications;
+//! - etcd's v3rpc interceptors and leader monitor (`interceptor`), and the
+//!   v3lock and v3election services, whose concurrency recipes (`recipe`)
+//!   call the member through the same path as a client (`v3client`);
+//! - the applier and state machine (here and `apply*`, `watch`,
+//!   `maintenance`): MVCC store, lessor, auth, alarms, membership, the
+//!   watch hub.
+//!
+//! Its interface is in the style of etcd-io/raft's: the world hands it
+//! [`ClientInput`]s, Raft messages ([`EtcdServer::step`]) and ticks
+//! ([`EtcdServer::tick`]), lends it the time, a narrow view of the
+//! transport and random draws for each call ([`Env`]), runs it
+//! ([`EtcdServer::run`]) and its timers when due
+//! ([`EtcdServer::next_due`], [`EtcdServer::fire_timers`]), and takes what
+//! it produced in order ([`EtcdServer::drain`]: [`Output`]s, with watch
+//! messages from [`EtcdServer::watch_messages`]).
 
 mod apply;
 mod apply_auth;
@@ -31,8 +59,8 @@ use crate::mvcc::KvStore;
 use crate::pb;
 use crate::pb::size::{embedded, EncodedLen};
 pub use config::{
-    ServerConfig, ELECTION_MS, HEALTH_INTERVAL_MS, LEASE_REVOKE_RETRY_MS, REQUEST_TIMEOUT_MS,
-    TICK_MS,
+    ServerConfig, ELECTION_MS, HEALTH_INTERVAL_MS, LEASE_REVOKE_RETRY_MS, MAX_RECV_BYTES,
+    REQUEST_TIMEOUT_MS, TICK_MS,
 };
 pub use env::{Draw, Env, Transport};
 use idgen::IdGenerator;
@@ -182,7 +210,8 @@ pub enum Path {
     Leader,
     /// Proposed to Raft and answered once applied.
     Propose,
-    /// Handled by the cluster (leadership transfer, downgrade jobs).
+    /// A change to the cluster: membership (checked by the leader),
+    /// leadership transfer, downgrade jobs.
     Cluster,
 }
 

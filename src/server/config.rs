@@ -21,6 +21,9 @@ pub const HEALTH_INTERVAL_MS: u64 = 5_000;
 /// etcd retries revoking an expired lease after this long.
 pub const LEASE_REVOKE_RETRY_MS: u64 = 3_000;
 
+/// Largest message the gRPC server accepts: `--max-request-bytes` + 512 KiB.
+pub const MAX_RECV_BYTES: usize = super::MAX_REQUEST_BYTES + 512 * 1024;
+
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// `--name`, published with the client URLs once a leader is known.
