@@ -20,6 +20,8 @@ pub mod network;
 mod pairs;
 mod rng;
 mod serve;
+#[cfg(test)]
+mod tests;
 pub mod trace;
 mod transport;
 
