@@ -1,48 +1,50 @@
-//! The simulated world: members (each a Raft node plus an etcd server), the
-//! virtual network between them, the virtual clock, faults, and the client
-//! requests in flight. It knows members, messages and time, never JSON or
-//! HTTP.
+//! The simulated world: member processes (each an etcd server with its
+//! Raft node, see [`crate::server`]), the virtual network between them, the
+//! virtual clock, faults, and the trace. It knows members, messages and
+//! time, never JSON, HTTP or etcd's request rules.
 //!
 //! Time is virtual milliseconds. Every 100 ms (etcd's heartbeat interval)
-//! each running member's Raft node ticks; messages arrive after their
-//! link's latency; lease expiry, watch progress notifications and request
-//! timeouts are timers. Nothing happens between events, and the same seed
-//! and inputs give the same run.
+//! each running member ticks; messages arrive after their link's latency;
+//! each server says when its own timers are due (request timeouts, lease
+//! expiry, watch progress). Nothing happens between events, and the same
+//! seed and inputs give the same run. Each call into a server lends it
+//! the time, a view of the transport (`cluster/transport.rs`) and the
+//! world's random draws; what it produced ([`EtcdServer::drain`]) is
+//! handled at once, in order (`cluster/serve.rs`): messages go into the
+//! network, answers to the clients, forwards to the leader's server,
+//! events into the trace. Faults and control are in `cluster/faults.rs`.
 
-mod apply;
-mod leader_monitor;
+mod faults;
 mod log_view;
 pub mod network;
-mod node;
 mod pairs;
-mod requests;
 mod rng;
+mod serve;
+#[cfg(test)]
+mod tests;
 pub mod trace;
+mod transport;
 
 use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::membership;
 use crate::pb::{
-    LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse, WatchRequest,
-    WatchResponse,
+    LeaderResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse,
+    WatchRequest, WatchResponse,
 };
-use crate::raft::{self, Message as RaftMessage, Raft};
-use crate::server::maintenance::RaftView;
-use crate::server::watch::HeaderInfo;
-use crate::server::{EtcdServer, InternalRaftRequest, Reply, Request, StateSnapshot};
-use network::{InFlight, Link, Network};
-use node::Node;
+use crate::server::{
+    ClientInput, EtcdServer, RaftMessage, Reply, Request, ServerConfig, ServiceCall, ServiceReply,
+};
+use network::{InFlight, Network};
 use pairs::PairMap;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use trace::{Control, DropReason, Trace, TraceKind};
 
+pub use crate::server::{entry_digest, Ticket, ELECTION_MS, REQUEST_TIMEOUT_MS, TICK_MS};
 pub use log_view::{LogEntryView, LogView};
 pub use rng::Rng;
 
-/// Names one client request or stream from submit to its end.
-pub type Ticket = u64;
-
-type Msg = RaftMessage<InternalRaftRequest, StateSnapshot>;
+type Msg = RaftMessage;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterConfig {
@@ -70,25 +72,6 @@ impl Default for ClusterConfig {
         }
     }
 }
-
-/// etcd's heartbeat interval: one Raft tick.
-pub const TICK_MS: u64 = 100;
-
-/// etcd's `HealthInterval`: strict reconfiguration checks want peers
-/// connected for this long.
-pub const HEALTH_INTERVAL_MS: u64 = 5_000;
-
-/// etcd's election timeout: ten ticks.
-pub const ELECTION_MS: u64 = 10 * TICK_MS;
-
-/// etcd's request timeout: 5 s plus two election timeouts.
-pub const REQUEST_TIMEOUT_MS: u64 = 7_000;
-
-/// etcd retries revoking an expired lease after this long.
-const LEASE_REVOKE_RETRY_MS: u64 = 3_000;
-
-/// Largest message the gRPC server accepts: `--max-request-bytes` + 512 KiB.
-pub const MAX_RECV_BYTES: usize = crate::server::MAX_REQUEST_BYTES + 512 * 1024;
 
 /// The client and peer URL of member `i` (etcd's local-cluster ports:
 /// 2379/2380, 22379/22380, 32379/32380, ...).
@@ -121,6 +104,10 @@ pub enum Outcome {
     KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
     /// A message of the snapshot stream, or the error that ends it.
     Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
+    /// The answer to a lock or election call.
+    Service(Ticket, ServiceReply),
+    /// A message of an election's Observe stream.
+    Observe(Ticket, LeaderResponse),
     /// A stream is over (a keep-alive stream whose requests ended, a
     /// finished snapshot).
     StreamEnd(Ticket),
@@ -133,42 +120,9 @@ pub enum Outcome {
     NoLeader(usize),
 }
 
-/// Work handed to the cluster, handled in order.
-enum Input {
-    Unary {
-        member: usize,
-        ticket: Ticket,
-        request: Request,
-        token: Option<String>,
-    },
-    WatchOpen {
-        member: usize,
-        ticket: Ticket,
-        token: Option<String>,
-    },
-    Watch {
-        member: usize,
-        ticket: Ticket,
-        request: WatchRequest,
-    },
-    WatchClose {
-        member: usize,
-        ticket: Ticket,
-    },
-    KeepAlive {
-        member: usize,
-        ticket: Ticket,
-        request: LeaseKeepAliveRequest,
-    },
-    KeepAliveEnd {
-        ticket: Ticket,
-    },
-    Snapshot {
-        member: usize,
-        ticket: Ticket,
-        token: Option<String>,
-    },
-}
+/// Work handed to the cluster, handled in order: a client's input for
+/// member `.0`.
+type Input = (usize, ClientInput);
 
 /// A member as inspection shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,10 +150,10 @@ pub struct Cluster {
     token: String,
     /// The simulated wall clock at virtual time 0 (Unix ms).
     start_ms: u64,
-    nodes: Vec<Node>,
+    servers: Vec<EtcdServer>,
     /// The members the cluster was bootstrapped with (etcd's
-    /// `--initial-cluster`), by id.
-    roster: BoxedMap<u64, Member>,
+    /// `--initial-cluster`): every member process is started with it.
+    initial_cluster: Vec<Member>,
     network: Network<Msg>,
     /// Draws the random part of simple auth tokens.
     token_rng: Rng,
@@ -208,18 +162,15 @@ pub struct Cluster {
     progress_interval: u64,
     snapshot_count: u64,
     inbox: VecDeque<Input>,
-    /// Request timeouts: (time, seq) -> (member, ticket).
-    deadlines: BoxedMap<(u64, u64), (usize, Ticket)>,
-    /// Answers due later: (time, seq) -> answer.
-    deferred: BoxedMap<(u64, u64), (usize, Ticket, Reply)>,
-    seq: u64,
     /// Since when the network has been whole (strict reconfiguration).
     healed_at: u64,
     /// Pairs of members (lower index first) whose peer connection is up,
     /// and since when (etcd's transport `ActiveSince`).
     links: PairMap<u64>,
     outcomes: Vec<Outcome>,
-    leader_monitor: leader_monitor::LeaderMonitor,
+    /// The last election timeout (virtual time / `ELECTION_MS`) at which
+    /// the members' leader monitors checked.
+    monitor_checked: u64,
     trace: Trace,
     /// What safety checks need, recorded only when asked for (tests).
     audit: Option<Audit>,
@@ -232,17 +183,6 @@ pub struct Audit {
     pub applied: Vec<Vec<(u64, u64)>>,
     /// Per term, every member that became leader in it.
     pub leaders: BoxedMap<u64, std::collections::BTreeSet<u64>>,
-}
-
-/// What identifies an entry's content: the request id it carries (0 for a
-/// leader's empty entry).
-pub fn entry_digest(e: &raft::Entry<InternalRaftRequest>) -> u64 {
-    match &e.payload {
-        raft::Payload::Empty => 0,
-        raft::Payload::Normal(r) => r.id,
-        raft::Payload::ConfChange(cc) => membership::ConfChangeContext::decode(&cc.context)
-            .map_or(cc.node_id, |c| c.request_id ^ cc.node_id),
-    }
 }
 
 impl Cluster {
@@ -271,21 +211,12 @@ impl Cluster {
         let cluster_id = membership::cluster_id(&ids);
         let election = Rng::new(config.seed).derive("elections");
         let mut seeds = election.clone();
-        let nodes = ids
-            .iter()
-            .map(|&id| {
-                let mut rc = raft::Config::new(id);
-                rc.seed = seeds.next_u64();
-                let r = Raft::bootstrap(rc.clone(), &ids).unwrap_or_else(|_| fallback_raft(&rc));
-                Node::new(EtcdServer::new(id, start_ms), r, rc)
-            })
-            .collect();
         let mut c = Cluster {
             cluster_id,
             token: config.initial_cluster_token.clone(),
             start_ms,
-            nodes,
-            roster: BTreeMap::new(),
+            servers: Vec::new(),
+            initial_cluster: roster,
             network: Network::new(Rng::new(config.seed).derive("network")),
             token_rng: Rng::new(config.seed).derive("auth-tokens"),
             now: 0,
@@ -293,22 +224,37 @@ impl Cluster {
             progress_interval: config.watch_progress_notify_interval_ms,
             snapshot_count: config.snapshot_count,
             inbox: VecDeque::new(),
-            deadlines: BTreeMap::new(),
-            deferred: BTreeMap::new(),
-            seq: 0,
             healed_at: 0,
             links: PairMap::default(),
             outcomes: Vec::new(),
-            leader_monitor: Default::default(),
+            monitor_checked: 0,
             trace: Trace::new(20_000),
             audit: None,
         };
-        c.roster
-            .extend(roster.into_iter().map(|m| (m.id, Box::new(m))));
+        for (i, &id) in ids.iter().enumerate() {
+            let mut cfg = c.server_config(i, id);
+            cfg.raft.seed = seeds.next_u64();
+            c.servers.push(EtcdServer::bootstrap(cfg, &ids));
+        }
         // the peers were connected before the cluster formed
         c.refresh_links();
         c.bootstrap();
         c
+    }
+
+    /// What the process of member `i` (id `id`) is started with.
+    fn server_config(&self, i: usize, id: u64) -> ServerConfig {
+        let (client, _) = member_urls(i);
+        let mut cfg = ServerConfig::new(id);
+        cfg.name = format!("m{i}");
+        cfg.client_urls = vec![client];
+        cfg.cluster_id = self.cluster_id;
+        cfg.initial_cluster = self.initial_cluster.clone();
+        cfg.initial_cluster_token = self.token.clone();
+        cfg.wall_start_ms = self.start_ms;
+        cfg.snapshot_count = self.snapshot_count;
+        cfg.progress_interval_ms = self.progress_interval;
+        cfg
     }
 
     /// etcd's start: the bootstrap conf changes apply, member 0 campaigns
@@ -317,16 +263,16 @@ impl Cluster {
     /// all of that is applied everywhere.
     fn bootstrap(&mut self) {
         self.process_readies();
-        if let Some(n) = self.nodes.first_mut() {
-            let _ = n.raft.campaign();
+        if let Some(s) = self.servers.first_mut() {
+            s.campaign();
         }
-        let want = 2 * self.nodes.len() as u64 + 2;
+        let want = 2 * self.servers.len() as u64 + 2;
         for _ in 0..100_000 {
             self.process_readies();
             let done = self
-                .nodes
+                .servers
                 .iter()
-                .all(|n| n.server.applied_index() >= want && n.server.cluster_version().is_some());
+                .all(|s| s.applied_index() >= want && s.cluster_version().is_some());
             if done {
                 break;
             }
@@ -336,7 +282,7 @@ impl Cluster {
             }
         }
         self.control_event(Control::Started {
-            members: self.nodes.len(),
+            members: self.servers.len(),
         });
     }
 
@@ -345,50 +291,62 @@ impl Cluster {
     }
 
     pub fn member_count(&self) -> usize {
-        self.nodes.len()
+        self.servers.len()
     }
 
     pub fn member(&self, i: usize) -> Option<&EtcdServer> {
-        self.nodes.get(i).map(|n| &n.server)
+        self.servers.get(i)
     }
 
     /// Whether member `i` is up to take client requests.
     pub fn is_serving(&self, i: usize) -> bool {
-        self.nodes.get(i).is_some_and(Node::is_up)
+        self.servers.get(i).is_some_and(EtcdServer::is_up)
     }
 
     /// The index of the member that leads, if one does.
     pub fn leader(&self) -> Option<usize> {
-        self.nodes.iter().position(Node::is_leader)
+        self.servers.iter().position(EtcdServer::is_leader)
     }
 
     /// Whether member `i` knows a leader (etcd's `/health`).
     pub fn has_leader(&self, i: usize) -> bool {
-        self.nodes
+        self.servers
             .get(i)
-            .is_some_and(|n| n.leader_id() != raft::NONE)
+            .is_some_and(|s| s.leader_id() != crate::raft::NONE)
     }
 
-    /// Whether member `i` is a learner in its own view of the membership
-    /// (etcd's `s.IsMemberExist(s.ID()) && s.IsLearner()`).
+    /// etcd's interceptors judge a call to member `i` (see
+    /// [`EtcdServer::intercept`]); a member that does not exist knows no
+    /// leader.
+    pub fn intercept(
+        &self,
+        i: usize,
+        call: crate::server::interceptor::Call,
+        require_leader: bool,
+    ) -> Result<(), EtcdError> {
+        match self.servers.get(i) {
+            Some(s) => s.intercept(call, require_leader),
+            None if require_leader => Err(EtcdError::NoLeader),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether member `i` is a learner in its own view of the membership.
     pub fn is_learner(&self, i: usize) -> bool {
-        self.nodes.get(i).is_some_and(|n| {
-            n.server
-                .membership()
-                .get(n.id())
-                .is_some_and(|m| m.is_learner)
-        })
+        self.servers.get(i).is_some_and(EtcdServer::is_learner)
     }
 
     /// New leaders member `i` has seen since its process started.
     pub fn leader_changes_seen(&self, i: usize) -> u64 {
-        self.nodes.get(i).map_or(0, |n| n.leader_changes_seen)
+        self.servers
+            .get(i)
+            .map_or(0, EtcdServer::leader_changes_seen)
     }
 
     /// Client proposals member `i` still waits on (etcd's
     /// `proposals_pending`).
     pub fn proposals_pending(&self, i: usize) -> usize {
-        self.nodes.get(i).map_or(0, |n| n.proposals.len())
+        self.servers.get(i).map_or(0, EtcdServer::proposals_pending)
     }
 
     pub fn now(&self) -> u64 {
@@ -400,9 +358,8 @@ impl Cluster {
     /// shows the safety checks catch a broken rule.
     #[doc(hidden)]
     pub fn unsafe_break_vote_rule(&mut self) {
-        for n in &mut self.nodes {
-            n.raft_config.unsafe_vote_ignores_log = true;
-            n.raft.set_unsafe_vote_ignores_log(true);
+        for s in &mut self.servers {
+            s.unsafe_break_vote_rule();
         }
     }
 
@@ -410,7 +367,7 @@ impl Cluster {
     /// member, leaders per term).
     pub fn enable_audit(&mut self) {
         self.audit = Some(Audit {
-            applied: vec![Vec::new(); self.nodes.len()],
+            applied: vec![Vec::new(); self.servers.len()],
             ..Audit::default()
         });
     }
@@ -422,16 +379,16 @@ impl Cluster {
     /// Member `i`'s Raft log as (index, term, digest), compacted part left
     /// out; and its commit index.
     pub fn raft_log(&self, i: usize) -> (Vec<(u64, u64, u64)>, u64) {
-        let Some(n) = self.nodes.get(i) else {
+        let Some(s) = self.servers.get(i) else {
             return (Vec::new(), 0);
         };
-        let log = n
-            .raft
+        let log = s
+            .raft()
             .log_entries()
             .iter()
             .map(|e| (e.index, e.term, entry_digest(e)))
             .collect();
-        (log, n.raft.hard_state().commit)
+        (log, s.raft().hard_state().commit)
     }
 
     pub fn trace(&self) -> &Trace {
@@ -448,29 +405,28 @@ impl Cluster {
 
     /// Every member as inspection shows it.
     pub fn members(&self) -> Vec<MemberView> {
-        self.nodes
+        self.servers
             .iter()
             .enumerate()
-            .map(|(index, n)| {
-                let st = n.raft.status();
-                let hs = n.raft.hard_state();
-                let role = if !n.is_up() {
+            .map(|(index, s)| {
+                let st = s.raft().status();
+                let hs = s.raft().hard_state();
+                let role = if !s.is_up() {
                     "down"
                 } else {
                     match st.soft_state.role {
-                        raft::Role::Leader => "leader",
-                        raft::Role::Candidate => "candidate",
-                        raft::Role::PreCandidate => "pre-candidate",
-                        raft::Role::Follower => "follower",
+                        crate::raft::Role::Leader => "leader",
+                        crate::raft::Role::Candidate => "candidate",
+                        crate::raft::Role::PreCandidate => "pre-candidate",
+                        crate::raft::Role::Follower => "follower",
                     }
                 };
                 MemberView {
                     index,
-                    id: n.id(),
-                    name: n
-                        .server
+                    id: s.id,
+                    name: s
                         .membership()
-                        .get(n.id())
+                        .get(s.id)
                         .map(|m| m.name.clone())
                         .unwrap_or_default(),
                     role,
@@ -478,11 +434,11 @@ impl Cluster {
                     vote: hs.vote,
                     leader_id: st.soft_state.leader,
                     commit: hs.commit,
-                    applied: n.server.applied_index(),
-                    crashed: n.crashed,
-                    removed: n.removed,
-                    revision: n.server.kv().current_revision(),
-                    watchers: n.server.watches().watcher_count(),
+                    applied: s.applied_index(),
+                    crashed: s.is_crashed(),
+                    removed: s.is_removed(),
+                    revision: s.kv().current_revision(),
+                    watchers: s.watches().watcher_count(),
                     log_first: st.log.first_index,
                     log_last: st.log.last_index,
                 }
@@ -490,32 +446,8 @@ impl Cluster {
             .collect()
     }
 
-    fn raft_view(&self, i: usize) -> RaftView {
-        self.nodes
-            .get(i)
-            .map(|n| RaftView {
-                leader_id: n.leader_id(),
-                term: n.term(),
-                commit: n.raft.hard_state().commit,
-            })
-            .unwrap_or_default()
-    }
-
-    fn header(&self, i: usize) -> HeaderInfo {
-        HeaderInfo {
-            cluster_id: self.cluster_id,
-            member_id: self.nodes.get(i).map_or(0, Node::id),
-            raft_term: self.nodes.get(i).map_or(0, Node::term),
-        }
-    }
-
     fn node_of(&self, id: u64) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id() == id)
-    }
-
-    fn next_seq(&mut self) -> u64 {
-        self.seq += 1;
-        self.seq
+        self.servers.iter().position(|s| s.id == id)
     }
 
     /// Hands a unary request to `member`; its answer comes out of
@@ -528,60 +460,74 @@ impl Cluster {
         request: Request,
         token: Option<String>,
     ) {
-        self.inbox.push_back(Input::Unary {
+        self.input(
             member,
-            ticket,
-            request,
-            token,
-        });
+            ClientInput::Unary {
+                ticket,
+                request,
+                token,
+            },
+        );
     }
 
     /// A client opens a watch stream on `member`, with its auth token if any.
     pub fn watch_open(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
-        self.inbox.push_back(Input::WatchOpen {
-            member,
-            ticket,
-            token,
-        });
+        self.input(member, ClientInput::WatchOpen { ticket, token });
     }
 
     /// One request message on an open watch stream.
     pub fn watch(&mut self, member: usize, ticket: Ticket, request: WatchRequest) {
-        self.inbox.push_back(Input::Watch {
-            member,
-            ticket,
-            request,
-        });
+        self.input(member, ClientInput::Watch { ticket, request });
     }
 
     /// The watch stream's client went away: its watchers are freed.
     pub fn watch_close(&mut self, member: usize, ticket: Ticket) {
-        self.inbox.push_back(Input::WatchClose { member, ticket });
+        self.input(member, ClientInput::WatchClose { ticket });
     }
 
     /// One keep-alive request on a keep-alive stream.
     pub fn keep_alive(&mut self, member: usize, ticket: Ticket, request: LeaseKeepAliveRequest) {
-        self.inbox.push_back(Input::KeepAlive {
-            member,
-            ticket,
-            request,
-        });
+        self.input(member, ClientInput::KeepAlive { ticket, request });
     }
 
     /// The keep-alive stream's requests ended: the answer stream ends after
     /// the answers already owed.
-    pub fn keep_alive_end(&mut self, ticket: Ticket) {
-        self.inbox.push_back(Input::KeepAliveEnd { ticket });
+    pub fn keep_alive_end(&mut self, member: usize, ticket: Ticket) {
+        self.input(member, ClientInput::KeepAliveEnd { ticket });
     }
 
     /// A client asks `member` for a snapshot (a stream of database
     /// chunks), with its auth token if any.
     pub fn snapshot(&mut self, member: usize, ticket: Ticket, token: Option<String>) {
-        self.inbox.push_back(Input::Snapshot {
-            member,
+        self.input(member, ClientInput::Snapshot { ticket, token });
+    }
+
+    /// A lock or election call to `member`, with the client's auth token
+    /// if any: the member's v3lock and v3election services run it.
+    pub fn service(
+        &mut self,
+        member: usize,
+        ticket: Ticket,
+        call: ServiceCall,
+        token: Option<String>,
+    ) {
+        let input = ClientInput::Service {
             ticket,
+            call,
             token,
-        });
+        };
+        self.input(member, input);
+    }
+
+    /// The client of a lock or election call went away, or its stream was
+    /// ended: what the call holds is given back.
+    pub fn service_cancel(&mut self, member: usize, ticket: Ticket) {
+        self.input(member, ClientInput::ServiceCancel { ticket });
+    }
+
+    /// A client's input for `member`, handled in order with the others.
+    pub fn input(&mut self, member: usize, input: ClientInput) {
+        self.inbox.push_back((member, input));
     }
 
     /// Answers produced so far, in order.
@@ -589,51 +535,17 @@ impl Cluster {
         std::mem::take(&mut self.outcomes)
     }
 
-    /// Records a fault or control action in the trace.
-    pub fn control_event(&mut self, what: Control) {
-        self.refresh_links();
-        self.trace.push(self.now, TraceKind::Control(what));
-    }
-
-    /// Notes which peer connections are up after a fault or control action:
-    /// both members run and no direction between them is cut.
-    fn refresh_links(&mut self) {
-        let n = self.nodes.len();
-        for a in 0..n {
-            for b in a + 1..n {
-                let up = self.nodes[a].is_up()
-                    && self.nodes[b].is_up()
-                    && !self.network.is_blocked(a, b)
-                    && !self.network.is_blocked(b, a);
-                if !up {
-                    self.links.remove((a, b));
-                } else if !self.links.contains((a, b)) {
-                    self.links.insert((a, b), self.now);
-                }
-            }
-        }
-    }
-
-    /// Since when the peer connection between `a` and `b` has been up, if
-    /// it is up.
-    fn connected_since(&self, a: usize, b: usize) -> Option<u64> {
-        let up = |i: usize| self.nodes.get(i).is_some_and(Node::is_up);
-        if !up(a) || !up(b) || self.network.is_blocked(a, b) || self.network.is_blocked(b, a) {
-            return None;
-        }
-        self.links.get((a.min(b), a.max(b))).copied()
-    }
-
     /// Tickets of every unary request the cluster holds: queued, waiting
     /// on a member, or answered later.
     pub fn waiting_tickets(&self) -> std::collections::BTreeSet<Ticket> {
         let mut t = std::collections::BTreeSet::new();
-        t.extend(self.inbox.iter().filter_map(|i| match i {
-            Input::Unary { ticket, .. } | Input::Snapshot { ticket, .. } => Some(*ticket),
+        t.extend(self.inbox.iter().filter_map(|(_, i)| match i {
+            ClientInput::Unary { ticket, .. } | ClientInput::Snapshot { ticket, .. } => {
+                Some(*ticket)
+            }
             _ => None,
         }));
-        t.extend(self.nodes.iter().flat_map(Node::waiting));
-        t.extend(self.deferred.values().map(|d| d.1));
+        t.extend(self.servers.iter().flat_map(EtcdServer::waiting));
         t
     }
 
@@ -647,26 +559,14 @@ impl Cluster {
 
     /// The time of the next event: a tick, a message arriving, a timer.
     fn next_event(&self) -> Option<u64> {
-        let tick = self.nodes.iter().any(Node::is_up).then_some(self.next_tick);
+        let tick = self
+            .servers
+            .iter()
+            .any(EtcdServer::is_up)
+            .then_some(self.next_tick);
         let delivery = self.network.next_delivery();
-        let deadline = self.deadlines.keys().next().map(|k| k.0);
-        let deferred = self.deferred.keys().next().map(|k| k.0);
-        let expiry = self
-            .nodes
-            .iter()
-            .filter(|n| n.is_leader())
-            .filter_map(|n| n.server.next_lease_expiry())
-            .min();
-        let progress = self
-            .nodes
-            .iter()
-            .filter(|n| n.is_up())
-            .filter_map(|n| n.server.next_progress(self.progress_interval))
-            .min();
-        [tick, delivery, deadline, deferred, expiry, progress]
-            .into_iter()
-            .flatten()
-            .min()
+        let timers = self.servers.iter().filter_map(EtcdServer::next_due).min();
+        [tick, delivery, timers].into_iter().flatten().min()
     }
 
     /// Runs the world up to virtual time `ms`: every event due by then
@@ -703,21 +603,26 @@ impl Cluster {
     }
 
     fn has_waiting_clients(&self) -> bool {
-        !self.inbox.is_empty()
-            || !self.deferred.is_empty()
-            || self.nodes.iter().any(Node::has_waiting)
+        !self.inbox.is_empty() || self.servers.iter().any(EtcdServer::has_waiting)
     }
 
-    /// Handles what is due now: client inputs and the nodes' output.
+    /// Handles what is due now: client inputs and what the servers produce
+    /// (watch messages last; those of lock and election calls go back to
+    /// them, which may go on).
     fn settle(&mut self) {
         loop {
-            self.process_readies();
-            let Some(input) = self.inbox.pop_front() else {
-                break;
-            };
-            self.handle(input);
+            loop {
+                self.process_readies();
+                let Some((member, input)) = self.inbox.pop_front() else {
+                    break;
+                };
+                self.handle(member, input);
+            }
+            self.collect_watch_messages();
+            if !self.servers.iter().any(EtcdServer::has_service_work) {
+                return;
+            }
         }
-        self.collect_watch_messages();
     }
 
     /// Moves the clock to `t` and runs everything due then.
@@ -731,9 +636,9 @@ impl Cluster {
             }
         }
         if self.next_tick <= now {
-            for i in 0..self.nodes.len() {
-                if self.nodes[i].is_up() {
-                    self.nodes[i].raft.tick();
+            for s in &mut self.servers {
+                if s.is_up() {
+                    s.tick();
                 }
             }
             self.next_tick = (now / TICK_MS + 1) * TICK_MS;
@@ -746,22 +651,22 @@ impl Cluster {
     fn deliver(&mut self, m: InFlight<Msg>) {
         let envelope = envelope(&m);
         let (from, to) = (m.from, m.to);
-        let Some(node) = self.nodes.get_mut(to) else {
+        let Some(server) = self.servers.get_mut(to) else {
             return;
         };
-        if !node.is_up() {
+        if !server.is_up() {
             return self
                 .trace
                 .push(self.now, TraceKind::Drop(envelope, DropReason::Down));
         }
-        let is_snap = m.msg.msg_type == raft::MessageType::Snap;
+        let is_snap = m.msg.msg_type == crate::raft::MessageType::Snap;
         let to_id = m.msg.to;
-        let _ = node.raft.step(m.msg);
+        server.step(m.msg);
         self.trace.push(self.now, TraceKind::Deliver(envelope));
         if is_snap {
             // etcd's transport tells the leader the snapshot arrived
-            if let Some(sender) = self.nodes.get_mut(from) {
-                sender.raft.report_snapshot(to_id, true);
+            if let Some(sender) = self.servers.get_mut(from) {
+                sender.report_snapshot(to_id, true);
             }
         }
     }
@@ -771,288 +676,33 @@ impl Cluster {
     fn lost(&mut self, m: &InFlight<Msg>, reason: DropReason) {
         self.trace
             .push(self.now, TraceKind::Drop(envelope(m), reason));
-        if m.msg.msg_type == raft::MessageType::Snap {
-            if let Some(sender) = self.nodes.get_mut(m.from) {
-                sender.raft.report_snapshot(m.msg.to, false);
+        if m.msg.msg_type == crate::raft::MessageType::Snap {
+            if let Some(sender) = self.servers.get_mut(m.from) {
+                sender.report_snapshot(m.msg.to, false);
             }
         }
     }
 
+    /// Every running member's leader monitor checks, if a new election
+    /// timeout has begun (called after each tick).
+    fn monitor_leaders(&mut self) {
+        let period = self.now / ELECTION_MS;
+        if period <= self.monitor_checked {
+            return;
+        }
+        self.monitor_checked = period;
+        for i in 0..self.servers.len() {
+            if self.is_serving(i) {
+                self.serve(i, |s, _| s.monitor_leader());
+            }
+        }
+    }
+
+    /// Each server runs its timers that are due.
     fn fire_timers(&mut self) {
-        let now = self.now;
-        while let Some(entry) = self.deadlines.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let ((due, _), d) = entry.remove_entry();
-            let (member, ticket) = *d;
-            let waited = self.nodes.get_mut(member).and_then(|n| n.forget(ticket));
-            if let Some(waited) = waited {
-                let e = self.timeout_error(member, waited, due - REQUEST_TIMEOUT_MS);
-                self.outcomes.push(if waited == node::Waiting::KeepAlive {
-                    Outcome::KeepAlive(ticket, Err(e))
-                } else {
-                    Outcome::Reply(ticket, Err(e))
-                });
-            }
+        for i in 0..self.servers.len() {
+            self.serve(i, |s, env| s.fire_timers(env));
         }
-        while let Some(entry) = self.deferred.first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let (member, ticket, reply) = *entry.remove();
-            self.reply(member, ticket, reply);
-        }
-        // the leader's lessor finds expired leases and proposes their
-        // revocation, as etcd's leader does (retrying later if needed)
-        if let Some(l) = self.leader() {
-            for id in self.nodes[l].server.expired_leases(now) {
-                self.nodes[l]
-                    .server
-                    .postpone_lease(id, now + LEASE_REVOKE_RETRY_MS);
-                let req = Request::LeaseRevoke(crate::pb::LeaseRevokeRequest { id });
-                // as root (etcd's `WithRoot`): revoking needs write on the keys
-                let root = self.nodes[l].server.root_auth_info();
-                if let Ok(p) = self.nodes[l].server.new_proposal(req, root) {
-                    let _ = self.nodes[l].raft.propose(p);
-                }
-            }
-        }
-        let interval = self.progress_interval;
-        for i in 0..self.nodes.len() {
-            let hdr = self.header(i);
-            let n = &mut self.nodes[i];
-            if n.is_up() && n.server.next_progress(interval).is_some_and(|t| t <= now) {
-                n.server.progress(now, interval, hdr);
-            }
-        }
-    }
-
-    fn collect_watch_messages(&mut self) {
-        for n in &mut self.nodes {
-            for (ticket, resp) in n.server.take_watch_messages() {
-                self.outcomes.push(Outcome::Watch(ticket, resp));
-            }
-        }
-    }
-
-    /// Sends a node's Raft messages into the network.
-    fn send(&mut self, from: usize, msgs: Vec<Msg>) {
-        for m in msgs {
-            let Some(to) = self.node_of(m.to) else {
-                // a member added to the configuration without a process
-                continue;
-            };
-            // written before the send moves the message (and before a drop)
-            let id = self.network.next_id();
-            self.trace.push(self.now, TraceKind::send(id, from, to, &m));
-            if let Err((lost, reason)) = self.network.send(self.now, from, to, m) {
-                self.lost(&lost, reason);
-            }
-        }
-    }
-
-    fn reply(&mut self, member: usize, ticket: Ticket, reply: Reply) {
-        let hdr = self.header(member);
-        let reply = reply.map(|mut r| {
-            if let Some(n) = self.nodes.get(member) {
-                n.server.fill_header(&mut r, hdr);
-            }
-            r
-        });
-        self.outcomes.push(Outcome::Reply(ticket, reply));
-    }
-
-    /// Drops the request timeout of `ticket` (answered before it).
-    fn forget_deadline(&mut self, ticket: Ticket) {
-        self.deadlines.retain(|_, d| d.1 != ticket);
-    }
-
-    fn add_deadline(&mut self, member: usize, ticket: Ticket) {
-        let seq = self.next_seq();
-        self.deadlines.insert(
-            (self.now + REQUEST_TIMEOUT_MS, seq),
-            Box::new((member, ticket)),
-        );
-    }
-
-    // ---- faults and control ----
-
-    /// Member `i` crashes: its volatile state is lost, its clients are cut
-    /// off, messages to and from it vanish.
-    pub fn crash(&mut self, i: usize) -> Result<(), EtcdError> {
-        let n = self.nodes.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
-        if !n.is_up() {
-            return Ok(());
-        }
-        for ticket in n.crash() {
-            self.outcomes.push(Outcome::Refused(ticket));
-        }
-        self.outcomes.push(Outcome::MemberDown(i));
-        self.leader_monitor.reset(i);
-        self.control_event(Control::Crash { member: i });
-        for lost in self.network.drop_member(i) {
-            self.lost(&lost, DropReason::Crash);
-        }
-        Ok(())
-    }
-
-    /// Member `i` restarts from its durable state.
-    pub fn restart(&mut self, i: usize) -> Result<(), EtcdError> {
-        let n = self.nodes.get_mut(i).ok_or(EtcdError::MemberNotFound)?;
-        if !n.crashed || n.removed {
-            return Ok(());
-        }
-        n.restart()?;
-        self.control_event(Control::Restart { member: i });
-        self.settle();
-        Ok(())
-    }
-
-    /// No Raft message crosses between `groups` (clients still reach every
-    /// member).
-    pub fn partition(&mut self, groups: &[Vec<usize>]) {
-        self.network.partition(groups, self.nodes.len());
-        self.control_event(Control::Partition {
-            groups: groups.to_vec(),
-        });
-    }
-
-    /// `from` can no longer send to `to` (the other way still works).
-    pub fn block(&mut self, from: usize, to: usize) {
-        self.network.block(from, to);
-        self.control_event(Control::Block { from, to });
-    }
-
-    /// The network is whole again.
-    pub fn heal(&mut self) {
-        self.network.heal();
-        self.healed_at = self.now;
-        self.control_event(Control::Heal);
-    }
-
-    /// Latency and loss of one link (or of all, when `link` is None).
-    pub fn set_link(&mut self, link: Option<(usize, usize)>, l: Link) {
-        match link {
-            Some((from, to)) => self.network.set_link(from, to, l),
-            None => self.network.set_all_links(l),
-        }
-        // (not a fault: peer connections stay as they are)
-        let what = Control::Link {
-            pair: link,
-            link: l,
-        };
-        self.trace.push(self.now, TraceKind::Control(what));
-    }
-
-    /// Asks the leader to hand over to member `to`.
-    pub fn transfer_leadership(&mut self, to: usize) -> Result<(), EtcdError> {
-        let target = self.nodes.get(to).ok_or(EtcdError::MemberNotFound)?.id();
-        let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let _ = self.nodes[l].raft.transfer_leader(target);
-        self.control_event(Control::Transfer { to });
-        self.settle();
-        Ok(())
-    }
-
-    /// Starts a new member process that joins the cluster empty (it was
-    /// added with the member API, or is added now) and catches up from the
-    /// leader. Returns its index.
-    pub fn start_member(&mut self, id: u64) -> usize {
-        if let Some(i) = self.node_of(id) {
-            return i;
-        }
-        let i = self.nodes.len();
-        let mut rc = raft::Config::new(id);
-        rc.seed = Rng::new(id).next_u64();
-        let r = Raft::new(rc.clone(), raft::ConfState::default())
-            .unwrap_or_else(|_| fallback_raft(&rc));
-        self.nodes.push(Node::new(
-            EtcdServer::new(id, self.start_ms + self.now),
-            r,
-            rc,
-        ));
-        self.control_event(Control::StartMember { member: i });
-        i
-    }
-
-    /// Adds a member through the leader (as `member add` does) and starts
-    /// its process, which joins empty and catches up from the leader.
-    pub fn add_member(&mut self, learner: bool) -> Result<usize, EtcdError> {
-        let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let i = self.nodes.len();
-        let (client, peer) = member_urls(i);
-        let peer_urls = vec![peer];
-        let id = membership::member_id(&peer_urls, &self.token, Some(self.unix_secs()));
-        let m = Member {
-            id,
-            name: format!("m{i}"),
-            peer_urls,
-            client_urls: vec![client],
-            is_learner: learner,
-        };
-        let add = Member {
-            name: String::new(),
-            client_urls: Vec::new(),
-            ..m.clone()
-        };
-        self.nodes[l]
-            .server
-            .validate_conf_change(&membership::ConfChange::Add(add.clone()))?;
-        let change_type = if learner {
-            raft::ConfChangeType::AddLearnerNode
-        } else {
-            raft::ConfChangeType::AddNode
-        };
-        let context = membership::ConfChangeContext {
-            request_id: 0,
-            change: membership::ConfChange::Add(add),
-        }
-        .encode();
-        self.nodes[l]
-            .raft
-            .propose_conf_change(raft::ConfChange {
-                change_type,
-                node_id: id,
-                context,
-            })
-            .map_err(|_| EtcdError::NoLeader)?;
-        // known once proposed: a refused add leaves no trace
-        self.roster.insert(id, Box::new(m));
-        let i = self.start_member(id);
-        self.control_event(Control::AddMember { member: i, learner });
-        self.settle();
-        Ok(i)
-    }
-
-    /// Removes member `i` through the leader (as `member remove` does).
-    pub fn remove_member(&mut self, i: usize) -> Result<(), EtcdError> {
-        let l = self.leader().ok_or(EtcdError::NoLeader)?;
-        let id = self.nodes.get(i).ok_or(EtcdError::MemberNotFound)?.id();
-        let change = membership::ConfChange::Remove(id);
-        self.nodes[l].server.validate_conf_change(&change)?;
-        let context = membership::ConfChangeContext {
-            request_id: 0,
-            change,
-        }
-        .encode();
-        let cc = raft::ConfChange {
-            change_type: raft::ConfChangeType::RemoveNode,
-            node_id: id,
-            context,
-        };
-        self.nodes[l]
-            .raft
-            .propose_conf_change(cc)
-            .map_err(|_| EtcdError::NoLeader)?;
-        self.control_event(Control::RemoveMember { member: i });
-        self.settle();
-        Ok(())
-    }
-
-    /// Unix seconds on the simulated wall clock (member ids of added members).
-    fn unix_secs(&self) -> u64 {
-        (self.start_ms + self.now) / 1000
     }
 }
 
@@ -1064,12 +714,4 @@ fn envelope(m: &InFlight<Msg>) -> trace::Envelope {
         to: m.to,
         msg_type: m.msg.msg_type,
     }
-}
-
-/// A node that can never be built from a valid config; only reached if the
-/// id were 0, which sha1-derived ids are not.
-fn fallback_raft(rc: &raft::Config) -> node::RaftNode {
-    let mut c = rc.clone();
-    c.id = c.id.max(1);
-    Raft::new(c, raft::ConfState::default()).unwrap_or_else(|_| unreachable!("a valid config"))
 }

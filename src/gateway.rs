@@ -7,22 +7,23 @@
 
 mod debug_vars;
 mod http;
-mod interceptor;
 pub(crate) mod json;
 pub mod jsonpb;
+mod metadata;
 mod metrics;
-mod recipe;
 pub(crate) mod respond;
 mod route;
+mod services;
 mod stream;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
 use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
-use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
+use crate::cluster::{Cluster, ClusterConfig, Outcome};
 use crate::errors::{Code, EtcdError};
-use crate::server::{Reply, Request, Response};
+use crate::server::interceptor::Call;
+use crate::server::{Reply, Request, Response, MAX_RECV_BYTES};
 use route::{Route, Rpc};
 use std::collections::BTreeMap;
 
@@ -136,8 +137,9 @@ pub struct Gateway {
     /// Bidirectional streams (watch, keep-alive): request messages are
     /// handled as they arrive, answers go out as they come.
     streams: BoxedMap<Ticket, stream::Stream>,
-    /// Lock and election calls under way (see `recipe`).
-    recipes: BoxedMap<Ticket, recipe::Running>,
+    /// Lock and election calls still owing their client an answer, and
+    /// the member serving each (see `services`).
+    services: services::Calls,
     outputs: Vec<Output>,
 }
 
@@ -147,7 +149,7 @@ impl Gateway {
             cluster: Cluster::new(&cluster_config(config)),
             pending: BTreeMap::new(),
             streams: BTreeMap::new(),
-            recipes: BTreeMap::new(),
+            services: Default::default(),
             outputs: Vec::new(),
         }
     }
@@ -169,12 +171,11 @@ impl Gateway {
             self.outputs.push(Output::Refused { ticket });
         }
         let streams = std::mem::take(&mut self.streams);
-        let recipes = std::mem::take(&mut self.recipes);
+        let services = std::mem::take(&mut self.services);
         let mut waiting = self.cluster.waiting_tickets();
-        waiting.extend(recipes.keys());
+        waiting.extend(services.tickets());
         for ticket in waiting {
-            let gone = recipes.get(&ticket).is_some_and(|r| r.is_gone());
-            if !streams.contains_key(&ticket) && !gone {
+            if !streams.contains_key(&ticket) {
                 self.outputs.push(Output::Refused { ticket });
             }
         }
@@ -207,11 +208,11 @@ impl Gateway {
             Some(d) => {
                 // the gateway opens the gRPC stream as the request arrives:
                 // etcd's interceptor judges it now
-                let call = interceptor::Call::Stream { snapshot: false };
-                let verdict = interceptor::check(&self.cluster, member, call, &request.headers);
+                let call = Call::Stream { snapshot: false };
+                let verdict = self.intercept(member, call, &request.headers);
                 let st = stream::Stream::new(member, d).intercepted(verdict);
                 if st.is_open_watch() {
-                    let token = interceptor::token(&request.headers);
+                    let token = metadata::token(&request.headers);
                     self.cluster.watch_open(member, ticket, token);
                 }
                 self.streams.insert(ticket, Box::new(st));
@@ -263,14 +264,14 @@ impl Gateway {
         self.pending.remove(&ticket);
         self.outputs.retain(|o| o.ticket() != ticket);
         self.close_stream(ticket);
-        self.recipe_cancel(ticket);
+        self.service_cancel(ticket);
     }
 
     /// Whether `ticket` is a request under way here.
     pub fn is_open(&self, ticket: Ticket) -> bool {
         self.pending.contains_key(&ticket)
             || self.streams.contains_key(&ticket)
-            || self.is_recipe(ticket)
+            || self.services.contains(ticket)
     }
 
     /// Every request under way here, in ticket order by kind: unfinished
@@ -278,7 +279,7 @@ impl Gateway {
     pub fn open_tickets(&self) -> Vec<Ticket> {
         let mut open: Vec<Ticket> = self.pending.keys().copied().collect();
         open.extend(self.streams.keys());
-        open.extend(self.recipes.keys());
+        open.extend(self.services.tickets());
         open
     }
 
@@ -357,7 +358,9 @@ impl Gateway {
                 stream::Incoming::KeepAlive(m) => self.cluster.keep_alive(member, ticket, m),
                 // closing a watch's request body does not end the watch
                 // (docs/etcd-behaviour.md #34); a keep-alive stream ends with its requests
-                stream::Incoming::EndOfRequests if !watch => self.cluster.keep_alive_end(ticket),
+                stream::Incoming::EndOfRequests if !watch => {
+                    self.cluster.keep_alive_end(member, ticket)
+                }
                 stream::Incoming::EndOfRequests => {}
                 stream::Incoming::FirstMessageError(response) => {
                     self.close_stream(ticket);
@@ -485,9 +488,9 @@ impl Gateway {
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
-        if let Some(call) = recipe::Call::decode(rpc, body) {
+        if let Some(call) = services::decode(rpc, body) {
             return match call {
-                Ok(call) => self.recipe_call(ticket, member, call, headers),
+                Ok(call) => self.service_call(ticket, member, call, headers),
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
@@ -498,17 +501,17 @@ impl Gateway {
         if let Err(e) = receive_limit(request.as_ref().map_or(0, Request::encoded_len)) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
-        let call = interceptor::Call::Unary(request.as_ref());
-        if let Err(e) = interceptor::check(&self.cluster, member, call, headers) {
+        let call = Call::Unary(request.as_ref());
+        if let Err(e) = self.intercept(member, call, headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         match request {
             Some(r) => {
-                let token = interceptor::token(headers);
+                let token = metadata::token(headers);
                 self.cluster.submit(member, ticket, r, token)
             }
             // only the streams decode to no unary request, and they open
-            // at submit (watch, keep-alive) or above (snapshot, recipes)
+            // at submit (watch, keep-alive) or above (snapshot, services)
             None => {
                 let msg = "etcd-sim: not a unary call";
                 self.respond(
@@ -519,18 +522,33 @@ impl Gateway {
         }
     }
 
+    /// What etcd's interceptors on `member` say of a call with these
+    /// headers: `Ok(true)` when it asked for a leader (etcd's leader
+    /// monitor then watches such a stream).
+    fn intercept(
+        &self,
+        member: usize,
+        call: Call,
+        headers: &[(String, String)],
+    ) -> Result<bool, EtcdError> {
+        let require_leader = metadata::requires_leader(headers);
+        self.cluster
+            .intercept(member, call, require_leader)
+            .map(|()| require_leader)
+    }
+
     /// The snapshot stream, past etcd's stream interceptor (learners may
     /// take a snapshot).
     fn snapshot(&mut self, ticket: Ticket, member: usize, headers: &[(String, String)]) {
-        let call = interceptor::Call::Stream { snapshot: true };
-        let verdict = interceptor::check(&self.cluster, member, call, headers);
+        let call = Call::Stream { snapshot: true };
+        let verdict = self.intercept(member, call, headers);
         let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
         match st.refusal().cloned() {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
             None => {
                 self.streams.insert(ticket, Box::new(st));
                 self.cluster
-                    .snapshot(member, ticket, interceptor::token(headers));
+                    .snapshot(member, ticket, metadata::token(headers));
             }
         }
     }
@@ -539,15 +557,9 @@ impl Gateway {
     fn collect(&mut self) {
         for outcome in self.cluster.drain() {
             match outcome {
-                Outcome::Reply(ticket, reply) if self.recipes.contains_key(&ticket) => {
-                    self.recipe_reply(ticket, reply)
-                }
                 Outcome::Reply(ticket, reply) => {
                     let response = encode_reply(&reply);
                     self.respond(ticket, response);
-                }
-                Outcome::Watch(ticket, resp) if self.recipes.contains_key(&ticket) => {
-                    self.recipe_watch(ticket, resp)
                 }
                 Outcome::Watch(ticket, resp) => {
                     if let Some(st) = self.streams.get_mut(&ticket) {
@@ -560,10 +572,19 @@ impl Gateway {
                 }
                 Outcome::KeepAlive(ticket, answer) => self.stream_answer(ticket, answer),
                 Outcome::Snapshot(ticket, answer) => self.stream_answer(ticket, answer),
-                Outcome::Refused(ticket) if self.recipes.contains_key(&ticket) => {
-                    self.recipe_refused(ticket)
+                Outcome::Service(ticket, reply) => {
+                    if self.services.remove(ticket).is_some() {
+                        self.respond(ticket, services::encode_reply(&reply));
+                    }
+                }
+                Outcome::Observe(ticket, resp) => {
+                    if let Some(st) = self.streams.get_mut(&ticket) {
+                        let json = jsonpb::encode_stream_result(&resp);
+                        st.message(ticket, json, &mut self.outputs);
+                    }
                 }
                 Outcome::Refused(ticket) => {
+                    self.services.remove(ticket);
                     self.streams.remove(&ticket);
                     self.outputs.push(Output::Refused { ticket });
                 }
@@ -575,11 +596,11 @@ impl Gateway {
                         self.outputs.push(Output::Refused { ticket });
                     }
                     // and the lock and election calls it serves
-                    for ticket in self.recipes_of(member) {
+                    for ticket in self.services.of(member) {
                         if !cut.contains(&ticket) {
                             self.outputs.push(Output::Refused { ticket });
                         }
-                        self.recipe_end(ticket);
+                        self.services.remove(ticket);
                     }
                 }
                 Outcome::NoLeader(member) => {
@@ -594,11 +615,12 @@ impl Gateway {
                         {
                             self.streams.insert(ticket, Box::new(st));
                         } else {
-                            self.recipe_end(ticket);
+                            self.service_cancel(ticket);
                         }
                     }
                 }
                 Outcome::StreamEnd(ticket) => {
+                    self.services.remove(ticket);
                     if let Some(mut st) = self.streams.remove(&ticket) {
                         st.end(ticket, &mut self.outputs);
                     }
@@ -691,7 +713,7 @@ fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
         Rpc::RoleRevokePermission => {
             Request::Auth(AuthRequest::RoleRevokePermission(jsonpb::decode(d)?))
         }
-        // streams are served by `stream`, lock and election by `recipe`
+        // streams are served by `stream`, lock and election by `services`
         Rpc::Watch
         | Rpc::LeaseKeepAlive
         | Rpc::Lock

@@ -1,9 +1,11 @@
 //! etcd-sim: a simulated etcd v3 cluster that answers etcd's HTTP/JSON gateway.
 //!
 //! Layers (see `docs/ARCHITECTURE.md`), from the front door down:
+//! [`world`] (tickets, the save/load journal, time control, `/_sim/`) ->
 //! [`gateway`] (HTTP/JSON <-> typed requests) -> [`cluster`] (the simulated
-//! world: members, virtual clock) -> [`server`] (one etcd member) -> [`raft`]
-//! -> the state machine ([`mvcc`]).
+//! world: members, virtual clock, network, faults) -> [`server`] (one etcd
+//! member: its Raft node, its clients' requests, its v3lock and v3election
+//! services, its state machine) -> [`raft`] -> the state machine ([`mvcc`]).
 //!
 //! ```
 //! use etcd_sim::world::{Config, HttpRequest, Output, World};

@@ -1,25 +1,76 @@
-//! One etcd member: its applier and state machine (MVCC store, lessor),
-//! its watch hub, and the checks etcd's gRPC layer makes (etcd
-//! `server/etcdserver`). A member never knows HTTP or JSON.
+//! One etcd member, as etcd's `EtcdServer` (`server/etcdserver`): its Raft
+//! node, everything its clients wait for, and its state machine. A member
+//! never knows HTTP, JSON, the network or the clock.
+//!
+//! - serving clients (`v3_server`): etcd's gRPC checks and route, token
+//!   waits, ReadIndex and linearizable reads, proposals and their waits,
+//!   requests the leader answers (forwarded to it), membership changes
+//!   with etcd's strict reconfiguration checks made by the leader,
+//!   move-leader, downgrade, the keep-alive and snapshot streams;
+//! - the Raft node's `Ready` (`ready`): messages for the peers, applying
+//!   entries and snapshots, answering proposals, leader changes, snapshots
+//!   with log compaction, publishing its attributes and the cluster
+//!   version; the node itself and the process around it (`raft_node`:
+//!   tick, step, crash, restart);
+//! - its own timers (`timers`): etcd's request timeout, the leader's lessor
+//!   revoking expired leases, watch progress notifications;
+//! - etcd's v3rpc interceptors and leader monitor (`interceptor`), and the
+//!   v3lock and v3election services, whose concurrency recipes (`recipe`)
+//!   call the member through the same path as a client (`v3client`);
+//! - the applier and state machine (here and `apply*`, `watch`,
+//!   `maintenance`): MVCC store, lessor, auth, alarms, membership, the
+//!   watch hub.
+//!
+//! Its interface is in the style of etcd-io/raft's: the world hands it
+//! [`ClientInput`]s, Raft messages ([`EtcdServer::step`]) and ticks
+//! ([`EtcdServer::tick`]), lends it the time, a narrow view of the
+//! transport and random draws for each call ([`Env`]), runs it
+//! ([`EtcdServer::run`]) and its timers when due
+//! ([`EtcdServer::next_due`], [`EtcdServer::fire_timers`]), and takes what
+//! it produced in order ([`EtcdServer::drain`]: [`Output`]s, with watch
+//! messages from [`EtcdServer::watch_messages`]).
 
 mod apply;
 mod apply_auth;
+mod config;
+mod env;
 mod gosort;
 mod idgen;
+pub mod interceptor;
 pub mod maintenance;
+mod output;
+mod raft_node;
+mod ready;
+mod recipe;
+mod timers;
+mod v3_server;
+pub mod v3client;
 mod validate;
+mod wait;
 pub mod watch;
 
 use crate::alarm::AlarmStore;
 use crate::auth::{AuthInfo, AuthRequest, AuthResponse, AuthStore, SimpleTokens};
+use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::lease::Lessor;
 use crate::membership::{ConfChange, Membership};
 use crate::mvcc::KvStore;
 use crate::pb;
 use crate::pb::size::{embedded, EncodedLen};
+pub use config::{
+    ServerConfig, ELECTION_MS, HEALTH_INTERVAL_MS, LEASE_REVOKE_RETRY_MS, MAX_RECV_BYTES,
+    REQUEST_TIMEOUT_MS, TICK_MS,
+};
+pub use env::{Draw, Env, Transport};
 use idgen::IdGenerator;
 use maintenance::RaftView;
+pub use output::{entry_digest, EntryKind, Event, Forwarded, Output};
+pub use raft_node::{RaftMessage, RaftNode};
+pub use v3_server::ClientInput;
+pub use v3client::{ServiceCall, ServiceReply, ServiceResponse};
+pub use wait::Forward;
+use wait::Waits;
 use watch::{HeaderInfo, Outbox, StreamId, WatchHub};
 
 /// etcd's default `--max-request-bytes`: the largest Raft proposal.
@@ -27,6 +78,9 @@ pub const MAX_REQUEST_BYTES: usize = 1_572_864;
 
 /// The minimum lease TTL, `ceil(1.5 * election timeout)` = 2 s by default.
 pub const MIN_LEASE_TTL: i64 = 2;
+
+/// Names one client request or stream from submit to its end.
+pub type Ticket = u64;
 
 /// A unary request to a member, as its gRPC services receive it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,7 +210,8 @@ pub enum Path {
     Leader,
     /// Proposed to Raft and answered once applied.
     Propose,
-    /// Handled by the cluster (leadership transfer, downgrade jobs).
+    /// A change to the cluster: membership (checked by the leader),
+    /// leadership transfer, downgrade jobs.
     Cluster,
 }
 
@@ -245,10 +300,34 @@ pub struct StateSnapshot {
     pub applied_index: u64,
 }
 
-/// The etcd member state a client request touches.
-#[derive(Clone, Debug)]
+/// One etcd member: its Raft node, the client requests waiting on it, its
+/// v3lock and v3election services, and its state machine.
 pub struct EtcdServer {
     pub id: u64,
+    cfg: ServerConfig,
+    raft: RaftNode,
+    crashed: bool,
+    /// Removed from the cluster: stopped for good.
+    removed: bool,
+    /// Whether this member has published its name and client URLs.
+    published: bool,
+    /// The leader this member knows now, or none (etcd tells waiting reads
+    /// when a leader appears that is not this one).
+    last_leader: u64,
+    /// When this member last became leader (etcd's `leadElectedTime`).
+    lead_elected_at: Option<u64>,
+    /// New leaders seen since the process started (etcd's
+    /// `leader_changes_seen_total`, counted where `last_leader` changes).
+    leader_changes_seen: u64,
+    /// The leader monitor's checks in a row without a leader.
+    no_leader_checks: u32,
+    w: Waits,
+    /// Lock and election calls under way.
+    services: BoxedMap<Ticket, v3client::Running>,
+    /// Answers and watch messages come back to them, not yet handed over.
+    service_events: Vec<(Ticket, v3client::ServiceEvent)>,
+    /// What the member produced for its world, in order (see `drain`).
+    out: Vec<Output>,
     kv: KvStore,
     lessor: Lessor,
     alarms: AlarmStore,
@@ -273,13 +352,51 @@ pub struct EtcdServer {
 }
 
 impl EtcdServer {
-    /// A member that has applied the bootstrap entries up to
-    /// `applied_index`; `start_ms` seeds its id generator.
-    /// A member with an empty state machine; the Raft log builds it up
-    /// (bootstrap conf changes first). `start_ms` seeds its id generator.
+    /// A member of no cluster yet, with an empty state machine: its Raft
+    /// node knows no peers. `start_ms` seeds its id generator.
     pub fn new(id: u64, start_ms: u64) -> Self {
+        let cfg = ServerConfig::new(id);
+        let raft = raft_node::new_node(&cfg.raft);
+        EtcdServer::with_raft(cfg, raft, start_ms)
+    }
+
+    /// A member of a fresh cluster of `peers` (etcd's `--initial-cluster-state
+    /// new`): its log starts with their conf changes.
+    pub fn bootstrap(cfg: ServerConfig, peers: &[u64]) -> Self {
+        let raft = raft_node::bootstrap_node(&cfg.raft, peers);
+        let start = cfg.wall_start_ms;
+        EtcdServer::with_raft(cfg, raft, start)
+    }
+
+    /// A member started at `now` to join a running cluster (etcd's
+    /// `--initial-cluster-state existing`): it starts empty and catches up
+    /// from the leader.
+    pub fn join(cfg: ServerConfig, now: u64) -> Self {
+        let raft = raft_node::new_node(&cfg.raft);
+        let start = cfg.wall_start_ms + now;
+        EtcdServer::with_raft(cfg, raft, start)
+    }
+
+    /// A member whose Raft node is `raft`, with an empty state machine; the
+    /// Raft log builds it up (bootstrap conf changes first). `start_ms`
+    /// seeds its id generator.
+    fn with_raft(cfg: ServerConfig, raft: RaftNode, start_ms: u64) -> Self {
+        let id = cfg.raft.id;
         EtcdServer {
             id,
+            cfg,
+            raft,
+            crashed: false,
+            removed: false,
+            published: false,
+            last_leader: 0,
+            lead_elected_at: None,
+            leader_changes_seen: 0,
+            no_leader_checks: 0,
+            w: Waits::new(),
+            services: Default::default(),
+            service_events: Vec::new(),
+            out: Vec::new(),
             kv: KvStore::new(),
             lessor: Lessor::new(MIN_LEASE_TTL, false),
             alarms: AlarmStore::default(),
@@ -860,17 +977,22 @@ impl EtcdServer {
         self.watches.resync(&self.kv, hdr, &mut self.watch_out);
     }
 
-    /// Forgets what lives only in memory, as a crash does: watchers (their
-    /// clients are disconnected), the lessor's primary role and the simple
-    /// tokens (etcd's `tokenSimple` keeps them in memory: a restarted member
-    /// answers `invalid auth token` to a token issued before). The store and
-    /// everything applied stay (they are on disk in etcd).
-    pub fn crash(&mut self) {
+    /// The process crashes and forgets what lives only in memory: waiting
+    /// clients (their tickets are returned: their connections are gone),
+    /// lock and election calls, watchers, the lessor's primary role and the
+    /// simple tokens (etcd's `tokenSimple` keeps them in memory: a restarted
+    /// member answers `invalid auth token` to a token issued before). The
+    /// Raft storage, the store and everything applied stay (they are on
+    /// disk in etcd).
+    pub fn crash(&mut self) -> Vec<u64> {
+        self.crashed = true;
+        self.no_leader_checks = 0;
         self.tokens.clear();
         self.watch_tokens.clear();
         self.watches = WatchHub::new(MAX_REQUEST_BYTES);
         self.watch_out.clear();
         self.lessor.demote();
+        self.take_clients()
     }
 
     /// Raft applied an entry that is not a request (a leader's empty entry).

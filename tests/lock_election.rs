@@ -125,6 +125,33 @@ fn a_second_locker_gets_the_lock_only_when_the_holder_unlocks() {
 }
 
 #[test]
+fn a_waiting_locker_gets_the_lock_in_the_same_clock_move_as_the_unlock() {
+    // the v3lock service is the member's: it goes on as soon as its watch
+    // sees the delete, not when the driver next looks at the world
+    let mut sim = Sim::new();
+    sim.grant(1);
+    sim.grant(2);
+    let first = lock(&mut sim, 1);
+    let held = sim.answer(first).unwrap().1;
+    let second = lock(&mut sim, 2);
+    assert_eq!(sim.answer(second), None);
+    let unlock = HttpRequest {
+        method: "POST".into(),
+        path: "/v3/lock/unlock".into(),
+        headers: Vec::new(),
+    };
+    let body = json!({"key": held["key"]}).to_string();
+    let t = sim.gw.request(0, unlock, body.as_bytes());
+    let now = sim.gw.now();
+    sim.gw.advance_to(now);
+    sim.outputs.extend(sim.gw.drain());
+    assert_eq!(sim.answer(t).map(|a| a.0), Some(200));
+    let (status, got) = sim.answer(second).expect("answered in the same move");
+    assert_eq!((status, unb64(&got["key"])), (200, "mylock/2".into()));
+    assert_eq!(sim.gw.now(), now, "and at the same virtual time");
+}
+
+#[test]
 fn a_waiting_locker_gets_the_lock_when_the_holders_lease_is_revoked() {
     let mut sim = Sim::new();
     sim.grant(1);
@@ -451,5 +478,9 @@ fn a_waiter_whose_confirming_get_fails_gives_its_key_back() {
     sim.outputs.extend(sim.gw.drain());
     let (status, e) = sim.answer(waiter).expect("the waiter is answered");
     assert_eq!((status, &e["code"]), (500, &json!(2)), "{e}");
-    assert!(sim.keys("l/").is_empty(), "the waiter's key is gone");
+    assert!(
+        sim.keys("l/").is_empty(),
+        "the waiter's key is gone: {:?} {e}",
+        sim.keys("l/")
+    );
 }

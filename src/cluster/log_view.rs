@@ -49,18 +49,18 @@ impl Cluster {
     /// left). A crashed member shows what it persisted, which is what it
     /// restarts from; a removed one what it held when it stopped.
     pub fn log_view(&self, i: usize, from: u64, limit: usize) -> Option<LogView> {
-        let n = self.nodes.get(i)?;
-        let (hs, snapshot_index, snapshot_term, entries) = if n.crashed {
-            let s = n.raft.storage();
+        let n = self.servers.get(i)?;
+        let (hs, snapshot_index, snapshot_term, entries) = if n.is_crashed() {
+            let s = n.raft().storage();
             let meta = s.snapshot_metadata();
             (s.hard_state(), meta.index, meta.term, s.entries())
         } else {
-            let log = n.raft.status().log;
+            let log = n.raft().status().log;
             (
-                n.raft.hard_state(),
+                n.raft().hard_state(),
                 log.snapshot_index,
                 log.snapshot_term,
-                n.raft.log_entries(),
+                n.raft().log_entries(),
             )
         };
         let first = snapshot_index + 1;
@@ -76,10 +76,10 @@ impl Cluster {
             })
             .collect();
         Some(LogView {
-            id: n.id(),
+            id: n.id,
             term: hs.term,
             commit: hs.commit,
-            applied: n.server.applied_index(),
+            applied: n.applied_index(),
             snapshot_index,
             snapshot_term,
             first,

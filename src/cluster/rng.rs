@@ -35,6 +35,12 @@ impl Rng {
     }
 }
 
+impl crate::server::Draw for Rng {
+    fn next_u64(&mut self) -> u64 {
+        Rng::next_u64(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,7 @@ impl Stream {
         }
     }
 
-    /// The stream interceptor's verdict (see `interceptor::check`).
+    /// The stream interceptor's verdict (see `Gateway::intercept`).
     pub fn intercepted(mut self, verdict: Result<bool, EtcdError>) -> Self {
         match verdict {
             Ok(require_leader) => self.require_leader = require_leader,

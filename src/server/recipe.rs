@@ -6,19 +6,17 @@
 //! KV requests and watches on the member and goes on when their answers
 //! come, so waiting costs nothing and happens in virtual time.
 
-mod call;
 mod election;
 mod lock;
 mod observe;
 mod wait_deletes;
 
-use super::{jsonpb, respond, HttpResponse};
-use crate::errors::{Code, EtcdError};
+use super::v3client::{ServiceReply, ServiceResponse};
+use crate::errors::EtcdError;
 use crate::pb::request_op::Request as Op;
 use crate::pb::*;
 use crate::server::{Reply, Request, Response};
 
-pub use call::{Call, Running};
 pub use election::{Campaign, Proclaim, Resign};
 pub use lock::Lock;
 pub use observe::Observe;
@@ -27,7 +25,7 @@ pub use observe::Observe;
 /// when the request names none (lease 0).
 const SESSION_TTL: i64 = 60;
 
-/// What a recipe asks of the gateway.
+/// What a recipe asks of its member.
 #[derive(Debug)]
 pub enum Effect {
     /// A request to the member; its reply comes back through `reply`.
@@ -36,9 +34,9 @@ pub enum Effect {
     /// its responses come back through `watch`.
     Watch(WatchCreateRequest),
     /// The unary answer: the recipe is over.
-    Answer(HttpResponse),
-    /// One message of a server stream (`{"result":...}`).
-    Message(String),
+    Answer(ServiceReply),
+    /// One message of a server stream.
+    Message(LeaderResponse),
     /// The server stream ends without error.
     End,
 }
@@ -114,9 +112,9 @@ impl Recipe {
                 Ok(_) => Vec::new(),
             },
             Recipe::Lock(l) => l.reply(reply),
-            Recipe::Unlock => {
-                answer(header(reply).map(|header| jsonpb::encode(&UnlockResponse { header })))
-            }
+            Recipe::Unlock => answer(
+                header(reply).map(|header| ServiceResponse::Unlock(UnlockResponse { header })),
+            ),
             Recipe::Campaign(c) => c.reply(reply),
             Recipe::Proclaim(p) => p.reply(reply),
             Recipe::Resign(r) => r.reply(reply),
@@ -126,7 +124,7 @@ impl Recipe {
                     .into_iter()
                     .next()
                     .ok_or(EtcdError::ElectionNoLeader)?;
-                Ok(jsonpb::encode(&LeaderResponse {
+                Ok(ServiceResponse::Leader(LeaderResponse {
                     header: r.header,
                     kv: Some(kv),
                 }))
@@ -197,18 +195,9 @@ fn missing_leader_key() -> (Recipe, Vec<Effect>) {
     (Recipe::Leader, answer(Err(EtcdError::MissingLeaderKey)))
 }
 
-/// The answer `Ok(json)` or the error, as the one effect. The v3lock and
-/// v3election servers reach their member through etcd's internal client
-/// (v3client), whose `toErr` turns every etcd server error status into a
-/// client-side `rpctypes.EtcdError`; their gRPC server sends that, like the
-/// plain errors of `concurrency` and v3election's own, as Unknown with the
-/// same text. So every error a recipe answers is code 2, HTTP 500.
-fn answer(body: Result<String, EtcdError>) -> Vec<Effect> {
-    let unknown = Code::Unknown;
-    vec![Effect::Answer(match body {
-        Ok(json) => respond::json_ok(json),
-        Err(e) => respond::grpc_error(unknown as i32, &e.to_string(), unknown.http_status()),
-    })]
+/// The answer or the error, as the one effect.
+fn answer(body: ServiceReply) -> Vec<Effect> {
+    vec![Effect::Answer(body)]
 }
 
 /// The header of any reply.

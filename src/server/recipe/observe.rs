@@ -2,7 +2,6 @@
 //! is now, then each new value it proclaims; when it goes, the next leader.
 
 use super::{election, first_created, prefix_end, range, Effect};
-use crate::gateway::jsonpb;
 use crate::pb::*;
 use crate::server::{Reply, Request};
 
@@ -105,5 +104,5 @@ impl Observe {
 }
 
 fn message(header: Option<ResponseHeader>, kv: Option<KeyValue>) -> Effect {
-    Effect::Message(jsonpb::encode_stream_result(&LeaderResponse { header, kv }))
+    Effect::Message(LeaderResponse { header, kv })
 }

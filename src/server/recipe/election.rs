@@ -8,9 +8,9 @@ use super::{
     answer, created_at, delete_range, header, op, put, put_if_absent, session_key, txn, txn_range,
 };
 use crate::errors::EtcdError;
-use crate::gateway::jsonpb;
 use crate::pb::request_op::Request as Op;
 use crate::pb::*;
+use crate::server::v3client::ServiceResponse;
 use crate::server::{Reply, Request};
 
 /// `NewElection(s, name)`'s key prefix.
@@ -156,7 +156,7 @@ impl Campaign {
             Waited::Pending(effect) => vec![effect],
             Waited::Done => {
                 self.state = CampaignState::Done;
-                answer(Ok(jsonpb::encode(&CampaignResponse {
+                answer(Ok(ServiceResponse::Campaign(CampaignResponse {
                     header: self.header.clone(),
                     leader: Some(LeaderKey {
                         name: self.name.clone(),
@@ -205,7 +205,9 @@ impl Proclaim {
             if !t.succeeded {
                 return Err(EtcdError::ElectionNotLeader);
             }
-            Ok(jsonpb::encode(&ProclaimResponse { header: t.header }))
+            Ok(ServiceResponse::Proclaim(ProclaimResponse {
+                header: t.header,
+            }))
         }))
     }
 }
@@ -226,6 +228,6 @@ impl Resign {
     }
 
     pub fn reply(&mut self, reply: Reply) -> Vec<Effect> {
-        answer(header(reply).map(|header| jsonpb::encode(&ResignResponse { header })))
+        answer(header(reply).map(|header| ServiceResponse::Resign(ResignResponse { header })))
     }
 }

@@ -1,15 +1,14 @@
-//! One member process of the simulated world: its Raft node and its etcd
-//! server, plus the client requests waiting on it. It can crash (volatile
-//! state lost; the Raft storage and applied data stay) and restart.
+//! What a member's clients wait for (etcd's `wait.Wait` and the channels
+//! its request paths block on): proposals until applied, reads until their
+//! read index is applied, requests until their token's index is applied or
+//! until a leader can answer them, leadership transfers until done. All of
+//! it lives in memory: a crash loses it.
 
+use super::config::REQUEST_TIMEOUT_MS;
+use super::{InternalRaftRequest, Reply, Request, Ticket};
 use crate::boxed_map::BoxedMap;
-use crate::errors::EtcdError;
 use crate::pb::{AuthenticateRequest, LeaseKeepAliveRequest};
-use crate::raft::{self, Raft};
-use crate::server::{EtcdServer, InternalRaftRequest, Request, StateSnapshot};
 use std::collections::BTreeMap;
-
-pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
 
 /// A linearizable read waiting for its read index, then for the member to
 /// apply up to it.
@@ -23,16 +22,9 @@ pub struct PendingRead {
     pub index: Option<u64>,
 }
 
+/// The client requests waiting on one member.
 #[derive(Clone, Debug)]
-pub struct Node {
-    pub server: EtcdServer,
-    pub raft: RaftNode,
-    pub raft_config: raft::Config,
-    pub crashed: bool,
-    /// Removed from the cluster: stopped for good.
-    pub removed: bool,
-    /// Whether this member has published its name and client URLs.
-    pub published: bool,
+pub struct Waits {
     /// Proposals waiting to be applied here: request id -> ticket.
     pub proposals: BoxedMap<u64, u64>,
     /// Authentications among them: the client's request and the auth
@@ -51,14 +43,12 @@ pub struct Node {
     pub next_read_ctx: u64,
     /// Leadership transfers waiting: (ticket, target id).
     pub transfers: Vec<(u64, u64)>,
-    /// The leader this member knows now, or none (etcd tells waiting reads
-    /// when a leader appears that is not this one).
-    pub last_leader: u64,
-    /// When this member last became leader (etcd's `leadElectedTime`).
-    pub lead_elected_at: Option<u64>,
-    /// New leaders seen since the process started (etcd's
-    /// `leader_changes_seen_total`, counted where `last_leader` changes).
-    pub leader_changes_seen: u64,
+    /// Request timeouts: (time, ticket), in time order (each is etcd's
+    /// request timeout after the moment it was set, and time only moves
+    /// forward), so a Vec kept in insertion order.
+    pub deadlines: Vec<(u64, Ticket)>,
+    /// Answers due later, in time order likewise: (time, ticket, answer).
+    pub deferred: Vec<(u64, Ticket, Reply)>,
 }
 
 /// A request whose token names a Raft index this member has not applied
@@ -78,12 +68,17 @@ pub enum Forward {
     KeepAlive(u64, LeaseKeepAliveRequest),
     /// The keep-alive stream's requests ended (after those before it).
     End(u64),
+    /// A membership change, for the leader's checks (never waits).
+    MemberChange(u64, Request),
 }
 
 impl Forward {
     pub fn ticket(&self) -> u64 {
         match self {
-            Forward::Request(t, _) | Forward::KeepAlive(t, _) | Forward::End(t) => *t,
+            Forward::Request(t, _)
+            | Forward::KeepAlive(t, _)
+            | Forward::End(t)
+            | Forward::MemberChange(t, _) => *t,
         }
     }
 }
@@ -103,15 +98,9 @@ pub enum Waiting {
     Other,
 }
 
-impl Node {
-    pub fn new(server: EtcdServer, raft: RaftNode, raft_config: raft::Config) -> Self {
-        Node {
-            server,
-            raft,
-            raft_config,
-            crashed: false,
-            removed: false,
-            published: false,
+impl Waits {
+    pub fn new() -> Self {
+        Waits {
             proposals: BTreeMap::new(),
             authentications: BTreeMap::new(),
             held: Vec::new(),
@@ -120,30 +109,55 @@ impl Node {
             token_waits: Vec::new(),
             next_read_ctx: 1,
             transfers: Vec::new(),
-            last_leader: 0,
-            lead_elected_at: None,
-            leader_changes_seen: 0,
+            deadlines: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 
-    pub fn id(&self) -> u64 {
-        self.server.id
+    /// `ticket` times out etcd's request timeout after `now`.
+    pub fn add_deadline(&mut self, now: u64, ticket: Ticket) {
+        self.deadlines.push((now + REQUEST_TIMEOUT_MS, ticket));
     }
 
-    pub fn is_up(&self) -> bool {
-        !self.crashed && !self.removed
+    /// Drops the request timeout of `ticket` (answered before it).
+    pub fn forget_deadline(&mut self, ticket: Ticket) {
+        self.deadlines.retain(|d| d.1 != ticket);
     }
 
-    pub fn leader_id(&self) -> u64 {
-        self.raft.soft_state().leader
+    /// A request of `ticket` was answered: its request timeout, the
+    /// earliest of that ticket's, is dropped. (One ticket can name several
+    /// requests in turn: a lock or election call's. A timeout left behind
+    /// would end the next one early.)
+    pub fn answered(&mut self, ticket: Ticket) {
+        if let Some(at) = self.deadlines.iter().position(|d| d.1 == ticket) {
+            self.deadlines.remove(at);
+        }
     }
 
-    pub fn is_leader(&self) -> bool {
-        self.is_up() && self.raft.soft_state().role == raft::Role::Leader
+    /// Answers `reply` after etcd's request timeout (a request that never
+    /// completes, as in etcd).
+    pub fn defer(&mut self, now: u64, ticket: Ticket, reply: Reply) {
+        self.deferred
+            .push((now + REQUEST_TIMEOUT_MS, ticket, reply));
     }
 
-    pub fn term(&self) -> u64 {
-        self.raft.hard_state().term
+    /// When the next request timeout or deferred answer is due.
+    pub fn next_due(&self) -> Option<u64> {
+        let deadline = self.deadlines.first().map(|d| d.0);
+        let deferred = self.deferred.first().map(|d| d.0);
+        deadline.into_iter().chain(deferred).min()
+    }
+
+    /// The request timeouts due at `now`, forgotten.
+    pub fn due_deadlines(&mut self, now: u64) -> Vec<(u64, Ticket)> {
+        let due = self.deadlines.partition_point(|d| d.0 <= now);
+        self.deadlines.drain(..due).collect()
+    }
+
+    /// The answers due at `now`, forgotten.
+    pub fn due_answers(&mut self, now: u64) -> Vec<(u64, Ticket, Reply)> {
+        let due = self.deferred.partition_point(|d| d.0 <= now);
+        self.deferred.drain(..due).collect()
     }
 
     /// Whether some client request waits here.
@@ -155,7 +169,8 @@ impl Node {
             || !self.forwards.is_empty()
     }
 
-    /// Tickets of every client request waiting here.
+    /// Tickets of every client request waiting here (answers due later
+    /// are not).
     pub fn waiting(&self) -> Vec<u64> {
         let mut t: Vec<u64> = self.proposals.values().map(|t| **t).collect();
         t.extend(self.reads.values().map(|r| r.ticket));
@@ -165,7 +180,9 @@ impl Node {
         t
     }
 
-    /// Tickets of every client request waiting here, forgetting them.
+    /// Tickets of every client request waiting here, forgetting them (their
+    /// timeouts and the answers due later stay, as they were: a timeout
+    /// finds nothing left).
     pub fn take_waiting(&mut self) -> Vec<u64> {
         let t = self.waiting();
         self.proposals.clear();
@@ -205,36 +222,39 @@ impl Node {
                 _ => Waiting::Forward,
             });
         }
-        let count = |n: &Node| n.reads.len() + n.transfers.len() + n.token_waits.len();
+        let count = |n: &Waits| n.reads.len() + n.transfers.len() + n.token_waits.len();
         let before = count(self);
         self.reads.retain(|_, r| r.ticket != ticket);
         self.transfers.retain(|(t, _)| *t != ticket);
         self.token_waits.retain(|w| w.ticket != ticket);
         (before != count(self)).then_some(Waiting::Other)
     }
+}
 
-    /// A crash: waiting clients lose their connection (their tickets are
-    /// returned); the server forgets what lives only in memory.
-    pub fn crash(&mut self) -> Vec<u64> {
-        self.crashed = true;
-        self.server.crash();
-        self.take_waiting()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answered_request_leaves_no_timeout_to_end_the_next_one_of_its_ticket() {
+        let mut w = Waits::new();
+        // a lock call's first request (ticket 4), answered at 60
+        w.add_deadline(39, 4);
+        w.answered(4);
+        // its next request, made at 77, waits on a read index
+        w.add_deadline(77, 4);
+        assert_eq!(w.due_deadlines(39 + REQUEST_TIMEOUT_MS), Vec::new());
+        let due = 77 + REQUEST_TIMEOUT_MS;
+        assert_eq!(w.next_due(), Some(due));
+        assert_eq!(w.due_deadlines(due), vec![(due, 4)]);
     }
 
-    /// Restarts from durable state: Raft from its storage (term, vote, log,
-    /// snapshot), the server from its applied data.
-    pub fn restart(&mut self) -> Result<(), EtcdError> {
-        let storage = self.raft.storage().clone();
-        // a restarted process draws new election timeouts
-        let mut config = self.raft_config.clone();
-        config.seed = config.seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        // (nothing changes if it cannot restart)
-        self.raft = Raft::restart(config.clone(), storage).map_err(|_| EtcdError::Stopped)?;
-        self.raft_config = config;
-        self.crashed = false;
-        // a new process: no leader known yet, its counters from zero
-        self.last_leader = raft::NONE;
-        self.leader_changes_seen = 0;
-        Ok(())
+    #[test]
+    fn answers_on_one_stream_end_its_timeouts_in_order() {
+        let mut w = Waits::new();
+        w.add_deadline(10, 7);
+        w.add_deadline(20, 7);
+        w.answered(7);
+        assert_eq!(w.next_due(), Some(20 + REQUEST_TIMEOUT_MS));
     }
 }

@@ -6,8 +6,8 @@ use super::wait_deletes::{WaitDeletes, Waited};
 use super::Effect;
 use super::{answer, delete, first_created, put_if_absent, range, session_key, txn, txn_range};
 use crate::errors::EtcdError;
-use crate::gateway::jsonpb;
 use crate::pb::*;
+use crate::server::v3client::ServiceResponse;
 use crate::server::{Reply, Request};
 
 pub struct Lock {
@@ -132,7 +132,7 @@ impl Lock {
     fn answer(&mut self, header: Result<Option<ResponseHeader>, EtcdError>) -> Vec<Effect> {
         self.state = State::Done;
         answer(header.map(|header| {
-            jsonpb::encode(&LockResponse {
+            ServiceResponse::Lock(LockResponse {
                 header,
                 key: self.key.clone(),
             })

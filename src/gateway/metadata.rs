@@ -1,21 +1,6 @@
-//! etcd's gRPC interceptors (`server/etcdserver/api/v3rpc/interceptor.go`
-//! in 3.5.1): what every call meets once gRPC has received its request and
-//! before its handler runs. A learner serves only `Status`, serializable
-//! `Range` and the `Snapshot` stream; a call carrying the metadata
-//! `hasleader: true` is refused while the member knows no leader.
-
-use crate::cluster::Cluster;
-use crate::errors::EtcdError;
-use crate::server::Request;
-
-/// A call as the interceptors see it.
-pub enum Call<'a> {
-    /// A unary call and its request (`None`: one the simulator does not
-    /// serve, which no learner serves either).
-    Unary(Option<&'a Request>),
-    /// A stream; of these a learner serves only `Snapshot`.
-    Stream { snapshot: bool },
-}
+//! The gRPC metadata grpc-gateway makes of a request's HTTP headers, as
+//! etcd reads it: whether the client asked for a leader, and its auth
+//! token.
 
 /// Whether the client asked for a leader. grpc-gateway v1.16's default
 /// header matcher passes `Grpc-Metadata-<Key>` (name canonicalized, so
@@ -41,36 +26,6 @@ pub fn token(headers: &[(String, String)]) -> Option<String> {
             .map(|(_, v)| v.trim_matches([' ', '\t']).to_string())
     };
     first("grpc-metadata-token").or_else(|| first("authorization"))
-}
-
-/// `newUnaryInterceptor` / `newStreamInterceptor`: the learner check, then
-/// the leader check. `Ok(true)` when the call asked for a leader (etcd's
-/// leader monitor then watches such a stream).
-pub fn check(
-    cluster: &Cluster,
-    member: usize,
-    call: Call,
-    headers: &[(String, String)],
-) -> Result<bool, EtcdError> {
-    if cluster.is_learner(member) && !served_by_learner(&call) {
-        return Err(EtcdError::NotSupportedForLearner);
-    }
-    let require_leader = requires_leader(headers);
-    if require_leader && !cluster.has_leader(member) {
-        return Err(EtcdError::NoLeader);
-    }
-    Ok(require_leader)
-}
-
-/// `isRPCSupportedForLearner`, and the stream interceptor's exception for
-/// `Snapshot`.
-fn served_by_learner(call: &Call) -> bool {
-    match call {
-        Call::Unary(Some(Request::Status(_))) => true,
-        Call::Unary(Some(Request::Range(r))) => r.serializable,
-        Call::Unary(_) => false,
-        Call::Stream { snapshot } => *snapshot,
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,193 @@
+//! What a server hands its world, in the order it produced it (see
+//! [`EtcdServer::drain`](super::EtcdServer::drain)): Raft messages for its
+//! peers, answers to its clients, requests for the leader, and what
+//! happened, as data for the world's trace.
+
+use super::v3client::{ServiceEvent, ServiceReply};
+use super::wait::Forward;
+use super::{InternalRaftRequest, RaftMessage, Reply, Ticket};
+use crate::errors::EtcdError;
+use crate::membership::{ConfChange, ConfChangeContext};
+use crate::pb::{LeaderResponse, LeaseKeepAliveResponse, SnapshotResponse, WatchResponse};
+use crate::raft;
+
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// A Raft message for the peer `msg.to`.
+    Message(Box<RaftMessage>),
+    /// The answer to a unary request.
+    Reply(Ticket, Reply),
+    /// A keep-alive answer on a keep-alive stream.
+    KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
+    /// A message of the snapshot stream, or the error that ends it.
+    Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
+    /// The answer to a lock or election call.
+    Service(Ticket, ServiceReply),
+    /// A message of an election's Observe stream.
+    Observe(Ticket, LeaderResponse),
+    /// A stream is over.
+    StreamEnd(Ticket),
+    /// The client's connection is gone (the member stopped).
+    Refused(Ticket),
+    /// A request for the leader `to` (its answer comes back through
+    /// [`EtcdServer::forwarded`](super::EtcdServer::forwarded)).
+    Forward {
+        to: u64,
+        forward: Forward,
+    },
+    /// Removed from the cluster, the member stopped.
+    Stopped,
+    /// The member has known no leader for `maxNoLeaderCnt` election
+    /// timeouts: etcd ends its streams opened with `hasleader`.
+    NoLeader,
+    Event(Event),
+}
+
+/// The leader's answer to a forwarded request.
+#[derive(Clone, Debug)]
+pub enum Forwarded {
+    Reply(Ticket, Reply),
+    KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
+    End(Ticket),
+    /// The leader's verdict on a membership change (etcd's strict
+    /// reconfiguration checks): the change to propose, or why not.
+    MemberChange(Ticket, Result<ConfChange, EtcdError>),
+}
+
+/// Something that happened on the member, for the world's trace and its
+/// safety audit. Other members are named by their Raft ids (the world
+/// knows which member has which).
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A client request reached the member: its name (etcd's
+    /// `InternalRaftRequest` words) and the client's ticket.
+    Request {
+        name: &'static str,
+        ticket: Ticket,
+    },
+    Raft(raft::Event),
+    /// An entry applied for the first time: its index and what identifies
+    /// its content ([`entry_digest`]), for the safety audit.
+    Applied {
+        index: u64,
+        digest: u64,
+    },
+    /// The member applied the entry at `index`; `revision` is the MVCC
+    /// revision it produced, if it changed the store.
+    Apply {
+        index: u64,
+        term: u64,
+        entry: EntryKind,
+        revision: Option<i64>,
+    },
+    /// The leader's snapshot replaced the member's state.
+    ApplySnapshot {
+        index: u64,
+        term: u64,
+    },
+    /// The member snapshotted its state and compacted its log up to `index`.
+    Compacted {
+        index: u64,
+    },
+}
+
+/// What an applied Raft log entry carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// The entry a new leader appends (Raft paper 8).
+    Empty,
+    /// A request, by its `InternalRaftRequest` name.
+    Request(&'static str),
+    /// A membership change of the node `node_id`.
+    ConfChange {
+        change: raft::ConfChangeType,
+        node_id: u64,
+    },
+}
+
+impl EntryKind {
+    pub fn of(e: &raft::Entry<InternalRaftRequest>) -> Self {
+        match &e.payload {
+            raft::Payload::Empty => EntryKind::Empty,
+            raft::Payload::Normal(r) => EntryKind::Request(r.request.name()),
+            raft::Payload::ConfChange(cc) => EntryKind::ConfChange {
+                change: cc.change_type,
+                node_id: cc.node_id,
+            },
+        }
+    }
+}
+
+/// What identifies an entry's content: the request id it carries (0 for a
+/// leader's empty entry).
+pub fn entry_digest(e: &raft::Entry<InternalRaftRequest>) -> u64 {
+    match &e.payload {
+        raft::Payload::Empty => 0,
+        raft::Payload::Normal(r) => r.id,
+        raft::Payload::ConfChange(cc) => {
+            ConfChangeContext::decode(&cc.context).map_or(cc.node_id, |c| c.request_id ^ cc.node_id)
+        }
+    }
+}
+
+impl super::EtcdServer {
+    /// Everything produced since the last call, in order. The world sends
+    /// the messages, answers the clients, delivers the forwards (whose
+    /// answers come back through `forwarded`) and records the events.
+    pub fn drain(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Watch messages produced since the last call, for the clients'
+    /// watch streams (those of lock and election calls go back to them).
+    pub fn watch_messages(&mut self) -> Vec<(Ticket, WatchResponse)> {
+        let messages = self.take_watch_messages();
+        self.route_watch_messages(messages)
+    }
+
+    /// Hands `out` to the world; an answer to a lock or election call's
+    /// request goes back to the call instead. An answer ends its request's
+    /// timeout.
+    pub(super) fn push(&mut self, out: Output) {
+        if let Output::Reply(ticket, _) | Output::KeepAlive(ticket, _) = &out {
+            self.w.answered(*ticket);
+        }
+        self.hand_over(out);
+    }
+
+    /// As `push`, for the answer of a request whose timeout has fired.
+    pub(super) fn hand_over(&mut self, out: Output) {
+        match out {
+            Output::Reply(ticket, reply) if self.is_service(ticket) => {
+                let back = (ticket, ServiceEvent::Reply(reply));
+                self.service_events.push(back);
+            }
+            out => self.out.push(out),
+        }
+    }
+
+    /// The process ends: the tickets of the clients waiting here, whose
+    /// connections are gone (a lock or election call whose client needs
+    /// nothing more has none). Lock and election calls are forgotten.
+    pub(super) fn take_clients(&mut self) -> Vec<Ticket> {
+        let mut tickets = self.w.take_waiting();
+        tickets.retain(|t| !self.is_gone_service(*t));
+        self.services.clear();
+        self.service_events.clear();
+        tickets
+    }
+
+    pub(super) fn event(&mut self, event: Event) {
+        self.out.push(Output::Event(event));
+    }
+
+    /// Answers a unary request, its header filled by this member.
+    pub(super) fn reply(&mut self, ticket: Ticket, reply: Reply) {
+        let hdr = self.header();
+        let reply = reply.map(|mut r| {
+            self.fill_header(&mut r, hdr);
+            r
+        });
+        self.push(Output::Reply(ticket, reply));
+    }
+}
