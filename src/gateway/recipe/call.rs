@@ -7,7 +7,6 @@ use crate::gateway::route::Rpc;
 use crate::gateway::{
     interceptor, jsonpb, receive_limit, respond, stream, Gateway, Output, Ticket,
 };
-use crate::pb::size::EncodedLen;
 use crate::pb::watch_request::RequestUnion;
 use crate::pb::*;
 use crate::server::Reply;
