@@ -16,12 +16,12 @@ mod world;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
-use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
 use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
-use crate::server::{Reply, Request, Response};
-use route::{Route, Rpc};
+use crate::pb::Rpc;
+use crate::server::{Reply, Request};
+use route::Route;
 use std::collections::BTreeMap;
 use world::{Input, Journal};
 
@@ -307,16 +307,21 @@ impl Gateway {
             });
         }
         let decoder = match route::route(&request.method, &request.path) {
-            Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
-            Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
+            Route::Rpc(Rpc::Watch) => {
+                Some((Rpc::Watch, stream::Decoder::Watch(Default::default())))
+            }
+            Route::Rpc(Rpc::LeaseKeepAlive) => Some((
+                Rpc::LeaseKeepAlive,
+                stream::Decoder::KeepAlive(Default::default()),
+            )),
             _ => None,
         };
         match decoder {
-            Some(d) if self.cluster.is_serving(member) => {
+            Some((rpc, d)) if self.cluster.is_serving(member) => {
                 // the gateway opens the gRPC stream as the request arrives:
                 // etcd's interceptor judges it now
-                let call = interceptor::Call::Stream { snapshot: false };
-                let verdict = interceptor::check(&self.cluster, member, call, &request.headers);
+                let verdict =
+                    interceptor::check(&self.cluster, member, rpc, None, &request.headers);
                 let st = stream::Stream::new(member, d).intercepted(verdict);
                 if st.is_open_watch() {
                     let token = interceptor::token(&request.headers);
@@ -607,21 +612,18 @@ impl Gateway {
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
-        if let Some(call) = recipe::Call::decode(rpc, body) {
-            return match call {
-                Ok(call) => self.recipe_call(ticket, member, call, headers),
-                Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
-            };
-        }
-        let request = match decode_rpc(rpc, body) {
-            Ok(r) => r,
+        let request = match decode_call(rpc, body) {
+            Ok(Decoded::Server(r)) => Some(r),
+            Ok(Decoded::Concurrency(call)) => {
+                return self.recipe_call(ticket, member, call, headers)
+            }
+            Ok(Decoded::Other) => None,
             Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
         };
         if let Err(e) = receive_limit(request.as_ref().map_or(0, Request::encoded_len)) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
-        let call = interceptor::Call::Unary(request.as_ref());
-        if let Err(e) = interceptor::check(&self.cluster, member, call, headers) {
+        if let Err(e) = interceptor::check(&self.cluster, member, rpc, request.as_ref(), headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         match request {
@@ -630,7 +632,8 @@ impl Gateway {
                 self.cluster.submit(member, ticket, r, token)
             }
             None => {
-                let msg = format!("etcd-sim: {rpc:?} is not implemented yet");
+                let (_, method) = rpc.service_and_method();
+                let msg = format!("etcd-sim: {method} is not implemented yet");
                 self.respond(
                     ticket,
                     respond::grpc_error(Code::Unimplemented as i32, &msg, 501),
@@ -642,8 +645,7 @@ impl Gateway {
     /// The snapshot stream, past etcd's stream interceptor (learners may
     /// take a snapshot).
     fn snapshot(&mut self, ticket: Ticket, member: usize, headers: &[(String, String)]) {
-        let call = interceptor::Call::Stream { snapshot: true };
-        let verdict = interceptor::check(&self.cluster, member, call, headers);
+        let verdict = interceptor::check(&self.cluster, member, Rpc::Snapshot, None, headers);
         let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
         match st.refusal().cloned() {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
@@ -787,72 +789,46 @@ fn receive_limit(size: usize) -> Result<(), EtcdError> {
     Ok(())
 }
 
-/// Decodes a unary call's body into its request. Calls the simulator does
-/// not serve yet still decode first, so bad input gets etcd's answer.
-fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
-    use crate::auth::AuthRequest;
-    use crate::pb::*;
-    fn only<T: jsonpb::Message>(body: &[u8]) -> Result<Option<Request>, String> {
-        jsonpb::decode::<T>(body).map(|_| None)
-    }
-    let d = body;
-    Ok(Some(match rpc {
-        Rpc::Range => Request::Range(jsonpb::decode(d)?),
-        Rpc::Put => Request::Put(jsonpb::decode(d)?),
-        Rpc::DeleteRange => Request::DeleteRange(jsonpb::decode(d)?),
-        Rpc::Txn => Request::Txn(jsonpb::decode(d)?),
-        Rpc::Compaction => Request::Compaction(jsonpb::decode(d)?),
-        Rpc::LeaseGrant => Request::LeaseGrant(jsonpb::decode(d)?),
-        Rpc::LeaseRevoke => Request::LeaseRevoke(jsonpb::decode(d)?),
-        Rpc::LeaseTimeToLive => Request::LeaseTimeToLive(jsonpb::decode(d)?),
-        Rpc::LeaseLeases => Request::LeaseLeases(jsonpb::decode(d)?),
-        Rpc::MemberAdd => Request::MemberAdd(jsonpb::decode(d)?),
-        Rpc::MemberRemove => Request::MemberRemove(jsonpb::decode(d)?),
-        Rpc::MemberUpdate => Request::MemberUpdate(jsonpb::decode(d)?),
-        Rpc::MemberList => Request::MemberList(jsonpb::decode(d)?),
-        Rpc::MemberPromote => Request::MemberPromote(jsonpb::decode(d)?),
-        Rpc::Alarm => Request::Alarm(jsonpb::decode(d)?),
-        Rpc::Status => Request::Status(jsonpb::decode(d)?),
-        Rpc::Defragment => Request::Defragment(jsonpb::decode(d)?),
-        Rpc::Hash => Request::Hash(jsonpb::decode(d)?),
-        Rpc::Snapshot => return only::<SnapshotRequest>(d),
-        Rpc::MoveLeader => Request::MoveLeader(jsonpb::decode(d)?),
-        Rpc::Downgrade => Request::Downgrade(jsonpb::decode(d)?),
-        Rpc::AuthEnable => Request::Auth(AuthRequest::Enable(jsonpb::decode(d)?)),
-        Rpc::AuthDisable => Request::Auth(AuthRequest::Disable(jsonpb::decode(d)?)),
-        Rpc::AuthStatus => Request::Auth(AuthRequest::Status(jsonpb::decode(d)?)),
-        Rpc::Authenticate => Request::Auth(AuthRequest::Authenticate(jsonpb::decode(d)?)),
-        Rpc::UserAdd => Request::Auth(AuthRequest::UserAdd(jsonpb::decode(d)?)),
-        Rpc::UserGet => Request::Auth(AuthRequest::UserGet(jsonpb::decode(d)?)),
-        Rpc::UserList => Request::Auth(AuthRequest::UserList(jsonpb::decode(d)?)),
-        Rpc::UserDelete => Request::Auth(AuthRequest::UserDelete(jsonpb::decode(d)?)),
-        Rpc::UserChangePassword => {
-            Request::Auth(AuthRequest::UserChangePassword(jsonpb::decode(d)?))
-        }
-        Rpc::UserGrantRole => Request::Auth(AuthRequest::UserGrantRole(jsonpb::decode(d)?)),
-        Rpc::UserRevokeRole => Request::Auth(AuthRequest::UserRevokeRole(jsonpb::decode(d)?)),
-        Rpc::RoleAdd => Request::Auth(AuthRequest::RoleAdd(jsonpb::decode(d)?)),
-        Rpc::RoleGet => Request::Auth(AuthRequest::RoleGet(jsonpb::decode(d)?)),
-        Rpc::RoleList => Request::Auth(AuthRequest::RoleList(jsonpb::decode(d)?)),
-        Rpc::RoleDelete => Request::Auth(AuthRequest::RoleDelete(jsonpb::decode(d)?)),
-        Rpc::RoleGrantPermission => {
-            Request::Auth(AuthRequest::RoleGrantPermission(jsonpb::decode(d)?))
-        }
-        Rpc::RoleRevokePermission => {
-            Request::Auth(AuthRequest::RoleRevokePermission(jsonpb::decode(d)?))
-        }
-        // streams are served by `stream`, lock and election by `recipe`
-        Rpc::Watch
-        | Rpc::LeaseKeepAlive
-        | Rpc::Lock
-        | Rpc::Unlock
-        | Rpc::Campaign
-        | Rpc::Proclaim
-        | Rpc::Leader
-        | Rpc::Observe
-        | Rpc::Resign => return Ok(None),
-    }))
+/// What a call's body decodes to, as its section of the RPC table says.
+enum Decoded {
+    /// A unary call its member serves.
+    Server(Request),
+    /// A lock or election call, run by the concurrency recipes.
+    Concurrency(recipe::Call),
+    /// A watch or keep-alive stream whose body came whole (its member was
+    /// down when it arrived), or an RPC the gateway never reaches: its body
+    /// is not read.
+    Other,
 }
+
+/// The gateway's side of the RPC table (`pb::rpcs!`): each call's body
+/// decoded into the request its section names.
+macro_rules! gateway_calls {
+    (
+        server { $([$server:ident $($server_row:tt)*])* }
+        auth { $([$auth:ident $($auth_row:tt)*])* }
+        concurrency { $([$concurrency:ident $($concurrency_row:tt)*])* }
+        other $other:tt
+    ) => {
+        /// Decodes a call's body. Calls the simulator does not serve yet
+        /// decode first, so bad input gets etcd's answer.
+        fn decode_call(rpc: Rpc, body: &[u8]) -> Result<Decoded, String> {
+            use crate::auth::AuthRequest;
+            Ok(match rpc {
+                $(Rpc::$server => Decoded::Server(Request::$server(jsonpb::decode(body)?)),)*
+                $(Rpc::$auth => {
+                    Decoded::Server(Request::Auth(AuthRequest::$auth(jsonpb::decode(body)?)))
+                })*
+                $(Rpc::$concurrency => {
+                    Decoded::Concurrency(recipe::Call::$concurrency(jsonpb::decode(body)?))
+                })*
+                _ => Decoded::Other,
+            })
+        }
+    };
+}
+
+crate::pb::rpcs!(gateway_calls);
 
 fn cluster_config(c: &Config) -> ClusterConfig {
     ClusterConfig {
@@ -864,52 +840,9 @@ fn cluster_config(c: &Config) -> ClusterConfig {
     }
 }
 
-fn encode_auth(r: &AuthResponse) -> String {
-    use AuthResponse as A;
-    match r {
-        A::Enable(r) => jsonpb::encode(r),
-        A::Disable(r) => jsonpb::encode(r),
-        A::Status(r) => jsonpb::encode(r),
-        A::Authenticate(r) => jsonpb::encode(r),
-        A::UserAdd(r) => jsonpb::encode(r),
-        A::UserGet(r) => jsonpb::encode(r),
-        A::UserList(r) => jsonpb::encode(r),
-        A::UserDelete(r) => jsonpb::encode(r),
-        A::UserChangePassword(r) => jsonpb::encode(r),
-        A::UserGrantRole(r) => jsonpb::encode(r),
-        A::UserRevokeRole(r) => jsonpb::encode(r),
-        A::RoleAdd(r) => jsonpb::encode(r),
-        A::RoleGet(r) => jsonpb::encode(r),
-        A::RoleList(r) => jsonpb::encode(r),
-        A::RoleDelete(r) => jsonpb::encode(r),
-        A::RoleGrantPermission(r) => jsonpb::encode(r),
-        A::RoleRevokePermission(r) => jsonpb::encode(r),
-    }
-}
-
 fn encode_reply(reply: &Reply) -> HttpResponse {
     match reply {
-        Ok(Response::Range(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Put(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::DeleteRange(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Txn(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Compaction(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseGrant(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseRevoke(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseTimeToLive(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseLeases(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Alarm(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Status(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Defragment(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Hash(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MoveLeader(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Downgrade(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberAdd(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberRemove(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberUpdate(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberList(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberPromote(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Auth(r)) => respond::json_ok(encode_auth(r)),
+        Ok(r) => respond::json_ok(jsonpb::encode(r.message())),
         Err(e) => respond::etcd_error(e),
     }
 }

@@ -2,7 +2,8 @@
 //! (`api/etcdserverpb/rpc.proto`, `api/mvccpb/kv.proto`,
 //! `api/authpb/auth.proto`), each declared once with [`message!`]: the
 //! struct, and its fields (proto name, number, type) for the shared loops
-//! of [`reflect`] (the gateway's JSON mapping, wire sizes).
+//! of [`reflect`] (the gateway's JSON mapping, wire sizes); and the RPCs
+//! that carry them, each declared once in the table of [`rpcs!`].
 //!
 //! Conventions (as prost would generate them): one struct per proto message,
 //! fields named and typed after the proto (`bytes` -> `Vec<u8>`, `int64` ->
@@ -21,6 +22,7 @@ mod macros;
 mod maintenance;
 mod mvccpb;
 pub mod reflect;
+mod rpc;
 pub mod size;
 mod watch;
 
@@ -29,6 +31,8 @@ pub use reflect::{
     Bool, Bytes, Enum, EnumType, Field, FieldInfo, FieldMut, Int32, Int64, Kind, Message, Msg, Opt,
     ProtoEnum, Reflect, ReflectMut, Rep, Str, Uint32, Uint64, Value, ValueMut,
 };
+pub(crate) use rpc::{field_number, rpcs};
+pub use rpc::{CallKind, Header, Learner, Rpc, RpcInfo, TokenUse};
 
 pub use auth::*;
 pub use authpb::*;

@@ -6,16 +6,8 @@
 
 use crate::cluster::Cluster;
 use crate::errors::EtcdError;
+use crate::pb::{Learner, Rpc};
 use crate::server::Request;
-
-/// A call as the interceptors see it.
-pub enum Call<'a> {
-    /// A unary call and its request (`None`: one the simulator does not
-    /// serve, which no learner serves either).
-    Unary(Option<&'a Request>),
-    /// A stream; of these a learner serves only `Snapshot`.
-    Stream { snapshot: bool },
-}
 
 /// Whether the client asked for a leader. grpc-gateway v1.16's default
 /// header matcher passes `Grpc-Metadata-<Key>` (name canonicalized, so
@@ -43,16 +35,18 @@ pub fn token(headers: &[(String, String)]) -> Option<String> {
     first("grpc-metadata-token").or_else(|| first("authorization"))
 }
 
-/// `newUnaryInterceptor` / `newStreamInterceptor`: the learner check, then
-/// the leader check. `Ok(true)` when the call asked for a leader (etcd's
-/// leader monitor then watches such a stream).
+/// `newUnaryInterceptor` / `newStreamInterceptor` for a call of `rpc`
+/// (with its request, for a unary call the member serves): the learner
+/// check, then the leader check. `Ok(true)` when the call asked for a
+/// leader (etcd's leader monitor then watches such a stream).
 pub fn check(
     cluster: &Cluster,
     member: usize,
-    call: Call,
+    rpc: Rpc,
+    request: Option<&Request>,
     headers: &[(String, String)],
 ) -> Result<bool, EtcdError> {
-    if cluster.is_learner(member) && !served_by_learner(&call) {
+    if cluster.is_learner(member) && !served_by_learner(rpc, request) {
         return Err(EtcdError::NotSupportedForLearner);
     }
     let require_leader = requires_leader(headers);
@@ -63,13 +57,13 @@ pub fn check(
 }
 
 /// `isRPCSupportedForLearner`, and the stream interceptor's exception for
-/// `Snapshot`.
-fn served_by_learner(call: &Call) -> bool {
-    match call {
-        Call::Unary(Some(Request::Status(_))) => true,
-        Call::Unary(Some(Request::Range(r))) => r.serializable,
-        Call::Unary(_) => false,
-        Call::Stream { snapshot } => *snapshot,
+/// `Snapshot`, as the RPC table has them.
+fn served_by_learner(rpc: Rpc, request: Option<&Request>) -> bool {
+    match rpc.learner() {
+        Learner::Served => true,
+        Learner::Refused => false,
+        // only a range has the flag
+        Learner::Serializable => matches!(request, Some(Request::Range(r)) if r.serializable),
     }
 }
 

@@ -81,14 +81,17 @@ pub trait Message: Default + 'static {
 /// A message of any type, field by field: what the shared loops that read
 /// messages walk.
 pub trait Reflect {
-    /// Field `i` (in declaration order) and its value; `None` past the last.
-    fn field(&self, i: usize) -> Option<(&'static FieldInfo, Value<'_>)>;
+    /// Field `i` (in declaration order), its value put in `value`; `None`
+    /// past the last. (The value goes out through a reference: returned,
+    /// it cost each message type a copy of it in the wasm.)
+    fn field<'a>(&'a self, i: usize, value: &mut Value<'a>) -> Option<&'static FieldInfo>;
 }
 
 impl<M: Message> Reflect for M {
-    fn field(&self, i: usize) -> Option<(&'static FieldInfo, Value<'_>)> {
+    fn field<'a>(&'a self, i: usize, value: &mut Value<'a>) -> Option<&'static FieldInfo> {
         let f = M::FIELDS.get(i)?;
-        Some((&f.info, (f.get)(self)))
+        *value = (f.get)(self);
+        Some(&f.info)
     }
 }
 
@@ -111,9 +114,12 @@ impl<M: Message> ReflectMut for M {
     }
 }
 
-/// The fields of `m`, in declaration order.
+/// The fields of `m` and their values, in declaration order.
 pub fn fields(m: &dyn Reflect) -> impl Iterator<Item = (&'static FieldInfo, Value<'_>)> {
-    (0..).map_while(move |i| m.field(i))
+    (0..).map_while(move |i| {
+        let mut value = Value::Unset;
+        m.field(i, &mut value).map(|f| (f, value))
+    })
 }
 
 /// A field's value (an enum is its number, see [`FieldInfo::enum_type`]).
@@ -374,7 +380,8 @@ mod tests {
             op.request,
             Some(crate::pb::request_op::Request::RequestPut(_))
         ));
-        assert!(matches!(op.field(0), Some((_, Value::Unset))));
-        assert!(matches!(op.field(1), Some((_, Value::Message(Some(_))))));
+        let values: Vec<Value> = fields(&op).map(|(_, v)| v).collect();
+        assert!(matches!(values[0], Value::Unset));
+        assert!(matches!(values[1], Value::Message(Some(_))));
     }
 }

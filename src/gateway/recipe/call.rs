@@ -3,52 +3,45 @@
 //! share one watch stream of that ticket (a new watch replaces the last).
 
 use super::{Effect, Recipe};
-use crate::gateway::route::Rpc;
-use crate::gateway::{
-    interceptor, jsonpb, receive_limit, respond, stream, Gateway, Output, Ticket,
-};
+use crate::gateway::{interceptor, receive_limit, respond, stream, Gateway, Output, Ticket};
 use crate::pb::watch_request::RequestUnion;
 use crate::pb::*;
+use crate::pb::{size, CallKind};
 use crate::server::Reply;
 
-/// A lock or election call, decoded.
-pub enum Call {
-    Lock(LockRequest),
-    Unlock(UnlockRequest),
-    Campaign(CampaignRequest),
-    Proclaim(ProclaimRequest),
-    Resign(ResignRequest),
-    Leader(LeaderRequest),
-    Observe(LeaderRequest),
+/// The recipes' side of the RPC table (`pb::rpcs!`): a call per row of
+/// its `concurrency` section.
+macro_rules! concurrency_calls {
+    (
+        server $server:tt
+        auth $auth:tt
+        concurrency { $([$rpc:ident $method:literal $paths:tt $req:ident $($row:tt)*])* }
+        other $other:tt
+    ) => {
+        /// A lock or election call, decoded.
+        pub enum Call {
+            $($rpc($req),)*
+        }
+
+        impl Call {
+            pub fn rpc(&self) -> Rpc {
+                match self {
+                    $(Call::$rpc(_) => Rpc::$rpc,)*
+                }
+            }
+
+            fn message(&self) -> &dyn Reflect {
+                match self {
+                    $(Call::$rpc(r) => r,)*
+                }
+            }
+        }
+    };
 }
 
+crate::pb::rpcs!(concurrency_calls);
+
 impl Call {
-    /// The call `rpc` names, if it is one of these, decoded from `body`.
-    pub fn decode(rpc: Rpc, body: &[u8]) -> Option<Result<Call, String>> {
-        let d = body;
-        Some(match rpc {
-            Rpc::Lock => jsonpb::decode(d).map(Call::Lock),
-            Rpc::Unlock => jsonpb::decode(d).map(Call::Unlock),
-            Rpc::Campaign => jsonpb::decode(d).map(Call::Campaign),
-            Rpc::Proclaim => jsonpb::decode(d).map(Call::Proclaim),
-            Rpc::Resign => jsonpb::decode(d).map(Call::Resign),
-            Rpc::Leader => jsonpb::decode(d).map(Call::Leader),
-            Rpc::Observe => jsonpb::decode(d).map(Call::Observe),
-            _ => return None,
-        })
-    }
-
-    fn encoded_len(&self) -> usize {
-        match self {
-            Call::Lock(r) => r.encoded_len(),
-            Call::Unlock(r) => r.encoded_len(),
-            Call::Campaign(r) => r.encoded_len(),
-            Call::Proclaim(r) => r.encoded_len(),
-            Call::Resign(r) => r.encoded_len(),
-            Call::Leader(r) | Call::Observe(r) => r.encoded_len(),
-        }
-    }
-
     fn start(self) -> (Recipe, Vec<Effect>) {
         match self {
             Call::Lock(r) => Recipe::lock(r),
@@ -95,23 +88,18 @@ impl Gateway {
         call: Call,
         headers: &[(String, String)],
     ) {
-        if let Err(e) = receive_limit(call.encoded_len()) {
+        if let Err(e) = receive_limit(size::encoded_len(call.message())) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
-        if matches!(call, Call::Observe(_)) {
-            let check = interceptor::Call::Stream { snapshot: false };
-            let verdict = interceptor::check(&self.cluster, member, check, headers);
+        let rpc = call.rpc();
+        if rpc.kind() != CallKind::Unary {
+            let verdict = interceptor::check(&self.cluster, member, rpc, None, headers);
             let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
             if let Some(e) = st.refusal().cloned() {
                 return st.error(ticket, &e, &mut self.outputs);
             }
             self.streams.insert(ticket, Box::new(st));
-        } else if let Err(e) = interceptor::check(
-            &self.cluster,
-            member,
-            interceptor::Call::Unary(None),
-            headers,
-        ) {
+        } else if let Err(e) = interceptor::check(&self.cluster, member, rpc, None, headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         let (recipe, effects) = call.start();
