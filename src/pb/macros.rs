@@ -7,7 +7,7 @@
 /// `Option` of an enum in a module named after the message) and its
 /// fields in proto declaration order.
 ///
-/// ```ignore
+/// ```text
 /// message! {
 ///     /// `etcdserverpb.LeaseGrantRequest`.
 ///     LeaseGrantRequest {
@@ -92,15 +92,17 @@ macro_rules! message {
     (@entry field $f:ident, $k:ty, $n:literal, $name:expr) => {
         $crate::pb::Field {
             info: $crate::pb::message!(@info $k, $n, $name, false),
-            get: |m| <$k as $crate::pb::Kind>::get(&m.$f),
+            get: |m, v| *v = <$k as $crate::pb::Kind>::get(&m.$f),
         }
     };
     (@entry oneof $f:ident $module:ident $enum:ident $variant:ident, $k:ty, $n:literal, $name:expr) => {
         $crate::pb::Field {
             info: $crate::pb::message!(@info $k, $n, $name, true),
-            get: |m| match &m.$f {
-                Some($module::$enum::$variant(v)) => <$k as $crate::pb::Kind>::get(v),
-                _ => $crate::pb::Value::Unset,
+            get: |m, v| {
+                *v = match &m.$f {
+                    Some($module::$enum::$variant(f)) => <$k as $crate::pb::Kind>::get(f),
+                    _ => $crate::pb::Value::Unset,
+                }
             },
         }
     };
@@ -130,7 +132,7 @@ macro_rules! message {
 /// Declares a proto enum: a marker type for field kinds (`Enum<SortOrder>`)
 /// and a module of its values as `i32` constants (`sort_order::DESCEND`).
 ///
-/// ```ignore
+/// ```text
 /// enumeration! {
 ///     /// `RangeRequest.SortOrder`.
 ///     SortOrder in sort_order = "etcdserverpb.RangeRequest.SortOrder" {

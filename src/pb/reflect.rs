@@ -55,7 +55,10 @@ pub struct FieldInfo {
 /// One field of message `M`: what it is and how to read its value.
 pub struct Field<M: 'static> {
     pub info: FieldInfo,
-    pub get: fn(&M) -> Value<'_>,
+    /// Puts the field's value in the second argument. (Written out, not
+    /// returned: a returned value cost each message type a copy in the
+    /// wasm.)
+    pub get: for<'a> fn(&'a M, &mut Value<'a>),
 }
 
 /// How to fill one field of message `M`: the field reset to its default,
@@ -82,15 +85,14 @@ pub trait Message: Default + 'static {
 /// messages walk.
 pub trait Reflect {
     /// Field `i` (in declaration order), its value put in `value`; `None`
-    /// past the last. (The value goes out through a reference: returned,
-    /// it cost each message type a copy of it in the wasm.)
+    /// past the last.
     fn field<'a>(&'a self, i: usize, value: &mut Value<'a>) -> Option<&'static FieldInfo>;
 }
 
 impl<M: Message> Reflect for M {
     fn field<'a>(&'a self, i: usize, value: &mut Value<'a>) -> Option<&'static FieldInfo> {
         let f = M::FIELDS.get(i)?;
-        *value = (f.get)(self);
+        (f.get)(self, value);
         Some(&f.info)
     }
 }
@@ -138,7 +140,7 @@ pub enum Value<'a> {
     List(&'a dyn List),
 }
 
-/// A field to fill (see [`Field::get_mut`]).
+/// A field to fill (see [`FieldMut`]).
 pub enum ValueMut<'a> {
     /// Nothing to fill (cannot happen for a declared message).
     Unset,
