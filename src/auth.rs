@@ -55,35 +55,11 @@ macro_rules! auth_calls {
                 }
             }
 
-            /// Its name in the trace, as etcd's `InternalRaftRequest` fields.
-            pub fn name(&self) -> &'static str {
-                match self {
-                    $(AuthRequest::$rpc(_) => stringify!($name),)*
-                    AuthRequest::InternalAuthenticate { .. } => "authenticate",
-                }
-            }
-
-            /// Its field of etcd's `InternalRaftRequest` (0: never proposed).
-            pub fn raft_field(&self) -> u32 {
-                match self {
-                    $(AuthRequest::$rpc(_) => $crate::pb::field_number!($($field)?),)*
-                    AuthRequest::InternalAuthenticate { .. } => 1012,
-                }
-            }
-
             /// etcd `needAdminPermission`: only a root user may.
             pub fn needs_admin(&self) -> bool {
                 match self {
                     $(AuthRequest::$rpc(_) => $admin,)*
                     AuthRequest::InternalAuthenticate { .. } => false,
-                }
-            }
-
-            /// The request message (none for the member's own).
-            pub fn message(&self) -> Option<&dyn Reflect> {
-                match self {
-                    $(AuthRequest::$rpc(r) => Some(r),)*
-                    AuthRequest::InternalAuthenticate { .. } => None,
                 }
             }
         }

@@ -22,7 +22,7 @@ mod macros;
 mod maintenance;
 mod mvccpb;
 pub mod reflect;
-mod rpc;
+pub(crate) mod rpc;
 pub mod size;
 mod watch;
 
@@ -31,7 +31,7 @@ pub use reflect::{
     Bool, Bytes, Enum, EnumType, Field, FieldInfo, FieldMut, Int32, Int64, Kind, Message, Msg, Opt,
     ProtoEnum, Reflect, ReflectMut, Rep, Str, Uint32, Uint64, Value, ValueMut,
 };
-pub(crate) use rpc::{field_number, rpcs};
+pub(crate) use rpc::rpcs;
 pub use rpc::{CallKind, Header, Learner, Rpc, RpcInfo, TokenUse};
 
 pub use auth::*;

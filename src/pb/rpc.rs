@@ -96,6 +96,12 @@ pub struct RpcInfo {
     pub token: TokenUse,
     pub learner: Learner,
     pub header: Header,
+    /// The request's name in the trace (`put`, `auth_user_add`); empty for
+    /// the calls no member serves as a request.
+    pub name: &'static str,
+    /// The request's field of etcd's `InternalRaftRequest`; 0 for those
+    /// etcd does not propose.
+    pub raft_field: u16,
 }
 
 /// The table of etcd's RPCs. `rpcs!(then)` hands its rows to macro `then`,
@@ -303,17 +309,24 @@ macro_rules! rpcs {
     };
 }
 
-/// A row's `InternalRaftRequest` field number, 0 when it has none.
-macro_rules! field_number {
-    () => {
-        0
+/// A row's request name, or its `InternalRaftRequest` field number: empty
+/// and 0 when it has none.
+macro_rules! name_and_field {
+    (name [$name:ident $($field:literal)?]) => {
+        stringify!($name)
     };
-    ($n:literal) => {
-        $n
+    (name []) => {
+        ""
+    };
+    (field [$name:ident $field:literal]) => {
+        $field
+    };
+    (field [$($name:ident)?]) => {
+        0
     };
 }
 
-pub(crate) use {field_number, rpcs};
+pub(crate) use {name_and_field, rpcs};
 
 /// Makes [`Rpc`] and its [`RpcInfo`] from every row of the table.
 macro_rules! declare_rpcs {
@@ -341,6 +354,8 @@ macro_rules! declare_rpcs {
                         token: TokenUse::$token,
                         learner: Learner::$learner,
                         header: Header::$header,
+                        name: $crate::pb::rpc::name_and_field!(name $name),
+                        raft_field: $crate::pb::rpc::name_and_field!(field $name),
                     },)*)*
                 }
             }
