@@ -20,6 +20,7 @@ mod rng;
 pub mod trace;
 
 use crate::boxed_map::BoxedMap;
+use crate::config::Config;
 use crate::errors::EtcdError;
 use crate::membership;
 use crate::pb::{
@@ -43,33 +44,6 @@ pub use rng::Rng;
 pub type Ticket = u64;
 
 type Msg = RaftMessage<InternalRaftRequest, StateSnapshot>;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterConfig {
-    pub members: usize,
-    pub seed: u64,
-    /// Watch progress notification interval (ms); 0 disables it.
-    pub watch_progress_notify_interval_ms: u64,
-    /// etcd's `--initial-cluster-token`: member and cluster ids derive
-    /// from it and the peer URLs.
-    pub initial_cluster_token: String,
-    /// etcd's `--snapshot-count`: applied entries between snapshots, after
-    /// which the Raft log is compacted (lagging or new members then catch
-    /// up from a snapshot). 0 = never.
-    pub snapshot_count: u64,
-}
-
-impl Default for ClusterConfig {
-    fn default() -> Self {
-        ClusterConfig {
-            members: 3,
-            seed: 1,
-            watch_progress_notify_interval_ms: 600_000,
-            initial_cluster_token: "etcd-cluster".into(),
-            snapshot_count: 100_000,
-        }
-    }
-}
 
 /// etcd's heartbeat interval: one Raft tick.
 pub const TICK_MS: u64 = 100;
@@ -246,7 +220,7 @@ pub fn entry_digest(e: &raft::Entry<InternalRaftRequest>) -> u64 {
 }
 
 impl Cluster {
-    pub fn new(config: &ClusterConfig) -> Self {
+    pub fn new(config: &Config) -> Self {
         let mut rng = Rng::new(config.seed).derive("ids");
         // stands for the wall clock at start (Unix ms, in 2023..2026), which
         // etcd's id generators start from

@@ -17,7 +17,7 @@ mod world;
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
 use crate::boxed_map::BoxedMap;
-use crate::cluster::{Cluster, ClusterConfig, Outcome, MAX_RECV_BYTES};
+use crate::cluster::{Cluster, Outcome, MAX_RECV_BYTES};
 use crate::errors::{Code, EtcdError};
 use crate::pb::Rpc;
 use crate::server::{Reply, Request};
@@ -25,101 +25,7 @@ use route::Route;
 use std::collections::BTreeMap;
 use world::{Input, Journal};
 
-/// How to build the simulated cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
-    /// Number of members (1 to 7).
-    pub members: usize,
-    /// Seed of every random choice the world makes.
-    pub seed: u64,
-    /// etcd's `--experimental-watch-progress-notify-interval`, in ms.
-    pub watch_progress_notify_interval_ms: u64,
-    /// etcd's `--initial-cluster-token` (member and cluster ids derive
-    /// from it, as in etcd).
-    pub initial_cluster_token: String,
-    /// etcd's `--snapshot-count` (0 = never snapshot).
-    pub snapshot_count: u64,
-}
-
-/// The fields of a config given as JSON (`new Sim(json)`, `/_sim/reset`);
-/// each is optional.
-#[derive(Default)]
-struct ConfigJson {
-    members: Option<usize>,
-    seed: Option<u64>,
-    watch_progress_notify_interval_ms: Option<u64>,
-    initial_cluster_token: Option<String>,
-    snapshot_count: Option<u64>,
-}
-
-impl ConfigJson {
-    /// Read as serde's derived `Deserialize` read it (`#[serde(default,
-    /// deny_unknown_fields)]`), messages included: an object, or an array
-    /// of the fields in this order; `null` is a field not given.
-    fn read(text: &[u8]) -> Result<ConfigJson, String> {
-        const FIELDS: [&str; 5] = [
-            "members",
-            "seed",
-            "watch_progress_notify_interval_ms",
-            "initial_cluster_token",
-            "snapshot_count",
-        ];
-        let mut j = ConfigJson::default();
-        json::read_struct(text, "ConfigJson", &FIELDS, |field, r| {
-            let number = |r: &mut json::Reader| r.opt_uint("u64", u64::MAX);
-            match field {
-                0 => {
-                    let n = r.opt_uint("usize", usize::MAX as u64)?;
-                    j.members = n.map(|n| n as usize);
-                }
-                1 => j.seed = number(r)?,
-                2 => j.watch_progress_notify_interval_ms = number(r)?,
-                3 => j.initial_cluster_token = r.opt_string()?,
-                _ => j.snapshot_count = number(r)?,
-            }
-            Ok(())
-        })?;
-        Ok(j)
-    }
-}
-
-impl Config {
-    /// `base` with the fields `json` gives (an empty body gives none).
-    pub fn overlay(base: &Config, json: &[u8]) -> Result<Config, String> {
-        let j: ConfigJson = if json.iter().all(u8::is_ascii_whitespace) {
-            ConfigJson::default()
-        } else {
-            ConfigJson::read(json)?
-        };
-        let c = Config {
-            members: j.members.unwrap_or(base.members),
-            seed: j.seed.unwrap_or(base.seed),
-            watch_progress_notify_interval_ms: j
-                .watch_progress_notify_interval_ms
-                .unwrap_or(base.watch_progress_notify_interval_ms),
-            snapshot_count: j.snapshot_count.unwrap_or(base.snapshot_count),
-            initial_cluster_token: j
-                .initial_cluster_token
-                .unwrap_or_else(|| base.initial_cluster_token.clone()),
-        };
-        if !(1..=7).contains(&c.members) {
-            return Err("members must be between 1 and 7".into());
-        }
-        Ok(c)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            members: 1,
-            seed: 1,
-            watch_progress_notify_interval_ms: 600_000,
-            initial_cluster_token: "etcd-cluster".into(),
-            snapshot_count: 100_000,
-        }
-    }
-}
+pub use crate::config::Config;
 
 /// A unary call whose body is still arriving: it is read whole, then handled.
 struct Pending {
@@ -162,7 +68,7 @@ impl Gateway {
     /// A world of `config` whose resets start from `base`.
     fn fresh(base: Config, config: Config, first_ticket: Ticket) -> Self {
         Gateway {
-            cluster: Cluster::new(&cluster_config(&config)),
+            cluster: Cluster::new(&config),
             journal: Journal::new(base.clone(), config, first_ticket),
             initial: base,
             next_ticket: first_ticket,
@@ -757,7 +663,7 @@ impl Gateway {
     fn reset(&mut self, config: Config) {
         // every connection belonged to the old cluster
         self.close_connections();
-        self.cluster = Cluster::new(&cluster_config(&config));
+        self.cluster = Cluster::new(&config);
         self.journal = Journal::new(self.initial.clone(), config, self.next_ticket);
         self.paused = false;
         self.speed = 1.0;
@@ -829,16 +735,6 @@ macro_rules! gateway_calls {
 }
 
 crate::pb::rpcs!(gateway_calls);
-
-fn cluster_config(c: &Config) -> ClusterConfig {
-    ClusterConfig {
-        members: c.members,
-        seed: c.seed,
-        watch_progress_notify_interval_ms: c.watch_progress_notify_interval_ms,
-        snapshot_count: c.snapshot_count,
-        initial_cluster_token: c.initial_cluster_token.clone(),
-    }
-}
 
 fn encode_reply(reply: &Reply) -> HttpResponse {
     match reply {

@@ -21,6 +21,7 @@ pub mod auth;
 mod boxed_map;
 pub mod check;
 pub mod cluster;
+pub mod config;
 pub mod errors;
 pub mod gateway;
 pub mod hash;

@@ -15,7 +15,10 @@ struct Sim {
 impl Sim {
     fn new() -> Self {
         Sim {
-            gw: Gateway::new(Config::default()),
+            gw: Gateway::new(Config {
+                members: 1,
+                ..Config::default()
+            }),
             outputs: Vec::new(),
         }
     }

@@ -62,7 +62,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::ClusterConfig;
+    use crate::config::Config;
 
     /// The times in `from..=to` (whole seconds) at which member 0's
     /// monitor reports no leader.
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn a_member_reports_from_the_third_check_without_leader_and_a_crash_starts_over() {
-        let mut c = Cluster::new(&ClusterConfig::default());
+        let mut c = Cluster::new(&Config::default());
         c.advance_to(1_000);
         c.partition(&[vec![0], vec![1, 2]]);
         let mut lost = 1_000;
