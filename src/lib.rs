@@ -3,7 +3,9 @@
 //! Layers (see `../shared/DESIGN.md`), from the front door down:
 //! [`gateway`] (HTTP/JSON <-> typed requests) -> [`cluster`] (the simulated
 //! world: members, virtual clock) -> [`server`] (one etcd member) -> [`raft`]
-//! -> the state machine ([`mvcc`]).
+//! -> the state machine ([`mvcc`]). At the bottom, [`pb`] declares etcd's
+//! messages and its RPC table, which every layer above derives its part
+//! from; [`config`] declares how a world is built.
 //!
 //! ```
 //! use etcd_sim::gateway::{Config, Gateway, HttpRequest, Output};

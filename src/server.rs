@@ -134,7 +134,8 @@ impl Request {
             Request::ClusterVersionSet { .. } => ("cluster_version_set", 1300),
             Request::MemberAttrSet { .. } => ("member_attr_set", 1301),
             Request::DowngradeInfoSet { .. } => ("downgrade_info_set", 1302),
-            // InternalAuthenticate, which Authenticate proposes
+            // the others have an RPC (see `name`) but InternalAuthenticate,
+            // which Authenticate proposes
             _ => ("authenticate", 1012),
         }
     }

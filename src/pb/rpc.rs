@@ -24,7 +24,7 @@
 //! knows no leader: etcd's interceptors check that for every RPC alike, so
 //! it is no column.
 //!
-//! This module expands the table into [`Rpc`] and its metadata; the layers
+//! This module expands the table into [`Rpc`] and its [`RpcInfo`]; the layers
 //! above expand it into what they need (`rpcs!(their_macro)` hands the
 //! rows to `their_macro!`): the server its `Request` and `Response` enums,
 //! the gateway the decoding of each call's body.
@@ -417,6 +417,18 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Rpc::ALL.len());
+    }
+
+    #[test]
+    fn a_served_request_is_named_after_its_internal_raft_request_field() {
+        let row = |rpc: Rpc| (rpc.info().name, rpc.info().raft_field);
+        assert_eq!(row(Rpc::Put), ("put", 4));
+        assert_eq!(row(Rpc::UserAdd), ("auth_user_add", 1100));
+        // served, never proposed: a name, no field
+        assert_eq!(row(Rpc::Status), ("status", 0));
+        assert_eq!(row(Rpc::Authenticate), ("authenticate", 0));
+        // no member request at all
+        assert_eq!(row(Rpc::Watch), ("", 0));
     }
 
     #[test]
