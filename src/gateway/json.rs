@@ -6,6 +6,7 @@
 //! same bytes: compact, object members in key order, floats in their
 //! shortest form that reads back.
 
+mod config;
 mod fields;
 mod number;
 mod read;
