@@ -4,7 +4,8 @@
 //! the setting, the default is etcd's; the README, `pkg/index.d.ts` and
 //! the CLI say the same.
 //!
-//! The gateway reads and writes the JSON form through [`Config::SETTINGS`].
+//! The world reads and writes the JSON form through [`Config::SETTINGS`]
+//! (`world/json/config.rs`).
 
 /// What a setting holds, as JSON reading and writing see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

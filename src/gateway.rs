@@ -7,7 +7,6 @@
 
 mod debug_vars;
 mod http;
-pub(crate) mod json;
 pub mod jsonpb;
 mod metadata;
 mod metrics;

@@ -13,8 +13,8 @@
 //! its body is complete: it is recorded whole then, if it took effect.
 
 use super::{Config, HttpRequest, Ticket};
-use crate::gateway::json::{self, list, Value};
 use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
+use crate::world::json::{self, list, Value};
 use std::fmt::Write;
 
 /// The format's name and version, first in every saved world.
