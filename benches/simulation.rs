@@ -4,18 +4,19 @@
 //!
 //! `cargo bench --bench simulation`
 
-use etcd_sim::cluster::{Cluster, ClusterConfig, Outcome};
+use etcd_sim::cluster::{Cluster, Outcome};
+use etcd_sim::config::Config;
 use etcd_sim::pb;
 use etcd_sim::server::Request;
 use std::time::Instant;
 
 fn cluster() -> Cluster {
-    Cluster::new(&ClusterConfig {
+    Cluster::new(&Config {
         members: 3,
         seed: 7,
         watch_progress_notify_interval_ms: 600_000,
         initial_cluster_token: "bench".into(),
-        ..ClusterConfig::default()
+        ..Config::default()
     })
 }
 

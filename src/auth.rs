@@ -11,7 +11,7 @@ pub mod range_perm;
 pub mod simple_token;
 pub mod store;
 
-use crate::pb;
+use crate::pb::{self, Reflect, Rpc};
 pub use simple_token::SimpleTokens;
 pub use store::AuthStore;
 
@@ -23,12 +23,17 @@ pub struct AuthInfo {
     pub revision: u64,
 }
 
-macro_rules! auth_rpcs {
-    ($($variant:ident($req:ident, $resp:ident, $name:literal, admin: $admin:literal),)*) => {
+/// The Auth service's side of the RPC table (`pb::rpcs!`): a call of the
+/// Auth service per row of its section.
+macro_rules! auth_calls {
+    (server { $($server:tt)* } auth {
+        $([$rpc:ident $method:literal $paths:tt $req:ident $resp:ident $kind:ident $token:ident
+            $learner:ident $header:ident [$name:ident $($field:literal)?] [$admin:literal]])*
+    } $($others:tt)*) => {
         /// A call of etcd's Auth service.
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum AuthRequest {
-            $($variant(pb::$req),)*
+            $($rpc(pb::$req),)*
             /// What `Authenticate` proposes once the member checked the
             /// password (etcd `InternalAuthenticateRequest`): the user and the
             /// token's random part, no password.
@@ -38,68 +43,47 @@ macro_rules! auth_rpcs {
         /// An answer of etcd's Auth service.
         #[derive(Clone, Debug, PartialEq, Eq)]
         pub enum AuthResponse {
-            $($variant(pb::$resp),)*
+            $($rpc(pb::$resp),)*
         }
 
         impl AuthRequest {
-            /// Its name in the trace, as etcd's `InternalRaftRequest` fields.
-            pub fn name(&self) -> &'static str {
+            /// The RPC it came in by (`None`: the member's own).
+            pub fn rpc(&self) -> Option<Rpc> {
                 match self {
-                    $(AuthRequest::$variant(_) => $name,)*
-                    AuthRequest::InternalAuthenticate { .. } => "authenticate",
+                    $(AuthRequest::$rpc(_) => Some(Rpc::$rpc),)*
+                    AuthRequest::InternalAuthenticate { .. } => None,
                 }
             }
 
             /// etcd `needAdminPermission`: only a root user may.
             pub fn needs_admin(&self) -> bool {
                 match self {
-                    $(AuthRequest::$variant(_) => $admin,)*
+                    $(AuthRequest::$rpc(_) => $admin,)*
                     AuthRequest::InternalAuthenticate { .. } => false,
                 }
             }
         }
 
         impl AuthResponse {
+            pub fn rpc(&self) -> Rpc {
+                match self {
+                    $(AuthResponse::$rpc(_) => Rpc::$rpc,)*
+                }
+            }
+
+            pub fn message(&self) -> &dyn Reflect {
+                match self {
+                    $(AuthResponse::$rpc(r) => r,)*
+                }
+            }
+
             pub fn header_mut(&mut self) -> &mut Option<pb::ResponseHeader> {
                 match self {
-                    $(AuthResponse::$variant(r) => &mut r.header,)*
+                    $(AuthResponse::$rpc(r) => &mut r.header,)*
                 }
             }
         }
     };
 }
 
-auth_rpcs! {
-    Enable(AuthEnableRequest, AuthEnableResponse, "auth_enable", admin: true),
-    Disable(AuthDisableRequest, AuthDisableResponse, "auth_disable", admin: true),
-    Status(AuthStatusRequest, AuthStatusResponse, "auth_status", admin: true),
-    Authenticate(AuthenticateRequest, AuthenticateResponse, "authenticate", admin: false),
-    UserAdd(AuthUserAddRequest, AuthUserAddResponse, "auth_user_add", admin: true),
-    UserGet(AuthUserGetRequest, AuthUserGetResponse, "auth_user_get", admin: false),
-    UserList(AuthUserListRequest, AuthUserListResponse, "auth_user_list", admin: true),
-    UserDelete(AuthUserDeleteRequest, AuthUserDeleteResponse, "auth_user_delete", admin: true),
-    UserChangePassword(
-        AuthUserChangePasswordRequest,
-        AuthUserChangePasswordResponse,
-        "auth_user_change_password",
-        admin: true
-    ),
-    UserGrantRole(AuthUserGrantRoleRequest, AuthUserGrantRoleResponse, "auth_user_grant_role", admin: true),
-    UserRevokeRole(AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse, "auth_user_revoke_role", admin: true),
-    RoleAdd(AuthRoleAddRequest, AuthRoleAddResponse, "auth_role_add", admin: true),
-    RoleGet(AuthRoleGetRequest, AuthRoleGetResponse, "auth_role_get", admin: false),
-    RoleList(AuthRoleListRequest, AuthRoleListResponse, "auth_role_list", admin: true),
-    RoleDelete(AuthRoleDeleteRequest, AuthRoleDeleteResponse, "auth_role_delete", admin: true),
-    RoleGrantPermission(
-        AuthRoleGrantPermissionRequest,
-        AuthRoleGrantPermissionResponse,
-        "auth_role_grant_permission",
-        admin: true
-    ),
-    RoleRevokePermission(
-        AuthRoleRevokePermissionRequest,
-        AuthRoleRevokePermissionResponse,
-        "auth_role_revoke_permission",
-        admin: true
-    ),
-}
+pb::rpcs!(auth_calls);

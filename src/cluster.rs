@@ -26,6 +26,7 @@ pub mod trace;
 mod transport;
 
 use crate::boxed_map::BoxedMap;
+use crate::config::Config;
 use crate::errors::EtcdError;
 use crate::membership;
 use crate::pb::{
@@ -45,33 +46,6 @@ pub use log_view::{LogEntryView, LogView};
 pub use rng::Rng;
 
 type Msg = RaftMessage;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClusterConfig {
-    pub members: usize,
-    pub seed: u64,
-    /// Watch progress notification interval (ms); 0 disables it.
-    pub watch_progress_notify_interval_ms: u64,
-    /// etcd's `--initial-cluster-token`: member and cluster ids derive
-    /// from it and the peer URLs.
-    pub initial_cluster_token: String,
-    /// etcd's `--snapshot-count`: applied entries between snapshots, after
-    /// which the Raft log is compacted (lagging or new members then catch
-    /// up from a snapshot). 0 = never.
-    pub snapshot_count: u64,
-}
-
-impl Default for ClusterConfig {
-    fn default() -> Self {
-        ClusterConfig {
-            members: 3,
-            seed: 1,
-            watch_progress_notify_interval_ms: 600_000,
-            initial_cluster_token: "etcd-cluster".into(),
-            snapshot_count: 100_000,
-        }
-    }
-}
 
 /// The client and peer URL of member `i` (etcd's local-cluster ports:
 /// 2379/2380, 22379/22380, 32379/32380, ...).
@@ -186,7 +160,7 @@ pub struct Audit {
 }
 
 impl Cluster {
-    pub fn new(config: &ClusterConfig) -> Self {
+    pub fn new(config: &Config) -> Self {
         let mut rng = Rng::new(config.seed).derive("ids");
         // stands for the wall clock at start (Unix ms, in 2023..2026), which
         // etcd's id generators start from
@@ -321,11 +295,12 @@ impl Cluster {
     pub fn intercept(
         &self,
         i: usize,
-        call: crate::server::interceptor::Call,
+        rpc: crate::pb::Rpc,
+        request: Option<&Request>,
         require_leader: bool,
     ) -> Result<(), EtcdError> {
         match self.servers.get(i) {
-            Some(s) => s.intercept(call, require_leader),
+            Some(s) => s.intercept(rpc, request, require_leader),
             None if require_leader => Err(EtcdError::NoLeader),
             None => Ok(()),
         }

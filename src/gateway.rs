@@ -7,7 +7,6 @@
 
 mod debug_vars;
 mod http;
-pub(crate) mod json;
 pub mod jsonpb;
 mod metadata;
 mod metrics;
@@ -18,110 +17,15 @@ mod stream;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
-use crate::auth::AuthResponse;
 use crate::boxed_map::BoxedMap;
-use crate::cluster::{Cluster, ClusterConfig, Outcome};
+use crate::cluster::{Cluster, Outcome};
 use crate::errors::{Code, EtcdError};
-use crate::server::interceptor::Call;
-use crate::server::{Reply, Request, Response, MAX_RECV_BYTES};
-use route::{Route, Rpc};
+use crate::pb::Rpc;
+use crate::server::{Reply, Request, ServiceCall, MAX_RECV_BYTES};
+use route::Route;
 use std::collections::BTreeMap;
 
-/// How to build the simulated cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
-    /// Number of members (1 to 7).
-    pub members: usize,
-    /// Seed of every random choice the world makes.
-    pub seed: u64,
-    /// etcd's `--experimental-watch-progress-notify-interval`, in ms.
-    pub watch_progress_notify_interval_ms: u64,
-    /// etcd's `--initial-cluster-token` (member and cluster ids derive
-    /// from it, as in etcd).
-    pub initial_cluster_token: String,
-    /// etcd's `--snapshot-count` (0 = never snapshot).
-    pub snapshot_count: u64,
-}
-
-/// The fields of a config given as JSON (`new Sim(json)`, `/_sim/reset`);
-/// each is optional.
-#[derive(Default)]
-struct ConfigJson {
-    members: Option<usize>,
-    seed: Option<u64>,
-    watch_progress_notify_interval_ms: Option<u64>,
-    initial_cluster_token: Option<String>,
-    snapshot_count: Option<u64>,
-}
-
-impl ConfigJson {
-    /// Read as serde's derived `Deserialize` read it (`#[serde(default,
-    /// deny_unknown_fields)]`), messages included: an object, or an array
-    /// of the fields in this order; `null` is a field not given.
-    fn read(text: &[u8]) -> Result<ConfigJson, String> {
-        const FIELDS: [&str; 5] = [
-            "members",
-            "seed",
-            "watch_progress_notify_interval_ms",
-            "initial_cluster_token",
-            "snapshot_count",
-        ];
-        let mut j = ConfigJson::default();
-        json::read_struct(text, "ConfigJson", &FIELDS, |field, r| {
-            let number = |r: &mut json::Reader| r.opt_uint("u64", u64::MAX);
-            match field {
-                0 => {
-                    let n = r.opt_uint("usize", usize::MAX as u64)?;
-                    j.members = n.map(|n| n as usize);
-                }
-                1 => j.seed = number(r)?,
-                2 => j.watch_progress_notify_interval_ms = number(r)?,
-                3 => j.initial_cluster_token = r.opt_string()?,
-                _ => j.snapshot_count = number(r)?,
-            }
-            Ok(())
-        })?;
-        Ok(j)
-    }
-}
-
-impl Config {
-    /// `base` with the fields `json` gives (an empty body gives none).
-    pub fn overlay(base: &Config, json: &[u8]) -> Result<Config, String> {
-        let j: ConfigJson = if json.iter().all(u8::is_ascii_whitespace) {
-            ConfigJson::default()
-        } else {
-            ConfigJson::read(json)?
-        };
-        let c = Config {
-            members: j.members.unwrap_or(base.members),
-            seed: j.seed.unwrap_or(base.seed),
-            watch_progress_notify_interval_ms: j
-                .watch_progress_notify_interval_ms
-                .unwrap_or(base.watch_progress_notify_interval_ms),
-            snapshot_count: j.snapshot_count.unwrap_or(base.snapshot_count),
-            initial_cluster_token: j
-                .initial_cluster_token
-                .unwrap_or_else(|| base.initial_cluster_token.clone()),
-        };
-        if !(1..=7).contains(&c.members) {
-            return Err("members must be between 1 and 7".into());
-        }
-        Ok(c)
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            members: 1,
-            seed: 1,
-            watch_progress_notify_interval_ms: 600_000,
-            initial_cluster_token: "etcd-cluster".into(),
-            snapshot_count: 100_000,
-        }
-    }
-}
+pub use crate::config::Config;
 
 /// A unary call whose body is still arriving: it is read whole, then handled.
 struct Pending {
@@ -146,7 +50,7 @@ pub struct Gateway {
 impl Gateway {
     pub fn new(config: &Config) -> Self {
         Gateway {
-            cluster: Cluster::new(&cluster_config(config)),
+            cluster: Cluster::new(config),
             pending: BTreeMap::new(),
             streams: BTreeMap::new(),
             services: Default::default(),
@@ -200,16 +104,20 @@ impl Gateway {
             return false;
         }
         let decoder = match route::route(&request.method, &request.path) {
-            Route::Rpc(Rpc::Watch) => Some(stream::Decoder::Watch(Default::default())),
-            Route::Rpc(Rpc::LeaseKeepAlive) => Some(stream::Decoder::KeepAlive(Default::default())),
+            Route::Rpc(Rpc::Watch) => {
+                Some((Rpc::Watch, stream::Decoder::Watch(Default::default())))
+            }
+            Route::Rpc(Rpc::LeaseKeepAlive) => Some((
+                Rpc::LeaseKeepAlive,
+                stream::Decoder::KeepAlive(Default::default()),
+            )),
             _ => None,
         };
         match decoder {
-            Some(d) => {
+            Some((rpc, d)) => {
                 // the gateway opens the gRPC stream as the request arrives:
                 // etcd's interceptor judges it now
-                let call = Call::Stream { snapshot: false };
-                let verdict = self.intercept(member, call, &request.headers);
+                let verdict = self.intercept(member, rpc, None, &request.headers);
                 let st = stream::Stream::new(member, d).intercepted(verdict);
                 if st.is_open_watch() {
                     let token = metadata::token(&request.headers);
@@ -488,21 +396,16 @@ impl Gateway {
                 Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
             };
         }
-        if let Some(call) = services::decode(rpc, body) {
-            return match call {
-                Ok(call) => self.service_call(ticket, member, call, headers),
-                Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
-            };
-        }
-        let request = match decode_rpc(rpc, body) {
-            Ok(r) => r,
+        let request = match decode_call(rpc, body) {
+            Ok(Decoded::Server(r)) => Some(r),
+            Ok(Decoded::Service(call)) => return self.service_call(ticket, member, call, headers),
+            Ok(Decoded::Other) => None,
             Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
         };
         if let Err(e) = receive_limit(request.as_ref().map_or(0, Request::encoded_len)) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
-        let call = Call::Unary(request.as_ref());
-        if let Err(e) = self.intercept(member, call, headers) {
+        if let Err(e) = self.intercept(member, rpc, request.as_ref(), headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         match request {
@@ -528,20 +431,20 @@ impl Gateway {
     fn intercept(
         &self,
         member: usize,
-        call: Call,
+        rpc: Rpc,
+        request: Option<&Request>,
         headers: &[(String, String)],
     ) -> Result<bool, EtcdError> {
         let require_leader = metadata::requires_leader(headers);
         self.cluster
-            .intercept(member, call, require_leader)
+            .intercept(member, rpc, request, require_leader)
             .map(|()| require_leader)
     }
 
     /// The snapshot stream, past etcd's stream interceptor (learners may
     /// take a snapshot).
     fn snapshot(&mut self, ticket: Ticket, member: usize, headers: &[(String, String)]) {
-        let call = Call::Stream { snapshot: true };
-        let verdict = self.intercept(member, call, headers);
+        let verdict = self.intercept(member, Rpc::Snapshot, None, headers);
         let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
         match st.refusal().cloned() {
             Some(e) => st.error(ticket, &e, &mut self.outputs),
@@ -659,129 +562,51 @@ fn receive_limit(size: usize) -> Result<(), EtcdError> {
     Ok(())
 }
 
-/// Decodes a unary call's body into its request. Calls the simulator does
-/// not serve yet still decode first, so bad input gets etcd's answer.
-fn decode_rpc(rpc: Rpc, body: &[u8]) -> Result<Option<Request>, String> {
-    use crate::auth::AuthRequest;
-    use crate::pb::*;
-    fn only<T: jsonpb::Message>(body: &[u8]) -> Result<Option<Request>, String> {
-        jsonpb::decode::<T>(body).map(|_| None)
-    }
-    let d = body;
-    Ok(Some(match rpc {
-        Rpc::Range => Request::Range(jsonpb::decode(d)?),
-        Rpc::Put => Request::Put(jsonpb::decode(d)?),
-        Rpc::DeleteRange => Request::DeleteRange(jsonpb::decode(d)?),
-        Rpc::Txn => Request::Txn(jsonpb::decode(d)?),
-        Rpc::Compaction => Request::Compaction(jsonpb::decode(d)?),
-        Rpc::LeaseGrant => Request::LeaseGrant(jsonpb::decode(d)?),
-        Rpc::LeaseRevoke => Request::LeaseRevoke(jsonpb::decode(d)?),
-        Rpc::LeaseTimeToLive => Request::LeaseTimeToLive(jsonpb::decode(d)?),
-        Rpc::LeaseLeases => Request::LeaseLeases(jsonpb::decode(d)?),
-        Rpc::MemberAdd => Request::MemberAdd(jsonpb::decode(d)?),
-        Rpc::MemberRemove => Request::MemberRemove(jsonpb::decode(d)?),
-        Rpc::MemberUpdate => Request::MemberUpdate(jsonpb::decode(d)?),
-        Rpc::MemberList => Request::MemberList(jsonpb::decode(d)?),
-        Rpc::MemberPromote => Request::MemberPromote(jsonpb::decode(d)?),
-        Rpc::Alarm => Request::Alarm(jsonpb::decode(d)?),
-        Rpc::Status => Request::Status(jsonpb::decode(d)?),
-        Rpc::Defragment => Request::Defragment(jsonpb::decode(d)?),
-        Rpc::Hash => Request::Hash(jsonpb::decode(d)?),
-        Rpc::Snapshot => return only::<SnapshotRequest>(d),
-        Rpc::MoveLeader => Request::MoveLeader(jsonpb::decode(d)?),
-        Rpc::Downgrade => Request::Downgrade(jsonpb::decode(d)?),
-        Rpc::AuthEnable => Request::Auth(AuthRequest::Enable(jsonpb::decode(d)?)),
-        Rpc::AuthDisable => Request::Auth(AuthRequest::Disable(jsonpb::decode(d)?)),
-        Rpc::AuthStatus => Request::Auth(AuthRequest::Status(jsonpb::decode(d)?)),
-        Rpc::Authenticate => Request::Auth(AuthRequest::Authenticate(jsonpb::decode(d)?)),
-        Rpc::UserAdd => Request::Auth(AuthRequest::UserAdd(jsonpb::decode(d)?)),
-        Rpc::UserGet => Request::Auth(AuthRequest::UserGet(jsonpb::decode(d)?)),
-        Rpc::UserList => Request::Auth(AuthRequest::UserList(jsonpb::decode(d)?)),
-        Rpc::UserDelete => Request::Auth(AuthRequest::UserDelete(jsonpb::decode(d)?)),
-        Rpc::UserChangePassword => {
-            Request::Auth(AuthRequest::UserChangePassword(jsonpb::decode(d)?))
-        }
-        Rpc::UserGrantRole => Request::Auth(AuthRequest::UserGrantRole(jsonpb::decode(d)?)),
-        Rpc::UserRevokeRole => Request::Auth(AuthRequest::UserRevokeRole(jsonpb::decode(d)?)),
-        Rpc::RoleAdd => Request::Auth(AuthRequest::RoleAdd(jsonpb::decode(d)?)),
-        Rpc::RoleGet => Request::Auth(AuthRequest::RoleGet(jsonpb::decode(d)?)),
-        Rpc::RoleList => Request::Auth(AuthRequest::RoleList(jsonpb::decode(d)?)),
-        Rpc::RoleDelete => Request::Auth(AuthRequest::RoleDelete(jsonpb::decode(d)?)),
-        Rpc::RoleGrantPermission => {
-            Request::Auth(AuthRequest::RoleGrantPermission(jsonpb::decode(d)?))
-        }
-        Rpc::RoleRevokePermission => {
-            Request::Auth(AuthRequest::RoleRevokePermission(jsonpb::decode(d)?))
-        }
-        // streams are served by `stream`, lock and election by `services`
-        Rpc::Watch
-        | Rpc::LeaseKeepAlive
-        | Rpc::Lock
-        | Rpc::Unlock
-        | Rpc::Campaign
-        | Rpc::Proclaim
-        | Rpc::Leader
-        | Rpc::Observe
-        | Rpc::Resign => return Ok(None),
-    }))
+/// What a call's body decodes to, as its section of the RPC table says.
+enum Decoded {
+    /// A unary call its member serves.
+    Server(Request),
+    /// A lock or election call, which its member's v3lock or v3election
+    /// service runs.
+    Service(ServiceCall),
+    /// A watch or keep-alive stream whose body came whole (its member was
+    /// down when it arrived), or an RPC the gateway never reaches: its body
+    /// is not read.
+    Other,
 }
 
-fn cluster_config(c: &Config) -> ClusterConfig {
-    ClusterConfig {
-        members: c.members,
-        seed: c.seed,
-        watch_progress_notify_interval_ms: c.watch_progress_notify_interval_ms,
-        snapshot_count: c.snapshot_count,
-        initial_cluster_token: c.initial_cluster_token.clone(),
-    }
+/// The gateway's side of the RPC table (`pb::rpcs!`): each call's body
+/// decoded into the request its section names.
+macro_rules! gateway_calls {
+    (
+        server { $([$server:ident $($server_row:tt)*])* }
+        auth { $([$auth:ident $($auth_row:tt)*])* }
+        concurrency { $([$concurrency:ident $($concurrency_row:tt)*])* }
+        other $other:tt
+    ) => {
+        /// Decodes a call's body. Calls the simulator does not serve yet
+        /// decode first, so bad input gets etcd's answer.
+        fn decode_call(rpc: Rpc, body: &[u8]) -> Result<Decoded, String> {
+            use crate::auth::AuthRequest;
+            Ok(match rpc {
+                $(Rpc::$server => Decoded::Server(Request::$server(jsonpb::decode(body)?)),)*
+                $(Rpc::$auth => {
+                    Decoded::Server(Request::Auth(AuthRequest::$auth(jsonpb::decode(body)?)))
+                })*
+                $(Rpc::$concurrency => {
+                    Decoded::Service(ServiceCall::$concurrency(jsonpb::decode(body)?))
+                })*
+                _ => Decoded::Other,
+            })
+        }
+    };
 }
 
-fn encode_auth(r: &AuthResponse) -> String {
-    use AuthResponse as A;
-    match r {
-        A::Enable(r) => jsonpb::encode(r),
-        A::Disable(r) => jsonpb::encode(r),
-        A::Status(r) => jsonpb::encode(r),
-        A::Authenticate(r) => jsonpb::encode(r),
-        A::UserAdd(r) => jsonpb::encode(r),
-        A::UserGet(r) => jsonpb::encode(r),
-        A::UserList(r) => jsonpb::encode(r),
-        A::UserDelete(r) => jsonpb::encode(r),
-        A::UserChangePassword(r) => jsonpb::encode(r),
-        A::UserGrantRole(r) => jsonpb::encode(r),
-        A::UserRevokeRole(r) => jsonpb::encode(r),
-        A::RoleAdd(r) => jsonpb::encode(r),
-        A::RoleGet(r) => jsonpb::encode(r),
-        A::RoleList(r) => jsonpb::encode(r),
-        A::RoleDelete(r) => jsonpb::encode(r),
-        A::RoleGrantPermission(r) => jsonpb::encode(r),
-        A::RoleRevokePermission(r) => jsonpb::encode(r),
-    }
-}
+crate::pb::rpcs!(gateway_calls);
 
 fn encode_reply(reply: &Reply) -> HttpResponse {
     match reply {
-        Ok(Response::Range(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Put(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::DeleteRange(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Txn(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Compaction(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseGrant(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseRevoke(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseTimeToLive(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::LeaseLeases(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Alarm(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Status(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Defragment(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Hash(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MoveLeader(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Downgrade(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberAdd(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberRemove(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberUpdate(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberList(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::MemberPromote(r)) => respond::json_ok(jsonpb::encode(r)),
-        Ok(Response::Auth(r)) => respond::json_ok(encode_auth(r)),
+        Ok(r) => respond::json_ok(jsonpb::encode(r.message())),
         Err(e) => respond::etcd_error(e),
     }
 }

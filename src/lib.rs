@@ -6,6 +6,9 @@
 //! world: members, virtual clock, network, faults) -> [`server`] (one etcd
 //! member: its Raft node, its clients' requests, its v3lock and v3election
 //! services, its state machine) -> [`raft`] -> the state machine ([`mvcc`]).
+//! At the bottom, [`pb`] declares etcd's messages and its RPC table, which
+//! every layer above derives its part from; [`config`] declares how a world
+//! is built.
 //!
 //! ```
 //! use etcd_sim::world::{Config, HttpRequest, Output, World};
@@ -22,6 +25,7 @@ pub mod alarm;
 pub mod auth;
 mod boxed_map;
 pub mod cluster;
+pub mod config;
 pub mod errors;
 pub mod gateway;
 pub mod hash;

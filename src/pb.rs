@@ -1,6 +1,9 @@
 //! Typed etcd API messages, shaped like the protobuf definitions of etcd 3.5
 //! (`api/etcdserverpb/rpc.proto`, `api/mvccpb/kv.proto`,
-//! `api/authpb/auth.proto`).
+//! `api/authpb/auth.proto`), each declared once with [`message!`]: the
+//! struct, and its fields (proto name, number, type) for the shared loops
+//! of [`reflect`] (the gateway's JSON mapping, wire sizes); and the RPCs
+//! that carry them, each declared once in the table of [`rpcs!`].
 //!
 //! Conventions (as prost would generate them): one struct per proto message,
 //! fields named and typed after the proto (`bytes` -> `Vec<u8>`, `int64` ->
@@ -12,28 +15,32 @@ mod auth;
 mod authpb;
 mod cluster;
 mod concurrency;
+mod health;
 mod kv;
 mod lease;
+mod macros;
 mod maintenance;
 mod mvccpb;
+pub mod reflect;
+pub(crate) mod rpc;
 pub mod size;
 mod watch;
+
+pub(crate) use macros::{enumeration, message};
+pub use reflect::{
+    Bool, Bytes, Enum, EnumType, Field, FieldInfo, FieldMut, Int32, Int64, Kind, Message, Msg, Opt,
+    ProtoEnum, Reflect, ReflectMut, Rep, Str, Uint32, Uint64, Value, ValueMut,
+};
+pub(crate) use rpc::rpcs;
+pub use rpc::{CallKind, Header, Learner, Rpc, RpcInfo, TokenUse};
 
 pub use auth::*;
 pub use authpb::*;
 pub use cluster::*;
 pub use concurrency::*;
+pub use health::*;
 pub use kv::*;
 pub use lease::*;
 pub use maintenance::*;
 pub use mvccpb::*;
 pub use watch::*;
-
-/// `etcdserverpb.ResponseHeader`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResponseHeader {
-    pub cluster_id: u64,
-    pub member_id: u64,
-    pub revision: i64,
-    pub raft_term: u64,
-}

@@ -56,8 +56,8 @@ use crate::errors::EtcdError;
 use crate::lease::Lessor;
 use crate::membership::{ConfChange, Membership};
 use crate::mvcc::KvStore;
-use crate::pb;
-use crate::pb::size::{embedded, EncodedLen};
+use crate::pb::size::embedded;
+use crate::pb::{self, Header, Message, Reflect, Rpc, TokenUse};
 pub use config::{
     ServerConfig, ELECTION_MS, HEALTH_INTERVAL_MS, LEASE_REVOKE_RETRY_MS, MAX_RECV_BYTES,
     REQUEST_TIMEOUT_MS, TICK_MS,
@@ -82,74 +82,84 @@ pub const MIN_LEASE_TTL: i64 = 2;
 /// Names one client request or stream from submit to its end.
 pub type Ticket = u64;
 
-/// A unary request to a member, as its gRPC services receive it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
-    Range(pb::RangeRequest),
-    Put(pb::PutRequest),
-    DeleteRange(pb::DeleteRangeRequest),
-    Txn(pb::TxnRequest),
-    Compaction(pb::CompactionRequest),
-    LeaseGrant(pb::LeaseGrantRequest),
-    LeaseRevoke(pb::LeaseRevokeRequest),
-    LeaseTimeToLive(pb::LeaseTimeToLiveRequest),
-    LeaseLeases(pb::LeaseLeasesRequest),
-    Alarm(pb::AlarmRequest),
-    Status(pb::StatusRequest),
-    Defragment(pb::DefragmentRequest),
-    Hash(pb::HashRequest),
-    MoveLeader(pb::MoveLeaderRequest),
-    Downgrade(pb::DowngradeRequest),
-    /// Internal: the downgrade job on or off (etcd `DowngradeInfoSetRequest`).
-    DowngradeInfoSet {
-        enabled: bool,
-    },
-    MemberAdd(pb::MemberAddRequest),
-    MemberRemove(pb::MemberRemoveRequest),
-    MemberUpdate(pb::MemberUpdateRequest),
-    MemberList(pb::MemberListRequest),
-    MemberPromote(pb::MemberPromoteRequest),
-    Auth(AuthRequest),
-    /// Internal: a member publishes its name and client URLs after start
-    /// (etcd's `ClusterMemberAttrSetRequest`).
-    MemberAttrSet {
-        id: u64,
-        name: String,
-        client_urls: Vec<String>,
-    },
-    /// Internal: the cluster version is decided (etcd's
-    /// `ClusterVersionSetRequest`).
-    ClusterVersionSet {
-        version: String,
-    },
+/// The server's side of the RPC table (`pb::rpcs!`): a `Request` and a
+/// `Response` variant for each call of its `server` section, the Auth
+/// service's under `Auth`.
+macro_rules! server_calls {
+    (server {
+        $([$rpc:ident $method:literal $paths:tt $req:ident $resp:ident $kind:ident $token:ident
+            $learner:ident $header:ident [$name:ident $($field:literal)?] $admin:tt])*
+    } $($others:tt)*) => {
+        /// A unary request to a member, as its gRPC services receive it.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Request {
+            $($rpc(pb::$req),)*
+            Auth(AuthRequest),
+            /// Internal: the downgrade job on or off (etcd `DowngradeInfoSetRequest`).
+            DowngradeInfoSet {
+                enabled: bool,
+            },
+            /// Internal: a member publishes its name and client URLs after start
+            /// (etcd's `ClusterMemberAttrSetRequest`).
+            MemberAttrSet {
+                id: u64,
+                name: String,
+                client_urls: Vec<String>,
+            },
+            /// Internal: the cluster version is decided (etcd's
+            /// `ClusterVersionSetRequest`).
+            ClusterVersionSet {
+                version: String,
+            },
+        }
+
+        /// A member's answer; its header's cluster and member ids and term are
+        /// filled by the member that answers the client ([`EtcdServer::fill_header`]).
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Response {
+            $($rpc(pb::$resp),)*
+            Auth(AuthResponse),
+        }
+
+        impl Request {
+            /// The RPC it came in by (`None`: the member's own requests).
+            pub fn rpc(&self) -> Option<Rpc> {
+                match self {
+                    $(Request::$rpc(_) => Some(Rpc::$rpc),)*
+                    Request::Auth(a) => a.rpc(),
+                    _ => None,
+                }
+            }
+        }
+
+        impl Response {
+            /// The RPC it answers.
+            pub fn rpc(&self) -> Rpc {
+                match self {
+                    $(Response::$rpc(_) => Rpc::$rpc,)*
+                    Response::Auth(a) => a.rpc(),
+                }
+            }
+
+            /// The response message.
+            pub fn message(&self) -> &dyn Reflect {
+                match self {
+                    $(Response::$rpc(r) => r,)*
+                    Response::Auth(a) => a.message(),
+                }
+            }
+
+            fn header_mut(&mut self) -> &mut Option<pb::ResponseHeader> {
+                match self {
+                    $(Response::$rpc(r) => &mut r.header,)*
+                    Response::Auth(a) => a.header_mut(),
+                }
+            }
+        }
+    };
 }
 
-/// A member's answer; its header's cluster and member ids and term are
-/// filled by the member that answers the client ([`EtcdServer::fill_header`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Response {
-    Range(pb::RangeResponse),
-    Put(pb::PutResponse),
-    DeleteRange(pb::DeleteRangeResponse),
-    Txn(pb::TxnResponse),
-    Compaction(pb::CompactionResponse),
-    LeaseGrant(pb::LeaseGrantResponse),
-    LeaseRevoke(pb::LeaseRevokeResponse),
-    LeaseTimeToLive(pb::LeaseTimeToLiveResponse),
-    LeaseLeases(pb::LeaseLeasesResponse),
-    Alarm(pb::AlarmResponse),
-    Status(pb::StatusResponse),
-    Defragment(pb::DefragmentResponse),
-    Hash(pb::HashResponse),
-    MoveLeader(pb::MoveLeaderResponse),
-    Downgrade(pb::DowngradeResponse),
-    MemberAdd(pb::MemberAddResponse),
-    MemberRemove(pb::MemberRemoveResponse),
-    MemberUpdate(pb::MemberUpdateResponse),
-    MemberList(pb::MemberListResponse),
-    MemberPromote(pb::MemberPromoteResponse),
-    Auth(AuthResponse),
-}
+pb::rpcs!(server_calls);
 
 pub type Reply = Result<Response, EtcdError>;
 
@@ -157,36 +167,39 @@ impl Request {
     /// Its name for the trace and the log listing, in the style of etcd's
     /// `InternalRaftRequest` fields (`put`, `delete_range`, `lease_grant`).
     pub fn name(&self) -> &'static str {
-        match self {
-            Request::Range(_) => "range",
-            Request::Put(_) => "put",
-            Request::DeleteRange(_) => "delete_range",
-            Request::Txn(_) => "txn",
-            Request::Compaction(_) => "compaction",
-            Request::LeaseGrant(_) => "lease_grant",
-            Request::LeaseRevoke(_) => "lease_revoke",
-            Request::LeaseTimeToLive(_) => "lease_time_to_live",
-            Request::LeaseLeases(_) => "lease_leases",
-            Request::Alarm(_) => "alarm",
-            Request::Status(_) => "status",
-            Request::Defragment(_) => "defragment",
-            Request::Hash(_) => "hash",
-            Request::MoveLeader(_) => "move_leader",
-            Request::Downgrade(_) => "downgrade",
-            Request::DowngradeInfoSet { .. } => "downgrade_info_set",
-            Request::MemberAdd(_) => "member_add",
-            Request::MemberRemove(_) => "member_remove",
-            Request::MemberUpdate(_) => "member_update",
-            Request::MemberList(_) => "member_list",
-            Request::MemberPromote(_) => "member_promote",
-            Request::Auth(a) => a.name(),
-            Request::MemberAttrSet { .. } => "member_attr_set",
-            Request::ClusterVersionSet { .. } => "cluster_version_set",
+        match self.rpc() {
+            Some(rpc) => rpc.info().name,
+            None => self.own().0,
         }
     }
 
-    /// The size of the message the gateway would send over gRPC, for the
-    /// receive limit; requests without a size model count as small.
+    /// Its field of etcd's `InternalRaftRequest` (0: never proposed).
+    fn raft_field(&self) -> u32 {
+        match self.rpc() {
+            Some(rpc) => rpc.info().raft_field.into(),
+            None => self.own().1,
+        }
+    }
+
+    /// The name and `InternalRaftRequest` field of the member's own
+    /// requests.
+    fn own(&self) -> (&'static str, u32) {
+        match self {
+            Request::ClusterVersionSet { .. } => ("cluster_version_set", 1300),
+            Request::MemberAttrSet { .. } => ("member_attr_set", 1301),
+            Request::DowngradeInfoSet { .. } => ("downgrade_info_set", 1302),
+            // the others have an RPC (see `name`) but InternalAuthenticate,
+            // which Authenticate proposes
+            _ => ("authenticate", 1012),
+        }
+    }
+
+    /// The size of the message on the wire, for gRPC's receive limit and
+    /// etcd's `--max-request-bytes`. Measured for the KV service's
+    /// requests, whose keys and values make requests large; the others
+    /// count as small. (Every message has its size, `Message::encoded_len`;
+    /// measuring every request here made the wasm half a kilobyte larger,
+    /// gzipped.)
     pub fn encoded_len(&self) -> usize {
         match self {
             Request::Range(r) => r.encoded_len(),
@@ -228,14 +241,6 @@ impl InternalRaftRequest {
     /// Encoded size: the request under its field number plus the
     /// `RequestHeader{ID}` under field 100, as etcd marshals it.
     pub fn encoded_len(&self) -> usize {
-        let field = match self.request {
-            Request::Range(_) => 3,
-            Request::Put(_) => 4,
-            Request::DeleteRange(_) => 5,
-            Request::Txn(_) => 6,
-            Request::Compaction(_) => 7,
-            _ => 8,
-        };
         // RequestHeader { ID = 1, Username = 2, AuthRevision = 3 }
         let mut header_len = 1 + varint_len(self.id);
         if !self.auth.username.is_empty() {
@@ -244,7 +249,7 @@ impl InternalRaftRequest {
         if self.auth.revision != 0 {
             header_len += 1 + varint_len(self.auth.revision);
         }
-        embedded(100, header_len) + embedded(field, self.request.encoded_len())
+        embedded(100, header_len) + embedded(self.request.raft_field(), self.request.encoded_len())
     }
 }
 
@@ -257,33 +262,10 @@ fn varint_len(mut v: u64) -> usize {
     n
 }
 
-/// What a request's handler does with the caller's token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TokenUse {
-    /// Never looks at it (cluster and status calls, Authenticate).
-    None,
-    /// Turns it into the sender's auth info (etcd `AuthInfoFromCtx`).
-    Resolve,
-    /// Root only, checked before serving (etcd's `authMaintenanceServer`;
-    /// leadership transfer and downgrade are not among its checks).
-    Admin,
-}
-
+/// What the handler of `req` does with the caller's token (the member's
+/// own requests carry none).
 fn token_use(req: &Request) -> TokenUse {
-    match req {
-        Request::Range(_)
-        | Request::Put(_)
-        | Request::DeleteRange(_)
-        | Request::Txn(_)
-        | Request::Compaction(_)
-        | Request::LeaseGrant(_)
-        | Request::LeaseRevoke(_)
-        | Request::Alarm(_) => TokenUse::Resolve,
-        Request::Auth(AuthRequest::Authenticate(_)) => TokenUse::None,
-        Request::Auth(_) => TokenUse::Resolve,
-        Request::Defragment(_) | Request::Hash(_) => TokenUse::Admin,
-        _ => TokenUse::None,
-    }
+    req.rpc().map_or(TokenUse::None, Rpc::token)
 }
 
 /// A member's replicated state at an applied index (a Raft snapshot).
@@ -1090,50 +1072,33 @@ impl EtcdServer {
     }
 
     /// Fills the response header as etcd's gRPC layer does on the member
-    /// that answers: cluster id, this member's id, its term, and the current
-    /// revision when the applier left none.
+    /// that answers, in the shape the RPC table gives its answer: cluster
+    /// id, this member's id, its term, and (unless the cluster API answers)
+    /// the current revision when the applier left none.
     pub fn fill_header(&self, resp: &mut Response, hdr: HeaderInfo) {
-        let h = match resp {
-            Response::Range(r) => &mut r.header,
-            Response::Put(r) => &mut r.header,
-            Response::DeleteRange(r) => &mut r.header,
-            Response::Txn(r) => &mut r.header,
-            Response::Compaction(r) => &mut r.header,
-            Response::LeaseGrant(r) => &mut r.header,
-            Response::LeaseRevoke(r) => &mut r.header,
-            Response::LeaseTimeToLive(r) => &mut r.header,
-            Response::LeaseLeases(r) => &mut r.header,
-            Response::Alarm(r) => &mut r.header,
-            Response::Status(r) => &mut r.header,
-            Response::Hash(r) => &mut r.header,
-            Response::Downgrade(r) => &mut r.header,
-            Response::Auth(r) => r.header_mut(),
-            // cluster answers have no revision (docs/etcd-behaviour.md #8)
-            Response::MemberAdd(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
-            Response::MemberRemove(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
-            Response::MemberUpdate(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
-            Response::MemberList(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
-            Response::MemberPromote(r) => return fill_cluster_header(&mut r.header, self.id, hdr),
-            // etcd answers these with a bare `{}` (docs/etcd-behaviour.md #9)
-            Response::Defragment(_) | Response::MoveLeader(_) => return,
-        };
-        let h = h.get_or_insert_with(Default::default);
-        h.cluster_id = hdr.cluster_id;
-        h.member_id = self.id;
-        h.raft_term = hdr.raft_term;
-        if h.revision == 0 {
-            h.revision = self.kv.current_revision();
+        let shape = resp.rpc().header();
+        let h = resp.header_mut();
+        match shape {
+            Header::Absent => {}
+            Header::NoRevision => {
+                *h = Some(pb::ResponseHeader {
+                    cluster_id: hdr.cluster_id,
+                    member_id: self.id,
+                    revision: 0,
+                    raft_term: hdr.raft_term,
+                });
+            }
+            Header::Full => {
+                let h = h.get_or_insert_with(Default::default);
+                h.cluster_id = hdr.cluster_id;
+                h.member_id = self.id;
+                h.raft_term = hdr.raft_term;
+                if h.revision == 0 {
+                    h.revision = self.kv.current_revision();
+                }
+            }
         }
     }
-}
-
-fn fill_cluster_header(h: &mut Option<pb::ResponseHeader>, member_id: u64, hdr: HeaderInfo) {
-    *h = Some(pb::ResponseHeader {
-        cluster_id: hdr.cluster_id,
-        member_id,
-        revision: 0,
-        raft_term: hdr.raft_term,
-    });
 }
 
 fn split<T>(
@@ -1143,5 +1108,36 @@ fn split<T>(
     match r {
         Ok((v, events)) => (Ok(f(v)), events),
         Err(e) => (Err(e), Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proposal(request: Request) -> InternalRaftRequest {
+        InternalRaftRequest {
+            id: 1,
+            request,
+            auth: AuthInfo::default(),
+        }
+    }
+
+    #[test]
+    fn a_proposal_carries_its_request_under_its_internal_raft_request_field() {
+        // header = 100 holding ID = 1: 2-byte tag, length, 2 bytes
+        let header = 2 + 1 + 2;
+        // put = 4: 1-byte tag, length, key "k" (3 bytes)
+        let put = Request::Put(pb::PutRequest {
+            key: b"k".to_vec(),
+            ..Default::default()
+        });
+        assert_eq!(proposal(put).encoded_len(), header + 1 + 1 + 3);
+        // auth_role_add = 1200: 2-byte tag, length; auth requests count
+        // as small (Request::encoded_len)
+        let role_add = Request::Auth(AuthRequest::RoleAdd(pb::AuthRoleAddRequest {
+            name: "r".into(),
+        }));
+        assert_eq!(proposal(role_add).encoded_len(), header + 2 + 1);
     }
 }

@@ -14,6 +14,7 @@
 
 mod control;
 mod journal;
+pub(crate) mod json;
 
 use crate::cluster::trace;
 use crate::gateway::Gateway;

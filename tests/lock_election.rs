@@ -15,7 +15,10 @@ struct Sim {
 impl Sim {
     fn new() -> Self {
         Sim {
-            gw: World::new(Config::default()),
+            gw: World::new(Config {
+                members: 1,
+                ..Config::default()
+            }),
             outputs: Vec::new(),
         }
     }

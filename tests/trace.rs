@@ -6,14 +6,14 @@
 
 use etcd_sim::cluster::network::Link;
 use etcd_sim::cluster::trace::{Control, DropReason, Envelope, TraceEvent, TraceKind};
-use etcd_sim::cluster::{Cluster, ClusterConfig};
+use etcd_sim::cluster::Cluster;
 use etcd_sim::raft::{Event, MessageType};
 use etcd_sim::world::{Config, HttpRequest, Output, World};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn cluster() -> Cluster {
-    Cluster::new(&ClusterConfig::default())
+    Cluster::new(&Config::default())
 }
 
 fn run_for(c: &mut Cluster, ms: u64) {

@@ -17,9 +17,9 @@ fn reports(c: &mut Cluster, from: u64, to: u64) -> Vec<u64> {
 
 #[test]
 fn a_lock_call_runs_on_its_member_through_the_client_path() {
-    let mut c = Cluster::new(&ClusterConfig {
+    let mut c = Cluster::new(&Config {
         members: 1,
-        ..ClusterConfig::default()
+        ..Config::default()
     });
     let since = c.trace().next_seq();
     let lock = crate::pb::LockRequest {
@@ -50,7 +50,7 @@ fn a_lock_call_runs_on_its_member_through_the_client_path() {
 
 #[test]
 fn a_member_reports_from_the_third_check_without_leader_and_a_crash_starts_over() {
-    let mut c = Cluster::new(&ClusterConfig::default());
+    let mut c = Cluster::new(&Config::default());
     c.advance_to(1_000);
     c.partition(&[vec![0], vec![1, 2]]);
     let mut lost = 1_000;

@@ -11,26 +11,24 @@
 //! * [`encode_error`]: the unary error body; [`encode_stream_result`] and
 //!   [`encode_stream_error`]: the messages of a streaming answer.
 //!
-//! Each message type describes its fields once, in proto declaration order,
-//! as a list of [`Field`]s (see `jsonpb/schema/`).
+//! Every message is read and written by one loop over its fields, as
+//! `pb` declares them (`pb::reflect`): proto name, type, value.
 
 mod base64;
 mod codec;
 mod marshal;
 mod scanner;
-mod schema;
 mod stream;
 mod unmarshal;
 mod value;
 
 pub use base64::{decode as base64_decode, encode as base64_encode};
-pub use codec::{
-    Bool, Bytes, Codec, Enum, Int32, Int64, Msg, Opt, ProtoEnum, Rep, Str, Uint32, Uint64,
-};
 pub use marshal::quote_plain;
 pub use stream::{Decoded, StreamDecoder};
 
 use crate::errors::EtcdError;
+pub use crate::pb::Message;
+use crate::pb::{message, reflect, FieldInfo, Int32, Reflect, ReflectMut, Str};
 use stream::ValueReader;
 use value::trim_space;
 
@@ -38,54 +36,6 @@ use value::trim_space;
 /// scanner's 10000 JSON levels; this one keeps the recursive decoder (and
 /// whoever walks the result) within a small stack.
 pub const MAX_MESSAGE_DEPTH: usize = 256;
-
-/// A protobuf message with its JSON mapping: its fields in proto
-/// declaration order, as two tables (see `schema::message!`).
-///
-/// Two tables, not one of [`Field`]s: a message that is only ever decoded
-/// (a request) or only encoded (a response) then brings only half of its
-/// per-field functions into the wasm.
-pub trait Message: Default + 'static {
-    const DECODERS: &'static [FieldDecoder<Self>];
-    const ENCODERS: &'static [FieldEncoder<Self>];
-}
-
-/// One proto field of message `M`: its proto name and how to move its value
-/// between JSON and the Rust struct.
-pub struct Field<M: 'static> {
-    /// The proto field name (`prev_kv`, `ID`, `peerURLs`).
-    pub name: &'static str,
-    /// Decodes a raw JSON value (never `null`) into the field.
-    pub decode: fn(&mut M, &[u8], usize) -> Result<(), String>,
-    /// Writes `"name":value` unless the field is unset.
-    pub encode: fn(&M, &mut ObjectWriter),
-}
-
-impl<M> Field<M> {
-    pub const fn decoder(&self) -> FieldDecoder<M> {
-        FieldDecoder {
-            name: self.name,
-            decode: self.decode,
-        }
-    }
-
-    pub const fn encoder(&self) -> FieldEncoder<M> {
-        FieldEncoder {
-            encode: self.encode,
-        }
-    }
-}
-
-/// The decoding half of a [`Field`].
-pub struct FieldDecoder<M: 'static> {
-    pub name: &'static str,
-    pub decode: fn(&mut M, &[u8], usize) -> Result<(), String>,
-}
-
-/// The encoding half of a [`Field`] (the name is inside `encode`).
-pub struct FieldEncoder<M: 'static> {
-    pub encode: fn(&M, &mut ObjectWriter),
-}
 
 /// Writes the members of one JSON object, commas included.
 pub struct ObjectWriter<'a> {
@@ -135,8 +85,8 @@ pub fn json_name(proto_name: &str) -> String {
 
 /// Decodes a unary request body as the gateway does.
 ///
-/// Not inlined: the gateway calls it for some forty request types in one
-/// `match`, and inlined copies made that function several times larger.
+/// Not inlined: the gateway calls it for some forty request types, and
+/// inlined copies made its callers several times larger.
 #[inline(never)]
 pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
     match ValueReader::first_value(body)? {
@@ -152,49 +102,34 @@ pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
 }
 
 /// jsonpb's `unmarshalMessage` for one raw JSON value.
-///
-/// Not inlined: it is generic and called from every field table, and
-/// inlined copies of it were most of the codec's size in the wasm.
-#[inline(never)]
 pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
     let mut m = M::default();
-    let fields = M::DECODERS;
-    decode_fields(
-        raw,
-        depth,
-        &mut fields.iter().map(|f| f.name),
-        &mut |i, v| (fields[i].decode)(&mut m, v, depth + 1),
-    )?;
+    decode_into(&mut m, raw, depth)?;
     Ok(m)
 }
 
-/// Decodes a raw value into field `i` of the message being decoded.
-type DecodeField<'a> = dyn FnMut(usize, &[u8]) -> Result<(), String> + 'a;
-
-/// The part of [`decode_message`] that does not depend on the message
-/// type: `decode(i, value)` for each field `i` given a value.
-fn decode_fields(
-    raw: &[u8],
-    depth: usize,
-    names: &mut dyn Iterator<Item = &'static str>,
-    decode: &mut DecodeField,
-) -> Result<(), String> {
-    let values = field_values(raw, depth, names)?;
+/// jsonpb's `unmarshalMessage` into `m` (a message at its default): the
+/// one loop over fields for every message type.
+fn decode_into(m: &mut dyn ReflectMut, raw: &[u8], depth: usize) -> Result<(), String> {
+    let fields: Vec<&'static FieldInfo> = (0..).map_while(|i| m.info(i)).collect();
+    let values = field_values(raw, depth, &fields)?;
     for (i, value) in values.into_iter().enumerate() {
-        if let Some(v) = value {
-            decode(i, v)?;
+        // only a field given a value is touched: resetting a oneof member
+        // sets it
+        let Some(v) = value else { continue };
+        if let Some(slot) = m.field_mut(i) {
+            codec::decode(fields[i].enum_type, slot, v, depth + 1)?;
         }
     }
     Ok(())
 }
 
-/// The part of [`decode_message`] that does not depend on the message
-/// type: for each field name in order, the raw value it takes, if any
-/// (`null` counts as absent). A `null` message gives no values at all.
+/// For each field in order, the raw value it takes, if any (`null` counts
+/// as absent). A `null` message gives no values at all.
 fn field_values<'a>(
     raw: &'a [u8],
     depth: usize,
-    names: &mut dyn Iterator<Item = &'static str>,
+    fields: &[&FieldInfo],
 ) -> Result<Vec<Option<&'a [u8]>>, String> {
     if raw == b"null" {
         return Ok(Vec::new());
@@ -218,8 +153,10 @@ fn field_values<'a>(
         }
         found
     };
-    Ok(names
-        .map(|name| {
+    Ok(fields
+        .iter()
+        .map(|f| {
+            let name = f.name;
             // The proto name first, then the JSON name, which wins if both
             // are present; both are consumed.
             let mut value = take(name.as_bytes());
@@ -233,26 +170,30 @@ fn field_values<'a>(
 }
 
 /// Encodes a message as the gateway does.
-pub fn encode<M: Message>(msg: &M) -> String {
+pub fn encode(msg: &dyn Reflect) -> String {
     let mut out = String::new();
     encode_into(msg, &mut out);
     out
 }
 
-/// Appends the encoding of `msg` to `out`.
-pub fn encode_into<M: Message>(msg: &M, out: &mut String) {
+/// Appends the encoding of `msg` to `out`: the one loop over fields for
+/// every message type.
+pub fn encode_into(msg: &dyn Reflect, out: &mut String) {
     out.push('{');
-    let mut w = ObjectWriter { out, first: true };
-    for field in M::ENCODERS {
-        (field.encode)(msg, &mut w);
+    let mut w = ObjectWriter::new(out);
+    for (f, v) in reflect::fields(msg) {
+        if codec::is_set(f, &v) {
+            w.key(f.name);
+            codec::encode(f.enum_type, v, w.out());
+        }
     }
-    w.out.push('}');
+    w.out().push('}');
 }
 
 /// The unary error body: grpc-gateway's `runtime.Error` message
 /// `{"error":..,"code":N,"message":..}` (`details` empty, so omitted).
 pub fn encode_error(code: i32, message: &str) -> String {
-    encode(&schema::GatewayError {
+    encode(&GatewayError {
         error: message.to_string(),
         code,
         message: message.to_string(),
@@ -266,7 +207,7 @@ mod encode_tests;
 /// One message of a streaming answer (watch, keepalive, snapshot):
 /// grpc-gateway's `{"result":<message>}`; the caller writes the `\n`
 /// delimiter after it (a separate write in grpc-gateway, docs/etcd-behaviour.md #33).
-pub fn encode_stream_result<M: Message>(msg: &M) -> String {
+pub fn encode_stream_result(msg: &dyn Reflect) -> String {
     let mut out = String::from("{\"result\":");
     encode_into(msg, &mut out);
     out.push('}');
@@ -283,7 +224,7 @@ pub fn encode_stream_error(
     http_status: &str,
     message: &str,
 ) -> String {
-    let e = schema::GatewayStreamError {
+    let e = GatewayStreamError {
         grpc_code,
         http_code,
         message: message.to_string(),
@@ -297,3 +238,24 @@ pub fn encode_stream_error(
 
 #[cfg(test)]
 mod scenario_tests;
+
+message! {
+    /// grpc-gateway v1.16 `runtime/internal.Error`, the unary error body
+    /// (`details` never set).
+    GatewayError {
+        error: Str = 1,
+        code: Int32 = 2,
+        message: Str = 3,
+    }
+}
+
+message! {
+    /// grpc-gateway v1.16 `runtime/internal.StreamError` (`details` never
+    /// set).
+    GatewayStreamError {
+        grpc_code: Int32 = 1,
+        http_code: Int32 = 2,
+        message: Str = 3,
+        http_status: Str = 4,
+    }
+}

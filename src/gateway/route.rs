@@ -1,114 +1,10 @@
 //! Which handler a request reaches, following the muxes etcd 3.5.1 stacks:
 //! a CORS wrapper (answers every OPTIONS), `/v3beta/` rewritten to `/v3/`,
 //! Go's `http.ServeMux` (path cleaning, `/v3/` subtree redirect, `/` for
-//! the rest) and grpc-gateway's mux under `/v3/` (POST only).
+//! the rest) and grpc-gateway's mux under `/v3/` (POST only), whose paths
+//! are the RPC table's (`pb::rpcs!`).
 
-/// A gateway RPC (grpc-gateway route under `/v3/`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Rpc {
-    Range,
-    Put,
-    DeleteRange,
-    Txn,
-    Compaction,
-    Watch,
-    LeaseGrant,
-    LeaseRevoke,
-    LeaseKeepAlive,
-    LeaseTimeToLive,
-    LeaseLeases,
-    MemberAdd,
-    MemberRemove,
-    MemberUpdate,
-    MemberList,
-    MemberPromote,
-    Alarm,
-    Status,
-    Defragment,
-    Hash,
-    Snapshot,
-    MoveLeader,
-    Downgrade,
-    AuthEnable,
-    AuthDisable,
-    AuthStatus,
-    Authenticate,
-    UserAdd,
-    UserGet,
-    UserList,
-    UserDelete,
-    UserChangePassword,
-    UserGrantRole,
-    UserRevokeRole,
-    RoleAdd,
-    RoleGet,
-    RoleList,
-    RoleDelete,
-    RoleGrantPermission,
-    RoleRevokePermission,
-    Lock,
-    Unlock,
-    Campaign,
-    Proclaim,
-    Leader,
-    Observe,
-    Resign,
-}
-
-/// Gateway paths (after `/v3/`), as registered in etcd 3.5.1's protos.
-const RPCS: &[(&str, Rpc)] = &[
-    ("kv/range", Rpc::Range),
-    ("kv/put", Rpc::Put),
-    ("kv/deleterange", Rpc::DeleteRange),
-    ("kv/txn", Rpc::Txn),
-    ("kv/compaction", Rpc::Compaction),
-    ("watch", Rpc::Watch),
-    ("lease/grant", Rpc::LeaseGrant),
-    ("lease/revoke", Rpc::LeaseRevoke),
-    ("kv/lease/revoke", Rpc::LeaseRevoke),
-    ("lease/keepalive", Rpc::LeaseKeepAlive),
-    ("lease/timetolive", Rpc::LeaseTimeToLive),
-    ("kv/lease/timetolive", Rpc::LeaseTimeToLive),
-    ("lease/leases", Rpc::LeaseLeases),
-    ("kv/lease/leases", Rpc::LeaseLeases),
-    ("cluster/member/add", Rpc::MemberAdd),
-    ("cluster/member/remove", Rpc::MemberRemove),
-    ("cluster/member/update", Rpc::MemberUpdate),
-    ("cluster/member/list", Rpc::MemberList),
-    ("cluster/member/promote", Rpc::MemberPromote),
-    ("maintenance/alarm", Rpc::Alarm),
-    ("maintenance/status", Rpc::Status),
-    ("maintenance/defragment", Rpc::Defragment),
-    // HashKV is registered on the same path after Hash and never reached
-    ("maintenance/hash", Rpc::Hash),
-    ("maintenance/snapshot", Rpc::Snapshot),
-    ("maintenance/transfer-leadership", Rpc::MoveLeader),
-    ("maintenance/downgrade", Rpc::Downgrade),
-    ("auth/enable", Rpc::AuthEnable),
-    ("auth/disable", Rpc::AuthDisable),
-    ("auth/status", Rpc::AuthStatus),
-    ("auth/authenticate", Rpc::Authenticate),
-    ("auth/user/add", Rpc::UserAdd),
-    ("auth/user/get", Rpc::UserGet),
-    ("auth/user/list", Rpc::UserList),
-    ("auth/user/delete", Rpc::UserDelete),
-    ("auth/user/changepw", Rpc::UserChangePassword),
-    ("auth/user/grant", Rpc::UserGrantRole),
-    ("auth/user/revoke", Rpc::UserRevokeRole),
-    ("auth/role/add", Rpc::RoleAdd),
-    ("auth/role/get", Rpc::RoleGet),
-    ("auth/role/list", Rpc::RoleList),
-    ("auth/role/delete", Rpc::RoleDelete),
-    ("auth/role/grant", Rpc::RoleGrantPermission),
-    ("auth/role/revoke", Rpc::RoleRevokePermission),
-    ("lock/lock", Rpc::Lock),
-    ("lock/unlock", Rpc::Unlock),
-    ("election/campaign", Rpc::Campaign),
-    ("election/proclaim", Rpc::Proclaim),
-    ("election/leader", Rpc::Leader),
-    ("election/observe", Rpc::Observe),
-    ("election/resign", Rpc::Resign),
-];
+use crate::pb::Rpc;
 
 /// Where a request goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,8 +74,8 @@ pub fn route(method: &str, raw_path: &str) -> Route {
         return Route::Redirect(with_query("/v3/".into(), query));
     }
     if let Some(rest) = path.strip_prefix("/v3/") {
-        return match RPCS.iter().find(|(p, _)| *p == rest) {
-            Some((_, rpc)) if method == "POST" => Route::Rpc(*rpc),
+        return match Rpc::at_path(rest) {
+            Some(rpc) if method == "POST" => Route::Rpc(rpc),
             Some(_) => Route::MethodNotAllowed,
             None => Route::GatewayNotFound,
         };

@@ -5,25 +5,8 @@
 //! their client an answer, and on which member.
 
 use crate::errors::Code;
-use crate::gateway::route::Rpc;
 use crate::gateway::{jsonpb, metadata, receive_limit, respond, stream, Gateway, Ticket};
-use crate::server::interceptor::Call as Intercepted;
-use crate::server::{ServiceCall, ServiceReply, ServiceResponse};
-
-/// The call `rpc` names, if it is one of the services', decoded from `body`.
-pub fn decode(rpc: Rpc, body: &[u8]) -> Option<Result<ServiceCall, String>> {
-    let d = body;
-    Some(match rpc {
-        Rpc::Lock => jsonpb::decode(d).map(ServiceCall::Lock),
-        Rpc::Unlock => jsonpb::decode(d).map(ServiceCall::Unlock),
-        Rpc::Campaign => jsonpb::decode(d).map(ServiceCall::Campaign),
-        Rpc::Proclaim => jsonpb::decode(d).map(ServiceCall::Proclaim),
-        Rpc::Resign => jsonpb::decode(d).map(ServiceCall::Resign),
-        Rpc::Leader => jsonpb::decode(d).map(ServiceCall::Leader),
-        Rpc::Observe => jsonpb::decode(d).map(ServiceCall::Observe),
-        _ => return None,
-    })
-}
+use crate::server::{ServiceCall, ServiceReply};
 
 /// A service's unary answer as grpc-gateway writes it. The v3lock and
 /// v3election servers reach their member through etcd's internal client
@@ -32,20 +15,14 @@ pub fn decode(rpc: Rpc, body: &[u8]) -> Option<Result<ServiceCall, String>> {
 /// plain errors of `concurrency` and v3election's own, as Unknown with the
 /// same text. So every error a service answers is code 2, HTTP 500.
 pub fn encode_reply(reply: &ServiceReply) -> super::HttpResponse {
-    let json = match reply {
-        Ok(ServiceResponse::Lock(r)) => jsonpb::encode(r),
-        Ok(ServiceResponse::Unlock(r)) => jsonpb::encode(r),
-        Ok(ServiceResponse::Campaign(r)) => jsonpb::encode(r),
-        Ok(ServiceResponse::Proclaim(r)) => jsonpb::encode(r),
-        Ok(ServiceResponse::Resign(r)) => jsonpb::encode(r),
-        Ok(ServiceResponse::Leader(r)) => jsonpb::encode(r),
+    match reply {
+        Ok(r) => respond::json_ok(jsonpb::encode(r.message())),
         Err(e) => {
             let unknown = Code::Unknown;
             let text = e.to_string();
-            return respond::grpc_error(unknown as i32, &text, unknown.http_status());
+            respond::grpc_error(unknown as i32, &text, unknown.http_status())
         }
-    };
-    respond::json_ok(json)
+    }
 }
 
 impl Gateway {
@@ -63,14 +40,13 @@ impl Gateway {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         if matches!(call, ServiceCall::Observe(_)) {
-            let check = Intercepted::Stream { snapshot: false };
-            let verdict = self.intercept(member, check, headers);
+            let verdict = self.intercept(member, call.rpc(), None, headers);
             let mut st = stream::Stream::new(member, stream::Decoder::None).intercepted(verdict);
             if let Some(e) = st.refusal().cloned() {
                 return st.error(ticket, &e, &mut self.outputs);
             }
             self.streams.insert(ticket, Box::new(st));
-        } else if let Err(e) = self.intercept(member, Intercepted::Unary(None), headers) {
+        } else if let Err(e) = self.intercept(member, call.rpc(), None, headers) {
             return self.respond(ticket, respond::etcd_error(&e));
         }
         self.services.insert(ticket, member);

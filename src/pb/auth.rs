@@ -3,182 +3,204 @@
 //! `hashedPassword` and `authRevision` become `hashed_password` and
 //! `auth_revision` here; the JSON mapping keeps the proto spelling.
 
-use super::{Permission, ResponseHeader, UserAddOptions};
+use super::UserAddOptions;
+use super::{message, Bool, Bytes, Msg, Opt, Permission, Rep, ResponseHeader, Str, Uint64};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthEnableRequest {}
+message! { AuthEnableRequest {} }
+message! { AuthDisableRequest {} }
+message! { AuthStatusRequest {} }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthDisableRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthStatusRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthenticateRequest {
-    pub name: String,
-    pub password: String,
+message! {
+    AuthenticateRequest {
+        name: Str = 1,
+        password: Str = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserAddRequest {
-    pub name: String,
-    pub password: String,
-    pub options: Option<UserAddOptions>,
-    pub hashed_password: String,
+message! {
+    AuthUserAddRequest {
+        name: Str = 1,
+        password: Str = 2,
+        options: Opt<UserAddOptions> = 3,
+        hashed_password: Str = 4 "hashedPassword",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserGetRequest {
-    pub name: String,
+message! {
+    AuthUserGetRequest {
+        name: Str = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserDeleteRequest {
-    pub name: String,
+message! {
+    AuthUserDeleteRequest {
+        name: Str = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserChangePasswordRequest {
-    pub name: String,
-    pub password: String,
-    pub hashed_password: String,
+message! {
+    AuthUserChangePasswordRequest {
+        name: Str = 1,
+        password: Str = 2,
+        hashed_password: Str = 3 "hashedPassword",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserGrantRoleRequest {
-    pub user: String,
-    pub role: String,
+message! {
+    AuthUserGrantRoleRequest {
+        user: Str = 1,
+        role: Str = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserRevokeRoleRequest {
-    pub name: String,
-    pub role: String,
+message! {
+    AuthUserRevokeRoleRequest {
+        name: Str = 1,
+        role: Str = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleAddRequest {
-    pub name: String,
+message! {
+    AuthRoleAddRequest {
+        name: Str = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleGetRequest {
-    pub role: String,
+message! {
+    AuthRoleGetRequest {
+        role: Str = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserListRequest {}
+message! { AuthUserListRequest {} }
+message! { AuthRoleListRequest {} }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleListRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleDeleteRequest {
-    pub role: String,
+message! {
+    AuthRoleDeleteRequest {
+        role: Str = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleGrantPermissionRequest {
-    pub name: String,
-    pub perm: Option<Permission>,
+message! {
+    AuthRoleGrantPermissionRequest {
+        name: Str = 1,
+        perm: Opt<Permission> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleRevokePermissionRequest {
-    pub role: String,
-    pub key: Vec<u8>,
-    pub range_end: Vec<u8>,
+message! {
+    AuthRoleRevokePermissionRequest {
+        role: Str = 1,
+        key: Bytes = 2,
+        range_end: Bytes = 3,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthEnableResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthEnableResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthDisableResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthDisableResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthStatusResponse {
-    pub header: Option<ResponseHeader>,
-    pub enabled: bool,
-    pub auth_revision: u64,
+message! {
+    AuthStatusResponse {
+        header: Opt<ResponseHeader> = 1,
+        enabled: Bool = 2,
+        auth_revision: Uint64 = 3 "authRevision",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthenticateResponse {
-    pub header: Option<ResponseHeader>,
-    pub token: String,
+message! {
+    AuthenticateResponse {
+        header: Opt<ResponseHeader> = 1,
+        token: Str = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserAddResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthUserAddResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserGetResponse {
-    pub header: Option<ResponseHeader>,
-    pub roles: Vec<String>,
+message! {
+    AuthUserGetResponse {
+        header: Opt<ResponseHeader> = 1,
+        roles: Rep<Str> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserDeleteResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthUserDeleteResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserChangePasswordResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthUserChangePasswordResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserGrantRoleResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthUserGrantRoleResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserRevokeRoleResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthUserRevokeRoleResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleAddResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthRoleAddResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleGetResponse {
-    pub header: Option<ResponseHeader>,
-    pub perm: Vec<Permission>,
+message! {
+    AuthRoleGetResponse {
+        header: Opt<ResponseHeader> = 1,
+        perm: Rep<Msg<Permission>> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleListResponse {
-    pub header: Option<ResponseHeader>,
-    pub roles: Vec<String>,
+message! {
+    AuthRoleListResponse {
+        header: Opt<ResponseHeader> = 1,
+        roles: Rep<Str> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthUserListResponse {
-    pub header: Option<ResponseHeader>,
-    pub users: Vec<String>,
+message! {
+    AuthUserListResponse {
+        header: Opt<ResponseHeader> = 1,
+        users: Rep<Str> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleDeleteResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthRoleDeleteResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleGrantPermissionResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthRoleGrantPermissionResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuthRoleRevokePermissionResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    AuthRoleRevokePermissionResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }

@@ -1,36 +1,41 @@
 //! `authpb`: users, roles and permissions (`api/authpb/auth.proto`).
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UserAddOptions {
-    pub no_password: bool,
+use super::{enumeration, message, Bool, Bytes, Enum, Msg, Opt, Rep, Str};
+
+message! {
+    UserAddOptions {
+        no_password: Bool = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct User {
-    pub name: Vec<u8>,
-    pub password: Vec<u8>,
-    pub roles: Vec<String>,
-    pub options: Option<UserAddOptions>,
+message! {
+    User {
+        name: Bytes = 1,
+        password: Bytes = 2,
+        roles: Rep<Str> = 3,
+        options: Opt<UserAddOptions> = 4,
+    }
 }
 
-/// `authpb.Permission.Type`.
-pub mod permission_type {
-    pub const READ: i32 = 0;
-    pub const WRITE: i32 = 1;
-    pub const READWRITE: i32 = 2;
+enumeration! {
+    /// `authpb.Permission.Type`.
+    PermissionType in permission_type = "authpb.Permission.Type" {
+        READ = 0, WRITE = 1, READWRITE = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Permission {
-    /// `permission_type::*`; proto name `permType`.
-    pub perm_type: i32,
-    pub key: Vec<u8>,
-    pub range_end: Vec<u8>,
+message! {
+    Permission {
+        /// `permission_type::*`.
+        perm_type: Enum<PermissionType> = 1 "permType",
+        key: Bytes = 2,
+        range_end: Bytes = 3,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Role {
-    pub name: Vec<u8>,
-    /// Proto name `keyPermission`.
-    pub key_permission: Vec<Permission>,
+message! {
+    Role {
+        name: Bytes = 1,
+        key_permission: Rep<Msg<Permission>> = 2 "keyPermission",
+    }
 }

@@ -4,71 +4,82 @@
 //! `id`, `peer_urls`, `client_urls`, `is_learner` here; the JSON mapping
 //! keeps the proto spelling.
 
-use super::ResponseHeader;
+use super::{message, Bool, Msg, Opt, Rep, ResponseHeader, Str, Uint64};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Member {
-    pub id: u64,
-    pub name: String,
-    pub peer_urls: Vec<String>,
-    pub client_urls: Vec<String>,
-    pub is_learner: bool,
+message! {
+    Member {
+        id: Uint64 = 1 "ID",
+        name: Str = 2,
+        peer_urls: Rep<Str> = 3 "peerURLs",
+        client_urls: Rep<Str> = 4 "clientURLs",
+        is_learner: Bool = 5 "isLearner",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberAddRequest {
-    pub peer_urls: Vec<String>,
-    pub is_learner: bool,
+message! {
+    MemberAddRequest {
+        peer_urls: Rep<Str> = 1 "peerURLs",
+        is_learner: Bool = 2 "isLearner",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberAddResponse {
-    pub header: Option<ResponseHeader>,
-    pub member: Option<Member>,
-    pub members: Vec<Member>,
+message! {
+    MemberAddResponse {
+        header: Opt<ResponseHeader> = 1,
+        member: Opt<Member> = 2,
+        members: Rep<Msg<Member>> = 3,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberRemoveRequest {
-    pub id: u64,
+message! {
+    MemberRemoveRequest {
+        id: Uint64 = 1 "ID",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberRemoveResponse {
-    pub header: Option<ResponseHeader>,
-    pub members: Vec<Member>,
+message! {
+    MemberRemoveResponse {
+        header: Opt<ResponseHeader> = 1,
+        members: Rep<Msg<Member>> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberUpdateRequest {
-    pub id: u64,
-    pub peer_urls: Vec<String>,
+message! {
+    MemberUpdateRequest {
+        id: Uint64 = 1 "ID",
+        peer_urls: Rep<Str> = 2 "peerURLs",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberUpdateResponse {
-    pub header: Option<ResponseHeader>,
-    pub members: Vec<Member>,
+message! {
+    MemberUpdateResponse {
+        header: Opt<ResponseHeader> = 1,
+        members: Rep<Msg<Member>> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberListRequest {
-    pub linearizable: bool,
+message! {
+    MemberListRequest {
+        linearizable: Bool = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberListResponse {
-    pub header: Option<ResponseHeader>,
-    pub members: Vec<Member>,
+message! {
+    MemberListResponse {
+        header: Opt<ResponseHeader> = 1,
+        members: Rep<Msg<Member>> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberPromoteRequest {
-    pub id: u64,
+message! {
+    MemberPromoteRequest {
+        id: Uint64 = 1 "ID",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberPromoteResponse {
-    pub header: Option<ResponseHeader>,
-    pub members: Vec<Member>,
+message! {
+    MemberPromoteResponse {
+        header: Opt<ResponseHeader> = 1,
+        members: Rep<Msg<Member>> = 2,
+    }
 }

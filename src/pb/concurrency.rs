@@ -1,79 +1,92 @@
 //! The v3lock and v3election services (`v3lockpb`, `v3electionpb`): the
 //! concurrency recipes etcd serves over gRPC.
 
-use super::{KeyValue, ResponseHeader};
+use super::{message, Bytes, Int64, KeyValue, Opt, ResponseHeader};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LockRequest {
-    pub name: Vec<u8>,
-    pub lease: i64,
+message! {
+    LockRequest {
+        name: Bytes = 1,
+        lease: Int64 = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LockResponse {
-    pub header: Option<ResponseHeader>,
-    pub key: Vec<u8>,
+message! {
+    LockResponse {
+        header: Opt<ResponseHeader> = 1,
+        key: Bytes = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UnlockRequest {
-    pub key: Vec<u8>,
+message! {
+    UnlockRequest {
+        key: Bytes = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct UnlockResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    UnlockResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CampaignRequest {
-    pub name: Vec<u8>,
-    pub lease: i64,
-    pub value: Vec<u8>,
+message! {
+    CampaignRequest {
+        name: Bytes = 1,
+        lease: Int64 = 2,
+        value: Bytes = 3,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CampaignResponse {
-    pub header: Option<ResponseHeader>,
-    pub leader: Option<LeaderKey>,
+message! {
+    CampaignResponse {
+        header: Opt<ResponseHeader> = 1,
+        leader: Opt<LeaderKey> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaderKey {
-    pub name: Vec<u8>,
-    pub key: Vec<u8>,
-    pub rev: i64,
-    pub lease: i64,
+message! {
+    LeaderKey {
+        name: Bytes = 1,
+        key: Bytes = 2,
+        rev: Int64 = 3,
+        lease: Int64 = 4,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaderRequest {
-    pub name: Vec<u8>,
+message! {
+    LeaderRequest {
+        name: Bytes = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaderResponse {
-    pub header: Option<ResponseHeader>,
-    pub kv: Option<KeyValue>,
+message! {
+    LeaderResponse {
+        header: Opt<ResponseHeader> = 1,
+        kv: Opt<KeyValue> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResignRequest {
-    pub leader: Option<LeaderKey>,
+message! {
+    ResignRequest {
+        leader: Opt<LeaderKey> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResignResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    ResignResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProclaimRequest {
-    pub leader: Option<LeaderKey>,
-    pub value: Vec<u8>,
+message! {
+    ProclaimRequest {
+        leader: Opt<LeaderKey> = 1,
+        value: Bytes = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ProclaimResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    ProclaimResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }

@@ -3,69 +3,80 @@
 //! Proto field names `ID`, `TTL`, `grantedTTL` become `id`, `ttl`,
 //! `granted_ttl` here; the JSON mapping keeps the proto spelling.
 
-use super::ResponseHeader;
+use super::{message, Bool, Bytes, Int64, Msg, Opt, Rep, ResponseHeader, Str};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseGrantRequest {
-    pub ttl: i64,
-    pub id: i64,
+message! {
+    LeaseGrantRequest {
+        ttl: Int64 = 1 "TTL",
+        id: Int64 = 2 "ID",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseGrantResponse {
-    pub header: Option<ResponseHeader>,
-    pub id: i64,
-    pub ttl: i64,
-    pub error: String,
+message! {
+    LeaseGrantResponse {
+        header: Opt<ResponseHeader> = 1,
+        id: Int64 = 2 "ID",
+        ttl: Int64 = 3 "TTL",
+        error: Str = 4,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseRevokeRequest {
-    pub id: i64,
+message! {
+    LeaseRevokeRequest {
+        id: Int64 = 1 "ID",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseRevokeResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    LeaseRevokeResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseKeepAliveRequest {
-    pub id: i64,
+message! {
+    LeaseKeepAliveRequest {
+        id: Int64 = 1 "ID",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseKeepAliveResponse {
-    pub header: Option<ResponseHeader>,
-    pub id: i64,
-    pub ttl: i64,
+message! {
+    LeaseKeepAliveResponse {
+        header: Opt<ResponseHeader> = 1,
+        id: Int64 = 2 "ID",
+        ttl: Int64 = 3 "TTL",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseTimeToLiveRequest {
-    pub id: i64,
-    pub keys: bool,
+message! {
+    LeaseTimeToLiveRequest {
+        id: Int64 = 1 "ID",
+        keys: Bool = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseTimeToLiveResponse {
-    pub header: Option<ResponseHeader>,
-    pub id: i64,
-    pub ttl: i64,
-    pub granted_ttl: i64,
-    pub keys: Vec<Vec<u8>>,
+message! {
+    LeaseTimeToLiveResponse {
+        header: Opt<ResponseHeader> = 1,
+        id: Int64 = 2 "ID",
+        ttl: Int64 = 3 "TTL",
+        granted_ttl: Int64 = 4 "grantedTTL",
+        keys: Rep<Bytes> = 5,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseLeasesRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseStatus {
-    pub id: i64,
+message! {
+    LeaseLeasesRequest {}
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeaseLeasesResponse {
-    pub header: Option<ResponseHeader>,
-    pub leases: Vec<LeaseStatus>,
+message! {
+    LeaseStatus {
+        id: Int64 = 1 "ID",
+    }
+}
+
+message! {
+    LeaseLeasesResponse {
+        header: Opt<ResponseHeader> = 1,
+        leases: Rep<Msg<LeaseStatus>> = 2,
+    }
 }

@@ -4,122 +4,130 @@
 //! camelCase proto field names (`memberID`, `dbSize`, `targetID`...) become
 //! snake_case here; the JSON mapping keeps the proto spelling.
 
-use super::ResponseHeader;
+use super::{enumeration, message, Bool, Bytes, Enum, Int64, Msg, Opt, Rep, ResponseHeader};
+use super::{Str, Uint32, Uint64};
 
-/// `etcdserverpb.AlarmType`.
-pub mod alarm_type {
-    pub const NONE: i32 = 0;
-    pub const NOSPACE: i32 = 1;
-    pub const CORRUPT: i32 = 2;
+enumeration! {
+    /// `etcdserverpb.AlarmType`.
+    AlarmType in alarm_type = "etcdserverpb.AlarmType" { NONE = 0, NOSPACE = 1, CORRUPT = 2 }
 }
 
-/// `AlarmRequest.AlarmAction`.
-pub mod alarm_action {
-    pub const GET: i32 = 0;
-    pub const ACTIVATE: i32 = 1;
-    pub const DEACTIVATE: i32 = 2;
+enumeration! {
+    /// `AlarmRequest.AlarmAction`.
+    AlarmAction in alarm_action = "etcdserverpb.AlarmRequest.AlarmAction" {
+        GET = 0, ACTIVATE = 1, DEACTIVATE = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AlarmRequest {
-    pub action: i32,
-    pub member_id: u64,
-    pub alarm: i32,
+message! {
+    AlarmRequest {
+        action: Enum<AlarmAction> = 1,
+        member_id: Uint64 = 2 "memberID",
+        alarm: Enum<AlarmType> = 3,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AlarmMember {
-    pub member_id: u64,
-    pub alarm: i32,
+message! {
+    AlarmMember {
+        member_id: Uint64 = 1 "memberID",
+        alarm: Enum<AlarmType> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AlarmResponse {
-    pub header: Option<ResponseHeader>,
-    pub alarms: Vec<AlarmMember>,
+message! {
+    AlarmResponse {
+        header: Opt<ResponseHeader> = 1,
+        alarms: Rep<Msg<AlarmMember>> = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StatusRequest {}
+message! { StatusRequest {} }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StatusResponse {
-    pub header: Option<ResponseHeader>,
-    pub version: String,
-    pub db_size: i64,
-    pub leader: u64,
-    pub raft_index: u64,
-    pub raft_term: u64,
-    pub raft_applied_index: u64,
-    pub errors: Vec<String>,
-    pub db_size_in_use: i64,
-    pub is_learner: bool,
+message! {
+    StatusResponse {
+        header: Opt<ResponseHeader> = 1,
+        version: Str = 2,
+        db_size: Int64 = 3 "dbSize",
+        leader: Uint64 = 4,
+        raft_index: Uint64 = 5 "raftIndex",
+        raft_term: Uint64 = 6 "raftTerm",
+        raft_applied_index: Uint64 = 7 "raftAppliedIndex",
+        errors: Rep<Str> = 8,
+        db_size_in_use: Int64 = 9 "dbSizeInUse",
+        is_learner: Bool = 10 "isLearner",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DefragmentRequest {}
+message! { DefragmentRequest {} }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DefragmentResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    DefragmentResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HashRequest {}
+message! { HashRequest {} }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HashResponse {
-    pub header: Option<ResponseHeader>,
-    pub hash: u32,
+message! {
+    HashResponse {
+        header: Opt<ResponseHeader> = 1,
+        hash: Uint32 = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HashKvRequest {
-    pub revision: i64,
+message! {
+    HashKvRequest {
+        revision: Int64 = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HashKvResponse {
-    pub header: Option<ResponseHeader>,
-    pub hash: u32,
-    pub compact_revision: i64,
+message! {
+    HashKvResponse {
+        header: Opt<ResponseHeader> = 1,
+        hash: Uint32 = 2,
+        compact_revision: Int64 = 3,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SnapshotRequest {}
+message! { SnapshotRequest {} }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SnapshotResponse {
-    pub header: Option<ResponseHeader>,
-    pub remaining_bytes: u64,
-    pub blob: Vec<u8>,
+message! {
+    SnapshotResponse {
+        header: Opt<ResponseHeader> = 1,
+        remaining_bytes: Uint64 = 2,
+        blob: Bytes = 3,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MoveLeaderRequest {
-    pub target_id: u64,
+message! {
+    MoveLeaderRequest {
+        target_id: Uint64 = 1 "targetID",
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MoveLeaderResponse {
-    pub header: Option<ResponseHeader>,
+message! {
+    MoveLeaderResponse {
+        header: Opt<ResponseHeader> = 1,
+    }
 }
 
-/// `DowngradeRequest.DowngradeAction`.
-pub mod downgrade_action {
-    pub const VALIDATE: i32 = 0;
-    pub const ENABLE: i32 = 1;
-    pub const CANCEL: i32 = 2;
+enumeration! {
+    /// `DowngradeRequest.DowngradeAction`.
+    DowngradeAction in downgrade_action = "etcdserverpb.DowngradeRequest.DowngradeAction" {
+        VALIDATE = 0, ENABLE = 1, CANCEL = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DowngradeRequest {
-    pub action: i32,
-    pub version: String,
+message! {
+    DowngradeRequest {
+        action: Enum<DowngradeAction> = 1,
+        version: Str = 2,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DowngradeResponse {
-    pub header: Option<ResponseHeader>,
-    pub version: String,
+message! {
+    DowngradeResponse {
+        header: Opt<ResponseHeader> = 1,
+        version: Str = 2,
+    }
 }

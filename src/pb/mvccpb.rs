@@ -1,27 +1,30 @@
 //! `mvccpb`: the key-value pair and the watch event.
 
-/// `mvccpb.KeyValue`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KeyValue {
-    pub key: Vec<u8>,
-    pub create_revision: i64,
-    pub mod_revision: i64,
-    pub version: i64,
-    pub value: Vec<u8>,
-    pub lease: i64,
+use super::{enumeration, message, Bytes, Enum, Int64, Opt};
+
+message! {
+    /// `mvccpb.KeyValue`.
+    KeyValue {
+        key: Bytes = 1,
+        create_revision: Int64 = 2,
+        mod_revision: Int64 = 3,
+        version: Int64 = 4,
+        value: Bytes = 5,
+        lease: Int64 = 6,
+    }
 }
 
-/// `mvccpb.Event.EventType`.
-pub mod event_type {
-    pub const PUT: i32 = 0;
-    pub const DELETE: i32 = 1;
+enumeration! {
+    /// `mvccpb.Event.EventType`.
+    EventType in event_type = "mvccpb.Event.EventType" { PUT = 0, DELETE = 1 }
 }
 
-/// `mvccpb.Event`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Event {
-    /// `event_type::PUT` or `event_type::DELETE`.
-    pub r#type: i32,
-    pub kv: Option<KeyValue>,
-    pub prev_kv: Option<KeyValue>,
+message! {
+    /// `mvccpb.Event`.
+    Event {
+        /// `event_type::PUT` or `event_type::DELETE`.
+        r#type: Enum<EventType> = 1 "type",
+        kv: Opt<KeyValue> = 2,
+        prev_kv: Opt<KeyValue> = 3,
+    }
 }

@@ -3,9 +3,7 @@
 //! (N vs. M)`, N being this size) and `--max-request-bytes` on the Raft
 //! proposal (`etcdserver: request is too large`).
 
-use super::compare::TargetUnion;
-use super::request_op::Request as Op;
-use super::*;
+use super::reflect::{fields, FieldInfo, List, Reflect, Value};
 
 fn varint(v: u64) -> usize {
     let mut n = 1;
@@ -21,235 +19,80 @@ fn tag(field: u32) -> usize {
     varint(u64::from(field) << 3)
 }
 
-fn int(field: u32, v: i64) -> usize {
-    if v == 0 {
-        0
-    } else {
-        tag(field) + varint(v as u64)
-    }
-}
-
-fn int32(field: u32, v: i32) -> usize {
-    // negative int32 values are sign-extended to 10 bytes on the wire
-    int(field, i64::from(v))
-}
-
-fn boolean(field: u32, v: bool) -> usize {
-    if v {
-        tag(field) + 1
-    } else {
-        0
-    }
-}
-
-fn bytes(field: u32, v: &[u8]) -> usize {
-    if v.is_empty() {
-        0
-    } else {
-        embedded(field, v.len())
-    }
-}
-
 /// A length-delimited field holding `len` bytes (present even when empty).
 pub fn embedded(field: u32, len: usize) -> usize {
     tag(field) + varint(len as u64) + len
 }
 
-/// Encoded size of a message type.
-pub trait EncodedLen {
-    fn encoded_len(&self) -> usize;
+/// Encoded size of a message: its fields that are on the wire.
+pub fn encoded_len(m: &dyn Reflect) -> usize {
+    fields(m).map(|(f, v)| field_len(f, v)).sum()
 }
 
-impl EncodedLen for RangeRequest {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.key)
-            + bytes(2, &self.range_end)
-            + int(3, self.limit)
-            + int(4, self.revision)
-            + int32(5, self.sort_order)
-            + int32(6, self.sort_target)
-            + boolean(7, self.serializable)
-            + boolean(8, self.keys_only)
-            + boolean(9, self.count_only)
-            + int(10, self.min_mod_revision)
-            + int(11, self.max_mod_revision)
-            + int(12, self.min_create_revision)
-            + int(13, self.max_create_revision)
+/// Proto3 leaves out a field at its zero value, except a oneof member,
+/// which is on the wire whenever it is the member set.
+fn field_len(f: &FieldInfo, v: Value) -> usize {
+    let zero = match v {
+        Value::Unset | Value::Message(None) => return 0,
+        Value::List(list) => return list_len(f.number.into(), list),
+        Value::I64(n) => n == 0,
+        Value::U64(n) => n == 0,
+        Value::I32(n) => n == 0,
+        Value::U32(n) => n == 0,
+        Value::Bool(b) => !b,
+        Value::Str(s) => s.is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+        Value::Message(Some(_)) => false,
+    };
+    if zero && !f.oneof {
+        return 0;
+    }
+    tag(f.number.into()) + value_len(v)
+}
+
+/// A value after its tag: varints (negative int32s sign-extended to 10
+/// bytes), lengths and contents.
+fn value_len(v: Value) -> usize {
+    match v {
+        Value::I64(n) => varint(n as u64),
+        Value::U64(n) => varint(n),
+        Value::I32(n) => varint(i64::from(n) as u64),
+        Value::U32(n) => varint(u64::from(n)),
+        Value::Bool(_) => 1,
+        Value::Str(s) => varint(s.len() as u64) + s.len(),
+        Value::Bytes(b) => varint(b.len() as u64) + b.len(),
+        Value::Message(Some(m)) => {
+            let len = encoded_len(m);
+            varint(len as u64) + len
+        }
+        Value::Unset | Value::Message(None) | Value::List(_) => 0,
     }
 }
 
-impl EncodedLen for PutRequest {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.key)
-            + bytes(2, &self.value)
-            + int(3, self.lease)
-            + boolean(4, self.prev_kv)
-            + boolean(5, self.ignore_value)
-            + boolean(6, self.ignore_lease)
-    }
-}
-
-impl EncodedLen for DeleteRangeRequest {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.key) + bytes(2, &self.range_end) + boolean(3, self.prev_kv)
-    }
-}
-
-impl EncodedLen for CompactionRequest {
-    fn encoded_len(&self) -> usize {
-        int(1, self.revision) + boolean(2, self.physical)
-    }
-}
-
-impl EncodedLen for Compare {
-    fn encoded_len(&self) -> usize {
-        // a oneof member is on the wire whenever it is set, even when zero
-        let target = match &self.target_union {
-            None => 0,
-            Some(TargetUnion::Version(v)) => tag(4) + varint(*v as u64),
-            Some(TargetUnion::CreateRevision(v)) => tag(5) + varint(*v as u64),
-            Some(TargetUnion::ModRevision(v)) => tag(6) + varint(*v as u64),
-            Some(TargetUnion::Value(v)) => embedded(7, v.len()),
-            Some(TargetUnion::Lease(v)) => tag(8) + varint(*v as u64),
-        };
-        int32(1, self.result)
-            + int32(2, self.target)
-            + bytes(3, &self.key)
-            + target
-            + bytes(64, &self.range_end)
-    }
-}
-
-impl EncodedLen for RequestOp {
-    fn encoded_len(&self) -> usize {
-        match &self.request {
-            None => 0,
-            Some(Op::RequestRange(r)) => embedded(1, r.encoded_len()),
-            Some(Op::RequestPut(r)) => embedded(2, r.encoded_len()),
-            Some(Op::RequestDeleteRange(r)) => embedded(3, r.encoded_len()),
-            Some(Op::RequestTxn(r)) => embedded(4, r.encoded_len()),
+/// Strings, bytes and messages repeat their tag; numbers are packed into
+/// one length-delimited field (proto3's default).
+fn list_len(field: u32, list: &dyn List) -> usize {
+    let values = (0..list.len()).map(|i| list.get(i));
+    let mut packed = 0;
+    let mut each = 0;
+    for v in values {
+        match v {
+            Value::Str(_) | Value::Bytes(_) | Value::Message(_) => {
+                each += tag(field) + value_len(v)
+            }
+            v => packed += value_len(v),
         }
     }
-}
-
-impl EncodedLen for TxnRequest {
-    fn encoded_len(&self) -> usize {
-        let c: usize = self
-            .compare
-            .iter()
-            .map(|c| embedded(1, c.encoded_len()))
-            .sum();
-        let s: usize = self
-            .success
-            .iter()
-            .map(|o| embedded(2, o.encoded_len()))
-            .sum();
-        let f: usize = self
-            .failure
-            .iter()
-            .map(|o| embedded(3, o.encoded_len()))
-            .sum();
-        c + s + f
+    if packed > 0 {
+        each += embedded(field, packed);
     }
-}
-
-fn string(field: u32, v: &str) -> usize {
-    bytes(field, v.as_bytes())
-}
-
-fn message<T: EncodedLen>(field: u32, v: &Option<T>) -> usize {
-    v.as_ref().map_or(0, |m| embedded(field, m.encoded_len()))
-}
-
-impl EncodedLen for ResponseHeader {
-    fn encoded_len(&self) -> usize {
-        int(1, self.cluster_id as i64)
-            + int(2, self.member_id as i64)
-            + int(3, self.revision)
-            + int(4, self.raft_term as i64)
-    }
-}
-
-impl EncodedLen for KeyValue {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.key)
-            + int(2, self.create_revision)
-            + int(3, self.mod_revision)
-            + int(4, self.version)
-            + bytes(5, &self.value)
-            + int(6, self.lease)
-    }
-}
-
-impl EncodedLen for Event {
-    fn encoded_len(&self) -> usize {
-        int32(1, self.r#type) + message(2, &self.kv) + message(3, &self.prev_kv)
-    }
-}
-
-impl EncodedLen for WatchResponse {
-    fn encoded_len(&self) -> usize {
-        let events: usize = self
-            .events
-            .iter()
-            .map(|e| embedded(11, e.encoded_len()))
-            .sum();
-        message(1, &self.header)
-            + int(2, self.watch_id)
-            + boolean(3, self.created)
-            + boolean(4, self.canceled)
-            + int(5, self.compact_revision)
-            + string(6, &self.cancel_reason)
-            + boolean(7, self.fragment)
-            + events
-    }
-}
-
-impl EncodedLen for LockRequest {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.name) + int(2, self.lease)
-    }
-}
-
-impl EncodedLen for UnlockRequest {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.key)
-    }
-}
-
-impl EncodedLen for CampaignRequest {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.name) + int(2, self.lease) + bytes(3, &self.value)
-    }
-}
-
-impl EncodedLen for LeaderKey {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.name) + bytes(2, &self.key) + int(3, self.rev) + int(4, self.lease)
-    }
-}
-
-impl EncodedLen for LeaderRequest {
-    fn encoded_len(&self) -> usize {
-        bytes(1, &self.name)
-    }
-}
-
-impl EncodedLen for ProclaimRequest {
-    fn encoded_len(&self) -> usize {
-        message(1, &self.leader) + bytes(2, &self.value)
-    }
-}
-
-impl EncodedLen for ResignRequest {
-    fn encoded_len(&self) -> usize {
-        message(1, &self.leader)
-    }
+    each
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::pb::compare::TargetUnion;
+    use crate::pb::*;
 
     #[test]
     fn put_of_a_2_5_mib_value_has_the_size_grpc_reported() {
@@ -270,5 +113,39 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(c.encoded_len(), 3 + 2);
+    }
+
+    #[test]
+    fn repeated_numbers_are_packed_and_repeated_strings_repeat_their_tag() {
+        // filters = 5: one tag, one length, a varint per value
+        let w = WatchCreateRequest {
+            filters: vec![filter_type::NOPUT, filter_type::NODELETE],
+            ..Default::default()
+        };
+        assert_eq!(w.encoded_len(), 1 + 1 + 2);
+        // peerURLs = 1: tag and length per string
+        let m = MemberAddRequest {
+            peer_urls: vec!["a".into(), "bc".into()],
+            ..Default::default()
+        };
+        assert_eq!(m.encoded_len(), (1 + 1 + 1) + (1 + 1 + 2));
+    }
+
+    #[test]
+    fn a_negative_int32_is_sign_extended_to_ten_bytes() {
+        let r = RangeRequest {
+            sort_order: -1,
+            ..Default::default()
+        };
+        assert_eq!(r.encoded_len(), 1 + 10);
+    }
+
+    #[test]
+    fn a_present_empty_message_counts_its_tag_and_length() {
+        let r = ResignRequest {
+            leader: Some(LeaderKey::default()),
+        };
+        assert_eq!(r.encoded_len(), 2);
+        assert_eq!(ResignRequest::default().encoded_len(), 0);
     }
 }

@@ -1,56 +1,58 @@
 //! The Watch service: the messages of the bidirectional watch stream.
 
-use super::{Event, ResponseHeader};
+use super::{enumeration, message, Bool, Bytes, Enum, Event, Int64, Msg, Opt, Rep};
+use super::{ResponseHeader, Str};
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WatchRequest {
-    pub request_union: Option<watch_request::RequestUnion>,
-}
-
-pub mod watch_request {
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub enum RequestUnion {
-        CreateRequest(super::WatchCreateRequest),
-        CancelRequest(super::WatchCancelRequest),
-        ProgressRequest(super::WatchProgressRequest),
+message! {
+    WatchRequest {
+        oneof request_union: watch_request::RequestUnion {
+            create_request: CreateRequest(Msg<WatchCreateRequest>) = 1,
+            cancel_request: CancelRequest(Msg<WatchCancelRequest>) = 2,
+            progress_request: ProgressRequest(Msg<WatchProgressRequest>) = 3,
+        },
     }
 }
 
-/// `WatchCreateRequest.FilterType`.
-pub mod filter_type {
-    pub const NOPUT: i32 = 0;
-    pub const NODELETE: i32 = 1;
+enumeration! {
+    /// `WatchCreateRequest.FilterType`.
+    FilterType in filter_type = "etcdserverpb.WatchCreateRequest.FilterType" {
+        NOPUT = 0, NODELETE = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WatchCreateRequest {
-    pub key: Vec<u8>,
-    pub range_end: Vec<u8>,
-    pub start_revision: i64,
-    pub progress_notify: bool,
-    /// `filter_type::*` values; unknown numbers are kept.
-    pub filters: Vec<i32>,
-    pub prev_kv: bool,
-    pub watch_id: i64,
-    pub fragment: bool,
+message! {
+    WatchCreateRequest {
+        key: Bytes = 1,
+        range_end: Bytes = 2,
+        start_revision: Int64 = 3,
+        progress_notify: Bool = 4,
+        /// `filter_type::*` values; unknown numbers are kept.
+        filters: Rep<Enum<FilterType>> = 5,
+        prev_kv: Bool = 6,
+        watch_id: Int64 = 7,
+        fragment: Bool = 8,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WatchCancelRequest {
-    pub watch_id: i64,
+message! {
+    WatchCancelRequest {
+        watch_id: Int64 = 1,
+    }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WatchProgressRequest {}
+message! {
+    WatchProgressRequest {}
+}
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct WatchResponse {
-    pub header: Option<ResponseHeader>,
-    pub watch_id: i64,
-    pub created: bool,
-    pub canceled: bool,
-    pub compact_revision: i64,
-    pub cancel_reason: String,
-    pub fragment: bool,
-    pub events: Vec<Event>,
+message! {
+    WatchResponse {
+        header: Opt<ResponseHeader> = 1,
+        watch_id: Int64 = 2,
+        created: Bool = 3,
+        canceled: Bool = 4,
+        compact_revision: Int64 = 5,
+        cancel_reason: Str = 6,
+        fragment: Bool = 7,
+        events: Rep<Msg<Event>> = 11,
+    }
 }

@@ -95,14 +95,14 @@ pub(super) fn apply(
     use AuthRequest as Q;
     use AuthResponse as A;
     Ok(match req {
-        Q::Enable(_) => auth.enable().map(|_| A::Enable(Default::default()))?,
-        Q::Disable(_) => {
+        Q::AuthEnable(_) => auth.enable().map(|_| A::AuthEnable(Default::default()))?,
+        Q::AuthDisable(_) => {
             if auth.disable() {
                 tokens.clear();
             }
-            A::Disable(Default::default())
+            A::AuthDisable(Default::default())
         }
-        Q::Status(_) => A::Status(auth.status()),
+        Q::AuthStatus(_) => A::AuthStatus(auth.status()),
         Q::InternalAuthenticate { name, simple_token } => {
             auth.check_authenticate(name)?;
             A::Authenticate(pb::AuthenticateResponse {
@@ -233,7 +233,7 @@ mod tests {
                 )))
                 .unwrap();
             }
-            self.apply(Request::Auth(AuthRequest::Enable(Default::default())))
+            self.apply(Request::Auth(AuthRequest::AuthEnable(Default::default())))
                 .unwrap();
             (self.login("root", "pass"), self.login("u", "p"))
         }

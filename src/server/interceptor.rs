@@ -13,26 +13,24 @@
 use super::output::Output;
 use super::{EtcdServer, Request};
 use crate::errors::EtcdError;
+use crate::pb::{Learner, Rpc};
 use crate::raft;
 
 /// etcd's `maxNoLeaderCnt`.
 pub const MAX_NO_LEADER_CHECKS: u32 = 3;
 
-/// A call as the interceptors see it.
-pub enum Call<'a> {
-    /// A unary call and its request (`None`: one the simulator does not
-    /// serve, which no learner serves either).
-    Unary(Option<&'a Request>),
-    /// A stream; of these a learner serves only `Snapshot`.
-    Stream { snapshot: bool },
-}
-
 impl EtcdServer {
-    /// `newUnaryInterceptor` / `newStreamInterceptor`: the learner check,
-    /// then the leader check for a call that asked for a leader (etcd's
-    /// leader monitor then watches such a stream).
-    pub fn intercept(&self, call: Call, require_leader: bool) -> Result<(), EtcdError> {
-        if self.is_learner() && !served_by_learner(&call) {
+    /// `newUnaryInterceptor` / `newStreamInterceptor` for a call of `rpc`
+    /// (with its request, for a unary call the member serves): the learner
+    /// check, then the leader check for a call that asked for a leader
+    /// (etcd's leader monitor then watches such a stream).
+    pub fn intercept(
+        &self,
+        rpc: Rpc,
+        request: Option<&Request>,
+        require_leader: bool,
+    ) -> Result<(), EtcdError> {
+        if self.is_learner() && !served_by_learner(rpc, request) {
             return Err(EtcdError::NotSupportedForLearner);
         }
         if require_leader && self.leader_id() == raft::NONE {
@@ -58,12 +56,12 @@ impl EtcdServer {
 }
 
 /// `isRPCSupportedForLearner`, and the stream interceptor's exception for
-/// `Snapshot`.
-fn served_by_learner(call: &Call) -> bool {
-    match call {
-        Call::Unary(Some(Request::Status(_))) => true,
-        Call::Unary(Some(Request::Range(r))) => r.serializable,
-        Call::Unary(_) => false,
-        Call::Stream { snapshot } => *snapshot,
+/// `Snapshot`, as the RPC table has them.
+fn served_by_learner(rpc: Rpc, request: Option<&Request>) -> bool {
+    match rpc.learner() {
+        Learner::Served => true,
+        Learner::Refused => false,
+        // only a range has the flag
+        Learner::Serializable => matches!(request, Some(Request::Range(r)) if r.serializable),
     }
 }

@@ -13,47 +13,66 @@ use super::output::Output;
 use super::recipe::{Effect, Recipe};
 use super::{EtcdServer, Reply, Ticket};
 use crate::errors::EtcdError;
-use crate::pb::size::EncodedLen;
 use crate::pb::watch_request::RequestUnion;
 use crate::pb::*;
 
-/// A call to the v3lock or v3election service.
-#[derive(Clone, Debug)]
-pub enum ServiceCall {
-    Lock(LockRequest),
-    Unlock(UnlockRequest),
-    Campaign(CampaignRequest),
-    Proclaim(ProclaimRequest),
-    Resign(ResignRequest),
-    Leader(LeaderRequest),
-    /// A server stream of `LeaderResponse`s.
-    Observe(LeaderRequest),
+/// The services' side of the RPC table (`pb::rpcs!`): a call and an
+/// answer per row of its `concurrency` section.
+macro_rules! service_calls {
+    (
+        server $server:tt
+        auth $auth:tt
+        concurrency { $([$rpc:ident $method:literal $paths:tt $req:ident $resp:ident $($row:tt)*])* }
+        other $other:tt
+    ) => {
+        /// A call to the v3lock or v3election service (`Observe`: a server
+        /// stream of `LeaderResponse`s).
+        #[derive(Clone, Debug)]
+        pub enum ServiceCall {
+            $($rpc($req),)*
+        }
+
+        /// The answer to a service call (an `Observe` stream's messages go
+        /// out one by one instead).
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum ServiceResponse {
+            $($rpc($resp),)*
+        }
+
+        impl ServiceCall {
+            pub fn rpc(&self) -> Rpc {
+                match self {
+                    $(ServiceCall::$rpc(_) => Rpc::$rpc,)*
+                }
+            }
+
+            /// The request message.
+            pub fn message(&self) -> &dyn Reflect {
+                match self {
+                    $(ServiceCall::$rpc(r) => r,)*
+                }
+            }
+        }
+
+        impl ServiceResponse {
+            /// The response message.
+            pub fn message(&self) -> &dyn Reflect {
+                match self {
+                    $(ServiceResponse::$rpc(r) => r,)*
+                }
+            }
+        }
+    };
 }
 
-/// The answer to a unary service call.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ServiceResponse {
-    Lock(LockResponse),
-    Unlock(UnlockResponse),
-    Campaign(CampaignResponse),
-    Proclaim(ProclaimResponse),
-    Resign(ResignResponse),
-    Leader(LeaderResponse),
-}
+crate::pb::rpcs!(service_calls);
 
 pub type ServiceReply = Result<ServiceResponse, EtcdError>;
 
 impl ServiceCall {
     /// The size of the message gRPC receives, for its receive limit.
     pub fn encoded_len(&self) -> usize {
-        match self {
-            ServiceCall::Lock(r) => r.encoded_len(),
-            ServiceCall::Unlock(r) => r.encoded_len(),
-            ServiceCall::Campaign(r) => r.encoded_len(),
-            ServiceCall::Proclaim(r) => r.encoded_len(),
-            ServiceCall::Resign(r) => r.encoded_len(),
-            ServiceCall::Leader(r) | ServiceCall::Observe(r) => r.encoded_len(),
-        }
+        crate::pb::size::encoded_len(self.message())
     }
 
     fn start(self) -> (Recipe, Vec<Effect>) {

@@ -6,8 +6,8 @@
 use crate::boxed_map::BoxedMap;
 use crate::errors::EtcdError;
 use crate::mvcc::{in_range, KvStore};
-use crate::pb::size::EncodedLen;
 use crate::pb::watch_request::RequestUnion;
+use crate::pb::Message;
 use crate::pb::{
     event_type, filter_type, Event, ResponseHeader, WatchCreateRequest, WatchRequest, WatchResponse,
 };

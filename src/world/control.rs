@@ -8,10 +8,10 @@ mod trace;
 use super::{Config, HttpResponse, World};
 use crate::cluster::network::Link;
 use crate::errors::EtcdError;
-use crate::gateway::json::{self, list, Object, Value};
 use crate::gateway::jsonpb::quote_plain;
 use crate::gateway::respond;
 use crate::raft::EntryType;
+use crate::world::json::{self, list, Object, Value};
 use args::{Args, MAX_STEP_MS};
 use std::fmt::Write;
 

@@ -13,8 +13,8 @@
 //! its body is complete: it is recorded whole then, if it took effect.
 
 use super::{Config, HttpRequest, Ticket};
-use crate::gateway::json::{self, list, Object, Value};
 use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
+use crate::world::json::{self, list, Value};
 use std::fmt::Write;
 
 /// The format's name and version, first in every saved world.
@@ -116,8 +116,8 @@ impl Journal {
             s,
             r#"{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sim_version":"{}","now":{now},"members":{members},"base":{},"config":{},"first_ticket":{},"inputs":["#,
             env!("CARGO_PKG_VERSION"),
-            config_json(&self.base),
-            config_json(&self.config),
+            self.base.to_json(),
+            self.config.to_json(),
             self.first_ticket,
         );
         for input in &self.inputs {
@@ -195,21 +195,6 @@ impl Journal {
         }
         Ok(journal)
     }
-}
-
-fn config_json(c: &Config) -> String {
-    let mut s = String::new();
-    Object::new(&mut s)
-        .str("initial_cluster_token", &c.initial_cluster_token)
-        .u64("members", c.members as u64)
-        .u64("seed", c.seed)
-        .u64("snapshot_count", c.snapshot_count)
-        .u64(
-            "watch_progress_notify_interval_ms",
-            c.watch_progress_notify_interval_ms,
-        )
-        .end();
-    s
 }
 
 fn parse_input(v: &Value) -> Result<Input, String> {
@@ -359,7 +344,7 @@ mod tests {
                 "saved by etcd-sim \"0.0.0-x\"",
             ),
             (
-                &good.replace("\"members\":1,\"seed\"", "\"members\":9,\"seed\""),
+                &good.replace("\"members\":3,\"seed\"", "\"members\":9,\"seed\""),
                 "members must be",
             ),
             (

@@ -1,7 +1,8 @@
 //! One seeded swarm run: random clients against random faults on a
 //! simulated cluster, then healing; everything recorded for the checks.
 
-use etcd_sim::cluster::{Cluster, ClusterConfig, Outcome, Rng};
+use etcd_sim::cluster::{Cluster, Outcome, Rng};
+use etcd_sim::config::Config;
 use etcd_sim::pb::{self, request_op::Request as Op, response_op::Response as OpResp};
 use etcd_sim::server::{Request, Response};
 use etcd_sim_check::{self as check, EventKind};
@@ -72,7 +73,7 @@ struct Run {
 }
 
 pub fn run(o: &Options) -> Result<Summary, String> {
-    let mut c = Cluster::new(&ClusterConfig {
+    let mut c = Cluster::new(&Config {
         members: o.members,
         seed: o.seed,
         watch_progress_notify_interval_ms: 0,

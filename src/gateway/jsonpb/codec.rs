@@ -1,21 +1,10 @@
-//! Field kinds: how jsonpb 1.5.2 reads (`unmarshalSingularValue`) and writes
-//! (`marshalSingularValue`) each proto type.
-
-use std::marker::PhantomData;
+//! How jsonpb 1.5.2 reads (`unmarshalSingularValue`) and writes
+//! (`marshalSingularValue`) a value of each proto type: one copy for every
+//! field of every message (see `pb::reflect`).
 
 use super::unmarshal::{self, IntType, ENUM_NUMBER, INT32, INT64, UINT32, UINT64};
-use super::{base64, decode_message, encode_into, marshal, Message};
-
-/// A proto field type and its Rust representation.
-pub trait Codec {
-    type Value: Default;
-    /// Decodes a raw JSON value; `null` gives the default (a `null` field is
-    /// skipped before this is called, but a `null` list element is not).
-    fn decode(raw: &[u8], depth: usize) -> Result<Self::Value, String>;
-    /// Whether proto3 considers the value unset (omitted on output).
-    fn is_default(v: &Self::Value) -> bool;
-    fn encode(v: &Self::Value, out: &mut String);
-}
+use super::{base64, decode_into, encode_into, marshal};
+use crate::pb::{EnumType, FieldInfo, Value, ValueMut};
 
 /// jsonpb's `trimQuote`: strips one pair of surrounding quotes, escapes
 /// untouched, so `"5"` is 5 but `"\u0035"` is a syntax error.
@@ -30,136 +19,46 @@ fn int(raw: &[u8], ty: IntType) -> Result<i128, String> {
     unmarshal::int(trim_quote(raw), ty)
 }
 
-pub struct Int64;
-impl Codec for Int64 {
-    type Value = i64;
-    fn decode(raw: &[u8], _: usize) -> Result<i64, String> {
-        int(raw, INT64).map(|n| n as i64)
+/// Decodes a raw JSON value into `slot`, a field of enum `enum_type` if
+/// it is an enum field (each element in turn for a repeated field). `null` gives the default (a
+/// `null` field is skipped before this is called, but a `null` list
+/// element is not). `depth` is the nesting depth of a message value.
+pub(super) fn decode(
+    enum_type: Option<&EnumType>,
+    slot: ValueMut,
+    raw: &[u8],
+    depth: usize,
+) -> Result<(), String> {
+    match slot {
+        ValueMut::Unset => {}
+        ValueMut::I64(v) => *v = int(raw, INT64)? as i64,
+        ValueMut::U64(v) => *v = int(raw, UINT64)? as u64,
+        ValueMut::I32(v) => {
+            *v = match enum_type {
+                Some(e) => decode_enum(raw, e)?,
+                None => int(raw, INT32)? as i32,
+            }
+        }
+        ValueMut::U32(v) => *v = int(raw, UINT32)? as u32,
+        ValueMut::Bool(v) => *v = unmarshal::boolean(raw)?,
+        ValueMut::Str(v) => *v = unmarshal::string(raw)?,
+        ValueMut::Bytes(v) => *v = unmarshal::bytes(raw)?,
+        ValueMut::Message(m) => decode_into(m, raw, depth)?,
+        // `[]json.RawMessage`
+        ValueMut::List(list) => {
+            for e in unmarshal::array(raw)? {
+                decode(enum_type, list.push(), e, depth)?;
+            }
+        }
     }
-    fn is_default(v: &i64) -> bool {
-        *v == 0
-    }
-    fn encode(v: &i64, out: &mut String) {
-        out.push_str(&format!("\"{v}\""));
-    }
+    Ok(())
 }
 
-pub struct Uint64;
-impl Codec for Uint64 {
-    type Value = u64;
-    fn decode(raw: &[u8], _: usize) -> Result<u64, String> {
-        int(raw, UINT64).map(|n| n as u64)
-    }
-    fn is_default(v: &u64) -> bool {
-        *v == 0
-    }
-    fn encode(v: &u64, out: &mut String) {
-        out.push_str(&format!("\"{v}\""));
-    }
-}
-
-pub struct Int32;
-impl Codec for Int32 {
-    type Value = i32;
-    fn decode(raw: &[u8], _: usize) -> Result<i32, String> {
-        int(raw, INT32).map(|n| n as i32)
-    }
-    fn is_default(v: &i32) -> bool {
-        *v == 0
-    }
-    fn encode(v: &i32, out: &mut String) {
-        out.push_str(&v.to_string());
-    }
-}
-
-pub struct Uint32;
-impl Codec for Uint32 {
-    type Value = u32;
-    fn decode(raw: &[u8], _: usize) -> Result<u32, String> {
-        int(raw, UINT32).map(|n| n as u32)
-    }
-    fn is_default(v: &u32) -> bool {
-        *v == 0
-    }
-    fn encode(v: &u32, out: &mut String) {
-        out.push_str(&v.to_string());
-    }
-}
-
-pub struct Bool;
-impl Codec for Bool {
-    type Value = bool;
-    fn decode(raw: &[u8], _: usize) -> Result<bool, String> {
-        unmarshal::boolean(raw)
-    }
-    fn is_default(v: &bool) -> bool {
-        !*v
-    }
-    fn encode(v: &bool, out: &mut String) {
-        out.push_str(if *v { "true" } else { "false" });
-    }
-}
-
-pub struct Str;
-impl Codec for Str {
-    type Value = String;
-    fn decode(raw: &[u8], _: usize) -> Result<String, String> {
-        unmarshal::string(raw)
-    }
-    fn is_default(v: &String) -> bool {
-        v.is_empty()
-    }
-    fn encode(v: &String, out: &mut String) {
-        marshal::quote(v, out);
-    }
-}
-
-pub struct Bytes;
-impl Codec for Bytes {
-    type Value = Vec<u8>;
-    fn decode(raw: &[u8], _: usize) -> Result<Vec<u8>, String> {
-        unmarshal::bytes(raw)
-    }
-    fn is_default(v: &Vec<u8>) -> bool {
-        v.is_empty()
-    }
-    fn encode(v: &Vec<u8>, out: &mut String) {
-        out.push('"');
-        out.push_str(&base64::encode(v));
-        out.push('"');
-    }
-}
-
-/// A proto enum: its full name and its values.
-pub trait ProtoEnum {
-    /// Full proto name, as in the "unknown value" error
-    /// (`etcdserverpb.RangeRequest.SortOrder`).
-    const NAME: &'static str;
-    const VALUES: &'static [(&'static str, i32)];
-}
-
-/// An enum field, held as its number so unknown numbers survive.
-pub struct Enum<E>(PhantomData<E>);
-impl<E: ProtoEnum> Codec for Enum<E> {
-    type Value = i32;
-    fn decode(raw: &[u8], _: usize) -> Result<i32, String> {
-        decode_enum(raw, E::NAME, E::VALUES)
-    }
-    fn is_default(v: &i32) -> bool {
-        *v == 0
-    }
-    fn encode(v: &i32, out: &mut String) {
-        encode_enum(*v, E::VALUES, out);
-    }
-}
-
-/// [`Enum`]'s decoding, one copy for every enum (inlined, it was copied
-/// into each enum field).
-#[inline(never)]
-fn decode_enum(raw: &[u8], enum_name: &str, values: &[(&str, i32)]) -> Result<i32, String> {
-    // A string is a value name, compared raw (escapes not decoded).
+/// An enum: a value name, compared raw (escapes not decoded), or a number.
+fn decode_enum(raw: &[u8], e: &EnumType) -> Result<i32, String> {
     if let [b'"', name @ .., b'"'] = raw {
-        return values
+        return e
+            .values
             .iter()
             .find(|(n, _)| n.as_bytes() == name)
             .map(|&(_, number)| number)
@@ -167,85 +66,73 @@ fn decode_enum(raw: &[u8], enum_name: &str, values: &[(&str, i32)]) -> Result<i3
                 format!(
                     "unknown value {} for enum {}",
                     marshal::go_quote(raw),
-                    enum_name
+                    e.name
                 )
             });
     }
     unmarshal::int(raw, ENUM_NUMBER).map(|n| n as i32)
 }
 
-/// [`Enum`]'s encoding: the value's name, or its number if it has none.
-#[inline(never)]
-fn encode_enum(v: i32, values: &[(&str, i32)], out: &mut String) {
-    match values.iter().find(|&&(_, number)| number == v) {
+/// Whether jsonpb writes the field (`EmitDefaults: false`): proto3 leaves
+/// out zero values and absent messages, but writes a oneof member whenever
+/// it is the member set, and a present message even when empty.
+pub(super) fn is_set(f: &FieldInfo, v: &Value) -> bool {
+    let zero = match v {
+        Value::Unset | Value::Message(None) => return false,
+        Value::Message(Some(_)) => return true,
+        Value::List(list) => return !list.is_empty(),
+        Value::I64(n) => *n == 0,
+        Value::U64(n) => *n == 0,
+        Value::I32(n) => *n == 0,
+        Value::U32(n) => *n == 0,
+        Value::Bool(b) => !b,
+        Value::Str(s) => s.is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+    };
+    f.oneof || !zero
+}
+
+/// Writes a value (of enum `enum_type`, if an enum): 64-bit integers as
+/// strings, bytes as padded base64, enums by name (by number if the value
+/// has none).
+pub(super) fn encode(enum_type: Option<&EnumType>, v: Value, out: &mut String) {
+    match v {
+        Value::Unset | Value::Message(None) => {}
+        Value::I64(n) => out.push_str(&format!("\"{n}\"")),
+        Value::U64(n) => out.push_str(&format!("\"{n}\"")),
+        Value::I32(n) => match enum_type {
+            Some(e) => encode_enum(n, e, out),
+            None => out.push_str(&n.to_string()),
+        },
+        Value::U32(n) => out.push_str(&n.to_string()),
+        Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Value::Str(s) => marshal::quote(s, out),
+        Value::Bytes(b) => {
+            out.push('"');
+            out.push_str(&base64::encode(b));
+            out.push('"');
+        }
+        Value::Message(Some(m)) => encode_into(m, out),
+        Value::List(list) => {
+            out.push('[');
+            for i in 0..list.len() {
+                if i > 0 {
+                    out.push(',');
+                }
+                encode(enum_type, list.get(i), out);
+            }
+            out.push(']');
+        }
+    }
+}
+
+fn encode_enum(v: i32, e: &EnumType, out: &mut String) {
+    match e.values.iter().find(|&&(_, number)| number == v) {
         Some((name, _)) => {
             out.push('"');
             out.push_str(name);
             out.push('"');
         }
         None => out.push_str(&v.to_string()),
-    }
-}
-
-/// A message as a list element or oneof member (always present).
-pub struct Msg<M>(PhantomData<M>);
-impl<M: Message> Codec for Msg<M> {
-    type Value = M;
-    fn decode(raw: &[u8], depth: usize) -> Result<M, String> {
-        decode_message(raw, depth)
-    }
-    fn is_default(_: &M) -> bool {
-        false
-    }
-    fn encode(v: &M, out: &mut String) {
-        encode_into(v, out);
-    }
-}
-
-/// A singular message field: present (even if empty, `"header":{}`) or not.
-pub struct Opt<M>(PhantomData<M>);
-impl<M: Message> Codec for Opt<M> {
-    type Value = Option<M>;
-    fn decode(raw: &[u8], depth: usize) -> Result<Option<M>, String> {
-        decode_message(raw, depth).map(Some)
-    }
-    fn is_default(v: &Option<M>) -> bool {
-        v.is_none()
-    }
-    fn encode(v: &Option<M>, out: &mut String) {
-        if let Some(m) = v {
-            encode_into(m, out);
-        }
-    }
-}
-
-/// A repeated field: a JSON array (`[]json.RawMessage`), omitted when empty.
-pub struct Rep<C>(PhantomData<C>);
-impl<C: Codec> Codec for Rep<C> {
-    type Value = Vec<C::Value>;
-    // Not inlined: one copy per element kind, not one per repeated field.
-    #[inline(never)]
-    fn decode(raw: &[u8], depth: usize) -> Result<Self::Value, String> {
-        // A plain loop: `collect` into a `Result` costs an adapter per type.
-        let elems = unmarshal::array(raw)?;
-        let mut out = Vec::with_capacity(elems.len());
-        for e in elems {
-            out.push(C::decode(e, depth)?);
-        }
-        Ok(out)
-    }
-    fn is_default(v: &Self::Value) -> bool {
-        v.is_empty()
-    }
-    #[inline(never)]
-    fn encode(v: &Self::Value, out: &mut String) {
-        out.push('[');
-        for (i, e) in v.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            C::encode(e, out);
-        }
-        out.push(']');
     }
 }

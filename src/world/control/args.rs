@@ -4,7 +4,7 @@
 //! current cluster, numbers must be in range, and every field must be one
 //! the control knows (a misspelt `latency` would otherwise set nothing).
 
-use crate::gateway::json::Value;
+use crate::world::json::Value;
 
 /// The longest a link may delay a message, in ms (latency or jitter): far
 /// past etcd's 7 s request timeout, short of anything that stops the world.

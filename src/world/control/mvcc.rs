@@ -10,9 +10,9 @@
 
 use super::{answer, b64, bad_request, limit_param, member_param, query_bytes};
 use crate::errors::EtcdError;
-use crate::gateway::json::{list, Object};
 use crate::gateway::jsonpb::base64_decode;
 use crate::mvcc::{Generation, KeyIndex, KvStore, Revision};
+use crate::world::json::{list, Object};
 use crate::world::{HttpResponse, World};
 
 pub(super) fn view(gw: &World, query: &str) -> HttpResponse {

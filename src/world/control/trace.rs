@@ -9,8 +9,8 @@
 
 use super::{answer, query_param};
 use crate::cluster::trace::{Control, EntryKind, Envelope, TraceEvent, TraceKind};
-use crate::gateway::json::{list, Object};
 use crate::raft::Event;
+use crate::world::json::{list, Object};
 use crate::world::{HttpResponse, World};
 use std::fmt::Write;
 

@@ -1,11 +1,12 @@
 //! The plain JSON of the simulator's own paths (`/_sim/` answers and
 //! arguments, saved worlds, configs), as opposed to etcd's
-//! [`jsonpb`](super::jsonpb). serde_json did this before (its code was a
+//! [`jsonpb`](crate::gateway::jsonpb). serde_json did this before (its code was a
 //! tenth of the wasm); it is read and written as serde_json did, so the
 //! same texts are taken, with the same messages, and the answers are the
 //! same bytes: compact, object members in key order, floats in their
 //! shortest form that reads back.
 
+mod config;
 mod fields;
 mod number;
 mod read;
@@ -15,7 +16,7 @@ pub use fields::read_struct;
 pub use read::{parse, Reader};
 pub use write::{list, Object};
 
-use super::jsonpb::quote_plain;
+use crate::gateway::jsonpb::quote_plain;
 
 /// A JSON value as serde_json's `Value` held it.
 #[derive(Clone, Debug, PartialEq)]
