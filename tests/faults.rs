@@ -335,6 +335,47 @@ fn with_frequent_snapshots_a_new_member_catches_up_from_a_snapshot() {
 }
 
 #[test]
+fn a_learner_added_after_the_leader_compacted_its_log_catches_up_from_the_leaders_state() {
+    // etcd's leader sends a new member its state as of now, with the
+    // current configuration (`createMergedSnapshotMessage`), not the last
+    // snapshot it took, which knows nothing of the learner
+    let mut gw = World::new(Config {
+        members: 3,
+        snapshot_count: 10,
+        ..Config::default()
+    });
+    // writes until the leader has just taken a snapshot: the next one is
+    // ten entries away, long after the learner needs one
+    let mut i = 0;
+    loop {
+        put(&mut gw, 0, &format!("k{i}"), "v");
+        i += 1;
+        let s = state(&mut gw);
+        let leader = &s["members"][0];
+        let snapshot = leader["log"]["first"].as_u64().map(|first| first - 1);
+        if i >= 20 && snapshot == leader["applied"].as_u64() {
+            break;
+        }
+    }
+    let added = call(
+        &mut gw,
+        0,
+        "POST",
+        "/_sim/add_member",
+        json!({"learner": true}),
+        0,
+    );
+    assert_eq!(added.0, 200, "{}", added.1);
+    let t = gw.now();
+    gw.advance_to(t + 3_000);
+    let s = state(&mut gw);
+    let leader_applied = s["members"][0]["applied"].as_u64();
+    assert_eq!(s["members"][3]["applied"].as_u64(), leader_applied, "{s}");
+    let last = format!("k{}", i - 1);
+    assert_eq!(get(&mut gw, 3, &last, true).1["kvs"][0]["value"], b64("v"));
+}
+
+#[test]
 fn the_trace_since_n_starts_at_event_n() {
     let mut gw = world();
     let next = call(&mut gw, 0, "GET", "/_sim/trace", Value::Null, 0).1["next"].clone();

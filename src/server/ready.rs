@@ -7,7 +7,7 @@
 
 use super::env::Env;
 use super::output::{entry_digest, EntryKind, Event, Output};
-use super::{EtcdServer, InternalRaftRequest, Request, Response, StateSnapshot};
+use super::{EtcdServer, InternalRaftRequest, RaftMessage, Request, Response, StateSnapshot};
 use crate::auth::AuthRequest;
 use crate::membership::{ConfChange, ConfChangeContext};
 use crate::pb::Member;
@@ -41,7 +41,10 @@ impl EtcdServer {
         if let Some(ss) = rd.soft_state {
             self.on_soft_state(env.now, ss);
         }
-        for m in std::mem::take(&mut rd.messages) {
+        for mut m in std::mem::take(&mut rd.messages) {
+            if m.msg_type == raft::MessageType::Snap {
+                self.merge_snapshot(&mut m);
+            }
             self.push(Output::Message(Box::new(m)));
         }
         if let Some(snap) = &rd.snapshot {
@@ -64,6 +67,37 @@ impl EtcdServer {
             }
         }
         self.raft.advance(rd);
+    }
+
+    /// etcd's `createMergedSnapshotMessage`: a snapshot goes out as this
+    /// member's state at its applied index, with the configuration as of
+    /// then, not as the last snapshot it took, whose configuration lacks a
+    /// member added since (a learner that must catch up from it would
+    /// ignore it, not being in it).
+    fn merge_snapshot(&self, m: &mut RaftMessage) {
+        let Some(snap) = m.snapshot.as_mut() else {
+            return;
+        };
+        let applied = self.applied_index();
+        if applied <= snap.metadata.index {
+            return;
+        }
+        let st = self.raft.status();
+        let term = if applied == st.log.snapshot_index {
+            st.log.snapshot_term
+        } else {
+            let entries = self.raft.log_entries();
+            match entries.iter().find(|e| e.index == applied) {
+                Some(e) => e.term,
+                None => return,
+            }
+        };
+        snap.metadata = raft::SnapshotMetadata {
+            index: applied,
+            term,
+            conf_state: st.conf_state,
+        };
+        snap.data = self.state_snapshot();
     }
 
     /// A change of role or leader: the new leader's lessor takes over
