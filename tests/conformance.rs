@@ -18,9 +18,6 @@ use support::corpus::{self, name_of};
 use support::glob::{any_match, fnmatch};
 use support::in_process::run_scenario;
 
-/// Diffs printed per failing scenario without `CONFORMANCE_VERBOSE`.
-const MAX_DIFFS: usize = 6;
-
 struct Outcome {
     name: String,
     family: String,
@@ -39,7 +36,7 @@ fn run_all(corpus: &[Value], verbose: bool) -> Vec<Outcome> {
         let t0 = Instant::now();
         let diffs = run_scenario(sc);
         let dt = t0.elapsed().as_secs_f64();
-        report_one(&name, &diffs, dt, verbose);
+        support::report(&name, &diffs, dt, verbose);
         outcomes.push(Outcome {
             name,
             family,
@@ -47,25 +44,6 @@ fn run_all(corpus: &[Value], verbose: bool) -> Vec<Outcome> {
         });
     }
     outcomes
-}
-
-fn report_one(name: &str, diffs: &[String], secs: f64, verbose: bool) {
-    if diffs.is_empty() {
-        println!("PASS {name} ({secs:.2}s)");
-        return;
-    }
-    println!("FAIL {name} ({secs:.2}s)");
-    let shown = if verbose {
-        diffs.len()
-    } else {
-        MAX_DIFFS.min(diffs.len())
-    };
-    for d in &diffs[..shown] {
-        println!("    {d}");
-    }
-    if shown < diffs.len() {
-        println!("    ... {} more", diffs.len() - shown);
-    }
 }
 
 fn print_family_table(outcomes: &[Outcome]) {

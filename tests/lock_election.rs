@@ -14,9 +14,13 @@ struct Sim {
 
 impl Sim {
     fn new() -> Self {
+        Sim::with_members(1)
+    }
+
+    fn with_members(members: usize) -> Self {
         Sim {
             gw: World::new(Config {
-                members: 1,
+                members,
                 ..Config::default()
             }),
             outputs: Vec::new(),
@@ -266,13 +270,7 @@ fn leader_without_a_candidate_is_the_concurrency_packages_no_leader() {
 /// lock service: a lock at a member cut off from its leader times out.
 #[test]
 fn a_lock_that_times_out_answers_the_timeout_through_the_client() {
-    let mut sim = Sim {
-        gw: World::new(Config {
-            members: 3,
-            ..Config::default()
-        }),
-        outputs: Vec::new(),
-    };
+    let mut sim = Sim::with_members(3);
     sim.grant(1);
     let cut = json!({"groups": [[0, 1], [2]]});
     assert_eq!(sim.call("/_sim/partition", cut).0, 200);
@@ -408,13 +406,7 @@ fn a_lock_larger_than_grpcs_receive_limit_is_refused_before_it_runs() {
 /// delete goes through and the key is gone.
 #[test]
 fn a_waiter_whose_confirming_get_fails_gives_its_key_back() {
-    let mut sim = Sim {
-        gw: World::new(Config {
-            members: 3,
-            ..Config::default()
-        }),
-        outputs: Vec::new(),
-    };
+    let mut sim = Sim::with_members(3);
     sim.grant(1);
     sim.grant(2);
     let (_, held) = sim.call("/v3/lock/lock", json!({"name": b64("l"), "lease": 1}));

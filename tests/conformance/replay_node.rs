@@ -31,8 +31,6 @@ use support::runner::{ClusterKind, Request, Runner, Transport, INITIAL_CLUSTER_T
 const MEMBERS: usize = 3;
 /// How long the server may take to print `ready`.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
-/// Diffs printed per failing scenario without `CONFORMANCE_VERBOSE`.
-const MAX_DIFFS: usize = 6;
 
 /// The Node server, killed when dropped.
 struct Server {
@@ -147,25 +145,6 @@ fn replay(server: &Server, scenario: &Value) -> Vec<String> {
     Runner::new(transport).run(scenario)
 }
 
-fn report(name: &str, diffs: &[String], secs: f64, verbose: bool) {
-    if diffs.is_empty() {
-        println!("PASS {name} ({secs:.1}s)");
-        return;
-    }
-    println!("FAIL {name} ({secs:.1}s)");
-    let shown = if verbose {
-        diffs.len()
-    } else {
-        MAX_DIFFS.min(diffs.len())
-    };
-    for d in &diffs[..shown] {
-        println!("    {d}");
-    }
-    if shown < diffs.len() {
-        println!("    ... {} more", diffs.len() - shown);
-    }
-}
-
 /// The first scenario with a recorded status, that status made impossible.
 fn altered(scenarios: &[Value]) -> Option<Value> {
     scenarios.iter().find_map(|sc| {
@@ -220,7 +199,7 @@ fn main() -> ExitCode {
     for sc in &selected {
         let t0 = Instant::now();
         let diffs = replay(&server, sc);
-        report(&name_of(sc), &diffs, t0.elapsed().as_secs_f64(), verbose);
+        support::report(&name_of(sc), &diffs, t0.elapsed().as_secs_f64(), verbose);
         if diffs.is_empty() {
             passed += 1;
         } else {
