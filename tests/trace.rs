@@ -329,8 +329,8 @@ fn eventful_world() -> World {
         ("/v3/kv/deleterange", r#"{"key":"YQ=="}"#),
         ("/v3/lease/grant", r#"{"TTL":60}"#),
         ("/_sim/add_member", r#"{"learner":true}"#),
-        // the next snapshot has the learner in its configuration: it
-        // catches up from it
+        // writes the learner catches up on (from the leader's state, sent
+        // as a snapshot) and a snapshot that has it in its configuration
         ("/v3/kv/put", r#"{"key":"Yw==","value":"Mw=="}"#),
         ("/v3/kv/put", r#"{"key":"Yw==","value":"NA=="}"#),
         ("/v3/kv/put", r#"{"key":"Yw==","value":"NQ=="}"#),
