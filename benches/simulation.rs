@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench simulation`
 
-use etcd_sim::cluster::{Cluster, Outcome};
+use etcd_sim::cluster::{Answer, Cluster, Outcome};
 use etcd_sim::config::Config;
 use etcd_sim::pb;
 use etcd_sim::server::Request;
@@ -53,7 +53,7 @@ fn run(virtual_ms: u64, every_ms: u64) -> (f64, u64) {
         answered += c
             .drain()
             .iter()
-            .filter(|o| matches!(o, Outcome::Reply(_, Ok(_))))
+            .filter(|o| matches!(o, Outcome::Answer(Answer::Reply(_, Ok(_)))))
             .count() as u64;
     }
     let wall = start.elapsed().as_secs_f64();

@@ -29,13 +29,9 @@ use crate::boxed_map::BoxedMap;
 use crate::config::Config;
 use crate::errors::EtcdError;
 use crate::membership;
-use crate::pb::{
-    LeaderResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse, Member, SnapshotResponse,
-    WatchRequest, WatchResponse,
-};
-use crate::server::{
-    ClientInput, EtcdServer, RaftMessage, Reply, Request, ServerConfig, ServiceCall, ServiceReply,
-};
+use crate::pb::{LeaseKeepAliveRequest, Member, WatchRequest};
+pub use crate::server::Answer;
+use crate::server::{ClientInput, EtcdServer, RaftMessage, Request, ServerConfig, ServiceCall};
 use network::{InFlight, Network};
 use pairs::PairMap;
 use std::collections::VecDeque;
@@ -70,23 +66,8 @@ pub fn member_urls(i: usize) -> (String, String) {
 /// What the cluster answers, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    /// The answer to a unary request.
-    Reply(Ticket, Reply),
-    /// A message on a watch stream.
-    Watch(Ticket, WatchResponse),
-    /// A keep-alive answer on a keep-alive stream.
-    KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
-    /// A message of the snapshot stream, or the error that ends it.
-    Snapshot(Ticket, Result<SnapshotResponse, EtcdError>),
-    /// The answer to a lock or election call.
-    Service(Ticket, ServiceReply),
-    /// A message of an election's Observe stream.
-    Observe(Ticket, LeaderResponse),
-    /// A stream is over (a keep-alive stream whose requests ended, a
-    /// finished snapshot).
-    StreamEnd(Ticket),
-    /// The member serving this request went down: its connection is gone.
-    Refused(Ticket),
+    /// Something for a client of a member.
+    Answer(Answer),
     /// Member `i` went down: every stream it served is cut.
     MemberDown(usize),
     /// Member `i` has known no leader for `maxNoLeaderCnt` election

@@ -18,7 +18,7 @@ mod stream;
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
 
 use crate::boxed_map::BoxedMap;
-use crate::cluster::{Cluster, Outcome};
+use crate::cluster::{Answer, Cluster, Outcome};
 use crate::errors::{Code, EtcdError};
 use crate::pb::Rpc;
 use crate::server::{Reply, Request, ServiceCall, MAX_RECV_BYTES};
@@ -460,11 +460,11 @@ impl Gateway {
     fn collect(&mut self) {
         for outcome in self.cluster.drain() {
             match outcome {
-                Outcome::Reply(ticket, reply) => {
+                Outcome::Answer(Answer::Reply(ticket, reply)) => {
                     let response = encode_reply(&reply);
                     self.respond(ticket, response);
                 }
-                Outcome::Watch(ticket, resp) => {
+                Outcome::Answer(Answer::Watch(ticket, resp)) => {
                     if let Some(st) = self.streams.get_mut(&ticket) {
                         st.message(
                             ticket,
@@ -473,20 +473,24 @@ impl Gateway {
                         );
                     }
                 }
-                Outcome::KeepAlive(ticket, answer) => self.stream_answer(ticket, answer),
-                Outcome::Snapshot(ticket, answer) => self.stream_answer(ticket, answer),
-                Outcome::Service(ticket, reply) => {
+                Outcome::Answer(Answer::KeepAlive(ticket, answer)) => {
+                    self.stream_answer(ticket, answer)
+                }
+                Outcome::Answer(Answer::Snapshot(ticket, answer)) => {
+                    self.stream_answer(ticket, answer)
+                }
+                Outcome::Answer(Answer::Service(ticket, reply)) => {
                     if self.services.remove(ticket).is_some() {
                         self.respond(ticket, services::encode_reply(&reply));
                     }
                 }
-                Outcome::Observe(ticket, resp) => {
+                Outcome::Answer(Answer::Observe(ticket, resp)) => {
                     if let Some(st) = self.streams.get_mut(&ticket) {
                         let json = jsonpb::encode_stream_result(&resp);
                         st.message(ticket, json, &mut self.outputs);
                     }
                 }
-                Outcome::Refused(ticket) => {
+                Outcome::Answer(Answer::Refused(ticket)) => {
                     self.services.remove(ticket);
                     self.streams.remove(&ticket);
                     self.outputs.push(Output::Refused { ticket });
@@ -522,7 +526,7 @@ impl Gateway {
                         }
                     }
                 }
-                Outcome::StreamEnd(ticket) => {
+                Outcome::Answer(Answer::StreamEnd(ticket)) => {
                     self.services.remove(ticket);
                     if let Some(mut st) = self.streams.remove(&ticket) {
                         st.end(ticket, &mut self.outputs);

@@ -3,7 +3,7 @@
 //! transfer, adding and removing members), each recorded in the trace.
 
 use super::network::Link;
-use super::{member_urls, trace, Cluster, Outcome, Rng};
+use super::{member_urls, trace, Answer, Cluster, Outcome, Rng};
 use crate::errors::EtcdError;
 use crate::membership;
 use crate::pb::Member;
@@ -44,7 +44,7 @@ impl Cluster {
             return Ok(());
         }
         for ticket in s.crash() {
-            self.outcomes.push(Outcome::Refused(ticket));
+            self.outcomes.push(Outcome::Answer(Answer::Refused(ticket)));
         }
         self.outcomes.push(Outcome::MemberDown(i));
         self.control_event(Control::Crash { member: i });

@@ -7,7 +7,7 @@
 //! the trace and the safety audit.
 
 use super::transport::PeerView;
-use super::{trace, Cluster, Msg, Outcome, Rng};
+use super::{trace, Answer, Cluster, Msg, Outcome, Rng};
 use crate::server::{ClientInput, EntryKind, Env, EtcdServer, Event, Forward, Output};
 use trace::{DropReason, TraceKind};
 
@@ -32,7 +32,8 @@ impl Cluster {
     pub(super) fn collect_watch_messages(&mut self) {
         for s in &mut self.servers {
             for (ticket, resp) in s.watch_messages() {
-                self.outcomes.push(Outcome::Watch(ticket, resp));
+                let watch = Answer::Watch(ticket, resp);
+                self.outcomes.push(Outcome::Answer(watch));
             }
         }
     }
@@ -111,13 +112,7 @@ impl Cluster {
                         }
                         Outcome::MemberDown(i)
                     }
-                    Output::Reply(t, r) => Outcome::Reply(t, r),
-                    Output::KeepAlive(t, r) => Outcome::KeepAlive(t, r),
-                    Output::Snapshot(t, r) => Outcome::Snapshot(t, r),
-                    Output::Service(t, r) => Outcome::Service(t, r),
-                    Output::Observe(t, r) => Outcome::Observe(t, r),
-                    Output::StreamEnd(t) => Outcome::StreamEnd(t),
-                    Output::Refused(t) => Outcome::Refused(t),
+                    Output::Answer(a) => Outcome::Answer(a),
                     Output::NoLeader => Outcome::NoLeader(i),
                 };
                 self.outcomes.push(outcome);
@@ -213,7 +208,8 @@ impl Cluster {
         } else if !matches!(input, ClientInput::Service { .. }) {
             // (a lock or election call the gateway refused when its
             // member went down)
-            self.outcomes.push(Outcome::Refused(input.ticket()));
+            let refused = Answer::Refused(input.ticket());
+            self.outcomes.push(Outcome::Answer(refused));
         }
     }
 }

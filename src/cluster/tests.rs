@@ -30,7 +30,9 @@ fn a_lock_call_runs_on_its_member_through_the_client_path() {
     c.run_until_idle();
     let out = c.drain();
     let key = match out.as_slice() {
-        [Outcome::Service(7, Ok(crate::server::ServiceResponse::Lock(r)))] => r.key.clone(),
+        [Outcome::Answer(Answer::Service(7, Ok(crate::server::ServiceResponse::Lock(r))))] => {
+            r.key.clone()
+        }
         other => panic!("{other:?}"),
     };
     // the session's lease, then the mutex's txn, as a client's requests

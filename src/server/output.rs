@@ -11,12 +11,13 @@ use crate::membership::{ConfChange, ConfChangeContext};
 use crate::pb::{LeaderResponse, LeaseKeepAliveResponse, SnapshotResponse, WatchResponse};
 use crate::raft;
 
-#[derive(Clone, Debug)]
-pub enum Output {
-    /// A Raft message for the peer `msg.to`.
-    Message(Box<RaftMessage>),
+/// What goes back to the member's clients, each for its ticket.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
     /// The answer to a unary request.
     Reply(Ticket, Reply),
+    /// A message on a watch stream.
+    Watch(Ticket, WatchResponse),
     /// A keep-alive answer on a keep-alive stream.
     KeepAlive(Ticket, Result<LeaseKeepAliveResponse, EtcdError>),
     /// A message of the snapshot stream, or the error that ends it.
@@ -25,10 +26,20 @@ pub enum Output {
     Service(Ticket, ServiceReply),
     /// A message of an election's Observe stream.
     Observe(Ticket, LeaderResponse),
-    /// A stream is over.
+    /// A stream is over (a keep-alive stream whose requests ended, a
+    /// finished snapshot).
     StreamEnd(Ticket),
-    /// The client's connection is gone (the member stopped).
+    /// The client's connection is gone (the member stopped, or was down
+    /// when the client came).
     Refused(Ticket),
+}
+
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// A Raft message for the peer `msg.to`.
+    Message(Box<RaftMessage>),
+    /// Something for a client.
+    Answer(Answer),
     /// A request for the leader `to` (its answer comes back through
     /// [`EtcdServer::forwarded`](super::EtcdServer::forwarded)).
     Forward {
@@ -145,24 +156,29 @@ impl super::EtcdServer {
         self.route_watch_messages(messages)
     }
 
-    /// Hands `out` to the world; an answer to a lock or election call's
-    /// request goes back to the call instead. An answer ends its request's
-    /// timeout.
+    /// Hands `out` to the world.
     pub(super) fn push(&mut self, out: Output) {
-        if let Output::Reply(ticket, _) | Output::KeepAlive(ticket, _) = &out {
-            self.w.answered(*ticket);
-        }
-        self.hand_over(out);
+        self.out.push(out);
     }
 
-    /// As `push`, for the answer of a request whose timeout has fired.
-    pub(super) fn hand_over(&mut self, out: Output) {
-        match out {
-            Output::Reply(ticket, reply) if self.is_service(ticket) => {
+    /// Hands answer `a` to its client; an answer to a lock or election
+    /// call's request goes back to the call instead. An answer ends its
+    /// request's timeout.
+    pub(super) fn answer(&mut self, a: Answer) {
+        if let Answer::Reply(ticket, _) | Answer::KeepAlive(ticket, _) = &a {
+            self.w.answered(*ticket);
+        }
+        self.hand_over(a);
+    }
+
+    /// As `answer`, for the answer of a request whose timeout has fired.
+    pub(super) fn hand_over(&mut self, a: Answer) {
+        match a {
+            Answer::Reply(ticket, reply) if self.is_service(ticket) => {
                 let back = (ticket, ServiceEvent::Reply(reply));
                 self.service_events.push(back);
             }
-            out => self.out.push(out),
+            a => self.out.push(Output::Answer(a)),
         }
     }
 
@@ -188,6 +204,6 @@ impl super::EtcdServer {
             self.fill_header(&mut r, hdr);
             r
         });
-        self.push(Output::Reply(ticket, reply));
+        self.answer(Answer::Reply(ticket, reply));
     }
 }

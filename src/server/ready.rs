@@ -6,7 +6,7 @@
 //! and the cluster version.
 
 use super::env::Env;
-use super::output::{entry_digest, EntryKind, Event, Output};
+use super::output::{entry_digest, Answer, EntryKind, Event, Output};
 use super::{EtcdServer, InternalRaftRequest, RaftMessage, Request, Response, StateSnapshot};
 use crate::auth::AuthRequest;
 use crate::membership::{ConfChange, ConfChangeContext};
@@ -123,7 +123,7 @@ impl EtcdServer {
             .collect();
         for ctx in failed {
             if let Some(r) = self.w.reads.remove(&ctx) {
-                self.push(Output::Reply(
+                self.answer(Answer::Reply(
                     r.ticket,
                     Err(crate::errors::EtcdError::LeaderChanged),
                 ));
@@ -236,7 +236,7 @@ impl EtcdServer {
     /// connections are gone.
     fn stop(&mut self) {
         for ticket in self.take_clients() {
-            self.push(Output::Refused(ticket));
+            self.answer(Answer::Refused(ticket));
         }
         self.removed = true;
         self.push(Output::Stopped);

@@ -5,7 +5,7 @@
 
 use super::config::{LEASE_REVOKE_RETRY_MS, REQUEST_TIMEOUT_MS};
 use super::env::Env;
-use super::output::Output;
+use super::output::Answer;
 use super::wait::Waiting;
 use super::{EtcdServer, Request};
 
@@ -30,9 +30,9 @@ impl EtcdServer {
             if let Some(waited) = self.w.forget(ticket) {
                 let e = self.timeout_error(env, waited, due - REQUEST_TIMEOUT_MS);
                 self.hand_over(if waited == Waiting::KeepAlive {
-                    Output::KeepAlive(ticket, Err(e))
+                    Answer::KeepAlive(ticket, Err(e))
                 } else {
-                    Output::Reply(ticket, Err(e))
+                    Answer::Reply(ticket, Err(e))
                 });
             }
         }

@@ -6,7 +6,7 @@
 
 use super::config::{ELECTION_MS, HEALTH_INTERVAL_MS};
 use super::env::Env;
-use super::output::{Forwarded, Output};
+use super::output::{Answer, Forwarded, Output};
 use super::v3client::ServiceCall;
 use super::wait::{Forward, PendingRead, TokenWait, Waiting};
 use super::{EtcdServer, Path, Request, Response, Ticket};
@@ -149,7 +149,7 @@ impl EtcdServer {
         if self.w.forwards.iter().any(|f| f.ticket() == ticket) {
             self.w.forwards.push(Forward::End(ticket));
         } else {
-            self.push(Output::StreamEnd(ticket));
+            self.answer(Answer::StreamEnd(ticket));
         }
     }
 
@@ -157,7 +157,7 @@ impl EtcdServer {
     fn snapshot(&mut self, env: &mut Env, ticket: Ticket, token: Option<String>) {
         // root only (etcd's `authMaintenanceServer`)
         if let Err(e) = self.authorize_admin(token.as_deref(), env.now) {
-            return self.push(Output::Snapshot(ticket, Err(e)));
+            return self.answer(Answer::Snapshot(ticket, Err(e)));
         }
         // 3.5.1 sends neither a header nor remaining_bytes (docs/etcd-behaviour.md #54)
         for blob in self.snapshot_blobs() {
@@ -166,9 +166,9 @@ impl EtcdServer {
                 remaining_bytes: 0,
                 blob,
             };
-            self.push(Output::Snapshot(ticket, Ok(msg)));
+            self.answer(Answer::Snapshot(ticket, Ok(msg)));
         }
-        self.push(Output::StreamEnd(ticket));
+        self.answer(Answer::StreamEnd(ticket));
     }
 
     /// Whether the leader this member knows is one it can reach now (to
@@ -194,7 +194,7 @@ impl EtcdServer {
         let now = env.now;
         let path = match self.route(&request) {
             Ok(p) => p,
-            Err(e) => return self.push(Output::Reply(ticket, Err(e))),
+            Err(e) => return self.answer(Answer::Reply(ticket, Err(e))),
         };
         if let Some(index) = self.token_index_ahead(&request, token.as_deref()) {
             self.w.token_waits.push(TokenWait {
@@ -210,7 +210,7 @@ impl EtcdServer {
         }
         let auth = match self.authorize(&request, token.as_deref(), now) {
             Ok(a) => a,
-            Err(e) => return self.push(Output::Reply(ticket, Err(e))),
+            Err(e) => return self.answer(Answer::Reply(ticket, Err(e))),
         };
         match path {
             Path::LocalRead => {
@@ -243,7 +243,7 @@ impl EtcdServer {
                     let forward = Forward::MemberChange(ticket, other);
                     self.push(Output::Forward { to, forward });
                 }
-                _ => self.push(Output::Reply(ticket, Err(EtcdError::Timeout))),
+                _ => self.answer(Answer::Reply(ticket, Err(EtcdError::Timeout))),
             },
         }
     }
@@ -289,7 +289,7 @@ impl EtcdServer {
                 Some(id)
             }
             Err(e) => {
-                self.push(Output::Reply(ticket, Err(e)));
+                self.answer(Answer::Reply(ticket, Err(e)));
                 None
             }
         }
@@ -383,9 +383,9 @@ impl EtcdServer {
                     r.header = hdr.at(rev);
                     r
                 });
-                self.push(Output::KeepAlive(ticket, answer));
+                self.answer(Answer::KeepAlive(ticket, answer));
             }
-            Forwarded::End(ticket) => self.push(Output::StreamEnd(ticket)),
+            Forwarded::End(ticket) => self.answer(Answer::StreamEnd(ticket)),
             Forwarded::MemberChange(ticket, checked) => {
                 self.member_change_checked(env.now, ticket, checked)
             }
@@ -448,7 +448,7 @@ impl EtcdServer {
     ) {
         match checked {
             Ok(change) => self.propose_conf_change(now, ticket, change),
-            Err(e) => self.push(Output::Reply(ticket, Err(e))),
+            Err(e) => self.answer(Answer::Reply(ticket, Err(e))),
         }
     }
 
@@ -574,11 +574,11 @@ impl EtcdServer {
     /// answer comes once the transferee leads.
     fn move_leader(&mut self, now: u64, ticket: Ticket, target: u64) {
         if !self.is_leader() {
-            return self.push(Output::Reply(ticket, Err(EtcdError::NotLeader)));
+            return self.answer(Answer::Reply(ticket, Err(EtcdError::NotLeader)));
         }
         let is_voter = self.membership().get(target).is_some_and(|m| !m.is_learner);
         if !is_voter {
-            return self.push(Output::Reply(ticket, Err(EtcdError::BadLeaderTransferee)));
+            return self.answer(Answer::Reply(ticket, Err(EtcdError::BadLeaderTransferee)));
         }
         if target == self.id {
             return self.reply(

@@ -9,7 +9,7 @@
 //! once; its own answer, or an Observe message, is what goes out.
 
 use super::env::Env;
-use super::output::Output;
+use super::output::Answer;
 use super::recipe::{Effect, Recipe};
 use super::{EtcdServer, Reply, Ticket};
 use crate::errors::EtcdError;
@@ -262,12 +262,12 @@ impl EtcdServer {
                     self.watch(ticket, request, hdr, env.now);
                 }
                 Effect::Answer(reply) => {
-                    self.push(Output::Service(ticket, reply));
+                    self.answer(Answer::Service(ticket, reply));
                     self.service_end(ticket);
                 }
-                Effect::Message(resp) => self.push(Output::Observe(ticket, resp)),
+                Effect::Message(resp) => self.answer(Answer::Observe(ticket, resp)),
                 Effect::End => {
-                    self.push(Output::StreamEnd(ticket));
+                    self.answer(Answer::StreamEnd(ticket));
                     self.service_end(ticket);
                 }
             }

@@ -160,7 +160,10 @@ impl Journal {
     pub fn load(saved: &[u8]) -> Result<Journal, String> {
         let v = json::parse(saved)?;
         if v["format"].as_str() != Some(FORMAT) {
-            return Err(format!("not a saved world (\"format\" is not {FORMAT:?})"));
+            let mut e = String::from("not a saved world (\"format\" is not ");
+            quote_plain(FORMAT, &mut e);
+            e.push(')');
+            return Err(e);
         }
         if v["format_version"].as_u64() != Some(FORMAT_VERSION) {
             return Err(format!(
@@ -238,7 +241,11 @@ fn parse_input(v: &Value) -> Result<Input, String> {
         "cancel" => Input::Cancel(num(1)?),
         "time" => Input::Time(num(1)?),
         "next_ticket" => Input::NextTicket(num(1)?),
-        other => return Err(format!("unknown input {other:?}")),
+        other => {
+            let mut e = String::from("unknown input ");
+            quote_plain(other, &mut e);
+            return Err(e);
+        }
     })
 }
 

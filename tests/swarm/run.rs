@@ -1,7 +1,7 @@
 //! One seeded swarm run: random clients against random faults on a
 //! simulated cluster, then healing; everything recorded for the checks.
 
-use etcd_sim::cluster::{Cluster, Outcome, Rng};
+use etcd_sim::cluster::{Answer, Cluster, Outcome, Rng};
 use etcd_sim::config::Config;
 use etcd_sim::pb::{self, request_op::Request as Op, response_op::Response as OpResp};
 use etcd_sim::server::{Request, Response};
@@ -426,7 +426,7 @@ impl Run {
         let now = self.c.now();
         for o in self.c.drain() {
             match o {
-                Outcome::Reply(t, reply) => {
+                Outcome::Answer(Answer::Reply(t, reply)) => {
                     let Some((client, op)) = self.pending.remove(&t) else {
                         continue;
                     };
@@ -451,7 +451,7 @@ impl Run {
                         c.busy = None;
                     }
                 }
-                Outcome::Refused(t) => {
+                Outcome::Answer(Answer::Refused(t)) => {
                     // the connection broke: the request may or may not apply
                     if let Some((client, _)) = self.pending.remove(&t) {
                         if let Some(c) = self.clients.get_mut(client) {
@@ -459,7 +459,7 @@ impl Run {
                         }
                     }
                 }
-                Outcome::Watch(t, w) => {
+                Outcome::Answer(Answer::Watch(t, w)) => {
                     let Some(&i) = self.watch_of.get(&t) else {
                         continue;
                     };
