@@ -525,10 +525,18 @@ fn pause_stops_the_clock_for_the_driver_and_step_moves_it() {
     assert_eq!((status, &s["paused"]), (200, &json!(true)));
     assert!(gw.paused() && gw.epoch() > epoch);
 
-    // a put to the leader waits while nothing is due is stepped
+    // a put to the leader waits until stepped; over the default links
+    // (loopback: no time at all) one step answers it, at the same instant
     let put = json!({"key": b64("k"), "value": b64("v")}).to_string();
     let t = gw.request(0, req("POST", "/v3/kv/put"), put.as_bytes());
     let now = gw.now();
+    let (_, s, out) = call_no_run(&mut gw, "/_sim/step", "{}");
+    assert!(out.iter().any(|o| o.ticket() == t), "{out:?}");
+    assert_eq!(s["now"].as_u64(), Some(now));
+
+    // over links of a few ms a student sees the write travel, step by step
+    call_no_run(&mut gw, "/_sim/link", r#"{"latency_ms":2,"jitter_ms":1}"#);
+    let t = gw.request(0, req("POST", "/v3/kv/put"), put.as_bytes());
     // step to the next event, one at a time, until the put is answered
     let mut steps = 0;
     let answered = loop {
