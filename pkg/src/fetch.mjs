@@ -14,11 +14,29 @@
  * @returns {typeof fetch}
  */
 export function memberFetch(driver, memberOf, passThrough) {
+  // What the URLs called lately come to (a page calls the same few): the
+  // member, and what a call needs of the URL. Only absolute URLs, which
+  // mean the same wherever the page is.
+  const targets = new Map();
+  const targetOf = (text) => {
+    let target = targets.get(text);
+    if (target === undefined) {
+      const url = new URL(text, globalThis.location?.href);
+      const { href, pathname, search, username, password } = url;
+      target = { member: memberOf(url), href, path: pathname + search, userinfo: username !== '' || password !== '' };
+      if (ABSOLUTE.test(text)) {
+        if (targets.size === 64) targets.clear();
+        targets.set(text, target);
+      }
+    }
+    return target;
+  };
+
   return async function fetch(input, init) {
-    const url = new URL(input instanceof Request ? input.url : String(input), globalThis.location?.href);
-    const member = memberOf(url);
+    const target = targetOf(input instanceof Request ? input.url : String(input));
+    const { member, href: url } = target;
     if (member === undefined) return passThrough()(input, init);
-    const plain = plainRequest(input, init, url);
+    const plain = target.userinfo ? null : plainRequest(input, init);
     const request = plain ?? new Request(input, init);
     const { signal } = request;
     signal?.throwIfAborted();
@@ -50,7 +68,7 @@ export function memberFetch(driver, memberOf, passThrough) {
       };
       const head = {
         method: request.method,
-        path: url.pathname + url.search,
+        path: target.path,
         headers: plain?.headers ?? [...request.headers],
       };
       const ticket = plain ? driver.request(member, head, plain.body, onOutput) : driver.submit(member, head, onOutput);
@@ -78,6 +96,7 @@ export function memberFetch(driver, memberOf, passThrough) {
 // the call needs the general path (a Request, a body other than a string,
 // any init member besides these four, a method or header Request would
 // change, refuse or drop).
+const ABSOLUTE = /^https?:\/\//i;
 const PLAIN_INIT = new Set(['method', 'headers', 'body', 'signal']);
 // Request upper-cases these methods (Fetch standard, "normalize a method").
 const NORMAL_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
@@ -85,9 +104,8 @@ const NORMAL_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT
 const PLAIN_HEADER = /^(?:accept|authorization|content-type|grpc-metadata-[-0-9a-z]+)$/;
 const encoder = new TextEncoder();
 
-function plainRequest(input, init, url) {
+function plainRequest(input, init) {
   if (typeof input !== 'string' && !(input instanceof URL)) return null;
-  if (url.username || url.password) return null;
   const { method = 'GET', headers, body = null, signal = null } = init ?? {};
   if (init !== undefined && init !== null) {
     for (const key in init) if (!PLAIN_INIT.has(key)) return null;
@@ -156,8 +174,9 @@ function chunkStream(onCancel) {
 // Statuses whose Response must not have a body (Fetch standard "null body status").
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** A Response from the core's answer; `url` is the request's, as fetch gives it. */
 function answer(url, status, headers, body) {
   const response = new Response(NULL_BODY.has(status) ? null : body, { status, headers });
-  Object.defineProperty(response, 'url', { value: url.href });
+  Object.defineProperty(response, 'url', { value: url });
   return response;
 }
