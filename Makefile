@@ -74,6 +74,7 @@ test-swarm:
 test-clippy:
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
 
 test-fmt:
 	cargo fmt --check
