@@ -25,7 +25,7 @@ pub enum Decoded<M> {
 /// Incremental decoder of a stream of concatenated or whitespace-separated
 /// JSON messages (watch and lease keepalive request bodies). Only
 /// [`StreamDecoder::next_message`] depends on `M`; the byte handling is the
-/// one [`ValueReader`] for every message type, so it exists once in the
+/// one `ValueReader` for every message type, so it exists once in the
 /// binary.
 pub struct StreamDecoder<M> {
     reader: ValueReader,
