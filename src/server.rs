@@ -268,6 +268,15 @@ fn token_use(req: &Request) -> TokenUse {
     req.rpc().map_or(TokenUse::None, Rpc::token)
 }
 
+/// What a member's Raft snapshots carry. etcd keeps its v3 state in the
+/// backend, not in the Raft snapshot: the snapshot in Raft storage only
+/// marks where the log starts, and one sent to a follower is filled with
+/// the state at the applied index as it goes out (etcd's
+/// `createMergedSnapshotMessage`, see `merge_snapshot`). So only a snapshot
+/// in flight holds the state; storage keeps `None`, not a copy of the store
+/// per member.
+pub type SnapshotData = Option<Box<StateSnapshot>>;
+
 /// A member's replicated state at an applied index (a Raft snapshot).
 #[derive(Clone, Debug)]
 pub struct StateSnapshot {

@@ -4,14 +4,14 @@
 
 use super::maintenance::RaftView;
 use super::watch::HeaderInfo;
-use super::{EtcdServer, InternalRaftRequest, StateSnapshot, Ticket};
+use super::{EtcdServer, InternalRaftRequest, SnapshotData, Ticket};
 use crate::errors::EtcdError;
 use crate::raft::{self, Raft};
 
-pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
+pub type RaftNode = Raft<InternalRaftRequest, SnapshotData>;
 
 /// A Raft message between members.
-pub type RaftMessage = raft::Message<InternalRaftRequest, StateSnapshot>;
+pub type RaftMessage = raft::Message<InternalRaftRequest, SnapshotData>;
 
 /// A Raft node that knows no peers yet (it learns them from the log).
 pub fn new_node(config: &raft::Config) -> RaftNode {
