@@ -66,7 +66,7 @@ pub use env::{Draw, Env, Transport};
 use idgen::IdGenerator;
 use maintenance::RaftView;
 pub use output::{entry_digest, Answer, EntryKind, Event, Forwarded, Output};
-pub use raft_node::{RaftMessage, RaftNode};
+pub use raft_node::{RaftEntry, RaftMessage, RaftNode};
 pub use v3_server::ClientInput;
 pub use v3client::{ServiceCall, ServiceReply, ServiceResponse};
 pub use wait::Forward;

@@ -7,11 +7,18 @@ use super::watch::HeaderInfo;
 use super::{EtcdServer, InternalRaftRequest, SnapshotData, Ticket};
 use crate::errors::EtcdError;
 use crate::raft::{self, Raft};
+use std::rc::Rc;
 
-pub type RaftNode = Raft<InternalRaftRequest, SnapshotData>;
+pub type RaftNode = Raft<Rc<InternalRaftRequest>, SnapshotData>;
 
 /// A Raft message between members.
-pub type RaftMessage = raft::Message<InternalRaftRequest, SnapshotData>;
+pub type RaftMessage = raft::Message<Rc<InternalRaftRequest>, SnapshotData>;
+
+/// A log entry. Its request is shared, not copied: etcd marshals a
+/// proposal once into the entry's `Data`, and here the leader's log and
+/// storage, the messages carrying it and every follower's log and storage
+/// hold the same one (an entry is never changed once proposed).
+pub type RaftEntry = raft::Entry<Rc<InternalRaftRequest>>;
 
 /// A Raft node that knows no peers yet (it learns them from the log).
 pub fn new_node(config: &raft::Config) -> RaftNode {

@@ -7,11 +7,14 @@
 
 use super::env::Env;
 use super::output::{entry_digest, Answer, EntryKind, Event, Output};
-use super::{EtcdServer, InternalRaftRequest, RaftMessage, Request, Response, SnapshotData};
+use super::{
+    EtcdServer, InternalRaftRequest, RaftEntry, RaftMessage, Request, Response, SnapshotData,
+};
 use crate::auth::AuthRequest;
 use crate::membership::{ConfChange, ConfChangeContext};
 use crate::pb::Member;
-use crate::raft::{self, ConfChangeType, Entry, Payload, Ready};
+use crate::raft::{self, ConfChangeType, Payload, Ready};
+use std::rc::Rc;
 
 impl EtcdServer {
     /// Handles every `Ready` the Raft node has, then what may go on after
@@ -32,7 +35,11 @@ impl EtcdServer {
         any | self.run_services(env)
     }
 
-    fn handle_ready(&mut self, env: &mut Env, mut rd: Ready<InternalRaftRequest, SnapshotData>) {
+    fn handle_ready(
+        &mut self,
+        env: &mut Env,
+        mut rd: Ready<Rc<InternalRaftRequest>, SnapshotData>,
+    ) {
         // the transitions happened as the node stepped, before what follows
         // from them (its messages, commits, applies) in the trace
         for ev in std::mem::take(&mut rd.events) {
@@ -145,7 +152,7 @@ impl EtcdServer {
     }
 
     /// Applies one committed entry.
-    fn apply_entry(&mut self, env: &mut Env, e: &Entry<InternalRaftRequest>) {
+    fn apply_entry(&mut self, env: &mut Env, e: &RaftEntry) {
         let now = env.now;
         let applied = self.applied_index();
         if e.index > applied {
@@ -225,7 +232,7 @@ impl EtcdServer {
 
     /// Tells the world that `e` was applied, which moved the store to
     /// `revision` if it is given.
-    fn applied_event(&mut self, e: &Entry<InternalRaftRequest>, revision: Option<i64>) {
+    fn applied_event(&mut self, e: &RaftEntry, revision: Option<i64>) {
         self.event(Event::Apply {
             index: e.index,
             term: e.term,
@@ -320,7 +327,7 @@ impl EtcdServer {
                 client_urls: self.cfg.client_urls.clone(),
             };
             if let Ok(p) = self.new_proposal(req, Default::default()) {
-                if self.raft.propose(p).is_ok() {
+                if self.raft.propose(p.into()).is_ok() {
                     self.published = true;
                 }
             }
@@ -341,7 +348,7 @@ impl EtcdServer {
                     version: "3.5.0".into(),
                 };
                 if let Ok(p) = self.new_proposal(req, Default::default()) {
-                    let _ = self.raft.propose(p);
+                    let _ = self.raft.propose(p.into());
                 }
             }
         }

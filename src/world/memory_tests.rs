@@ -193,10 +193,8 @@ fn where_the_bytes_go() {
 fn sizes_of_one_entry() {
     use std::mem::size_of;
     println!("Input {}", size_of::<super::journal::Input>());
-    println!(
-        "Entry {}",
-        size_of::<crate::raft::Entry<crate::server::InternalRaftRequest>>()
-    );
+    println!("Entry {}", size_of::<crate::server::RaftEntry>());
+    println!("ConfChange {}", size_of::<crate::raft::ConfChange>());
     println!(
         "InternalRaftRequest {}",
         size_of::<crate::server::InternalRaftRequest>()
