@@ -210,11 +210,11 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
             .map(|(i, &id)| Entry {
                 term: 1,
                 index: i as u64 + 1,
-                payload: Payload::ConfChange(ConfChange {
+                payload: Payload::ConfChange(Box::new(ConfChange {
                     change_type: ConfChangeType::AddNode,
                     node_id: id,
                     context: Vec::new(),
-                }),
+                })),
             })
             .collect();
         r.become_follower(1, NONE);
@@ -324,7 +324,7 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
     /// [`Raft::apply_conf_change`] once it is committed. A leader turns it
     /// into an empty entry while an earlier one is not applied yet.
     pub fn propose_conf_change(&mut self, cc: ConfChange) -> Result<(), RaftError> {
-        self.propose_payload(Payload::ConfChange(cc))
+        self.propose_payload(Payload::ConfChange(Box::new(cc)))
     }
 
     fn propose_payload(&mut self, payload: Payload<D>) -> Result<(), RaftError> {

@@ -66,7 +66,7 @@ pub use env::{Draw, Env, Transport};
 use idgen::IdGenerator;
 use maintenance::RaftView;
 pub use output::{entry_digest, Answer, EntryKind, Event, Forwarded, Output};
-pub use raft_node::{RaftMessage, RaftNode};
+pub use raft_node::{RaftEntry, RaftMessage, RaftNode};
 pub use v3_server::ClientInput;
 pub use v3client::{ServiceCall, ServiceReply, ServiceResponse};
 pub use wait::Forward;
@@ -267,6 +267,15 @@ fn varint_len(mut v: u64) -> usize {
 fn token_use(req: &Request) -> TokenUse {
     req.rpc().map_or(TokenUse::None, Rpc::token)
 }
+
+/// What a member's Raft snapshots carry. etcd keeps its v3 state in the
+/// backend, not in the Raft snapshot: the snapshot in Raft storage only
+/// marks where the log starts, and one sent to a follower is filled with
+/// the state at the applied index as it goes out (etcd's
+/// `createMergedSnapshotMessage`, see `merge_snapshot`). So only a snapshot
+/// in flight holds the state; storage keeps `None`, not a copy of the store
+/// per member.
+pub type SnapshotData = Option<Box<StateSnapshot>>;
 
 /// A member's replicated state at an applied index (a Raft snapshot).
 #[derive(Clone, Debug)]

@@ -15,6 +15,8 @@
 mod control;
 mod journal;
 pub(crate) mod json;
+#[cfg(test)]
+mod memory_tests;
 
 use crate::cluster::trace;
 use crate::gateway::Gateway;

@@ -3,8 +3,8 @@
 //! (which entries are committed, which a deposed leader must give up).
 
 use super::Cluster;
-use crate::raft::{Entry, EntryType, Payload};
-use crate::server::InternalRaftRequest;
+use crate::raft::{EntryType, Payload};
+use crate::server::RaftEntry;
 
 /// One entry of a member's Raft log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct LogView {
 /// What an entry carries, for a human: `empty` (the entry a new leader
 /// appends, Raft paper 8), the request's name (`put`, `member_attr_set`,
 /// ...) or a conf change's kind and node id (`add_node 1234`).
-fn describe(e: &Entry<InternalRaftRequest>) -> String {
+fn describe(e: &RaftEntry) -> String {
     match &e.payload {
         Payload::Empty => "empty".into(),
         Payload::Normal(req) => req.request.name().into(),

@@ -7,8 +7,8 @@
 
 use super::network::Link;
 use super::Ticket;
-use crate::raft::{ConfChangeType, Entry, Event, Message, MessageType, Payload};
-use crate::server::InternalRaftRequest;
+use crate::raft::{ConfChangeType, Event, Message, MessageType, Payload};
+use crate::server::RaftEntry;
 use std::collections::VecDeque;
 
 /// One thing that happened, at virtual time `at`.
@@ -236,7 +236,7 @@ impl DropReason {
 
 impl EntryKind {
     /// What `e` carries; `node_of` gives the index of a Raft id.
-    pub fn of(e: &Entry<InternalRaftRequest>, node_of: impl FnOnce(u64) -> Option<usize>) -> Self {
+    pub fn of(e: &RaftEntry, node_of: impl FnOnce(u64) -> Option<usize>) -> Self {
         match &e.payload {
             Payload::Empty => EntryKind::Empty,
             Payload::Normal(r) => EntryKind::Request(r.request.name()),

@@ -5,7 +5,7 @@
 
 use super::v3client::{ServiceEvent, ServiceReply};
 use super::wait::Forward;
-use super::{InternalRaftRequest, RaftMessage, Reply, Ticket};
+use super::{RaftEntry, RaftMessage, Reply, Ticket};
 use crate::errors::EtcdError;
 use crate::membership::{ConfChange, ConfChangeContext};
 use crate::pb::{LeaderResponse, LeaseKeepAliveResponse, SnapshotResponse, WatchResponse};
@@ -117,7 +117,7 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    pub fn of(e: &raft::Entry<InternalRaftRequest>) -> Self {
+    pub fn of(e: &RaftEntry) -> Self {
         match &e.payload {
             raft::Payload::Empty => EntryKind::Empty,
             raft::Payload::Normal(r) => EntryKind::Request(r.request.name()),
@@ -131,7 +131,7 @@ impl EntryKind {
 
 /// What identifies an entry's content: the request id it carries (0 for a
 /// leader's empty entry).
-pub fn entry_digest(e: &raft::Entry<InternalRaftRequest>) -> u64 {
+pub fn entry_digest(e: &RaftEntry) -> u64 {
     match &e.payload {
         raft::Payload::Empty => 0,
         raft::Payload::Normal(r) => r.id,

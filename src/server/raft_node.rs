@@ -4,14 +4,21 @@
 
 use super::maintenance::RaftView;
 use super::watch::HeaderInfo;
-use super::{EtcdServer, InternalRaftRequest, StateSnapshot, Ticket};
+use super::{EtcdServer, InternalRaftRequest, SnapshotData, Ticket};
 use crate::errors::EtcdError;
 use crate::raft::{self, Raft};
+use std::rc::Rc;
 
-pub type RaftNode = Raft<InternalRaftRequest, StateSnapshot>;
+pub type RaftNode = Raft<Rc<InternalRaftRequest>, SnapshotData>;
 
 /// A Raft message between members.
-pub type RaftMessage = raft::Message<InternalRaftRequest, StateSnapshot>;
+pub type RaftMessage = raft::Message<Rc<InternalRaftRequest>, SnapshotData>;
+
+/// A log entry. Its request is shared, not copied: etcd marshals a
+/// proposal once into the entry's `Data`, and here the leader's log and
+/// storage, the messages carrying it and every follower's log and storage
+/// hold the same one (an entry is never changed once proposed).
+pub type RaftEntry = raft::Entry<Rc<InternalRaftRequest>>;
 
 /// A Raft node that knows no peers yet (it learns them from the log).
 pub fn new_node(config: &raft::Config) -> RaftNode {

@@ -7,11 +7,14 @@
 
 use super::env::Env;
 use super::output::{entry_digest, Answer, EntryKind, Event, Output};
-use super::{EtcdServer, InternalRaftRequest, RaftMessage, Request, Response, StateSnapshot};
+use super::{
+    EtcdServer, InternalRaftRequest, RaftEntry, RaftMessage, Request, Response, SnapshotData,
+};
 use crate::auth::AuthRequest;
 use crate::membership::{ConfChange, ConfChangeContext};
 use crate::pb::Member;
-use crate::raft::{self, ConfChangeType, Entry, Payload, Ready};
+use crate::raft::{self, ConfChangeType, Payload, Ready};
+use std::rc::Rc;
 
 impl EtcdServer {
     /// Handles every `Ready` the Raft node has, then what may go on after
@@ -32,7 +35,11 @@ impl EtcdServer {
         any | self.run_services(env)
     }
 
-    fn handle_ready(&mut self, env: &mut Env, mut rd: Ready<InternalRaftRequest, StateSnapshot>) {
+    fn handle_ready(
+        &mut self,
+        env: &mut Env,
+        mut rd: Ready<Rc<InternalRaftRequest>, SnapshotData>,
+    ) {
         // the transitions happened as the node stepped, before what follows
         // from them (its messages, commits, applies) in the trace
         for ev in std::mem::take(&mut rd.events) {
@@ -47,10 +54,13 @@ impl EtcdServer {
             }
             self.push(Output::Message(Box::new(m)));
         }
-        if let Some(snap) = &rd.snapshot {
-            if snap.metadata.index > self.applied_index() {
+        if let Some(snap) = &mut rd.snapshot {
+            // the state goes into the server; Raft storage keeps only where
+            // the log starts (see `SnapshotData`)
+            let data = snap.data.take();
+            if let Some(data) = data.filter(|_| snap.metadata.index > self.applied_index()) {
                 let hdr = self.header();
-                self.restore(&snap.data, hdr);
+                self.restore(&data, hdr);
                 let (index, term) = (snap.metadata.index, snap.metadata.term);
                 self.event(Event::ApplySnapshot { index, term });
             }
@@ -73,31 +83,30 @@ impl EtcdServer {
     /// member's state at its applied index, with the configuration as of
     /// then, not as the last snapshot it took, whose configuration lacks a
     /// member added since (a learner that must catch up from it would
-    /// ignore it, not being in it).
+    /// ignore it, not being in it). The stored snapshot holds no state (see
+    /// `SnapshotData`): its index is at most the applied one, since a
+    /// member compacts at its applied index and applies a received snapshot
+    /// before Raft stores it.
     fn merge_snapshot(&self, m: &mut RaftMessage) {
         let Some(snap) = m.snapshot.as_mut() else {
             return;
         };
         let applied = self.applied_index();
-        if applied <= snap.metadata.index {
-            return;
-        }
         let st = self.raft.status();
         let term = if applied == st.log.snapshot_index {
-            st.log.snapshot_term
+            Some(st.log.snapshot_term)
         } else {
             let entries = self.raft.log_entries();
-            match entries.iter().find(|e| e.index == applied) {
-                Some(e) => e.term,
-                None => return,
-            }
+            entries.iter().find(|e| e.index == applied).map(|e| e.term)
         };
-        snap.metadata = raft::SnapshotMetadata {
-            index: applied,
-            term,
-            conf_state: st.conf_state,
-        };
-        snap.data = self.state_snapshot();
+        if let Some(term) = term.filter(|_| applied > snap.metadata.index) {
+            snap.metadata = raft::SnapshotMetadata {
+                index: applied,
+                term,
+                conf_state: st.conf_state,
+            };
+        }
+        snap.data = Some(Box::new(self.state_snapshot()));
     }
 
     /// A change of role or leader: the new leader's lessor takes over
@@ -143,7 +152,7 @@ impl EtcdServer {
     }
 
     /// Applies one committed entry.
-    fn apply_entry(&mut self, env: &mut Env, e: &Entry<InternalRaftRequest>) {
+    fn apply_entry(&mut self, env: &mut Env, e: &RaftEntry) {
         let now = env.now;
         let applied = self.applied_index();
         if e.index > applied {
@@ -223,7 +232,7 @@ impl EtcdServer {
 
     /// Tells the world that `e` was applied, which moved the store to
     /// `revision` if it is given.
-    fn applied_event(&mut self, e: &Entry<InternalRaftRequest>, revision: Option<i64>) {
+    fn applied_event(&mut self, e: &RaftEntry, revision: Option<i64>) {
         self.event(Event::Apply {
             index: e.index,
             term: e.term,
@@ -271,8 +280,8 @@ impl EtcdServer {
         let snap = self.raft.storage().snapshot_metadata().index;
         let count = self.cfg.snapshot_count;
         if count > 0 && applied >= snap + count && applied <= self.raft.status().applied {
-            let data = self.state_snapshot();
-            if self.raft.compact(applied, data).is_ok() {
+            // the state stays in the server alone (see `SnapshotData`)
+            if self.raft.compact(applied, None).is_ok() {
                 self.event(Event::Compacted { index: applied });
             }
         }
@@ -318,7 +327,7 @@ impl EtcdServer {
                 client_urls: self.cfg.client_urls.clone(),
             };
             if let Ok(p) = self.new_proposal(req, Default::default()) {
-                if self.raft.propose(p).is_ok() {
+                if self.raft.propose(p.into()).is_ok() {
                     self.published = true;
                 }
             }
@@ -339,7 +348,7 @@ impl EtcdServer {
                     version: "3.5.0".into(),
                 };
                 if let Ok(p) = self.new_proposal(req, Default::default()) {
-                    let _ = self.raft.propose(p);
+                    let _ = self.raft.propose(p.into());
                 }
             }
         }

@@ -57,7 +57,7 @@ impl EtcdServer {
             // as root (etcd's `WithRoot`): revoking needs write on the keys
             let root = self.root_auth_info();
             if let Ok(p) = self.new_proposal(req, root) {
-                let _ = self.raft.propose(p);
+                let _ = self.raft.propose(p.into());
             }
         }
     }

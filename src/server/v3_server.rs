@@ -283,7 +283,7 @@ impl EtcdServer {
                     self.w.held.push(p);
                 } else {
                     // (lost if the leader is gone: the client times out)
-                    let _ = self.raft.propose(p);
+                    let _ = self.raft.propose(p.into());
                 }
                 self.w.add_deadline(now, ticket);
                 Some(id)
@@ -337,7 +337,7 @@ impl EtcdServer {
         }
         if self.leader_id() != raft::NONE {
             for p in std::mem::take(&mut self.w.held) {
-                let _ = self.raft.propose(p);
+                let _ = self.raft.propose(p.into());
             }
         }
         if self.w.forwards.is_empty() || !self.leader_reachable(env) {
@@ -625,7 +625,7 @@ impl EtcdServer {
                     Request::DowngradeInfoSet { enabled: on },
                     AuthInfo::default(),
                 ) {
-                    let _ = self.raft.propose(p);
+                    let _ = self.raft.propose(p.into());
                 }
                 self.w.defer(now, ticket, Err(EtcdError::Timeout));
             }

@@ -544,7 +544,7 @@ fn malformed_and_random_messages_never_panic() {
                 let payload = if rng.below(2) == 0 {
                     Payload::Normal(7)
                 } else {
-                    Payload::ConfChange(cc(ConfChangeType::RemoveNode, rng.below(4)))
+                    Payload::ConfChange(Box::new(cc(ConfChangeType::RemoveNode, rng.below(4))))
                 };
                 m.entries.push(crate::raft::Entry {
                     term: small(&mut rng),
