@@ -16,15 +16,24 @@ export type Output =
   | { kind: 'refused'; ticket: number };
 
 /**
- * `realtime`: virtual time follows the wall clock (and runs ahead of it while
- * a request is in flight). `controlled`: time moves only through `advance`,
- * `step` and `runUntilIdle`.
+ * `realtime`: virtual time follows the wall clock (and runs ahead of it, by
+ * 250 ms at most, while a request is in flight). `controlled`: time moves
+ * only through `advance`, `step` and `runUntilIdle`.
  */
 export type Mode = 'realtime' | 'controlled';
 
+/** The wall clock a driver follows and its timers (tests give a fake one). */
+export interface WallClock {
+  /** Milliseconds, as `performance.now()`. */
+  now(): number;
+  setTimeout(f: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
 /** Runs a `Sim` in time and hands each output to the handler of its ticket. */
 export class Driver {
-  constructor(sim: Sim, options?: { mode?: Mode });
+  /** `clock` defaults to `performance.now()` and `setTimeout`. */
+  constructor(sim: Sim, options?: { mode?: Mode; clock?: WallClock });
   readonly mode: Mode;
   /** Current number of members of the cluster. */
   readonly members: number;
@@ -34,6 +43,13 @@ export class Driver {
   submit(
     member: number,
     request: { method: string; path: string; headers: HeaderPair[] },
+    onOutput: (output: Output) => void,
+  ): number;
+  /** A whole request at once: `submit`, its body (maybe empty) and `finish`, in one run of the world. Returns its ticket. */
+  request(
+    member: number,
+    request: { method: string; path: string; headers: HeaderPair[] },
+    body: Uint8Array,
     onOutput: (output: Output) => void,
   ): number;
   /** More request body for `ticket`. */

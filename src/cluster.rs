@@ -236,6 +236,7 @@ impl Cluster {
                 None => break,
             }
         }
+        self.run_due(self.now);
         self.control_event(Control::Started {
             members: self.servers.len(),
         });
@@ -529,11 +530,22 @@ impl Cluster {
     /// happens at its own time, in order.
     pub fn advance_to(&mut self, ms: u64) {
         self.settle();
+        self.run_due(ms);
+        self.now = self.now.max(ms);
+        self.settle();
+        // what that sent over a 0 ms link arrives now
+        self.run_due(self.now);
+    }
+
+    /// Runs every event due by `ms`, each at its own time, also those that
+    /// running them makes due by then (a message over a 0 ms link arrives
+    /// at the instant it was sent). Whenever the clock stands still, nothing
+    /// is due at or before it: a replay that moves the clock to the same
+    /// instant then runs exactly what ran (see `world/journal.rs`).
+    fn run_due(&mut self, ms: u64) {
         while let Some(t) = self.next_event().filter(|t| *t <= ms) {
             self.run_events_at(t);
         }
-        self.now = self.now.max(ms);
-        self.settle();
     }
 
     /// Runs until every client request has been answered (moving virtual
@@ -551,6 +563,8 @@ impl Cluster {
                 None => break,
             }
         }
+        // idle at an instant, with everything due by then run
+        self.run_due(self.now);
     }
 
     /// Whether work was handed to the cluster that it has not looked at.

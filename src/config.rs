@@ -1,4 +1,4 @@
-//! How to build the simulated world, declared once (see [`config!`]): each
+//! How to build the simulated world, declared once (see `config!`): each
 //! setting's name, which is also its JSON name (`new Sim(json)`,
 //! `/_sim/reset`, saved worlds), its type, and its default. Where etcd has
 //! the setting, the default is etcd's; the README, `pkg/index.d.ts` and

@@ -1,9 +1,9 @@
 //! Typed etcd API messages, shaped like the protobuf definitions of etcd 3.5
 //! (`api/etcdserverpb/rpc.proto`, `api/mvccpb/kv.proto`,
-//! `api/authpb/auth.proto`), each declared once with [`message!`]: the
+//! `api/authpb/auth.proto`), each declared once with `message!`: the
 //! struct, and its fields (proto name, number, type) for the shared loops
 //! of [`reflect`] (the gateway's JSON mapping, wire sizes); and the RPCs
-//! that carry them, each declared once in the table of [`rpcs!`].
+//! that carry them, each declared once in the table of `rpcs!`.
 //!
 //! Conventions (as prost would generate them): one struct per proto message,
 //! fields named and typed after the proto (`bytes` -> `Vec<u8>`, `int64` ->

@@ -364,6 +364,7 @@ impl EtcdServer {
     /// seeds its id generator.
     fn with_raft(cfg: ServerConfig, raft: RaftNode, start_ms: u64) -> Self {
         let id = cfg.raft.id;
+        let watches = WatchHub::new(MAX_REQUEST_BYTES, cfg.progress_interval_ms);
         EtcdServer {
             id,
             cfg,
@@ -389,7 +390,7 @@ impl EtcdServer {
             auth: AuthStore::default(),
             tokens: SimpleTokens::default(),
             watch_tokens: Default::default(),
-            watches: WatchHub::new(MAX_REQUEST_BYTES),
+            watches,
             watch_out: Outbox::new(),
             applied_index: 0,
             ids: IdGenerator::new(id, start_ms),
@@ -971,7 +972,7 @@ impl EtcdServer {
         self.no_leader_checks = 0;
         self.tokens.clear();
         self.watch_tokens.clear();
-        self.watches = WatchHub::new(MAX_REQUEST_BYTES);
+        self.watches = WatchHub::new(MAX_REQUEST_BYTES, self.cfg.progress_interval_ms);
         self.watch_out.clear();
         self.lessor.demote();
         self.take_clients()
@@ -1056,14 +1057,13 @@ impl EtcdServer {
     }
 
     /// When this member's next watch progress notification is due.
-    pub fn next_progress(&self, interval: u64) -> Option<u64> {
-        self.watches.next_tick(interval)
+    pub fn next_progress(&self) -> Option<u64> {
+        self.watches.next_tick()
     }
 
     /// Sends the progress notifications due at `now`.
-    pub fn progress(&mut self, now: u64, interval: u64, hdr: HeaderInfo) {
-        self.watches
-            .tick(now, interval, &self.kv, hdr, &mut self.watch_out);
+    pub fn progress(&mut self, now: u64, hdr: HeaderInfo) {
+        self.watches.tick(now, &self.kv, hdr, &mut self.watch_out);
     }
 
     /// Watch messages produced so far.

@@ -1,8 +1,9 @@
 //! One stable sort for every list the simulator sorts (members' URLs and
-//! ids, Raft match indexes, leases, a range's revisions). The standard
-//! library's sort is generic code of about 3.5 KB of wasm for each element
-//! type; this is one merge sort of positions, comparing through a function
-//! reference, plus a few lines per element type to move the elements.
+//! ids, Raft match indexes, leases, a range's revisions, a role's
+//! permissions). The standard library's sort is generic code of about
+//! 3.5 KB of wasm for each element type; this is one merge sort of
+//! positions, comparing through a function reference, plus a few lines per
+//! element type to move the elements.
 //! (Range results use [`gosort`](crate::server::gosort): etcd's order for
 //! ties is Go's unstable one.)
 

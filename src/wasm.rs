@@ -2,7 +2,7 @@
 //! makes one call and converts the result out. No etcd rules here.
 
 use crate::world::{Config, HttpRequest, Output, Ticket, World};
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 /// One simulated world: a cluster behind its HTTP/JSON gateway.
@@ -105,62 +105,77 @@ impl Sim {
     }
 
     /// The outputs produced so far, as plain objects
-    /// `{kind, ticket, status?, headers?, body?, data?}`.
+    /// `{ticket, kind, status?, headers?, body?, data?}`.
     pub fn drain(&mut self) -> Array {
-        self.world
-            .drain()
-            .into_iter()
-            .map(|o| JsValue::from(output_to_js(o)))
-            .collect()
+        self.world.drain().into_iter().map(output_to_js).collect()
     }
 }
 
-fn output_to_js(output: Output) -> Object {
-    let obj = Object::new();
-    let set = |k: &str, v: JsValue| {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&obj, &JsValue::from_str(k), &v);
-    };
-    set("ticket", JsValue::from_f64(output.ticket() as f64));
-    match output {
-        Output::Response { response, .. } => {
-            set("kind", "response".into());
-            set("status", response.status.into());
-            set("headers", headers_to_js(response.headers).into());
-            set("body", Uint8Array::from(response.body.as_slice()).into());
-        }
+// One output becomes one JS object in one call: the object is built on the
+// JS side, from the kind's number, the headers' text in one string with
+// each name's and value's length, and the bytes (a view into wasm memory
+// that the builder copies). Setting its fields one by one from here cost a
+// call and a key string each.
+#[wasm_bindgen(inline_js = "
+const KINDS = ['response', 'head', 'chunk', 'end', 'refused'];
+export function output(kind, ticket, status, text, lengths, bytes) {
+  const o = { ticket, kind: KINDS[kind] };
+  if (kind > 1) {
+    if (kind === 2) o.data = bytes.slice();
+    return o;
+  }
+  o.status = status;
+  const headers = [];
+  for (let i = 0, at = 0; i < lengths.length; i += 2) {
+    const name = text.slice(at, (at += lengths[i]));
+    headers.push([name, text.slice(at, (at += lengths[i + 1]))]);
+  }
+  o.headers = headers;
+  if (kind === 0) o.body = bytes.slice();
+  return o;
+}
+")]
+extern "C" {
+    fn output(
+        kind: u32,
+        ticket: f64,
+        status: u16,
+        text: &str,
+        lengths: &[u32],
+        bytes: &[u8],
+    ) -> JsValue;
+}
+
+fn output_to_js(o: Output) -> JsValue {
+    let ticket = o.ticket() as f64;
+    let (kind, status, headers, bytes) = match o {
+        Output::Response { response, .. } => (0, response.status, response.headers, response.body),
         Output::StreamHead {
             status, headers, ..
-        } => {
-            set("kind", "head".into());
-            set("status", status.into());
-            set("headers", headers_to_js(headers).into());
-        }
-        Output::StreamChunk { data, .. } => {
-            set("kind", "chunk".into());
-            set("data", Uint8Array::from(data.as_slice()).into());
-        }
-        Output::StreamEnd { .. } => set("kind", "end".into()),
-        Output::Refused { .. } => set("kind", "refused".into()),
+        } => (1, status, headers, Vec::new()),
+        Output::StreamChunk { data, .. } => (2, 0, Vec::new(), data),
+        Output::StreamEnd { .. } => (3, 0, Vec::new(), Vec::new()),
+        Output::Refused { .. } => (4, 0, Vec::new(), Vec::new()),
+    };
+    let mut text = String::new();
+    let mut lengths = Vec::with_capacity(2 * headers.len());
+    for s in headers.iter().flat_map(|(k, v)| [k, v]) {
+        text.push_str(s);
+        // JS strings count UTF-16 units
+        lengths.push(s.encode_utf16().count() as u32);
     }
-    obj
+    output(kind, ticket, status, &text, &lengths, &bytes)
 }
 
-/// `[[name, value], ...]`: any iterables, a pair's items after the second
-/// ignored (as serde-wasm-bindgen read them).
+/// `[[name, value], ...]`: an array of arrays of strings, a pair's items
+/// after the second ignored.
 fn headers_from_js(headers: &JsValue) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for pair in js_sys::try_iter(headers).ok()?? {
-        let mut items = js_sys::try_iter(&pair.ok()?).ok()??;
-        let mut item = || items.next()?.ok()?.as_string();
-        out.push((item()?, item()?));
-    }
-    Some(out)
-}
-
-fn headers_to_js(headers: Vec<(String, String)>) -> Array {
-    headers
-        .into_iter()
-        .map(|(k, v)| JsValue::from(Array::of2(&k.into(), &v.into())))
+    let pairs = headers.dyn_ref::<Array>()?;
+    pairs
+        .iter()
+        .map(|pair| {
+            let pair = pair.dyn_into::<Array>().ok()?;
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
         .collect()
 }

@@ -3,10 +3,10 @@
 //!
 //! It owns what belongs to no etcd member and to no HTTP mapping:
 //! - the tickets naming requests, and the journal of every input, which is
-//!   what a saved world holds ([`journal`]);
+//!   what a saved world holds (`journal`);
 //! - pause, resume, step and speed for the real-time driver, and the epoch
 //!   that tells the driver to re-anchor its clock;
-//! - the `/_sim/` control and inspection paths ([`control`]), answered on
+//! - the `/_sim/` control and inspection paths (`control`), answered on
 //!   every member URL, even a down one.
 //!
 //! Everything else goes to the [`Gateway`], which maps HTTP/JSON to typed
@@ -82,7 +82,7 @@ impl World {
         &self.gateway
     }
 
-    /// The whole world, saved (see [`journal`]): `load` gives it back exactly.
+    /// The whole world, saved (see `journal`): `load` gives it back exactly.
     pub fn save(&self) -> String {
         self.journal
             .save(self.now(), self.members(), self.next_ticket)

@@ -1168,6 +1168,12 @@ fn a_lease_time_to_live_without_a_leader_says_no_leader_and_with_one_answers() {
 #[test]
 fn a_write_lost_with_the_crashed_leader_times_out_naming_the_cause() {
     let mut gw = world();
+    // links of a few ms: the forwarded proposals are still on their way
+    // when the leader dies; the members have been connected for a while
+    // (etcd's isConnectedSince: since strictly before the request)
+    let lan = json!({"latency_ms": 2, "jitter_ms": 1});
+    call(&mut gw, 0, "POST", "/_sim/link", lan, 0);
+    settle(&mut gw, 100);
     // members 1 and 2 forward a proposal each to leader 0, which dies with them
     let tickets: Vec<_> = (1..3)
         .map(|m| {

@@ -407,6 +407,8 @@ fn a_lock_larger_than_grpcs_receive_limit_is_refused_before_it_runs() {
 #[test]
 fn a_waiter_whose_confirming_get_fails_gives_its_key_back() {
     let mut sim = Sim::with_members(3);
+    // links of a few ms: the confirming get is on its way for a while
+    sim.call("/_sim/link", json!({"latency_ms": 2, "jitter_ms": 1}));
     sim.grant(1);
     sim.grant(2);
     let (_, held) = sim.call("/v3/lock/lock", json!({"name": b64("l"), "lease": 1}));

@@ -6,14 +6,27 @@ const FINAL = new Set(['response', 'end', 'refused']);
 
 // Real-time mode lets virtual time run at most this far ahead of the wall
 // clock while answering: quick requests answer at once, a request that takes
-// long in etcd (a timeout, an election) takes about as long here.
+// long in etcd (a timeout, an election) takes about as long here. Over the
+// default loopback links a write takes no virtual time at all, so however
+// many requests come, virtual time keeps pace with the wall clock and a
+// lease expires after its TTL of wall time.
 const RUN_AHEAD_MS = 250;
+
+/** The wall clock and its timers: `performance.now()` and `setTimeout`. */
+const WALL = {
+  now: () => performance.now(),
+  setTimeout: (f, ms) => setTimeout(f, ms),
+  clearTimeout: (t) => clearTimeout(t),
+};
 
 export class Driver {
   #sim;
   #mode;
+  #clock;
   #handlers = new Map();
+  // The one wall-clock timer, and the wall time it fires at.
   #timer = null;
+  #timerAt = Infinity;
   // Real-time mode: virtual time = #anchorVirtual + (wall - #anchorWall) * speed,
   // the speed set under /_sim/speed.
   #anchorWall = 0;
@@ -24,14 +37,16 @@ export class Driver {
 
   /**
    * @param {import('../wasm/etcd_sim.js').Sim} sim
-   * @param {{mode?: 'realtime' | 'controlled'}} [options]
+   * @param {{mode?: 'realtime' | 'controlled', clock?: typeof WALL}} [options]
+   *   `clock`: the wall clock and its timers (tests give a fake one)
    */
-  constructor(sim, { mode = 'realtime' } = {}) {
+  constructor(sim, { mode = 'realtime', clock = WALL } = {}) {
     if (mode !== 'realtime' && mode !== 'controlled') {
       throw new TypeError(`unknown mode ${JSON.stringify(mode)}`);
     }
     this.#sim = sim;
     this.#mode = mode;
+    this.#clock = clock;
     this.#epoch = sim.epoch();
     this.#anchor();
   }
@@ -54,6 +69,19 @@ export class Driver {
   submit(member, { method, path, headers }, onOutput) {
     const ticket = this.#sim.submit(member, method, path, headers);
     this.#handlers.set(ticket, onOutput);
+    this.#pump();
+    return ticket;
+  }
+
+  /**
+   * A whole request at once: `submit`, its `body` (bytes, maybe none) and
+   * `finish`, then one run of the world.
+   */
+  request(member, { method, path, headers }, body, onOutput) {
+    const ticket = this.#sim.submit(member, method, path, headers);
+    this.#handlers.set(ticket, onOutput);
+    if (body.length > 0) this.#sim.body(ticket, body);
+    this.#sim.finish(ticket);
     this.#pump();
     return ticket;
   }
@@ -113,18 +141,21 @@ export class Driver {
   #speed = 1;
 
   #anchor() {
-    this.#anchorWall = performance.now();
+    this.#anchorWall = this.#clock.now();
     this.#anchorVirtual = this.#sim.now();
     this.#speed = this.#sim.speed();
   }
 
   #wallVirtual() {
-    return this.#anchorVirtual + (performance.now() - this.#anchorWall) * this.#speed;
+    return this.#anchorVirtual + (this.#clock.now() - this.#anchorWall) * this.#speed;
   }
 
   // Real-time mode: catch up with the wall clock, let the world run until
-  // idle (virtual time may run ahead of the wall clock meanwhile), deliver,
-  // and sleep until the next timer of the core.
+  // every request it can answer is answered (virtual time may run ahead of
+  // the wall clock meanwhile, by RUN_AHEAD_MS at most), deliver, and sleep
+  // until the next timer of the core. Nothing in between waits on a wall
+  // clock timer: what is due in virtual time while requests wait is done at
+  // once, in this call.
   #pump() {
     const epoch = this.#sim.epoch();
     if (epoch !== this.#epoch) {
@@ -138,29 +169,42 @@ export class Driver {
       return;
     }
     const wall = this.#wallVirtual();
-    this.#sim.advance_to(Math.max(this.#sim.now(), wall));
+    if (wall > this.#sim.now()) this.#sim.advance_to(wall);
     // slowed down, the world runs ahead as little: a student sees a write travel
     this.#sim.run_until_idle_or(wall + RUN_AHEAD_MS * Math.min(1, this.#speed));
     this.#dispatch();
     this.#schedule();
   }
 
+  // One timer, for the next thing due in the core; one already set that
+  // fires no later is kept (setting timers costs more than a wake-up for
+  // nothing).
   #schedule() {
-    this.#clearTimer();
     const due = this.#sim.next_due();
-    if (due === undefined) return;
-    const delay = Math.max(0, (due - this.#wallVirtual()) / this.#speed);
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#pump();
-    }, delay);
+    if (due === undefined) {
+      this.#clearTimer();
+      return;
+    }
+    const now = this.#clock.now();
+    const at = now + Math.max(0, (due - this.#wallVirtual()) / this.#speed);
+    if (this.#timer === null || at < this.#timerAt) {
+      this.#clearTimer();
+      this.#timerAt = at;
+      this.#timer = this.#clock.setTimeout(() => {
+        this.#timer = null;
+        this.#timerAt = Infinity;
+        this.#pump();
+      }, at - now);
+    }
     // Under Node, a timer keeps the process alive only while a client waits.
     if (this.#handlers.size === 0) this.#timer.unref?.();
+    else this.#timer.ref?.();
   }
 
   #clearTimer() {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
+    this.#timerAt = Infinity;
   }
 
   #dispatch() {

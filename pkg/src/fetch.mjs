@@ -1,6 +1,11 @@
-// fetch() for member URLs: turns a Request into one ticket of the driver
+// fetch() for member URLs: turns a request into one ticket of the driver
 // and the ticket's outputs into a Response (unary) or a Response whose body
 // is a ReadableStream of the chunks (watch, keepalive, snapshot).
+//
+// The common call, a URL and a plain init with a string body, goes straight
+// to the driver (`plainRequest`): no Request object, no body stream, one run
+// of the world. Everything else takes the general path through `Request`.
+// Both hand the core the same request, byte for byte.
 
 /**
  * @param {import('./driver.mjs').Driver} driver
@@ -9,44 +14,65 @@
  * @returns {typeof fetch}
  */
 export function memberFetch(driver, memberOf, passThrough) {
+  // What the URLs called lately come to (a page calls the same few): the
+  // member, and what a call needs of the URL. Only absolute URLs, which
+  // mean the same wherever the page is.
+  const targets = new Map();
+  const targetOf = (text) => {
+    let target = targets.get(text);
+    if (target === undefined) {
+      const url = new URL(text, globalThis.location?.href);
+      const { href, pathname, search, username, password } = url;
+      target = { member: memberOf(url), href, path: pathname + search, userinfo: username !== '' || password !== '' };
+      if (ABSOLUTE.test(text)) {
+        if (targets.size === 64) targets.clear();
+        targets.set(text, target);
+      }
+    }
+    return target;
+  };
+
   return async function fetch(input, init) {
-    const url = new URL(input instanceof Request ? input.url : String(input), globalThis.location?.href);
-    const member = memberOf(url);
+    const target = targetOf(input instanceof Request ? input.url : String(input));
+    const { member, href: url } = target;
     if (member === undefined) return passThrough()(input, init);
-    const request = new Request(input, init);
+    const plain = target.userinfo ? null : plainRequest(input, init);
+    const request = plain ?? new Request(input, init);
     const { signal } = request;
-    signal.throwIfAborted();
+    signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       let stream = null;
       let settled = false;
-      const ticket = driver.submit(
-        member,
-        { method: request.method, path: url.pathname + url.search, headers: [...request.headers] },
-        (output) => {
-          switch (output.kind) {
-            case 'response':
-              settled = true;
-              resolve(answer(url, output.status, output.headers, output.body));
-              break;
-            case 'head':
-              settled = true;
-              stream = chunkStream(() => driver.cancel(ticket));
-              resolve(answer(url, output.status, output.headers, stream.body));
-              break;
-            case 'chunk':
-              stream?.push(output.data);
-              break;
-            case 'end':
-              stream?.close();
-              break;
-            case 'refused':
-              settled = true;
-              reject(new TypeError('Failed to fetch'));
-              break;
-          }
-        },
-      );
-      signal.addEventListener(
+      const onOutput = (output) => {
+        switch (output.kind) {
+          case 'response':
+            settled = true;
+            resolve(answer(url, output.status, output.headers, output.body));
+            break;
+          case 'head':
+            settled = true;
+            stream = chunkStream(() => driver.cancel(ticket));
+            resolve(answer(url, output.status, output.headers, stream.body));
+            break;
+          case 'chunk':
+            stream?.push(output.data);
+            break;
+          case 'end':
+            stream?.close();
+            break;
+          case 'refused':
+            settled = true;
+            reject(new TypeError('Failed to fetch'));
+            break;
+        }
+      };
+      const head = {
+        method: request.method,
+        path: target.path,
+        headers: plain?.headers ?? [...request.headers],
+      };
+      const ticket = plain ? driver.request(member, head, plain.body, onOutput) : driver.submit(member, head, onOutput);
+      signal?.addEventListener(
         'abort',
         () => {
           driver.cancel(ticket);
@@ -55,13 +81,57 @@ export function memberFetch(driver, memberOf, passThrough) {
         },
         { once: true },
       );
-      sendBody(driver, ticket, request.body).catch((err) => {
-        driver.cancel(ticket);
-        if (!settled) reject(err);
-      });
+      if (!plain) {
+        sendBody(driver, ticket, request.body).catch((err) => {
+          driver.cancel(ticket);
+          if (!settled) reject(err);
+        });
+      }
     });
   };
 }
+
+// What `new Request(input, init)` would make of a plain call, without making
+// it: `{method, headers, body, signal}` with the body encoded, or null when
+// the call needs the general path (a Request, a body other than a string,
+// any init member besides these four, a method or header Request would
+// change, refuse or drop).
+const ABSOLUTE = /^https?:\/\//i;
+const PLAIN_INIT = new Set(['method', 'headers', 'body', 'signal']);
+// Request upper-cases these methods (Fetch standard, "normalize a method").
+const NORMAL_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+// Header names no browser forbids in a request (a forbidden one Request drops).
+const PLAIN_HEADER = /^(?:accept|authorization|content-type|grpc-metadata-[-0-9a-z]+)$/;
+const encoder = new TextEncoder();
+
+function plainRequest(input, init) {
+  if (typeof input !== 'string' && !(input instanceof URL)) return null;
+  const { method = 'GET', headers, body = null, signal = null } = init ?? {};
+  if (init !== undefined && init !== null) {
+    for (const key in init) if (!PLAIN_INIT.has(key)) return null;
+  }
+  if (typeof method !== 'string' || !NORMAL_METHODS.has(method.toUpperCase())) return null;
+  const normal = method.toUpperCase();
+  if (body !== null && (typeof body !== 'string' || normal === 'GET' || normal === 'HEAD')) return null;
+  if (signal !== null && !(signal instanceof AbortSignal)) return null;
+  let pairs = [];
+  if (headers !== undefined) {
+    let list;
+    try {
+      list = new Headers(headers);
+    } catch {
+      return null;
+    }
+    if (body !== null && !list.has('content-type')) list.set('content-type', 'text/plain;charset=UTF-8');
+    pairs = [...list];
+    if (!pairs.every(([name]) => PLAIN_HEADER.test(name))) return null;
+  } else if (body !== null) {
+    pairs = [['content-type', 'text/plain;charset=UTF-8']];
+  }
+  return { method: normal, headers: pairs, body: body === null ? EMPTY : encoder.encode(body), signal };
+}
+
+const EMPTY = new Uint8Array(0);
 
 // Feeds the request body to the core chunk by chunk as it is read.
 async function sendBody(driver, ticket, body) {
@@ -104,8 +174,9 @@ function chunkStream(onCancel) {
 // Statuses whose Response must not have a body (Fetch standard "null body status").
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** A Response from the core's answer; `url` is the request's, as fetch gives it. */
 function answer(url, status, headers, body) {
   const response = new Response(NULL_BODY.has(status) ? null : body, { status, headers });
-  Object.defineProperty(response, 'url', { value: url.href });
+  Object.defineProperty(response, 'url', { value: url });
   return response;
 }

@@ -18,10 +18,11 @@ const TYPES = {
 
 /**
  * Serves the files under `root`; `/` redirects to `home`, a folder URL serves its index.html.
+ * `cacheControl` is every answer's Cache-Control (the benchmarks' warm cache wants `max-age`).
  * @param {string} root
- * @param {{home?: string}} [options]
+ * @param {{home?: string, cacheControl?: string}} [options]
  */
-export function staticHandler(root, { home = '/' } = {}) {
+export function staticHandler(root, { home = '/', cacheControl = 'no-cache' } = {}) {
   const top = resolve(root);
   return async (req, res) => {
     const { pathname } = new URL(req.url, 'http://x');
@@ -39,7 +40,7 @@ export function staticHandler(root, { home = '/' } = {}) {
     res.writeHead(200, {
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
       'Content-Length': info.size,
-      'Cache-Control': 'no-cache',
+      'Cache-Control': cacheControl,
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);

@@ -81,8 +81,8 @@ impl RangePermissions {
                 _ => {}
             }
         }
-        p.read.sort();
-        p.write.sort();
+        crate::sort::sort(&mut p.read);
+        crate::sort::sort(&mut p.write);
         p
     }
 

@@ -278,7 +278,7 @@ impl AuthStore {
             }
             _ => {
                 perms.push(perm.clone());
-                perms.sort_by(|a, b| a.key.cmp(&b.key));
+                crate::sort::sort_by(perms, |a, b| a.key < b.key);
             }
         }
         self.revision += 1;

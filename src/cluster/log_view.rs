@@ -12,7 +12,7 @@ pub struct LogEntryView {
     pub index: u64,
     pub term: u64,
     pub entry_type: EntryType,
-    /// See [`describe`].
+    /// See `describe`.
     pub what: String,
 }
 

@@ -1,5 +1,5 @@
 //! Protobuf-style reflection. Each message lists its fields once (see
-//! [`message!`](super::message)): proto name, field number, type, and how
+//! `message!`): proto name, field number, type, and how
 //! to reach the value in the Rust struct. One loop for all messages then
 //! walks those lists through [`Reflect`]: the gateway's JSON mapping reads
 //! and writes values with it, and [`size`](super::size) computes wire sizes.
@@ -30,7 +30,7 @@ pub struct EnumType {
 }
 
 /// A proto enum as a field kind names it (`Enum<SortOrder>`); declared
-/// with [`enumeration!`](super::enumeration).
+/// with `enumeration!`.
 pub trait ProtoEnum {
     const TYPE: &'static EnumType;
 }

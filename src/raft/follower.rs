@@ -161,7 +161,7 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
             return;
         };
         let mut resp = Message::new(MessageType::AppResp, NONE, m.from, 0);
-        resp.index = if self.restore(snap) {
+        resp.index = if self.restore(*snap) {
             self.log.last_index()
         } else {
             self.log.committed

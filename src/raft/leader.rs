@@ -375,7 +375,7 @@ impl<D: Clone + Debug, S: Clone + Debug> Raft<D, S> {
                 };
                 pr.become_snapshot(snap.metadata.index);
                 m.msg_type = MessageType::Snap;
-                m.snapshot = Some(snap);
+                m.snapshot = Some(Box::new(snap));
             }
         }
         self.send(m);

@@ -258,7 +258,9 @@ pub struct Message<D, S> {
     pub commit: u64,
     pub reject: bool,
     pub reject_hint: u64,
-    pub snapshot: Option<Snapshot<S>>,
+    /// Boxed: a snapshot is rare, and every message moves through the
+    /// network several times (inline, it made every message 512 bytes).
+    pub snapshot: Option<Box<Snapshot<S>>>,
     pub context: MessageContext,
 }
 

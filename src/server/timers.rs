@@ -15,8 +15,7 @@ impl EtcdServer {
     /// expiry), a progress notification (only a running member sends one).
     pub fn next_due(&self) -> Option<u64> {
         let expiry = self.is_leader().then(|| self.next_lease_expiry()).flatten();
-        let interval = self.cfg.progress_interval_ms;
-        let progress = self.is_up().then(|| self.next_progress(interval)).flatten();
+        let progress = self.is_up().then(|| self.next_progress()).flatten();
         [self.w.next_due(), expiry, progress]
             .into_iter()
             .flatten()
@@ -42,10 +41,9 @@ impl EtcdServer {
         if self.is_leader() {
             self.revoke_expired_leases(now);
         }
-        let interval = self.cfg.progress_interval_ms;
-        if self.is_up() && self.next_progress(interval).is_some_and(|t| t <= now) {
+        if self.is_up() && self.next_progress().is_some_and(|t| t <= now) {
             let hdr = self.header();
-            self.progress(now, interval, hdr);
+            self.progress(now, hdr);
         }
     }
 

@@ -11,7 +11,7 @@ use crate::pb::Message;
 use crate::pb::{
     event_type, filter_type, Event, ResponseHeader, WatchCreateRequest, WatchRequest, WatchResponse,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The client stream a watcher belongs to (the front door's ticket).
 pub type StreamId = u64;
@@ -71,6 +71,11 @@ impl Watcher {
         }
         in_range(&kv.key, &self.key, &self.end)
     }
+
+    /// Whether its stream's progress ticker has something to do for it.
+    fn wants_progress(&self) -> bool {
+        self.progress_notify && !self.compacted
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -80,20 +85,25 @@ struct WatchStream {
     /// When the stream opened: its progress ticker runs from then (etcd
     /// starts one ticker per stream).
     opened_at: u64,
-    /// Ticks up to this time have been handled.
-    ticked_until: u64,
+    /// Its watchers that want progress notifications: while there are
+    /// some, the hub's progress timer looks at the stream.
+    progress_watchers: usize,
 }
 
-impl WatchStream {
-    fn next_tick(&self, interval: u64) -> u64 {
-        let n = self.ticked_until.saturating_sub(self.opened_at) / interval + 1;
-        self.opened_at + n * interval
-    }
+/// How a watcher's events go out: with their previous values, and split
+/// when large.
+#[derive(Clone, Copy, Debug)]
+struct Delivery {
+    prev_kv: bool,
+    fragment: bool,
+}
 
-    fn wants_progress(&self) -> bool {
-        self.watchers
-            .values()
-            .any(|w| w.progress_notify && !w.compacted)
+impl Delivery {
+    fn of(w: &Watcher) -> Self {
+        Delivery {
+            prev_kv: w.prev_kv,
+            fragment: w.fragment,
+        }
     }
 }
 
@@ -115,13 +125,31 @@ pub struct WatchHub {
     streams: BoxedMap<StreamId, WatchStream>,
     /// etcd's `--max-request-bytes`, the size above which `fragment` splits.
     max_request_bytes: usize,
+    /// etcd's `--experimental-watch-progress-notify-interval` (0: never).
+    progress_interval: u64,
+    /// The streams that have watchers wanting progress notifications: the
+    /// only ones the progress timer looks at.
+    progress_streams: BTreeSet<StreamId>,
+    /// The first of their next ticks, kept so that asking when the next
+    /// timer is due (at every event of the world) does not grow with the
+    /// streams and watchers.
+    next_progress: Option<u64>,
+    /// When the progress ticks last ran. A stream's ticker ticks every
+    /// interval from its opening (etcd starts a `time.Ticker` per stream
+    /// in `sendLoop`), so every stream has ticked up to here: one with
+    /// nothing to send at a tick only moves on.
+    ticked_until: u64,
 }
 
 impl WatchHub {
-    pub fn new(max_request_bytes: usize) -> Self {
+    pub fn new(max_request_bytes: usize, progress_interval: u64) -> Self {
         WatchHub {
             streams: BTreeMap::new(),
             max_request_bytes,
+            progress_interval,
+            progress_streams: BTreeSet::new(),
+            next_progress: None,
+            ticked_until: 0,
         }
     }
 
@@ -159,7 +187,6 @@ impl WatchHub {
         self.streams.entry(stream).or_insert_with(|| {
             Box::new(WatchStream {
                 opened_at: now,
-                ticked_until: now,
                 ..Default::default()
             })
         });
@@ -167,7 +194,87 @@ impl WatchHub {
 
     /// The client is gone: its watchers go with it.
     pub fn close(&mut self, stream: StreamId) {
-        self.streams.remove(&stream);
+        if let Some(s) = self.streams.remove(&stream) {
+            if s.progress_watchers > 0 {
+                let at = self.next_tick_of(s.opened_at);
+                self.progress_stream_left(stream, at);
+            }
+        }
+    }
+
+    /// Adds watcher `id` to `stream` (which holds no watcher of that id).
+    fn insert(&mut self, stream: StreamId, id: i64, w: Watcher) {
+        let wants_progress = w.wants_progress();
+        let Some(s) = self.streams.get_mut(&stream) else {
+            return;
+        };
+        s.watchers.insert(id, Box::new(w));
+        if wants_progress {
+            self.progress_watchers_changed(stream, 1, 0);
+        }
+    }
+
+    /// Removes watcher `id` from `stream`; whether it was there.
+    fn remove(&mut self, stream: StreamId, id: i64) -> bool {
+        let Some(w) = self
+            .streams
+            .get_mut(&stream)
+            .and_then(|s| s.watchers.remove(&id))
+        else {
+            return false;
+        };
+        if w.wants_progress() {
+            self.progress_watchers_changed(stream, 0, 1);
+        }
+        true
+    }
+
+    /// `stream` has `added` more and `removed` fewer watchers wanting
+    /// progress notifications: the progress timer looks at it from its
+    /// first such watcher to its last (and never when they are off).
+    fn progress_watchers_changed(&mut self, stream: StreamId, added: usize, removed: usize) {
+        let Some(s) = self
+            .streams
+            .get_mut(&stream)
+            .filter(|_| self.progress_interval > 0)
+        else {
+            return;
+        };
+        let before = s.progress_watchers;
+        s.progress_watchers = (before + added).saturating_sub(removed);
+        let (after, opened_at) = (s.progress_watchers, s.opened_at);
+        let at = self.next_tick_of(opened_at);
+        if before == 0 && after > 0 {
+            self.progress_streams.insert(stream);
+            self.next_progress = Some(self.next_progress.map_or(at, |t| t.min(at)));
+        } else if before > 0 && after == 0 {
+            self.progress_stream_left(stream, at);
+        }
+    }
+
+    /// `stream`, whose next tick was `at`, has no watcher wanting progress
+    /// notifications any more.
+    fn progress_stream_left(&mut self, stream: StreamId, at: u64) {
+        if self.progress_streams.remove(&stream) && self.next_progress == Some(at) {
+            self.next_progress = self.first_progress_tick();
+        }
+    }
+
+    /// The next tick of the progress ticker of a stream opened at
+    /// `opened_at`: it has ticked (with nothing to send, or sending) up to
+    /// the last tick the hub ran, or to its opening.
+    fn next_tick_of(&self, opened_at: u64) -> u64 {
+        let interval = self.progress_interval.max(1);
+        let after = self.ticked_until.max(opened_at);
+        opened_at + (after - opened_at) / interval * interval + interval
+    }
+
+    fn first_progress_tick(&self) -> Option<u64> {
+        self.progress_streams
+            .iter()
+            .filter_map(|sid| self.streams.get(sid))
+            .map(|s| self.next_tick_of(s.opened_at))
+            .min()
     }
 
     /// One message of the client's request stream.
@@ -182,21 +289,17 @@ impl WatchHub {
         let rev = kv.current_revision();
         match req.request_union {
             Some(RequestUnion::CreateRequest(c)) => self.create(stream, c, kv, hdr, out),
-            Some(RequestUnion::CancelRequest(c)) => {
-                let Some(s) = self.streams.get_mut(&stream) else {
-                    return;
+            // canceling an unknown id answers nothing (docs/etcd-behaviour.md #39)
+            Some(RequestUnion::CancelRequest(c)) if self.remove(stream, c.watch_id) => {
+                let resp = WatchResponse {
+                    header: hdr.at(rev),
+                    watch_id: c.watch_id,
+                    canceled: true,
+                    ..Default::default()
                 };
-                // canceling an unknown id answers nothing (docs/etcd-behaviour.md #39)
-                if s.watchers.remove(&c.watch_id).is_some() {
-                    let resp = WatchResponse {
-                        header: hdr.at(rev),
-                        watch_id: c.watch_id,
-                        canceled: true,
-                        ..Default::default()
-                    };
-                    out.push((stream, resp));
-                }
+                out.push((stream, resp));
             }
+            Some(RequestUnion::CancelRequest(_)) => {}
             Some(RequestUnion::ProgressRequest(_)) => {
                 // not tied to a watcher: watch_id -1 (docs/etcd-behaviour.md #37)
                 let resp = WatchResponse {
@@ -277,9 +380,7 @@ impl WatchHub {
         if !synced {
             self.replay(stream, id, &mut w, kv, hdr, out);
         }
-        if let Some(s) = self.streams.get_mut(&stream) {
-            s.watchers.insert(id, Box::new(w));
-        }
+        self.insert(stream, id, w);
     }
 
     /// Catches an unsynced watcher up with history (etcd `syncWatchers`).
@@ -315,7 +416,7 @@ impl WatchHub {
         let events: Vec<Event> = events.into_iter().filter(|e| w.wants(e)).collect();
         w.next_rev = rev + 1;
         for batch in batches_by_revision(events, WATCH_BATCH_MAX_REVS) {
-            self.send_events(stream, id, w, batch, rev, kv, hdr, out);
+            self.send_events(stream, id, Delivery::of(w), batch, rev, kv, hdr, out);
         }
     }
 
@@ -332,13 +433,18 @@ impl WatchHub {
             }
         }
         for (sid, id, mut w) in lagging {
+            let wanted_progress = w.wants_progress();
             self.replay(sid, id, &mut w, kv, hdr, out);
+            let wants_progress = w.wants_progress();
             if let Some(slot) = self
                 .streams
                 .get_mut(&sid)
                 .and_then(|s| s.watchers.get_mut(&id))
             {
                 *slot = w;
+            }
+            if wanted_progress && !wants_progress {
+                self.progress_watchers_changed(sid, 0, 1);
             }
         }
     }
@@ -366,56 +472,43 @@ impl WatchHub {
                 w.next_rev = rev + 1;
                 if !evs.is_empty() {
                     w.progress_due = false;
-                    sends.push((*sid, *id, w.clone(), evs));
+                    sends.push((*sid, *id, Delivery::of(w), evs));
                 }
             }
         }
-        for (sid, id, w, evs) in sends {
-            self.send_events(sid, id, &w, evs, rev, kv, hdr, out);
+        for (sid, id, how, evs) in sends {
+            self.send_events(sid, id, how, evs, rev, kv, hdr, out);
         }
     }
 
     /// When the next progress tick is due for a stream that has watchers
     /// asking for progress notifications.
-    pub fn next_tick(&self, interval: u64) -> Option<u64> {
-        if interval == 0 {
-            return None;
-        }
-        self.streams
-            .values()
-            .filter(|s| s.wants_progress())
-            .map(|s| s.next_tick(interval))
-            .min()
+    pub fn next_tick(&self) -> Option<u64> {
+        self.next_progress
     }
 
     /// The periodic progress notification (etcd's per-stream progress
     /// ticker): watchers asking for it that saw no events since the last
     /// tick get an empty message with the current revision.
-    pub fn tick(
-        &mut self,
-        now: u64,
-        interval: u64,
-        kv: &KvStore,
-        hdr: HeaderInfo,
-        out: &mut Outbox,
-    ) {
-        if interval == 0 {
-            return;
-        }
-        let rev = kv.current_revision();
-        for (sid, s) in self.streams.iter_mut() {
-            if s.next_tick(interval) > now {
-                continue;
+    pub fn tick(&mut self, now: u64, kv: &KvStore, hdr: HeaderInfo, out: &mut Outbox) {
+        let mut due = Vec::new();
+        for sid in &self.progress_streams {
+            if let Some(s) = self.streams.get(sid) {
+                if self.next_tick_of(s.opened_at) <= now {
+                    due.push(*sid);
+                }
             }
-            s.ticked_until = now;
-            for (id, w) in s
-                .watchers
-                .iter_mut()
-                .filter(|(_, w)| w.progress_notify && !w.compacted)
-            {
+        }
+        self.ticked_until = now;
+        let rev = kv.current_revision();
+        for sid in due {
+            let Some(s) = self.streams.get_mut(&sid) else {
+                continue;
+            };
+            for (id, w) in s.watchers.iter_mut().filter(|(_, w)| w.wants_progress()) {
                 if w.progress_due && w.next_rev > rev {
                     out.push((
-                        *sid,
+                        sid,
                         WatchResponse {
                             header: hdr.at(rev),
                             watch_id: *id,
@@ -426,6 +519,7 @@ impl WatchHub {
                 w.progress_due = true;
             }
         }
+        self.next_progress = self.first_progress_tick();
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -433,14 +527,14 @@ impl WatchHub {
         &self,
         stream: StreamId,
         id: i64,
-        w: &Watcher,
+        how: Delivery,
         mut events: Vec<Event>,
         rev: i64,
         kv: &KvStore,
         hdr: HeaderInfo,
         out: &mut Outbox,
     ) {
-        if w.prev_kv {
+        if how.prev_kv {
             for ev in &mut events {
                 let Some(k) = &ev.kv else { continue };
                 let create = ev.r#type == event_type::PUT && k.version == 1;
@@ -455,7 +549,7 @@ impl WatchHub {
             events,
             ..Default::default()
         };
-        if w.fragment {
+        if how.fragment {
             for part in fragments(resp, self.max_request_bytes) {
                 out.push((stream, part));
             }
@@ -557,7 +651,7 @@ mod tests {
     #[test]
     fn replay_from_every_past_revision_equals_what_happened() {
         let mut kv = KvStore::new();
-        let mut hub = WatchHub::new(1 << 20);
+        let mut hub = WatchHub::new(1 << 20, 0);
         let mut live = Outbox::new();
         hub.request(
             1,
@@ -578,7 +672,7 @@ mod tests {
         assert_eq!(seen.len(), 4);
         for start in 2..=5 {
             let mut out = Outbox::new();
-            let mut h = WatchHub::new(1 << 20);
+            let mut h = WatchHub::new(1 << 20, 0);
             let c = WatchCreateRequest {
                 key: b"a".to_vec(),
                 range_end: b"z".to_vec(),
@@ -603,7 +697,7 @@ mod tests {
     #[test]
     fn a_txn_revision_arrives_as_one_message() {
         let mut kv = KvStore::new();
-        let mut hub = WatchHub::new(1 << 20);
+        let mut hub = WatchHub::new(1 << 20, 0);
         let mut out = Outbox::new();
         hub.request(
             1,
@@ -628,7 +722,7 @@ mod tests {
     #[test]
     fn canceled_watchers_get_nothing_more() {
         let mut kv = KvStore::new();
-        let mut hub = WatchHub::new(1 << 20);
+        let mut hub = WatchHub::new(1 << 20, 0);
         let mut out = Outbox::new();
         hub.request(
             1,
@@ -655,7 +749,7 @@ mod tests {
     #[test]
     fn compaction_during_a_watch_cancels_a_lagging_replay_only() {
         let mut kv = KvStore::new();
-        let mut hub = WatchHub::new(1 << 20);
+        let mut hub = WatchHub::new(1 << 20, 0);
         let mut out = Outbox::new();
         hub.request(
             1,
@@ -711,5 +805,117 @@ mod tests {
         assert!(parts[..parts.len() - 1].iter().all(|p| p.fragment));
         assert!(!parts[parts.len() - 1].fragment);
         assert_eq!(parts.iter().map(|p| p.events.len()).sum::<usize>(), 10);
+    }
+
+    /// Every stream's progress ticker as etcd runs it, checked stream by
+    /// stream at each tick (what the hub did before it kept a schedule):
+    /// a stream's next tick follows the last tick the hub ran, or its
+    /// opening, and only streams with watchers wanting progress are due.
+    #[derive(Default)]
+    struct TickerModel {
+        /// stream -> (opened_at, ticked_until, watch id -> progress_notify)
+        streams: BTreeMap<StreamId, (u64, u64, BTreeMap<i64, bool>)>,
+    }
+
+    impl TickerModel {
+        fn next_tick(opened_at: u64, ticked_until: u64, interval: u64) -> u64 {
+            opened_at + ((ticked_until - opened_at) / interval + 1) * interval
+        }
+
+        fn next(&self, interval: u64) -> Option<u64> {
+            self.streams
+                .values()
+                .filter(|(_, _, ws)| ws.values().any(|p| *p))
+                .map(|(o, t, _)| Self::next_tick(*o, *t, interval))
+                .min()
+        }
+
+        /// The (stream, watch id) of every progress notification sent.
+        fn tick(&mut self, now: u64, interval: u64) -> Vec<(StreamId, i64)> {
+            let mut sent = Vec::new();
+            for (sid, (opened, ticked, ws)) in self.streams.iter_mut() {
+                if Self::next_tick(*opened, *ticked, interval) > now {
+                    continue;
+                }
+                *ticked = now;
+                sent.extend(ws.iter().filter(|(_, p)| **p).map(|(id, _)| (*sid, *id)));
+            }
+            sent
+        }
+    }
+
+    #[test]
+    fn the_progress_schedule_ticks_as_every_stream_checked_at_every_tick() {
+        let interval = 1_000;
+        for seed in 1..40u64 {
+            let mut rng = seed;
+            let mut draw = |n: u64| {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (rng >> 33) % n
+            };
+            let kv = KvStore::new();
+            let mut hub = WatchHub::new(1 << 20, interval);
+            let mut model = TickerModel::default();
+            let mut now = 0;
+            for _ in 0..300 {
+                now += draw(400);
+                // the server's timer: the hub ticks when its next tick is due
+                assert_eq!(
+                    hub.next_tick(),
+                    model.next(interval),
+                    "seed {seed} at {now}"
+                );
+                if hub.next_tick().is_some_and(|t| t <= now) {
+                    let mut out = Outbox::new();
+                    hub.tick(now, &kv, HDR, &mut out);
+                    let sent: Vec<(StreamId, i64)> =
+                        out.iter().map(|(s, r)| (*s, r.watch_id)).collect();
+                    assert_eq!(sent, model.tick(now, interval), "seed {seed} at {now}");
+                }
+                let stream = draw(6);
+                match draw(4) {
+                    0 => {
+                        hub.open(stream, now);
+                        model
+                            .streams
+                            .entry(stream)
+                            .or_insert((now, now, BTreeMap::new()));
+                    }
+                    1 if model.streams.contains_key(&stream) => {
+                        let progress_notify = draw(2) == 0;
+                        let mut out = Outbox::new();
+                        let c = WatchCreateRequest {
+                            key: b"k".to_vec(),
+                            progress_notify,
+                            ..Default::default()
+                        };
+                        hub.request(stream, create(c), &kv, HDR, &mut out);
+                        if let Some((_, (_, _, ws))) =
+                            model.streams.iter_mut().find(|(s, _)| **s == stream)
+                        {
+                            ws.insert(out[0].1.watch_id, progress_notify);
+                        }
+                    }
+                    2 => {
+                        let watch_id = draw(4) as i64;
+                        let cancel = WatchRequest {
+                            request_union: Some(RequestUnion::CancelRequest(WatchCancelRequest {
+                                watch_id,
+                            })),
+                        };
+                        hub.request(stream, cancel, &kv, HDR, &mut Outbox::new());
+                        if let Some((_, _, ws)) = model.streams.get_mut(&stream) {
+                            ws.remove(&watch_id);
+                        }
+                    }
+                    _ => {
+                        hub.close(stream);
+                        model.streams.remove(&stream);
+                    }
+                }
+            }
+        }
     }
 }

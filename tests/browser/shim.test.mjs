@@ -287,6 +287,8 @@ test("the playground's event list tells the election that follows a leader crash
         const row = document.querySelector(`${sel}.leader`);
         if (!row) return null;
         const [name, , term] = [...row.cells].map((td) => td.textContent);
+        // until the table has redrawn after the crash, it still names m0
+        if (name === 'm0') return null;
         const told = [...document.querySelectorAll('#events li')].some((li) =>
           li.textContent.endsWith(`${name} becomes leader in term ${term}`),
         );

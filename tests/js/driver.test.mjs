@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Driver } from '../../pkg/src/driver.mjs';
-import { FakeSim } from './fake-sim.mjs';
+import { bytes, FakeClock, FakeSim } from './fake-sim.mjs';
 
 test('outputs reach the handler of their ticket, and none after the final one', () => {
   const sim = new FakeSim();
@@ -95,4 +95,56 @@ test('the speed set in the core scales how fast virtual time follows the wall cl
   driver.body(t, new Uint8Array([3]));
   assert.ok(sim.now() - fast < 30, `0.1x: ${sim.now() - fast} virtual ms after 100 wall ms`);
   driver.cancel(t);
+});
+
+const put = { method: 'POST', path: '/v3/kv/put', headers: [] };
+
+test('with a request in flight, work due in virtual time is done at once, not waited for on a wall timer', () => {
+  const sim = new FakeSim();
+  const clock = new FakeClock();
+  const driver = new Driver(sim, { clock });
+  // the answer needs 40 ms of virtual time (a round trip over slow links)
+  sim.onFinish = (t) => sim.answerAt(40, { kind: 'response', ticket: t, status: 200, headers: [], body: bytes('{}') });
+  const seen = [];
+  driver.request(0, put, bytes('{}'), (o) => seen.push(o.kind));
+  assert.deepEqual(seen, ['response'], 'answered in the same call');
+  assert.equal(sim.now(), 40);
+  assert.equal(clock.wall, 0, 'no wall time passed');
+  assert.equal(clock.fired, 0, 'no timer fired');
+});
+
+test('virtual time runs ahead of the wall clock by 250 ms at most, then waits for it', () => {
+  const sim = new FakeSim();
+  const clock = new FakeClock();
+  const driver = new Driver(sim, { clock });
+  // Raft ticks every 100 ms, and an answer that takes 1 s of virtual time
+  // (an election, say)
+  sim.due = Array.from({ length: 30 }, (_, i) => 100 * (i + 1));
+  sim.onFinish = (t) =>
+    sim.answerAt(1000, { kind: 'response', ticket: t, status: 200, headers: [], body: bytes('{}') });
+  let answeredAt;
+  driver.request(0, put, bytes('{}'), () => (answeredAt = clock.wall));
+  assert.equal(sim.now(), 200, 'ran ahead to the last tick within 250 ms');
+  for (let wall = 0; answeredAt === undefined && wall < 2000; wall += 10) {
+    clock.runTo(wall);
+    assert.ok(sim.now() <= clock.wall + 250, `virtual ${sim.now()} at wall ${clock.wall}`);
+  }
+  assert.ok(answeredAt >= 750 && answeredAt < 1000, `answered at wall ${answeredAt}`);
+  assert.ok(clock.fired <= 10, `${clock.fired} wake-ups: the driver sleeps between the core's timers`);
+});
+
+test('however many requests are answered, a timer of the core fires at its wall time', () => {
+  const sim = new FakeSim();
+  const clock = new FakeClock();
+  const driver = new Driver(sim, { clock });
+  sim.due = [3000]; // a lease expiring 3 s from now
+  sim.onFinish = (t) => sim.push({ kind: 'response', ticket: t, status: 200, headers: [], body: bytes('{}') });
+  let answered = 0;
+  for (let wall = 0; wall <= 3100; wall += 1) {
+    for (let i = 0; i < 10; i++) driver.request(0, put, bytes('{}'), () => answered++);
+    const expired = sim.due.length === 0;
+    assert.equal(expired, wall >= 3000, `at wall ${wall}, virtual ${sim.now()}`);
+    clock.runTo(wall + 1);
+  }
+  assert.equal(answered, 31_010);
 });

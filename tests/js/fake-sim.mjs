@@ -59,15 +59,40 @@ export class FakeSim {
   advance_to(ms) {
     this.#now = Math.max(this.#now, ms);
     this.due = this.due.filter((t) => t > this.#now);
+    for (const [at, output] of this.#waiting.filter(([at]) => at <= this.#now)) this.push(output);
+    this.#waiting = this.#waiting.filter(([at]) => at > this.#now);
+    this.advanced.push(this.#now);
   }
+
+  /** Every time advance_to moved the clock to. */
+  advanced = [];
 
   next_due() {
-    return this.due.length ? Math.min(...this.due) : undefined;
+    const all = [...this.due, ...this.#waiting.map(([at]) => at)];
+    return all.length ? Math.min(...all) : undefined;
   }
 
-  run_until_idle() {}
+  /** Outputs that come out once virtual time reaches their time, `[at, output]`. */
+  #waiting = [];
 
-  run_until_idle_or() {}
+  /** `output` comes out at virtual time `at` (a request that takes time to answer). */
+  answerAt(at, output) {
+    this.#waiting.push([at, output]);
+  }
+
+  run_until_idle() {
+    this.run_until_idle_or(Infinity);
+  }
+
+  // As the core: runs from one thing due to the next while a request
+  // waits, never past `limit`.
+  run_until_idle_or(limit) {
+    while (this.#waiting.length > 0) {
+      const at = this.next_due();
+      if (at > limit) break;
+      this.advance_to(at);
+    }
+  }
 
   push(output) {
     this.#outputs.push(output);
@@ -84,3 +109,44 @@ export class FakeSim {
 }
 
 export const bytes = (text) => new TextEncoder().encode(text);
+
+/** A wall clock the test moves by hand, with its timers (the driver's `clock`). */
+export class FakeClock {
+  wall = 0;
+  #timers = new Map();
+  #next = 1;
+  /** How many timers fired so far. */
+  fired = 0;
+
+  now() {
+    return this.wall;
+  }
+
+  setTimeout(f, ms) {
+    const id = this.#next++;
+    this.#timers.set(id, [this.wall + ms, f]);
+    return id;
+  }
+
+  clearTimeout(id) {
+    this.#timers.delete(id);
+  }
+
+  /** The wall time the next timer fires at, or undefined. */
+  nextTimer() {
+    const ats = [...this.#timers.values()].map(([at]) => at);
+    return ats.length ? Math.min(...ats) : undefined;
+  }
+
+  /** Moves the wall clock to `to`, firing each timer due on the way at its time. */
+  runTo(to) {
+    for (let at = this.nextTimer(); at !== undefined && at <= to; at = this.nextTimer()) {
+      const [id, [, f]] = [...this.#timers].find(([, [when]]) => when === at);
+      this.#timers.delete(id);
+      this.wall = Math.max(this.wall, at);
+      this.fired++;
+      f();
+    }
+    this.wall = Math.max(this.wall, to);
+  }
+}

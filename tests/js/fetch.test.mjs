@@ -132,3 +132,83 @@ test('a refused connection rejects like an unreachable host', async () => {
   const { fetch } = setup((sim, t) => sim.push({ kind: 'refused', ticket: t }));
   await assert.rejects(fetch(`${ORIGIN}/version`), { name: 'TypeError', message: 'Failed to fetch' });
 });
+
+// What the core is handed for one call: submit's method, path and headers,
+// the body bytes as text, and finish.
+async function handed(input, init) {
+  const { sim, fetch } = setup(unary(200, '{}'));
+  await fetch(input, init);
+  return sim.calls.map(([kind, , ...rest]) => [kind, ...rest]);
+}
+
+for (const [name, init] of [
+  ['a string body', { method: 'POST', body: '{"key":"Zm9v"}' }],
+  ['no init', undefined],
+  ['a lower-case method', { method: 'post', body: '{}' }],
+  ['an empty body', { method: 'PUT', body: '' }],
+  ['a body beyond ASCII', { method: 'POST', body: '{"k":"é✓\uD800"}' }],
+  ['a content type of its own', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }],
+  [
+    'a token and gRPC metadata',
+    {
+      method: 'POST',
+      headers: [
+        ['Authorization', ' t0k '],
+        ['Grpc-Metadata-Hasleader', 'true'],
+      ],
+      body: '{}',
+    },
+  ],
+  ['a signal', { method: 'DELETE', signal: new AbortController().signal }],
+]) {
+  test(`a plain call with ${name} hands the core what the Request would, without one`, async () => {
+    const url = `${ORIGIN}/v3/kv/put?x=1`;
+    let plain = 0;
+    const original = Driver.prototype.request;
+    Driver.prototype.request = function (...args) {
+      plain++;
+      return original.apply(this, args);
+    };
+    try {
+      const direct = await handed(url, init);
+      assert.equal(plain, 1, 'the plain call went straight to the driver');
+      assert.deepEqual(await handed(new Request(url, init)), direct);
+      assert.deepEqual(await handed(new URL(url), init), direct);
+      assert.equal(plain, 2, 'a Request takes the general path');
+    } finally {
+      Driver.prototype.request = original;
+    }
+  });
+}
+
+for (const [name, init] of [
+  ['a method Request keeps as given', { method: 'patch', body: '{}' }],
+  ['a header a browser may drop', { method: 'POST', headers: { Host: 'x', 'X-A': 'b' }, body: '{}' }],
+  ['a body that is not a string', { method: 'POST', body: bytes('{}') }],
+  ['another init member', { method: 'POST', body: '{}', mode: 'cors' }],
+]) {
+  test(`a call with ${name} goes the general path, through Request`, async () => {
+    let plain = 0;
+    const original = Driver.prototype.request;
+    Driver.prototype.request = function (...args) {
+      plain++;
+      return original.apply(this, args);
+    };
+    try {
+      const calls = await handed(`${ORIGIN}/v3/kv/put`, init);
+      assert.equal(plain, 0);
+      assert.deepEqual(calls, await handed(new Request(`${ORIGIN}/v3/kv/put`, init)));
+    } finally {
+      Driver.prototype.request = original;
+    }
+  });
+}
+
+test('a plain call still throws what Request throws', async () => {
+  const { fetch } = setup(unary(200, '{}'));
+  await assert.rejects(fetch(`${ORIGIN}/v3/kv/range`, { method: 'GET', body: '{}' }), TypeError);
+  await assert.rejects(fetch(`http://u:p@sim.test:2379/v3/kv/range`), TypeError);
+  const abort = new AbortController();
+  abort.abort(new Error('gone'));
+  await assert.rejects(fetch(`${ORIGIN}/v3/kv/range`, { method: 'POST', body: '{}', signal: abort.signal }), /gone/);
+});

@@ -553,14 +553,14 @@ fn malformed_and_random_messages_never_panic() {
                 });
             }
             if t == MessageType::Snap && rng.below(2) == 0 {
-                m.snapshot = Some(crate::raft::Snapshot {
+                m.snapshot = Some(Box::new(crate::raft::Snapshot {
                     metadata: crate::raft::SnapshotMetadata {
                         index: small(&mut rng),
                         term: small(&mut rng),
                         conf_state: ConfState::with_voters([1, 2, 3]),
                     },
                     data: Vec::new(),
-                });
+                }));
             }
             net.deliver(m);
             net.process_all_ready();
