@@ -233,9 +233,10 @@ impl Gateway {
         let Some(st) = self.streams.get_mut(&ticket) else {
             return Taken::Nothing;
         };
-        let (incoming, stop) = st.finish();
+        let mut kept = Vec::new();
+        let (incoming, stop) = st.finish(&mut kept);
         self.pump(ticket, incoming);
-        Taken::Stream(Vec::new(), stop)
+        Taken::Stream(kept, stop)
     }
 
     /// The client of `ticket` went away: drop what belongs to it (a watch

@@ -107,40 +107,31 @@ impl Stream {
     /// More of the request body: the messages it completes, up to an
     /// error, after which nothing more is read (grpc-gateway's send loop
     /// stops and closes its side of the stream). What the stream kept of
-    /// `data` goes to `kept`: read again, it gives the same messages. A
-    /// message whose end was only counted gives `Stop` (see [`Stop`]).
+    /// the messages it took goes to `kept`: read again, it gives the same
+    /// messages. A message that failed is not kept: how it stopped the
+    /// reading is the `Stop` (see [`Stop`]).
     pub fn push(&mut self, mut data: &[u8], kept: &mut Vec<u8>) -> (Vec<Incoming>, Option<Stop>) {
         let mut out = Vec::new();
         let mut stop = None;
         while self.reading && self.decoder != Decoder::None && !data.is_empty() {
             let (n, value) = self.reader.read(data);
             data = data.get(n..).unwrap_or_default();
-            let mark = kept.len();
-            self.reader
-                .kept_since(value.as_ref().and_then(|v| v.as_ref().ok()), kept);
             if let Some(value) = value {
-                stop = self.incoming(value, &mut out);
-            }
-            // a message too large never completes in a replay, which the
-            // cancel recorded after it ends: decoded from what was kept
-            // (its run of digits left out), it could fit
-            if stop == Some(Stop::Cancel) {
-                kept.truncate(mark);
+                stop = self.incoming(value, &mut out, kept);
             }
         }
         (out, stop)
     }
 
-    /// The request body ended: its last message, if one was under way,
-    /// then the end of the requests.
-    pub fn finish(&mut self) -> (Vec<Incoming>, Option<Stop>) {
+    /// The request body ended: its last message, if one was under way (a
+    /// number or literal ends here), then the end of the requests.
+    pub fn finish(&mut self, kept: &mut Vec<u8>) -> (Vec<Incoming>, Option<Stop>) {
         let mut out = Vec::new();
         if !self.reading {
             return (out, None);
         }
-        // the body's end is recorded: only a message too large stops more
         let stop = match self.reader.finish() {
-            Some(value) if self.decoder != Decoder::None => self.incoming(value, &mut out),
+            Some(value) if self.decoder != Decoder::None => self.incoming(value, &mut out, kept),
             _ => None,
         };
         if self.reading {
@@ -160,41 +151,50 @@ impl Stream {
         self.reader.held()
     }
 
-    /// One message read (or the syntax error met), or the error that ends
-    /// the reading.
-    fn incoming(&mut self, value: Result<Kept, String>, out: &mut Vec<Incoming>) -> Option<Stop> {
-        let next = value
-            .map_err(EtcdError::Decode)
-            .and_then(|kept| match self.decoder {
-                Decoder::Watch => decode_kept(&kept).map(Incoming::Watch),
-                _ => decode_kept(&kept).map(Incoming::KeepAlive),
-            });
-        let error = match next.and_then(|m| receive_limit(m.encoded_len()).map(|()| m)) {
-            Ok(m) => {
+    /// One message read (or the syntax error met); the stream keeps what
+    /// it took in `kept`, or says how an error stopped the reading.
+    fn incoming(
+        &mut self,
+        value: Result<Kept, String>,
+        out: &mut Vec<Incoming>,
+        kept: &mut Vec<u8>,
+    ) -> Option<Stop> {
+        let next = value.map_err(EtcdError::Decode).and_then(|value| {
+            let m = match self.decoder {
+                Decoder::Watch => decode_kept(&value).map(Incoming::Watch),
+                _ => decode_kept(&value).map(Incoming::KeepAlive),
+            };
+            Ok((m?, value.value))
+        });
+        let error = match next.and_then(|(m, v)| receive_limit(m.encoded_len()).map(|()| (m, v))) {
+            Ok((m, value)) => {
                 self.received += 1;
                 out.push(m);
+                kept.extend_from_slice(&value);
+                // a literal (`null`) ended at the byte after it: a replay
+                // must meet one too, not wait for the next message
+                if !matches!(value.last(), Some(b'}' | b']')) {
+                    kept.push(b' ');
+                }
                 return None;
             }
             Err(e) => e,
         };
         self.reading = false;
         match error {
-            EtcdError::Decode(msg) => {
-                out.push(if self.received == 0 {
-                    // decoding errors of streaming calls are not gRPC
-                    // statuses: Unknown, 500 (docs/etcd-behaviour.md #19)
-                    let e = respond::grpc_error(Code::Unknown as i32, &msg, 500);
-                    Incoming::FirstMessageError(e)
-                } else {
-                    Incoming::EndOfRequests
-                });
-                // (a reader stays counting after a syntax error)
-                self.reader.counting().then_some(Stop::Finish)
-            }
-            e => {
-                out.push(Incoming::TooLarge(e));
-                Some(Stop::Cancel)
-            }
+            EtcdError::Decode(msg) => out.push(if self.received == 0 {
+                // decoding errors of streaming calls are not gRPC
+                // statuses: Unknown, 500 (docs/etcd-behaviour.md #19)
+                let e = respond::grpc_error(Code::Unknown as i32, &msg, 500);
+                Incoming::FirstMessageError(e)
+            } else {
+                Incoming::EndOfRequests
+            }),
+            e => out.push(Incoming::TooLarge(e)),
+        }
+        match out.last() {
+            Some(Incoming::EndOfRequests) => Some(Stop::Finish),
+            _ => Some(Stop::Cancel),
         }
     }
 
@@ -258,13 +258,13 @@ impl Stream {
     }
 }
 
-/// How a stream stopped reading for a message it could not keep, as the
-/// world's journal records it: what a replay of the kept bytes, followed
-/// by this input, does to the stream. A decode error met after the stream
-/// stopped keeping the message: the body ending there (the replay's kept
-/// part of the message is cut short, `unexpected EOF`, with the same
-/// effect). A message too large for gRPC: the stream ends as a cancel ends
-/// it (its watchers freed).
+/// How a message that failed stopped a stream's reading, as the world's
+/// journal records it: what a replay of the messages kept, followed by
+/// this input, does to the stream. A decode error after the first message
+/// ends the requests as the body's end does (`Finish`: the replay has no
+/// message under way). A decode error in the first message, or a message
+/// too large for gRPC, ends the stream as a cancel ends it (its watchers
+/// freed; the error answered is the client's, not the world's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
     Finish,

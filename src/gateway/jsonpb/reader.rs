@@ -85,8 +85,6 @@ pub struct ValueReader {
     run: Option<Run>,
     /// Past [`MAX_KEPT`]: only counting.
     counted: bool,
-    /// Bytes of `kept` already handed to [`ValueReader::kept_since`].
-    reported: usize,
     failed: Option<String>,
 }
 
@@ -146,34 +144,12 @@ impl ValueReader {
         Some(Err(e))
     }
 
-    /// Appends to `out` what was kept since the last call, and of values
-    /// ended meanwhile: what a replay of the body needs to read the same
-    /// (digits of a run going on are not kept yet).
-    pub fn kept_since(&mut self, ended: Option<&Kept>, out: &mut Vec<u8>) {
-        if let Some(k) = ended {
-            out.extend(k.value.get(self.reported..).unwrap_or_default());
-            self.reported = 0;
-        }
-        let upto = match self.run {
-            Some(r) if r.open => r.at,
-            _ => self.kept.len(),
-        };
-        out.extend(self.kept.get(self.reported..upto).unwrap_or_default());
-        self.reported = upto.max(self.reported);
-    }
-
     /// The first value of a whole body (`None`: the body is blank).
     pub fn first(&mut self, body: &[u8]) -> Option<Result<Kept, String>> {
         match self.read(body) {
             (_, Some(value)) => Some(value),
             (_, None) => self.finish(),
         }
-    }
-
-    /// Whether the value under way is only counted: a replay of what was
-    /// kept of it does not meet what comes next.
-    pub fn counting(&self) -> bool {
-        self.counted
     }
 
     /// Bytes held for the value under way.
@@ -220,7 +196,6 @@ impl ValueReader {
         if self.kept.len() >= MAX_KEPT {
             self.counted = true;
             self.kept = Vec::new();
-            self.reported = 0;
             return;
         }
         self.kept.push(c);
