@@ -28,10 +28,17 @@ struct ControlCall {
     member: usize,
     method: String,
     path: String,
-    body: Vec<u8>,
+    /// The body as it came, piece by piece: grown by doubling, one buffer
+    /// would leave up to twice the cap of wasm memory behind (which never
+    /// shrinks) for a body refused past it.
+    body: Vec<Vec<u8>>,
+    len: usize,
     /// The body passed the cap: it is not read, the answer is 413.
     too_large: bool,
 }
+
+/// A control's body is held in buffers of at least this many bytes.
+const CONTROL_PIECE: usize = 64 << 10;
 
 /// The world: a gateway in front of a simulated cluster, with its journal
 /// and the controls of time.
@@ -206,6 +213,7 @@ impl World {
                 method: request.method,
                 path: request.path,
                 body: Vec::new(),
+                len: 0,
                 too_large,
             });
             return ticket;
@@ -229,12 +237,21 @@ impl World {
     /// its cap, a gateway call's as `jsonpb::ValueReader` keeps it.
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) -> bool {
         if let Some(c) = self.controls.iter_mut().find(|c| c.ticket == ticket) {
-            if c.too_large || c.body.len() + data.len() > control::body_cap(&c.path) {
+            if c.too_large || c.len + data.len() > control::body_cap(&c.path) {
                 c.too_large = true;
                 c.body = Vec::new();
                 return false;
             }
-            c.body.extend_from_slice(data);
+            c.len += data.len();
+            match c.body.last_mut() {
+                // small pieces fill one buffer of `CONTROL_PIECE`
+                Some(last) if last.len() < CONTROL_PIECE => last.extend_from_slice(data),
+                _ => {
+                    let mut piece = Vec::with_capacity(data.len().max(CONTROL_PIECE));
+                    piece.extend_from_slice(data);
+                    c.body.push(piece);
+                }
+            }
             return true;
         }
         let taken = self.gateway.body(ticket, data);
@@ -266,9 +283,10 @@ impl World {
     pub fn finish(&mut self, ticket: Ticket) {
         if let Some(c) = self.take_control(ticket) {
             let cmd = c.path.strip_prefix("/_sim/").unwrap_or_default();
+            let body = c.body.concat();
             let answer = match c.too_large {
                 true => Err(control::too_large(&c.path)),
-                false => control::handle(self, &c.method, cmd, &c.body),
+                false => control::handle(self, &c.method, cmd, &body),
             };
             // a control that took effect is an input of the world; a refused
             // one changed nothing
@@ -278,7 +296,7 @@ impl World {
                     path: c.path,
                     headers: Vec::new(),
                 };
-                self.journal.record_call(ticket, c.member, request, c.body);
+                self.journal.record_call(ticket, c.member, request, body);
             }
             self.take_gateway_outputs();
             let response = answer.unwrap_or_else(|refused| refused);
@@ -318,7 +336,8 @@ impl World {
     /// controls and gateway calls keep of them), and for those the journal
     /// keeps: a body is never held beyond what its answer needs.
     pub fn held_body_bytes(&self) -> usize {
-        let controls: usize = self.controls.iter().map(|c| c.body.capacity()).sum();
+        let controls = self.controls.iter().flat_map(|c| &c.body);
+        let controls: usize = controls.map(Vec::capacity).sum();
         controls + self.gateway.held_body_bytes() + self.journal.body_bytes()
     }
 
