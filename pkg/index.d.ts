@@ -45,15 +45,15 @@ export class Driver {
     request: { method: string; path: string; headers: HeaderPair[] },
     onOutput: (output: Output) => void,
   ): number;
-  /** A whole request at once: `submit`, its body (maybe empty) and `finish`, in one run of the world. Returns its ticket. */
+  /** A whole request at once: `submit`, its body (bytes, maybe empty, or a string sent as UTF-8) and `finish`, in one run of the world. Returns its ticket. */
   request(
     member: number,
     request: { method: string; path: string; headers: HeaderPair[] },
-    body: Uint8Array,
+    body: Uint8Array | string,
     onOutput: (output: Output) => void,
   ): number;
-  /** More request body for `ticket`. */
-  body(ticket: number, data: Uint8Array): void;
+  /** More request body for `ticket`. Returns whether the core still reads it: once not, the rest need not be handed over (only `finish` still counts). */
+  body(ticket: number, data: Uint8Array): boolean;
   /** The request body of `ticket` is complete. */
   finish(ticket: number): void;
   /** The client went away: nothing more is delivered for `ticket`. */

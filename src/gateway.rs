@@ -16,6 +16,7 @@ mod services;
 mod stream;
 
 pub use http::{HttpRequest, HttpResponse, Output, Ticket};
+pub use stream::Stop;
 
 use crate::boxed_map::BoxedMap;
 use crate::cluster::{Answer, Cluster, Outcome};
@@ -27,11 +28,57 @@ use std::collections::BTreeMap;
 
 pub use crate::config::Config;
 
-/// A unary call whose body is still arriving: it is read whole, then handled.
+/// A unary call whose body is still arriving: it is handled once the body
+/// is complete, with what its first JSON value decodes to (the rest of the
+/// body is read and ignored, as Go's `json.Decoder` leaves it).
 struct Pending {
     member: usize,
     request: HttpRequest,
-    body: Vec<u8>,
+    body: Body,
+}
+
+/// What a unary call keeps of its body.
+enum Body {
+    /// Not an RPC: the body is not read.
+    Unread,
+    /// The first JSON value, as it arrives.
+    Reading(jsonpb::ValueReader),
+    /// The first JSON value (or the syntax error before its end); the rest
+    /// of the body changes nothing.
+    Read(Result<jsonpb::Kept, String>),
+}
+
+impl Body {
+    /// Whether more of the body is still read.
+    fn reading(&self) -> bool {
+        matches!(self, Body::Reading(_))
+    }
+}
+
+/// What a request the gateway took is to the world's journal.
+pub enum Submitted {
+    /// Refused: the member is down.
+    Refused,
+    /// A unary call: an input of the world only once its body is complete
+    /// (see [`Taken::Call`]).
+    Call,
+    /// A stream, opened at once: an input of the world now, as sent.
+    Stream(HttpRequest),
+}
+
+/// What the gateway took of a body piece or of the end of a body, for the
+/// world's journal: inputs that, replayed, do what these did.
+pub enum Taken {
+    /// Nothing that changes the world: a piece of a unary call still being
+    /// sent, or of no request; a unary call the gateway answered from its
+    /// body alone (a decode error, a message too large) or refused.
+    Nothing,
+    /// A stream's piece or end: what the stream kept of the piece, then,
+    /// if it stopped reading for a message it did not keep, how.
+    Stream(Vec<u8>, Option<Stop>),
+    /// A unary call handled, as sent: its member, request and what it kept
+    /// of its body (its first JSON value).
+    Call(usize, HttpRequest, Vec<u8>),
 }
 
 /// The HTTP/JSON front of the simulated cluster.
@@ -95,74 +142,101 @@ impl Gateway {
 
     /// Starts request `ticket` to `member`; its body follows with
     /// [`Gateway::body`] and [`Gateway::finish`]. A down member's port
-    /// takes no connection: the client is refused at once (false), and its
-    /// ticket stays dead, whatever it sends later and even once the member
-    /// is back.
-    pub fn submit(&mut self, ticket: Ticket, member: usize, request: HttpRequest) -> bool {
+    /// takes no connection: the client is refused at once, and its ticket
+    /// stays dead, whatever it sends later and even once the member is
+    /// back.
+    pub fn submit(&mut self, ticket: Ticket, member: usize, request: HttpRequest) -> Submitted {
         if !self.cluster.is_serving(member) {
             self.outputs.push(Output::Refused { ticket });
-            return false;
+            return Submitted::Refused;
         }
-        let decoder = match route::route(&request.method, &request.path) {
-            Route::Rpc(Rpc::Watch) => {
-                Some((Rpc::Watch, stream::Decoder::Watch(Default::default())))
+        let route = route::route(&request.method, &request.path);
+        let decoder = match route {
+            Route::Rpc(Rpc::Watch) => Some((Rpc::Watch, stream::Decoder::Watch)),
+            Route::Rpc(Rpc::LeaseKeepAlive) => {
+                Some((Rpc::LeaseKeepAlive, stream::Decoder::KeepAlive))
             }
-            Route::Rpc(Rpc::LeaseKeepAlive) => Some((
-                Rpc::LeaseKeepAlive,
-                stream::Decoder::KeepAlive(Default::default()),
-            )),
             _ => None,
         };
-        match decoder {
-            Some((rpc, d)) => {
-                // the gateway opens the gRPC stream as the request arrives:
-                // etcd's interceptor judges it now
-                let verdict = self.intercept(member, rpc, None, &request.headers);
-                let st = stream::Stream::new(member, d).intercepted(verdict);
-                if st.is_open_watch() {
-                    let token = metadata::token(&request.headers);
-                    self.cluster.watch_open(member, ticket, token);
-                }
-                self.streams.insert(ticket, Box::new(st));
-            }
-            None => {
-                self.pending.insert(
-                    ticket,
-                    Box::new(Pending {
-                        member,
-                        request,
-                        body: Vec::new(),
-                    }),
-                );
-            }
+        let Some((rpc, d)) = decoder else {
+            let body = match route {
+                Route::Rpc(_) => Body::Reading(Default::default()),
+                _ => Body::Unread,
+            };
+            let pending = Pending {
+                member,
+                request,
+                body,
+            };
+            self.pending.insert(ticket, Box::new(pending));
+            return Submitted::Call;
+        };
+        // the gateway opens the gRPC stream as the request arrives: etcd's
+        // interceptor judges it now
+        let verdict = self.intercept(member, rpc, None, &request.headers);
+        let st = stream::Stream::new(member, d).intercepted(verdict);
+        if st.is_open_watch() {
+            let token = metadata::token(&request.headers);
+            self.cluster.watch_open(member, ticket, token);
         }
-        true
+        self.streams.insert(ticket, Box::new(st));
+        Submitted::Stream(request)
     }
 
-    /// Whether `ticket` is a request still being sent: its body pieces
-    /// and finish are inputs (to any other ticket they change nothing).
-    pub fn is_sending(&self, ticket: Ticket) -> bool {
-        self.pending.contains_key(&ticket) || self.streams.contains_key(&ticket)
+    /// Whether the body of `ticket` is still read: once not, more of it
+    /// changes nothing (only its end still counts).
+    pub fn reads_body(&self, ticket: Ticket) -> bool {
+        match self.pending.get(&ticket) {
+            Some(p) => p.body.reading(),
+            None => self.streams.get(&ticket).is_some_and(|st| st.reading()),
+        }
     }
 
-    /// More request body for `ticket`.
-    pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
+    /// More request body for `ticket`. A unary call keeps of it only its
+    /// first JSON value, in bounded memory (`jsonpb::ValueReader`).
+    pub fn body(&mut self, ticket: Ticket, data: &[u8]) -> Taken {
         if let Some(p) = self.pending.get_mut(&ticket) {
-            p.body.extend_from_slice(data);
-        } else if let Some(st) = self.streams.get_mut(&ticket) {
-            st.push(data);
-            self.pump(ticket);
+            if let Body::Reading(r) = &mut p.body {
+                if let (_, Some(first)) = r.read(data) {
+                    p.body = Body::Read(first);
+                }
+            }
+            return Taken::Nothing;
         }
+        let Some(st) = self.streams.get_mut(&ticket) else {
+            return Taken::Nothing;
+        };
+        let mut kept = Vec::new();
+        let (incoming, stop) = st.push(data, &mut kept);
+        self.pump(ticket, incoming);
+        Taken::Stream(kept, stop)
     }
 
     /// The request body of `ticket` is complete.
-    pub fn finish(&mut self, ticket: Ticket) {
+    pub fn finish(&mut self, ticket: Ticket) -> Taken {
         if let Some(p) = self.pending.remove(&ticket) {
-            self.dispatch(ticket, p.member, &p.request, &p.body);
-        } else if let Some(st) = self.streams.get_mut(&ticket) {
-            st.finish();
-            self.pump(ticket);
+            let Pending {
+                member,
+                request,
+                body,
+            } = *p;
+            let first = match body {
+                Body::Unread => None,
+                Body::Reading(mut r) => r.finish(),
+                Body::Read(first) => Some(first),
+            };
+            return match self.dispatch(ticket, member, &request, first) {
+                Some(kept) => Taken::Call(member, request, kept),
+                None => Taken::Nothing,
+            };
         }
+        let Some(st) = self.streams.get_mut(&ticket) else {
+            return Taken::Nothing;
+        };
+        let mut kept = Vec::new();
+        let (incoming, stop) = st.finish(&mut kept);
+        self.pump(ticket, incoming);
+        Taken::Stream(kept, stop)
     }
 
     /// The client of `ticket` went away: drop what belongs to it (a watch
@@ -175,11 +249,23 @@ impl Gateway {
         self.service_cancel(ticket);
     }
 
-    /// Whether `ticket` is a request under way here.
+    /// Whether `ticket` is a request under way here that is already an
+    /// input of the world: a stream or a lock or election call (a unary
+    /// call becomes one only once its body is complete).
     pub fn is_open(&self, ticket: Ticket) -> bool {
-        self.pending.contains_key(&ticket)
-            || self.streams.contains_key(&ticket)
-            || self.services.contains(ticket)
+        self.streams.contains_key(&ticket) || self.services.contains(ticket)
+    }
+
+    /// Bytes held for the bodies of requests under way: what unary calls
+    /// and streams keep of the values they are reading.
+    pub fn held_body_bytes(&self) -> usize {
+        let pending = self.pending.values().map(|p| match &p.body {
+            Body::Reading(r) => r.held(),
+            Body::Read(Ok(kept)) => kept.value.capacity(),
+            _ => 0,
+        });
+        let streams = self.streams.values().map(|st| st.held());
+        pending.chain(streams).sum()
     }
 
     /// Every request under way here, in ticket order by kind: unfinished
@@ -248,15 +334,14 @@ impl Gateway {
         self.outputs.push(Output::Response { ticket, response });
     }
 
-    /// Hands the request messages a stream has so far to the cluster.
-    fn pump(&mut self, ticket: Ticket) {
+    /// Hands the request messages a stream has read to the cluster.
+    fn pump(&mut self, ticket: Ticket, incoming: Vec<stream::Incoming>) {
         let Some(st) = self.streams.get_mut(&ticket) else {
             return;
         };
         let member = st.member;
         let watch = st.is_watch();
         let refusal = st.refusal().cloned();
-        let incoming = st.incoming();
         if let Some(e) = refusal {
             return self.refuse_stream(ticket, &e, incoming);
         }
@@ -273,6 +358,12 @@ impl Gateway {
                 stream::Incoming::FirstMessageError(response) => {
                     self.close_stream(ticket);
                     return self.respond(ticket, response);
+                }
+                stream::Incoming::TooLarge(e) => {
+                    if let Some(mut st) = self.close_stream(ticket) {
+                        st.error(ticket, &e, &mut self.outputs);
+                    }
+                    return;
                 }
             }
         }
@@ -295,14 +386,24 @@ impl Gateway {
         }
     }
 
-    fn dispatch(&mut self, ticket: Ticket, member: usize, request: &HttpRequest, body: &[u8]) {
+    /// Handles a unary call whose body is complete (`first`: its first
+    /// JSON value, if any); what it kept of its body if it is an input of
+    /// the world (see [`Taken::Call`]).
+    fn dispatch(
+        &mut self,
+        ticket: Ticket,
+        member: usize,
+        request: &HttpRequest,
+        first: Option<Result<jsonpb::Kept, String>>,
+    ) -> Option<Vec<u8>> {
         let route = route::route(&request.method, &request.path);
         if !self.cluster.is_serving(member) {
-            return self.outputs.push(Output::Refused { ticket });
+            self.outputs.push(Output::Refused { ticket });
+            return None;
         }
         let method = request.method.as_str();
         let response = match route {
-            Route::Rpc(rpc) => return self.rpc(ticket, member, rpc, &request.headers, body),
+            Route::Rpc(rpc) => return self.rpc(ticket, member, rpc, &request.headers, first),
             Route::Preflight => respond::preflight(),
             Route::Redirect(to) => respond::redirect(method, &to),
             Route::MethodNotAllowed => respond::text_error(405, "Method Not Allowed", &[]),
@@ -329,7 +430,9 @@ impl Gateway {
                 metrics::page(self, member).into_bytes(),
             ),
         };
+        // the other paths only look
         self.respond(ticket, response);
+        None
     }
 
     /// etcd 3.5.1's `/health`: false with the reason when an alarm is
@@ -380,33 +483,47 @@ impl Gateway {
     }
 
     /// A unary call (or the snapshot stream, whose one request is read
-    /// whole) in etcd's order: the gateway decodes the body, gRPC checks
-    /// its size, the interceptors judge the call, then the handler runs.
+    /// whole) in etcd's order: the gateway decodes the body (`first`: its
+    /// first JSON value), gRPC checks its size, the interceptors judge the
+    /// call, then the handler runs. What it kept of the body, unless the
+    /// body alone decided the answer (then the call changed nothing).
     fn rpc(
         &mut self,
         ticket: Ticket,
         member: usize,
         rpc: Rpc,
         headers: &[(String, String)],
-        body: &[u8],
-    ) {
-        if rpc == Rpc::Snapshot {
-            return match jsonpb::decode::<crate::pb::SnapshotRequest>(body) {
-                Ok(_) => self.snapshot(ticket, member, headers),
-                Err(msg) => self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
-            };
-        }
-        let request = match decode_call(rpc, body) {
-            Ok(Decoded::Server(r)) => Some(r),
-            Ok(Decoded::Service(call)) => return self.service_call(ticket, member, call, headers),
-            Ok(Decoded::Other) => None,
-            Err(msg) => return self.respond(ticket, respond::etcd_error(&EtcdError::Decode(msg))),
+        first: Option<Result<jsonpb::Kept, String>>,
+    ) -> Option<Vec<u8>> {
+        let decoded = match first {
+            Some(Ok(kept)) => decode_call(rpc, &kept).map(|d| (d, kept.value)),
+            Some(Err(msg)) => Err(EtcdError::Decode(msg)),
+            // a blank body is the empty message
+            None => decode_call(rpc, &jsonpb::Kept::default()).map(|d| (d, Vec::new())),
+        };
+        let (request, kept) = match decoded {
+            Ok((Decoded::Server(r), kept)) => (Some(r), kept),
+            Ok((Decoded::Snapshot, kept)) => {
+                self.snapshot(ticket, member, headers);
+                return Some(kept);
+            }
+            Ok((Decoded::Service(call), kept)) => {
+                self.service_call(ticket, member, call, headers);
+                return Some(kept);
+            }
+            Ok((Decoded::Other, kept)) => (None, kept),
+            Err(e) => {
+                self.respond(ticket, respond::etcd_error(&e));
+                return None;
+            }
         };
         if let Err(e) = receive_limit(request.as_ref().map_or(0, Request::encoded_len)) {
-            return self.respond(ticket, respond::etcd_error(&e));
+            self.respond(ticket, respond::etcd_error(&e));
+            return None;
         }
         if let Err(e) = self.intercept(member, rpc, request.as_ref(), headers) {
-            return self.respond(ticket, respond::etcd_error(&e));
+            self.respond(ticket, respond::etcd_error(&e));
+            return Some(kept);
         }
         match request {
             Some(r) => {
@@ -423,6 +540,7 @@ impl Gateway {
                 );
             }
         }
+        Some(kept)
     }
 
     /// What etcd's interceptors on `member` say of a call with these
@@ -556,7 +674,7 @@ impl Gateway {
 }
 
 /// gRPC's receive limit on a request of `size` encoded bytes.
-fn receive_limit(size: usize) -> Result<(), EtcdError> {
+pub(crate) fn receive_limit(size: usize) -> Result<(), EtcdError> {
     if size > MAX_RECV_BYTES {
         return Err(EtcdError::MessageTooLarge {
             size,
@@ -573,6 +691,8 @@ enum Decoded {
     /// A lock or election call, which its member's v3lock or v3election
     /// service runs.
     Service(ServiceCall),
+    /// The snapshot stream's one request (an empty message).
+    Snapshot,
     /// A watch or keep-alive stream whose body came whole (its member was
     /// down when it arrived), or an RPC the gateway never reaches: its body
     /// is not read.
@@ -588,18 +708,24 @@ macro_rules! gateway_calls {
         concurrency { $([$concurrency:ident $($concurrency_row:tt)*])* }
         other $other:tt
     ) => {
-        /// Decodes a call's body. Calls the simulator does not serve yet
-        /// decode first, so bad input gets etcd's answer.
-        fn decode_call(rpc: Rpc, body: &[u8]) -> Result<Decoded, String> {
+        /// Decodes what a call kept of its body (see `jsonpb::ValueReader`).
+        /// Calls the simulator does not serve yet decode first, so bad input
+        /// gets etcd's answer.
+        fn decode_call(rpc: Rpc, kept: &jsonpb::Kept) -> Result<Decoded, EtcdError> {
             use crate::auth::AuthRequest;
+            use jsonpb::decode_kept as decode;
             Ok(match rpc {
-                $(Rpc::$server => Decoded::Server(Request::$server(jsonpb::decode(body)?)),)*
+                $(Rpc::$server => Decoded::Server(Request::$server(decode(kept)?)),)*
                 $(Rpc::$auth => {
-                    Decoded::Server(Request::Auth(AuthRequest::$auth(jsonpb::decode(body)?)))
+                    Decoded::Server(Request::Auth(AuthRequest::$auth(decode(kept)?)))
                 })*
                 $(Rpc::$concurrency => {
-                    Decoded::Service(ServiceCall::$concurrency(jsonpb::decode(body)?))
+                    Decoded::Service(ServiceCall::$concurrency(decode(kept)?))
                 })*
+                Rpc::Snapshot => {
+                    decode::<crate::pb::SnapshotRequest>(kept)?;
+                    Decoded::Snapshot
+                }
                 _ => Decoded::Other,
             })
         }

@@ -46,8 +46,10 @@ impl Sim {
         Ok(ticket as f64)
     }
 
-    pub fn body(&mut self, ticket: f64, data: &[u8]) {
-        self.world.body(ticket as Ticket, data);
+    /// More request body; whether the body is still read (once not, the
+    /// rest of it need not be handed over: only `finish` still counts).
+    pub fn body(&mut self, ticket: f64, data: &[u8]) -> bool {
+        self.world.body(ticket as Ticket, data)
     }
 
     pub fn finish(&mut self, ticket: f64) {

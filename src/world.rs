@@ -19,19 +19,28 @@ pub(crate) mod json;
 mod memory_tests;
 
 use crate::cluster::trace;
-use crate::gateway::Gateway;
 pub use crate::gateway::{Config, HttpRequest, HttpResponse, Output, Ticket};
+use crate::gateway::{Gateway, Stop, Submitted, Taken};
 use journal::{Input, Journal};
 
-/// A `/_sim/` request whose body is still arriving: it is read whole, then
-/// handled.
+/// A `/_sim/` request whose body is still arriving: it is read whole (up to
+/// its cap, `control::body_cap`), then handled.
 struct ControlCall {
     ticket: Ticket,
     member: usize,
     method: String,
     path: String,
-    body: Vec<u8>,
+    /// The body as it came, piece by piece: grown by doubling, one buffer
+    /// would leave up to twice the cap of wasm memory behind (which never
+    /// shrinks) for a body refused past it.
+    body: Vec<Vec<u8>>,
+    len: usize,
+    /// The body passed the cap: it is not read, the answer is 413.
+    too_large: bool,
 }
+
+/// A control's body is held in buffers of at least this many bytes.
+const CONTROL_PIECE: usize = 64 << 10;
 
 /// The world: a gateway in front of a simulated cluster, with its journal
 /// and the controls of time.
@@ -135,7 +144,9 @@ impl World {
                 self.submit(member, request);
                 self.next_ticket = next.max(ticket + 1);
             }
-            Input::Body(ticket, data) => self.body(ticket, &data),
+            Input::Body(ticket, data) => {
+                self.body(ticket, &data);
+            }
             Input::Finish(ticket) => self.finish(ticket),
             Input::Cancel(ticket) => self.cancel(ticket),
             Input::Time(ms) => self.advance_to(ms),
@@ -196,35 +207,77 @@ impl World {
         self.next_ticket += 1;
         if is_control(&request) {
             // recorded whole once it ran, if it took effect (see `finish`)
+            let too_large = control::declared_len(&request.headers)
+                .is_some_and(|len| len > control::body_cap(&request.path) as u64);
             self.controls.push(ControlCall {
                 ticket,
                 member,
                 method: request.method,
                 path: request.path,
                 body: Vec::new(),
+                len: 0,
+                too_large,
             });
             return ticket;
         }
-        let submit = Input::Submit {
-            ticket,
-            member,
-            request: request.clone(),
-        };
-        // a refused connection changes nothing
-        if self.gateway.submit(ticket, member, request) {
-            self.journal.record(submit);
+        // a refused connection changes nothing; a unary call is recorded
+        // whole once its body is complete (see `finish`)
+        if let Submitted::Stream(request) = self.gateway.submit(ticket, member, request) {
+            self.journal.record(Input::Submit {
+                ticket,
+                member,
+                request,
+            });
         }
         ticket
     }
 
     /// More request body for `ticket` (to a ticket no longer sending, it
-    /// changes nothing).
-    pub fn body(&mut self, ticket: Ticket, data: &[u8]) {
+    /// changes nothing). Whether the body is still read: once not, the rest
+    /// of it changes nothing, only its end still counts (a front door need
+    /// not hand it over). No body is held whole: a `/_sim/` control's up to
+    /// its cap, a gateway call's as `jsonpb::ValueReader` keeps it.
+    pub fn body(&mut self, ticket: Ticket, data: &[u8]) -> bool {
         if let Some(c) = self.controls.iter_mut().find(|c| c.ticket == ticket) {
-            c.body.extend_from_slice(data);
-        } else if self.gateway.is_sending(ticket) {
-            self.journal.record(Input::Body(ticket, data.to_vec()));
-            self.gateway.body(ticket, data);
+            if c.too_large || c.len + data.len() > control::body_cap(&c.path) {
+                c.too_large = true;
+                c.body = Vec::new();
+                return false;
+            }
+            c.len += data.len();
+            match c.body.last_mut() {
+                // small pieces fill one buffer of `CONTROL_PIECE`
+                Some(last) if last.len() < CONTROL_PIECE => last.extend_from_slice(data),
+                _ => {
+                    let mut piece = Vec::with_capacity(data.len().max(CONTROL_PIECE));
+                    piece.extend_from_slice(data);
+                    c.body.push(piece);
+                }
+            }
+            return true;
+        }
+        let taken = self.gateway.body(ticket, data);
+        self.record(ticket, taken);
+        self.gateway.reads_body(ticket)
+    }
+
+    /// Records what the gateway took of an input (see [`Taken`]).
+    fn record(&mut self, ticket: Ticket, taken: Taken) {
+        match taken {
+            Taken::Nothing => {}
+            Taken::Stream(kept, stop) => {
+                if !kept.is_empty() {
+                    self.journal.record(Input::Body(ticket, kept));
+                }
+                match stop {
+                    Some(Stop::Finish) => self.journal.record(Input::Finish(ticket)),
+                    Some(Stop::Cancel) => self.journal.record(Input::Cancel(ticket)),
+                    None => {}
+                }
+            }
+            Taken::Call(member, request, body) => {
+                self.journal.record_call(ticket, member, request, body)
+            }
         }
     }
 
@@ -232,7 +285,11 @@ impl World {
     pub fn finish(&mut self, ticket: Ticket) {
         if let Some(c) = self.take_control(ticket) {
             let cmd = c.path.strip_prefix("/_sim/").unwrap_or_default();
-            let answer = control::handle(self, &c.method, cmd, &c.body);
+            let body = c.body.concat();
+            let answer = match c.too_large {
+                true => Err(control::too_large(&c.path)),
+                false => control::handle(self, &c.method, cmd, &body),
+            };
             // a control that took effect is an input of the world; a refused
             // one changed nothing
             if answer.is_ok() && is_recorded(&c.method, cmd) {
@@ -241,15 +298,21 @@ impl World {
                     path: c.path,
                     headers: Vec::new(),
                 };
-                self.journal
-                    .record_control(ticket, c.member, request, &c.body);
+                self.journal.record_call(ticket, c.member, request, body);
             }
             self.take_gateway_outputs();
             let response = answer.unwrap_or_else(|refused| refused);
             self.outputs.push(Output::Response { ticket, response });
-        } else if self.gateway.is_sending(ticket) {
-            self.journal.record(Input::Finish(ticket));
-            self.gateway.finish(ticket);
+        } else {
+            let taken = self.gateway.finish(ticket);
+            match taken {
+                // the body's end is an input of a stream, unless it ended
+                // the stream as a cancel (see `Stop`)
+                Taken::Stream(kept, None) => {
+                    self.record(ticket, Taken::Stream(kept, Some(Stop::Finish)))
+                }
+                taken => self.record(ticket, taken),
+            }
         }
     }
 
@@ -269,6 +332,15 @@ impl World {
     fn take_control(&mut self, ticket: Ticket) -> Option<ControlCall> {
         let at = self.controls.iter().position(|c| c.ticket == ticket)?;
         Some(self.controls.remove(at))
+    }
+
+    /// Bytes held for the bodies of requests under way (what `/_sim/`
+    /// controls and gateway calls keep of them), and for those the journal
+    /// keeps: a body is never held beyond what its answer needs.
+    pub fn held_body_bytes(&self) -> usize {
+        let controls = self.controls.iter().flat_map(|c| &c.body);
+        let controls: usize = controls.map(Vec::capacity).sum();
+        controls + self.gateway.held_body_bytes() + self.journal.body_bytes()
     }
 
     /// `submit` + `body` + `finish` in one call.

@@ -4,6 +4,10 @@
 
 const FINAL = new Set(['response', 'end', 'refused']);
 
+// A long string body goes to the core in pieces of this many bytes.
+const TEXT_PIECE = 1 << 16;
+const encoder = new TextEncoder();
+
 // Real-time mode lets virtual time run at most this far ahead of the wall
 // clock while answering: quick requests answer at once, a request that takes
 // long in etcd (a timeout, an election) takes about as long here. Over the
@@ -74,21 +78,44 @@ export class Driver {
   }
 
   /**
-   * A whole request at once: `submit`, its `body` (bytes, maybe none) and
-   * `finish`, then one run of the world.
+   * A whole request at once: `submit`, its `body` (bytes, maybe none, or a
+   * string sent as UTF-8) and `finish`, then one run of the world.
    */
   request(member, { method, path, headers }, body, onOutput) {
     const ticket = this.#sim.submit(member, method, path, headers);
     this.#handlers.set(ticket, onOutput);
-    if (body.length > 0) this.#sim.body(ticket, body);
+    if (typeof body === 'string') this.#sendText(ticket, body);
+    else if (body.length > 0) this.#sim.body(ticket, body);
     this.#sim.finish(ticket);
     this.#pump();
     return ticket;
   }
 
+  /**
+   * More request body for `ticket`. Returns whether the core still reads
+   * it: once not, the rest changes nothing and need not be handed over
+   * (only `finish` still counts).
+   */
   body(ticket, data) {
-    this.#sim.body(ticket, data);
+    const reading = this.#sim.body(ticket, data);
     this.#pump();
+    return reading;
+  }
+
+  // A string body, encoded a piece at a time and no further than the core
+  // reads it: a huge body the core refuses is never encoded whole.
+  #sendText(ticket, text) {
+    if (text.length <= TEXT_PIECE / 3) {
+      if (text.length > 0) this.#sim.body(ticket, encoder.encode(text));
+      return;
+    }
+    const piece = new Uint8Array(TEXT_PIECE);
+    for (let rest = text; rest.length > 0;) {
+      // encodeInto writes whole characters only, never half a surrogate pair
+      const { read, written } = encoder.encodeInto(rest, piece);
+      if (!this.#sim.body(ticket, piece.subarray(0, written))) return;
+      rest = rest.slice(read);
+    }
   }
 
   finish(ticket) {

@@ -102,7 +102,6 @@ const PLAIN_INIT = new Set(['method', 'headers', 'body', 'signal']);
 const NORMAL_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 // Header names no browser forbids in a request (a forbidden one Request drops).
 const PLAIN_HEADER = /^(?:accept|authorization|content-type|grpc-metadata-[-0-9a-z]+)$/;
-const encoder = new TextEncoder();
 
 function plainRequest(input, init) {
   if (typeof input !== 'string' && !(input instanceof URL)) return null;
@@ -128,15 +127,17 @@ function plainRequest(input, init) {
   } else if (body !== null) {
     pairs = [['content-type', 'text/plain;charset=UTF-8']];
   }
-  return { method: normal, headers: pairs, body: body === null ? EMPTY : encoder.encode(body), signal };
+  // the string itself: the driver encodes it as the core reads it
+  return { method: normal, headers: pairs, body: body ?? '', signal };
 }
 
-const EMPTY = new Uint8Array(0);
-
-// Feeds the request body to the core chunk by chunk as it is read.
+// Feeds the request body to the core chunk by chunk as it is read; once
+// the core reads no more of it, the rest is read through (its end is still
+// the request's end) but not handed over.
 async function sendBody(driver, ticket, body) {
   if (body !== null) {
-    for await (const chunk of body) driver.body(ticket, chunk);
+    let reading = true;
+    for await (const chunk of body) if (reading) reading = driver.body(ticket, chunk);
   }
   driver.finish(ticket);
 }

@@ -45,7 +45,13 @@ export function gatewayHandler(driver, member) {
     res.on('close', () => {
       if (!answered) driver.cancel(ticket);
     });
-    req.on('data', (chunk) => driver.body(ticket, chunk));
+    // Once the core reads no more of the body (answered from what came, or
+    // past a cap), the rest is drained, not handed over: the answer comes at
+    // its end, the end of the request, as before.
+    let reading = true;
+    req.on('data', (chunk) => {
+      if (reading) reading = driver.body(ticket, chunk);
+    });
     req.on('end', () => driver.finish(ticket));
   };
 }

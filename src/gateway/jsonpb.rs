@@ -2,11 +2,13 @@
 //! marshaler, i.e. golang/protobuf 1.5.2 `jsonpb` on top of Go's
 //! `encoding/json`, reproduced byte for byte.
 //!
-//! * [`decode`]: a unary request body (`json.NewDecoder` +
-//!   `Unmarshaler{AllowUnknownFields: true}.UnmarshalNext`; an empty body is
-//!   the empty message, only the first JSON value is read).
-//! * [`StreamDecoder`]: a streaming request body (watch, lease keepalive):
-//!   one message per JSON value, as they complete.
+//! * [`ValueReader`] and [`decode_kept`]: a unary request body
+//!   (`json.NewDecoder` + `Unmarshaler{AllowUnknownFields: true}
+//!   .UnmarshalNext`; an empty body is the empty message, only the first
+//!   JSON value is read), kept as it arrives in bounded memory; [`decode`]
+//!   for a whole body.
+//!   A streaming request body (watch, lease keepalive) is read by the same
+//!   reader, one message per JSON value, as they complete.
 //! * [`encode`]: a response (`OrigName: true, EmitDefaults: false`).
 //! * [`encode_error`]: the unary error body; [`encode_stream_result`] and
 //!   [`encode_stream_error`]: the messages of a streaming answer.
@@ -17,20 +19,17 @@
 mod base64;
 mod codec;
 mod marshal;
+mod reader;
 mod scanner;
-mod stream;
 mod unmarshal;
 mod value;
 
 pub use base64::{decode as base64_decode, encode as base64_encode};
 pub use marshal::quote_plain;
-pub use stream::{Decoded, StreamDecoder};
+pub use reader::{decode_kept, Kept, ValueReader};
 
-use crate::errors::EtcdError;
 pub use crate::pb::Message;
 use crate::pb::{message, reflect, FieldInfo, Int32, Reflect, ReflectMut, Str};
-use stream::ValueReader;
-use value::trim_space;
 
 /// How deep messages may nest in a request. Go has no such limit below the
 /// scanner's 10000 JSON levels; this one keeps the recursive decoder (and
@@ -83,29 +82,15 @@ pub fn json_name(proto_name: &str) -> String {
     out
 }
 
-/// Decodes a unary request body as the gateway does.
-///
-/// Not inlined: the gateway calls it for some forty request types, and
-/// inlined copies made its callers several times larger.
-#[inline(never)]
+/// Decodes a whole unary request body as the gateway does: the decode
+/// error, or the error of a message only gRPC's receive limit can answer
+/// (see [`ValueReader`]).
 pub fn decode<M: Message>(body: &[u8]) -> Result<M, String> {
-    match ValueReader::first_value(body)? {
-        Some(value) => decode_message(trim_space(&value), 0),
+    match ValueReader::default().first(body) {
+        Some(Ok(value)) => decode_kept(&value).map_err(|e| e.to_string()),
+        Some(Err(e)) => Err(e),
         None => Ok(M::default()),
     }
-}
-
-/// [`decode`] with the error as etcd's [`EtcdError::Decode`] (answered as
-/// InvalidArgument by unary endpoints, Unknown by streaming ones).
-pub fn decode_request<M: Message>(body: &[u8]) -> Result<M, EtcdError> {
-    decode(body).map_err(EtcdError::Decode)
-}
-
-/// jsonpb's `unmarshalMessage` for one raw JSON value.
-pub(crate) fn decode_message<M: Message>(raw: &[u8], depth: usize) -> Result<M, String> {
-    let mut m = M::default();
-    decode_into(&mut m, raw, depth)?;
-    Ok(m)
 }
 
 /// jsonpb's `unmarshalMessage` into `m` (a message at its default): the
@@ -204,6 +189,8 @@ pub fn encode_error(code: i32, message: &str) -> String {
 mod decode_tests;
 #[cfg(test)]
 mod encode_tests;
+#[cfg(test)]
+mod reader_tests;
 /// One message of a streaming answer (watch, keepalive, snapshot):
 /// grpc-gateway's `{"result":<message>}`; the caller writes the `\n`
 /// delimiter after it (a separate write in grpc-gateway, docs/etcd-behaviour.md #33).

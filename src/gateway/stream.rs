@@ -3,19 +3,23 @@
 //! messages; answers are `{"result":...}` lines sent as chunks, the head
 //! only once the first message exists (docs/etcd-behaviour.md §6).
 
-use super::jsonpb::{self, Decoded, StreamDecoder};
-use super::respond;
+use super::jsonpb::{self, decode_kept, Kept, ValueReader};
+use super::{receive_limit, respond};
 use super::{HttpResponse, Output, Ticket};
 use crate::errors::{Code, EtcdError};
-use crate::pb::{LeaseKeepAliveRequest, WatchRequest};
+use crate::pb::{LeaseKeepAliveRequest, Message, WatchRequest};
 
 /// Go's `http.response` buffers 2048 bytes before chunking: a message that
 /// size or larger goes out as its own chunk, its newline as the next.
 const CHUNK_BUFFER: usize = 2048;
 
+/// What a stream's request body holds: one message per JSON value, each
+/// read as it completes (grpc-gateway's `json.Decoder` + jsonpb's
+/// `UnmarshalNext`), kept as [`ValueReader`] keeps values.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Decoder {
-    Watch(StreamDecoder<WatchRequest>),
-    KeepAlive(StreamDecoder<LeaseKeepAliveRequest>),
+    Watch,
+    KeepAlive,
     /// A server stream (snapshot): its one request was read whole.
     None,
 }
@@ -29,6 +33,9 @@ pub enum Incoming {
     /// The very first message did not decode: answer this error instead of
     /// a stream.
     FirstMessageError(HttpResponse),
+    /// A message too large for gRPC's receive limit: the server ends the
+    /// stream with this error (etcd's `recvLoop` returns it).
+    TooLarge(EtcdError),
 }
 
 pub struct Stream {
@@ -39,6 +46,7 @@ pub struct Stream {
     /// Refused by etcd's stream interceptor: the answer is this error.
     refusal: Option<EtcdError>,
     decoder: Decoder,
+    reader: ValueReader,
     received: usize,
     reading: bool,
     head_sent: bool,
@@ -51,6 +59,7 @@ impl Stream {
             require_leader: false,
             refusal: None,
             decoder,
+            reader: ValueReader::default(),
             received: 0,
             reading: true,
             head_sent: false,
@@ -74,8 +83,7 @@ impl Stream {
     /// request message or found the body empty: until then the stream is
     /// handed back, refused.
     pub fn end_with(mut self, ticket: Ticket, e: EtcdError, out: &mut Vec<Output>) -> Option<Self> {
-        let before_first =
-            !matches!(self.decoder, Decoder::None) && self.reading && self.received == 0;
+        let before_first = self.decoder != Decoder::None && self.reading && self.received == 0;
         if before_first {
             return Some(self.intercepted(Err(e)));
         }
@@ -88,7 +96,7 @@ impl Stream {
     }
 
     pub fn is_watch(&self) -> bool {
-        matches!(self.decoder, Decoder::Watch(_))
+        self.decoder == Decoder::Watch
     }
 
     /// A watch stream the member serves (it has watchers to free).
@@ -96,60 +104,98 @@ impl Stream {
         self.is_watch() && self.refusal.is_none()
     }
 
-    pub fn push(&mut self, data: &[u8]) {
-        if !self.reading {
-            return;
-        }
-        match &mut self.decoder {
-            Decoder::Watch(d) => d.push(data),
-            Decoder::KeepAlive(d) => d.push(data),
-            Decoder::None => {}
-        }
-    }
-
-    pub fn finish(&mut self) {
-        match &mut self.decoder {
-            Decoder::Watch(d) => d.finish(),
-            Decoder::KeepAlive(d) => d.finish(),
-            Decoder::None => {}
-        }
-    }
-
-    /// The request messages complete so far. After the first error, or the
-    /// end of the body, nothing more is read (grpc-gateway's send loop
-    /// stops and closes its side of the stream).
-    pub fn incoming(&mut self) -> Vec<Incoming> {
+    /// More of the request body: the messages it completes, up to an
+    /// error, after which nothing more is read (grpc-gateway's send loop
+    /// stops and closes its side of the stream). What the stream kept of
+    /// the messages it took goes to `kept`: read again, it gives the same
+    /// messages. A message that failed is not kept: how it stopped the
+    /// reading is the `Stop` (see [`Stop`]).
+    pub fn push(&mut self, mut data: &[u8], kept: &mut Vec<u8>) -> (Vec<Incoming>, Option<Stop>) {
         let mut out = Vec::new();
-        while self.reading {
-            let next = match &mut self.decoder {
-                Decoder::Watch(d) => d.next_message().map_incoming(Incoming::Watch),
-                Decoder::KeepAlive(d) => d.next_message().map_incoming(Incoming::KeepAlive),
-                Decoder::None => Step::NeedMore,
-            };
-            match next {
-                Step::Message(m) => {
-                    self.received += 1;
-                    out.push(m);
-                }
-                Step::NeedMore => break,
-                Step::End => {
-                    self.reading = false;
-                    out.push(Incoming::EndOfRequests);
-                }
-                Step::Error(msg) => {
-                    self.reading = false;
-                    if self.received == 0 {
-                        // decoding errors of streaming calls are not gRPC
-                        // statuses: Unknown, 500 (docs/etcd-behaviour.md #19)
-                        let e = respond::grpc_error(Code::Unknown as i32, &msg, 500);
-                        out.push(Incoming::FirstMessageError(e));
-                    } else {
-                        out.push(Incoming::EndOfRequests);
-                    }
-                }
+        let mut stop = None;
+        while self.reading && self.decoder != Decoder::None && !data.is_empty() {
+            let (n, value) = self.reader.read(data);
+            data = data.get(n..).unwrap_or_default();
+            if let Some(value) = value {
+                stop = self.incoming(value, &mut out, kept);
             }
         }
-        out
+        (out, stop)
+    }
+
+    /// The request body ended: its last message, if one was under way (a
+    /// number or literal ends here), then the end of the requests.
+    pub fn finish(&mut self, kept: &mut Vec<u8>) -> (Vec<Incoming>, Option<Stop>) {
+        let mut out = Vec::new();
+        if !self.reading {
+            return (out, None);
+        }
+        let stop = match self.reader.finish() {
+            Some(value) if self.decoder != Decoder::None => self.incoming(value, &mut out, kept),
+            _ => None,
+        };
+        if self.reading {
+            self.reading = false;
+            out.push(Incoming::EndOfRequests);
+        }
+        (out, stop)
+    }
+
+    /// Whether the request body is still read.
+    pub fn reading(&self) -> bool {
+        self.reading
+    }
+
+    /// Bytes held for the request message under way.
+    pub fn held(&self) -> usize {
+        self.reader.held()
+    }
+
+    /// One message read (or the syntax error met); the stream keeps what
+    /// it took in `kept`, or says how an error stopped the reading.
+    fn incoming(
+        &mut self,
+        value: Result<Kept, String>,
+        out: &mut Vec<Incoming>,
+        kept: &mut Vec<u8>,
+    ) -> Option<Stop> {
+        let next = value.map_err(EtcdError::Decode).and_then(|value| {
+            let m = match self.decoder {
+                Decoder::Watch => decode_kept(&value).map(Incoming::Watch),
+                _ => decode_kept(&value).map(Incoming::KeepAlive),
+            };
+            Ok((m?, value.value))
+        });
+        let error = match next.and_then(|(m, v)| receive_limit(m.encoded_len()).map(|()| (m, v))) {
+            Ok((m, value)) => {
+                self.received += 1;
+                out.push(m);
+                kept.extend_from_slice(&value);
+                // a literal (`null`) ended at the byte after it: a replay
+                // must meet one too, not wait for the next message
+                if !matches!(value.last(), Some(b'}' | b']')) {
+                    kept.push(b' ');
+                }
+                return None;
+            }
+            Err(e) => e,
+        };
+        self.reading = false;
+        match error {
+            EtcdError::Decode(msg) => out.push(if self.received == 0 {
+                // decoding errors of streaming calls are not gRPC
+                // statuses: Unknown, 500 (docs/etcd-behaviour.md #19)
+                let e = respond::grpc_error(Code::Unknown as i32, &msg, 500);
+                Incoming::FirstMessageError(e)
+            } else {
+                Incoming::EndOfRequests
+            }),
+            e => out.push(Incoming::TooLarge(e)),
+        }
+        match out.last() {
+            Some(Incoming::EndOfRequests) => Some(Stop::Finish),
+            _ => Some(Stop::Cancel),
+        }
     }
 
     /// Outputs for one answer message: the head first if not sent yet.
@@ -212,24 +258,26 @@ impl Stream {
     }
 }
 
-enum Step<T> {
-    Message(T),
-    NeedMore,
-    End,
-    Error(String),
+/// How a message that failed stopped a stream's reading, as the world's
+/// journal records it: what a replay of the messages kept, followed by
+/// this input, does to the stream. A decode error after the first message
+/// ends the requests as the body's end does (`Finish`: the replay has no
+/// message under way). A decode error in the first message, or a message
+/// too large for gRPC, ends the stream as a cancel ends it (its watchers
+/// freed; the error answered is the client's, not the world's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    Finish,
+    Cancel,
 }
 
-trait MapIncoming<M> {
-    fn map_incoming(self, f: impl FnOnce(M) -> Incoming) -> Step<Incoming>;
-}
-
-impl<M> MapIncoming<M> for Decoded<M> {
-    fn map_incoming(self, f: impl FnOnce(M) -> Incoming) -> Step<Incoming> {
+impl Incoming {
+    /// The size of a request message on the wire.
+    fn encoded_len(&self) -> usize {
         match self {
-            Decoded::Message(m) => Step::Message(f(m)),
-            Decoded::NeedMore => Step::NeedMore,
-            Decoded::End => Step::End,
-            Decoded::Error(e) => Step::Error(e),
+            Incoming::Watch(m) => m.encoded_len(),
+            Incoming::KeepAlive(m) => m.encoded_len(),
+            _ => 0,
         }
     }
 }

@@ -26,67 +26,95 @@ pub fn embedded(field: u32, len: usize) -> usize {
 
 /// Encoded size of a message: its fields that are on the wire.
 pub fn encoded_len(m: &dyn Reflect) -> usize {
-    fields(m).map(|(f, v)| field_len(f, v)).sum()
+    grown_len(m, m, 0).unwrap_or_default()
+}
+
+/// Encoded size of message `a` with every string or bytes value that
+/// message `b` has longer grown by `k` times the difference; `None` when
+/// `a` and `b` differ in anything else. This sizes a request whose body
+/// was kept without a long run of base64 digits (`gateway::jsonpb`'s
+/// reader): `a` decoded from the body without the run, `b` with four of its
+/// digits, and the run `k` times four digits long. `encoded_len(m)` is
+/// `grown_len(m, m, 0)`.
+pub fn grown_len(a: &dyn Reflect, b: &dyn Reflect, k: usize) -> Option<usize> {
+    let mut b = fields(b);
+    fields(a)
+        .map(|(f, va)| field_len(f, va, b.next()?.1, k))
+        .sum()
 }
 
 /// Proto3 leaves out a field at its zero value, except a oneof member,
 /// which is on the wire whenever it is the member set.
-fn field_len(f: &FieldInfo, v: Value) -> usize {
-    let zero = match v {
-        Value::Unset | Value::Message(None) => return 0,
-        Value::List(list) => return list_len(f.number.into(), list),
-        Value::I64(n) => n == 0,
-        Value::U64(n) => n == 0,
-        Value::I32(n) => n == 0,
-        Value::U32(n) => n == 0,
-        Value::Bool(b) => !b,
-        Value::Str(s) => s.is_empty(),
-        Value::Bytes(b) => b.is_empty(),
-        Value::Message(Some(_)) => false,
+fn field_len(f: &FieldInfo, a: Value, b: Value, k: usize) -> Option<usize> {
+    let (zero, len) = match (a, b) {
+        (Value::List(a), Value::List(b)) => return list_len(f.number.into(), a, b, k),
+        (Value::Unset, Value::Unset) | (Value::Message(None), Value::Message(None)) => {
+            return Some(0)
+        }
+        (a, b) => value_len(a, b, k)?,
     };
     if zero && !f.oneof {
-        return 0;
+        return Some(0);
     }
-    tag(f.number.into()) + value_len(v)
+    Some(tag(f.number.into()) + len)
 }
 
 /// A value after its tag: varints (negative int32s sign-extended to 10
-/// bytes), lengths and contents.
-fn value_len(v: Value) -> usize {
-    match v {
-        Value::I64(n) => varint(n as u64),
-        Value::U64(n) => varint(n),
-        Value::I32(n) => varint(i64::from(n) as u64),
-        Value::U32(n) => varint(u64::from(n)),
-        Value::Bool(_) => 1,
-        Value::Str(s) => varint(s.len() as u64) + s.len(),
-        Value::Bytes(b) => varint(b.len() as u64) + b.len(),
-        Value::Message(Some(m)) => {
-            let len = encoded_len(m);
-            varint(len as u64) + len
+/// bytes), lengths and contents; and whether it is its type's zero.
+fn value_len(a: Value, b: Value, k: usize) -> Option<(bool, usize)> {
+    let len = match (a, b) {
+        (Value::Str(a), Value::Str(b)) => grown(a.len(), b.len(), k)?,
+        (Value::Bytes(a), Value::Bytes(b)) => grown(a.len(), b.len(), k)?,
+        (Value::Message(Some(a)), Value::Message(Some(b))) => {
+            let len = grown_len(a, b, k)?;
+            return Some((false, varint(len as u64) + len));
         }
-        Value::Unset | Value::Message(None) | Value::List(_) => 0,
-    }
+        (a, b) => {
+            let n = varint_value(a)?;
+            return (Some(n) == varint_value(b)).then(|| (n == 0, varint(n)));
+        }
+    };
+    Some((len == 0, varint(len as u64) + len))
+}
+
+/// The length of a string or bytes value of length `a` in one message and
+/// `b` in the other, grown `k` times their difference.
+fn grown(a: usize, b: usize, k: usize) -> Option<usize> {
+    Some(a + b.checked_sub(a)?.checked_mul(k)?)
+}
+
+/// The number a scalar is written as, as a varint.
+fn varint_value(v: Value) -> Option<u64> {
+    Some(match v {
+        Value::I64(n) => n as u64,
+        Value::U64(n) => n,
+        Value::I32(n) => i64::from(n) as u64,
+        Value::U32(n) => u64::from(n),
+        Value::Bool(b) => u64::from(b),
+        _ => return None,
+    })
 }
 
 /// Strings, bytes and messages repeat their tag; numbers are packed into
 /// one length-delimited field (proto3's default).
-fn list_len(field: u32, list: &dyn List) -> usize {
-    let values = (0..list.len()).map(|i| list.get(i));
+fn list_len(field: u32, a: &dyn List, b: &dyn List, k: usize) -> Option<usize> {
+    if a.len() != b.len() {
+        return None;
+    }
     let mut packed = 0;
     let mut each = 0;
-    for v in values {
-        match v {
-            Value::Str(_) | Value::Bytes(_) | Value::Message(_) => {
-                each += tag(field) + value_len(v)
+    for i in 0..a.len() {
+        match (a.get(i), b.get(i)) {
+            (v @ (Value::Str(_) | Value::Bytes(_) | Value::Message(_)), w) => {
+                each += tag(field) + value_len(v, w, k)?.1
             }
-            v => packed += value_len(v),
+            (v, w) => packed += value_len(v, w, k)?.1,
         }
     }
     if packed > 0 {
         each += embedded(field, packed);
     }
-    each
+    Some(each)
 }
 
 #[cfg(test)]
@@ -138,6 +166,35 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(r.encoded_len(), 1 + 10);
+    }
+
+    #[test]
+    fn a_value_grown_past_varint_steps_counts_its_longer_length_prefixes() {
+        // a txn whose one value is 300 million bytes: two length prefixes
+        // (the value's, its RequestOp's) take 5 bytes, not 2
+        let txn = |value: usize| TxnRequest {
+            success: vec![RequestOp {
+                request: Some(request_op::Request::RequestPut(PutRequest {
+                    key: b"a".to_vec(),
+                    value: vec![7; value],
+                    ..Default::default()
+                })),
+            }],
+            ..Default::default()
+        };
+        let (a, b) = (txn(200), txn(203));
+        let grown = super::grown_len(&a, &b, 100_000_000);
+        let put = 3 + 1 + 5 + 300_000_200;
+        let op = 1 + 5 + put;
+        assert_eq!(grown, Some(1 + 5 + op));
+        assert_eq!(super::grown_len(&a, &a, 9), Some(a.encoded_len()));
+        // anything else that differs is not a grown value
+        assert_eq!(super::grown_len(&b, &a, 1), None);
+        let other = PutRequest {
+            lease: 1,
+            ..Default::default()
+        };
+        assert_eq!(super::grown_len(&PutRequest::default(), &other, 1), None);
     }
 
     #[test]

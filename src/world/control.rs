@@ -155,10 +155,42 @@ fn step(gw: &mut World, args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// The most body a control takes: a saved world for `load`, a few fields
+/// for any other (a body past it is not read: 413, see [`too_large`]).
+pub const MAX_SAVED_WORLD: usize = 64 << 20;
+pub const MAX_CONTROL_BODY: usize = 64 << 10;
+
+/// The most body control `path` (`/_sim/...`) takes.
+pub fn body_cap(path: &str) -> usize {
+    match path.split_once('?').map_or(path, |(p, _)| p) {
+        "/_sim/load" => MAX_SAVED_WORLD,
+        _ => MAX_CONTROL_BODY,
+    }
+}
+
+/// The body length a request declares (`Content-Length`), if it does.
+pub fn declared_len(headers: &[(String, String)]) -> Option<u64> {
+    let (_, len) = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))?;
+    len.parse().ok()
+}
+
+/// The answer to a control whose body passed its cap: changes nothing.
+pub fn too_large(path: &str) -> HttpResponse {
+    let msg = format!("request body larger than {} bytes", body_cap(path));
+    refusal(413, &msg)
+}
+
 fn bad_request(msg: &str) -> HttpResponse {
+    refusal(400, msg)
+}
+
+/// A control refused: `{"error": msg}`.
+fn refusal(status: u16, msg: &str) -> HttpResponse {
     let mut body = String::new();
     Object::new(&mut body).str("error", msg).end();
-    respond::plain(400, "application/json", body.into_bytes())
+    respond::plain(status, "application/json", body.into_bytes())
 }
 
 fn answer(body: String) -> HttpResponse {

@@ -6,11 +6,17 @@
 //! construction, down to timers, in-flight messages and random draws.
 //!
 //! Inputs that change nothing are left out: `GET /_sim/...` inspection,
-//! `/_sim/` controls that were refused, and consecutive clock moves
-//! collapse into the last one (moving the clock to `a` then to `b` with no
-//! input between runs the same events as moving it to `b`; a stop at
-//! "idle" is recorded as the time it stopped at). A control acts only once
-//! its body is complete: it is recorded whole then, if it took effect.
+//! `/_sim/` controls that were refused, gateway calls answered from their
+//! body alone (a decode error, a message too large for gRPC) or that only
+//! look (`/health`, `/metrics`, ...), and consecutive clock moves collapse
+//! into the last one (moving the clock to `a` then to `b` with no input
+//! between runs the same events as moving it to `b`; a stop at "idle" is
+//! recorded as the time it stopped at). A control or a unary call acts
+//! only once its body is complete: it is recorded whole then, with what
+//! was kept of its body (a unary call's first JSON value). A stream's body
+//! is recorded as the stream kept it, piece by piece; a message it did not
+//! keep is recorded by what it did to the stream (`gateway::Stop`). So the
+//! journal holds no body beyond what its answer needed.
 
 use super::{Config, HttpRequest, Ticket};
 use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
@@ -71,27 +77,36 @@ impl Journal {
         self.sealed = true;
     }
 
-    /// Control `ticket` has run and took effect (the world records no
-    /// input of a control as it arrives, nor one refused): its
-    /// inputs, its body in one piece. Replayed, it acts at the same moment,
-    /// when its body is complete.
-    pub fn record_control(
+    /// A control that took effect, or a unary call handled, once its body
+    /// is complete (the world records no input of either as it arrives,
+    /// nor one refused): its inputs, its body (as kept) in one piece.
+    /// Replayed, it acts at the same moment, when its body is complete.
+    pub fn record_call(
         &mut self,
         ticket: Ticket,
         member: usize,
         request: HttpRequest,
-        body: &[u8],
+        body: Vec<u8>,
     ) {
         self.sealed = false;
-        self.inputs.extend([
-            Input::Submit {
-                ticket,
-                member,
-                request,
-            },
-            Input::Body(ticket, body.to_vec()),
-            Input::Finish(ticket),
-        ]);
+        self.inputs.push(Input::Submit {
+            ticket,
+            member,
+            request,
+        });
+        if !body.is_empty() {
+            self.inputs.push(Input::Body(ticket, body));
+        }
+        self.inputs.push(Input::Finish(ticket));
+    }
+
+    /// Bytes of request bodies the journal holds.
+    pub fn body_bytes(&self) -> usize {
+        let body = |input: &Input| match input {
+            Input::Body(_, data) => data.capacity(),
+            _ => 0,
+        };
+        self.inputs.iter().map(body).sum()
     }
 
     pub fn record(&mut self, input: Input) {
@@ -281,7 +296,7 @@ mod tests {
         };
         let mut j = Journal::new(Config::default(), Config::default(), 1);
         j.record(Input::Time(5));
-        j.record_control(1, 2, crash.clone(), b"{\"member\":0}");
+        j.record_call(1, 2, crash.clone(), b"{\"member\":0}".to_vec());
         j.record(Input::Time(9));
         assert_eq!(
             j.inputs,

@@ -14,7 +14,7 @@ export async function freePort() {
   return port;
 }
 
-/** Starts the CLI on free ports; resolves once it printed `ready`. */
+/** Starts the CLI on free ports; resolves once it printed `ready`, with its URLs and process id. */
 export async function start(t, members = 3, extra = []) {
   const ports = [await freePort(), await freePort(), await freePort()];
   const playground = await freePort();
@@ -40,5 +40,5 @@ export async function start(t, members = 3, extra = []) {
     if (out.includes('ready')) break;
   }
   assert.match(out, /ready/);
-  return { urls, playground: `http://127.0.0.1:${playground}` };
+  return { urls, playground: `http://127.0.0.1:${playground}`, pid: child.pid };
 }

@@ -39,8 +39,15 @@ export class FakeSim {
     return ticket;
   }
 
+  /** The core reads a body no further than this many bytes (then `body` answers false). */
+  readLimit = Infinity;
+  #read = new Map();
+
   body(ticket, data) {
     this.calls.push(['body', ticket, new TextDecoder().decode(data)]);
+    const read = (this.#read.get(ticket) ?? 0) + data.length;
+    this.#read.set(ticket, read);
+    return read < this.readLimit;
   }
 
   finish(ticket) {

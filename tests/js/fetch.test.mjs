@@ -212,3 +212,41 @@ test('a plain call still throws what Request throws', async () => {
   abort.abort(new Error('gone'));
   await assert.rejects(fetch(`${ORIGIN}/v3/kv/range`, { method: 'POST', body: '{}', signal: abort.signal }), /gone/);
 });
+
+test('a long string body goes to the core in pieces of whole characters, the same bytes', async () => {
+  const { sim, fetch } = setup(unary(200, '{}'));
+  const text = `{"key":"${'é€😀x'.repeat(40_000)}"}`;
+  const res = await fetch(`${ORIGIN}/v3/kv/put`, { method: 'POST', body: text });
+  assert.equal(res.status, 200);
+  const pieces = sim.of('body').map(([, piece]) => piece);
+  assert.ok(pieces.length > 1, `${pieces.length} pieces`);
+  assert.ok(pieces.join('') === text, 'the pieces make the text');
+  assert.equal(sim.of('finish').length, 1);
+});
+
+test('a string body is not encoded past what the core reads; the answer still comes', async () => {
+  const { sim, fetch } = setup(unary(400, '{"error":"no"}'));
+  sim.readLimit = 1;
+  const res = await fetch(`${ORIGIN}/v3/kv/put`, { method: 'POST', body: 'x'.repeat(10 << 20) });
+  assert.equal(res.status, 400);
+  const pieces = sim.of('body');
+  assert.equal(pieces.length, 1);
+  assert.ok(pieces[0][1].length <= 1 << 16, `${pieces[0][1].length} bytes encoded`);
+  assert.equal(sim.of('finish').length, 1);
+});
+
+test('a streamed body is read to its end but not handed over once the core reads no more', async () => {
+  const { sim, fetch } = setup(unary(400, '{"error":"no"}'));
+  sim.readLimit = 1;
+  let pulled = 0;
+  const body = new ReadableStream({
+    pull(c) {
+      if (++pulled > 5) c.close();
+      else c.enqueue(new Uint8Array(1000).fill(120));
+    },
+  });
+  const res = await fetch(`${ORIGIN}/v3/kv/put`, { method: 'POST', body, duplex: 'half' });
+  assert.equal(res.status, 400);
+  assert.equal(sim.of('body').length, 1);
+  assert.equal(pulled, 6, 'the body is read to its end');
+});

@@ -20,9 +20,16 @@ fn sextet(c: u8) -> Option<u8> {
     (v != 0xff).then_some(v)
 }
 
-fn corrupt(offset: usize) -> String {
-    // base64.CorruptInputError.Error().
-    format!("illegal base64 data at input byte {offset}")
+/// `base64.CorruptInputError.Error()`.
+const CORRUPT: &str = "illegal base64 data at input byte ";
+
+pub fn corrupt(offset: usize) -> String {
+    format!("{CORRUPT}{offset}")
+}
+
+/// The offset a [`corrupt`] error names.
+pub fn corrupt_offset(e: &str) -> Option<u64> {
+    e.strip_prefix(CORRUPT)?.parse().ok()
 }
 
 fn is_newline(c: u8) -> bool {

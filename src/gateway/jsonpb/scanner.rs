@@ -110,6 +110,11 @@ impl Scanner {
         self.err.clone().unwrap_or_default()
     }
 
+    /// Whether the scanner is inside a string, past any escape.
+    pub fn in_string(&self) -> bool {
+        self.step == Step::InString
+    }
+
     /// Depth of the composite values the scanner is inside.
     pub fn depth(&self) -> usize {
         self.parse_state.len()

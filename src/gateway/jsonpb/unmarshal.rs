@@ -70,7 +70,10 @@ fn valid(input: &[u8]) -> Result<&[u8], String> {
 }
 
 /// A number literal into an integer type (`strconv.ParseInt`/`ParseUint`
-/// with base 10, then the overflow check).
+/// with base 10, then the overflow check). The literal is JSON the scanner
+/// accepted, so only a sign and digits make an integer; digits are summed
+/// in a `u64` (beyond it every type overflows) rather than parsed as an
+/// `i128`, whose parser and multiplication cost the wasm a kilobyte.
 fn parse_int(lit: &[u8], ty: IntType) -> Result<i128, String> {
     let err = || {
         type_error(
@@ -78,15 +81,34 @@ fn parse_int(lit: &[u8], ty: IntType) -> Result<i128, String> {
             ty.go_name,
         )
     };
-    let text = std::str::from_utf8(lit).map_err(|_| err())?;
     // ParseUint takes no sign at all, not even "-0".
-    if ty.min == 0 && text.starts_with('-') {
+    let (negative, digits) = match lit {
+        [b'-', digits @ ..] if ty.min < 0 => (true, digits),
+        _ => (false, lit),
+    };
+    if digits.is_empty() {
         return Err(err());
     }
-    match text.parse::<i128>() {
-        Ok(n) if n >= ty.min && n <= ty.max => Ok(n),
-        _ => Err(err()),
+    let mut n: u64 = 0;
+    for &c in digits {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            return Err(err());
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(digit)))
+            .ok_or_else(err)?;
     }
+    let n = if negative {
+        -i128::from(n)
+    } else {
+        i128::from(n)
+    };
+    if n < ty.min || n > ty.max {
+        return Err(err());
+    }
+    Ok(n)
 }
 
 /// `json.Unmarshal(input, new(<int type>))`; `null` leaves 0.
