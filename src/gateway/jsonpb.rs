@@ -145,8 +145,12 @@ fn field_values<'a>(
             // The proto name first, then the JSON name, which wins if both
             // are present; both are consumed.
             let mut value = take(name.as_bytes());
-            if let Some(v) = take(json_name(name).as_bytes()) {
-                value = Some(v);
+            // without an underscore the JSON name is the proto name, taken
+            // already
+            if name.contains('_') {
+                if let Some(v) = take(json_name(name).as_bytes()) {
+                    value = Some(v);
+                }
             }
             value.filter(|v| *v != b"null")
         })

@@ -30,6 +30,20 @@ pub enum Route {
     NotFound,
 }
 
+/// Whether `p` is already what [`clean_path`] makes of it: rooted, no
+/// empty, `.` or `..` segment (a trailing slash is kept). The common case,
+/// told without building anything.
+fn is_clean(p: &str) -> bool {
+    let Some(rest) = p.strip_prefix('/') else {
+        return false;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    rest.split('/').all(|s| !matches!(s, "" | "." | ".."))
+}
+
 /// Go's `path.Clean` as `http.ServeMux` applies it (keeping a trailing slash).
 fn clean_path(p: &str) -> String {
     let mut out: Vec<&str> = Vec::new();
@@ -60,11 +74,11 @@ pub fn route(method: &str, raw_path: &str) -> Route {
     };
     let path = if path.is_empty() { "/" } else { path };
     // etcd rewrites /v3beta/ to /v3/ before its mux sees the request
-    let path = match path.strip_prefix("/v3beta/") {
-        Some(rest) => format!("/v3/{rest}"),
-        None => path.to_string(),
+    let path: std::borrow::Cow<str> = match path.strip_prefix("/v3beta/") {
+        Some(rest) => format!("/v3/{rest}").into(),
+        None => path.into(),
     };
-    if method != "CONNECT" {
+    if method != "CONNECT" && !is_clean(&path) {
         let clean = clean_path(&path);
         if clean != path {
             return Route::Redirect(with_query(clean, query));
@@ -87,7 +101,7 @@ pub fn route(method: &str, raw_path: &str) -> Route {
             Route::PlainMethodNotAllowed("GET")
         }
     };
-    match path.as_str() {
+    match path.as_ref() {
         "/version" => get_only(Route::Version),
         "/health" => get_only(Route::Health),
         "/metrics" => Route::Metrics,
@@ -163,6 +177,29 @@ mod tests {
             route("POST", "/v3/kv/../kv/range"),
             Route::Redirect("/v3/kv/range".into())
         );
+    }
+
+    #[test]
+    fn clean_paths_are_told_without_cleaning_them() {
+        for p in [
+            "/",
+            "/v3/",
+            "/v3/kv/range",
+            "/v3//kv",
+            "/v3/./kv",
+            "/v3/kv/..",
+            "/v3/kv/.",
+            "//",
+            "/./",
+            "/../",
+            "/a/b/",
+            "/a..b/.c/",
+            "",
+            "v3/kv",
+            "/v3/kv//",
+        ] {
+            assert_eq!(is_clean(p), clean_path(p) == p, "{p:?}");
+        }
     }
 
     #[test]

@@ -92,19 +92,49 @@ pub(super) fn is_set(f: &FieldInfo, v: &Value) -> bool {
     f.oneof || !zero
 }
 
+/// Writes `n` (negative if `minus`) in decimal, as Go's `strconv` does.
+/// Every answer carries four 64-bit numbers in its header: this spares
+/// them the formatting machinery.
+fn decimal(minus: bool, mut n: u64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if minus {
+        out.push('-');
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
 /// Writes a value (of enum `enum_type`, if an enum): 64-bit integers as
 /// strings, bytes as padded base64, enums by name (by number if the value
 /// has none).
 pub(super) fn encode(enum_type: Option<&EnumType>, v: Value, out: &mut String) {
     match v {
         Value::Unset | Value::Message(None) => {}
-        Value::I64(n) => out.push_str(&format!("\"{n}\"")),
-        Value::U64(n) => out.push_str(&format!("\"{n}\"")),
+        Value::I64(n) => {
+            out.push('"');
+            decimal(n.is_negative(), n.unsigned_abs(), out);
+            out.push('"');
+        }
+        Value::U64(n) => {
+            out.push('"');
+            decimal(false, n, out);
+            out.push('"');
+        }
         Value::I32(n) => match enum_type {
             Some(e) => encode_enum(n, e, out),
-            None => out.push_str(&n.to_string()),
+            None => decimal(n < 0, u64::from(n.unsigned_abs()), out),
         },
-        Value::U32(n) => out.push_str(&n.to_string()),
+        Value::U32(n) => decimal(false, u64::from(n), out),
         Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
         Value::Str(s) => marshal::quote(s, out),
         Value::Bytes(b) => {
@@ -134,5 +164,35 @@ fn encode_enum(v: i32, e: &EnumType, out: &mut String) {
             out.push('"');
         }
         None => out.push_str(&v.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_what_formatting_writes() {
+        let signed = [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            i64::from(i32::MIN),
+            i64::MAX,
+            i64::MIN,
+        ];
+        for n in signed {
+            let mut out = String::new();
+            decimal(n.is_negative(), n.unsigned_abs(), &mut out);
+            assert_eq!(out, n.to_string());
+        }
+        for n in [0, 7, 1_000_000, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::new();
+            decimal(false, n, &mut out);
+            assert_eq!(out, n.to_string());
+        }
     }
 }
