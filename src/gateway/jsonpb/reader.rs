@@ -189,6 +189,7 @@ impl ValueReader {
         true
     }
 
+    #[inline]
     fn keep(&mut self, c: u8) {
         if self.counted {
             return;
