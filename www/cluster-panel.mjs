@@ -1,6 +1,7 @@
 // The playground's cluster panel: each member's Raft state, the latest
 // elections, requests and faults, and buttons to break and heal the
-// cluster, pause and step the world, change its speed, save and load it.
+// cluster, pause and step the world, change its speed and its links'
+// latency, save and load it.
 // Everything goes through cluster.sim (the /_sim/ API).
 
 import { sentence } from './trace-sentences.mjs';
@@ -64,6 +65,12 @@ export function clusterPanel(root, cluster) {
     act(() => actions[button.dataset.act](member));
   });
   $('#speed').addEventListener('change', (event) => act(() => cluster.sim.speed(Number(event.target.value))));
+  // Loopback by default: a write is answered at once. A latency (with
+  // slow motion) shows the messages of a write or an election travel.
+  $('#links').addEventListener('change', (event) => {
+    const [latency_ms, jitter_ms] = event.target.value.split(',').map(Number);
+    act(() => cluster.sim.link({ latency_ms, jitter_ms }));
+  });
   $('#load').addEventListener('change', (event) => {
     const file = event.target.files?.[0];
     if (!file) return;

@@ -318,3 +318,36 @@ test("the playground's event list tells the election that follows a leader crash
   assert.deepEqual(errors, []);
   await pg.close();
 });
+
+test("the playground's links setting slows a write down to its round trips", async () => {
+  const pg = await browser.newPage();
+  const errors = [];
+  pg.on('pageerror', (err) => errors.push(err));
+  await pg.goto(`http://127.0.0.1:${server.address().port}/pkg/www/index.html`);
+  const rows = '#members tbody tr';
+  await pg.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, rows, { timeout: 15_000 });
+  const put = () =>
+    pg.evaluate(async () => {
+      const start = performance.now();
+      const r = await fetch('http://localhost:2379/v3/kv/put', {
+        method: 'POST',
+        body: '{"key":"Zm9v","value":"YmFy"}',
+      });
+      await r.json();
+      return performance.now() - start;
+    });
+  // loopback: at once
+  assert.ok((await put()) < 500);
+  await pg.selectOption('#links', '500,100');
+  await pg.waitForFunction(() =>
+    [...document.querySelectorAll('#events li')].some((li) =>
+      li.textContent.endsWith('every link: 500 ms latency, up to 100 ms more, 0% loss'),
+    ),
+  );
+  // the leader's append and its acknowledgement take at least 1 s of
+  // virtual time, which runs at most 250 ms ahead of the wall clock
+  const ms = await put();
+  assert.ok(ms >= 700, `a put over 500 ms links took ${ms} ms`);
+  assert.deepEqual(errors, []);
+  await pg.close();
+});
