@@ -177,7 +177,59 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 /** A Response from the core's answer; `url` is the request's, as fetch gives it. */
 function answer(url, status, headers, body) {
-  const response = new Response(NULL_BODY.has(status) ? null : body, { status, headers });
+  const response = NULL_BODY.has(status)
+    ? new Response(null, { status, headers })
+    : body instanceof Uint8Array
+      ? new AnsweredResponse(body, { status, headers })
+      : new Response(body, { status, headers });
   Object.defineProperty(response, 'url', { value: url });
   return response;
+}
+
+const decoder = new TextDecoder();
+
+// A unary answer's Response: a real Response with the answer as its body,
+// whose `json()` and `text()` take the bytes it was made from instead of
+// reading that body back. A platform read resolves only after a task of
+// the event loop (and the caches the world's run went through are cold by
+// then); this resolves at once. Everything else is the platform's: the
+// body is still there for `body`, `arrayBuffer()`, `blob()`, `clone()`,
+// and whoever reads first, reads it. Reading here disturbs and locks the
+// body as a platform read does, so `bodyUsed`, a second read and `clone()`
+// after it behave as they would; a body that is no JSON rejects with
+// `JSON.parse`'s error, as the platform's `json()` does.
+class AnsweredResponse extends Response {
+  #bytes;
+
+  constructor(bytes, init) {
+    super(bytes, init);
+    this.#bytes = bytes;
+  }
+
+  text() {
+    if (this.bodyUsed || this.body.locked) return super.text();
+    const text = decoder.decode(this.#bytes);
+    this.#consume();
+    return Promise.resolve(text);
+  }
+
+  json() {
+    if (this.bodyUsed || this.body.locked) return super.json();
+    const text = decoder.decode(this.#bytes);
+    this.#consume();
+    try {
+      return Promise.resolve(JSON.parse(text));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  // What a platform read leaves: the body stream locked and disturbed.
+  #consume() {
+    this.body
+      .getReader()
+      .cancel()
+      .catch(() => {});
+    this.#bytes = null;
+  }
 }

@@ -36,6 +36,41 @@ test('a unary answer becomes a Response with status, headers and body', async ()
   assert.ok(headers.some(([k, v]) => k === 'x-a' && v === 'b'));
 });
 
+// Whatever a unary answer's Response is read with, and in whatever order,
+// it gives what a plain Response with the same body gives.
+const READS = {
+  json: (r) => r.json(),
+  text: (r) => r.text(),
+  arrayBuffer: async (r) => new TextDecoder().decode(await r.arrayBuffer()),
+  blob: async (r) => (await r.blob()).text(),
+  clone: async (r) => r.clone().text(),
+  stream: async (r) => new Response(r.body).text(),
+};
+
+async function outcome(read, response) {
+  try {
+    return { value: await read(response), used: response.bodyUsed, locked: response.body?.locked };
+  } catch (err) {
+    return { error: err.constructor.name, used: response.bodyUsed, locked: response.body?.locked };
+  }
+}
+
+for (const body of ['{"ok":true}', '404 page not found\n', '']) {
+  test(`a unary answer's Response reads as a plain one: ${JSON.stringify(body)}`, async () => {
+    for (const first of Object.keys(READS)) {
+      for (const second of Object.keys(READS)) {
+        const { fetch } = setup(unary(200, body));
+        const ours = await fetch(`${ORIGIN}/v3/kv/range`, { method: 'POST', body: '{}' });
+        const plain = new Response(bytes(body), { status: 200 });
+        assert.ok(ours instanceof Response);
+        const got = [await outcome(READS[first], ours), await outcome(READS[second], ours)];
+        const want = [await outcome(READS[first], plain), await outcome(READS[second], plain)];
+        assert.deepEqual(got, want, `${first} then ${second}`);
+      }
+    }
+  });
+}
+
 test('other URLs go to the original fetch untouched', async () => {
   const { sim, fetch, passed } = setup();
   assert.equal(await (await fetch('http://sim.test:9999/x')).text(), 'elsewhere');
