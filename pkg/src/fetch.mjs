@@ -193,43 +193,96 @@ const decoder = new TextDecoder();
 // reading that body back. A platform read resolves only after a task of
 // the event loop (and the caches the world's run went through are cold by
 // then); this resolves at once. Everything else is the platform's: the
-// body is still there for `body`, `arrayBuffer()`, `blob()`, `clone()`,
-// and whoever reads first, reads it. Reading here disturbs and locks the
-// body as a platform read does, so `bodyUsed`, a second read and `clone()`
-// after it behave as they would; a body that is no JSON rejects with
-// `JSON.parse`'s error, as the platform's `json()` does.
+// body is there for `body`, `arrayBuffer()`, `blob()`, `clone()`, and
+// whoever reads first, reads it. After a read here `bodyUsed` is true, and
+// anything that looks at the body first consumes it as a platform read
+// would have (locked and disturbed), so a second read, `clone()` or the
+// stream behave as they would; that is done only when asked, since most
+// answers are read once and dropped.
 class AnsweredResponse extends Response {
+  // the body's bytes, until json() or text() takes them
   #bytes;
+  // taken by json() or text(), and the platform body not consumed yet
+  #owed = false;
+  // the body stream was handed out: reads are the platform's from then on
+  #exposed = false;
 
   constructor(bytes, init) {
     super(bytes, init);
     this.#bytes = bytes;
   }
 
+  get bodyUsed() {
+    return this.#owed || super.bodyUsed;
+  }
+
+  get body() {
+    this.#settle();
+    this.#exposed = true;
+    return super.body;
+  }
+
   text() {
-    if (this.bodyUsed || this.body.locked) return super.text();
-    const text = decoder.decode(this.#bytes);
-    this.#consume();
-    return Promise.resolve(text);
+    const bytes = this.#take();
+    return bytes ? Promise.resolve(decoder.decode(bytes)) : super.text();
   }
 
   json() {
-    if (this.bodyUsed || this.body.locked) return super.json();
-    const text = decoder.decode(this.#bytes);
-    this.#consume();
+    const bytes = this.#take();
+    if (!bytes) return super.json();
     try {
-      return Promise.resolve(JSON.parse(text));
+      return Promise.resolve(JSON.parse(decoder.decode(bytes)));
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  // What a platform read leaves: the body stream locked and disturbed.
-  #consume() {
-    this.body
+  arrayBuffer() {
+    this.#settle();
+    return super.arrayBuffer();
+  }
+
+  blob() {
+    this.#settle();
+    return super.blob();
+  }
+
+  formData() {
+    this.#settle();
+    return super.formData();
+  }
+
+  clone() {
+    this.#settle();
+    return super.clone();
+  }
+
+  /** The bytes, if this read may take them (nothing read or exposed the body yet). */
+  #take() {
+    const bytes = this.#bytes;
+    if (bytes === null || this.#exposed || super.bodyUsed) return null;
+    this.#bytes = null;
+    this.#owed = true;
+    return bytes;
+  }
+
+  // What the read taken here owes the platform body: locked and disturbed.
+  #settle() {
+    if (!this.#owed) return;
+    this.#owed = false;
+    super.body
       .getReader()
       .cancel()
       .catch(() => {});
-    this.#bytes = null;
+  }
+
+  bytes() {
+    this.#settle();
+    return super.bytes();
+  }
+
+  static {
+    // a platform without bytes() has none here either
+    if (typeof Response.prototype.bytes !== 'function') delete AnsweredResponse.prototype.bytes;
   }
 }

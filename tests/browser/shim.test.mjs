@@ -116,6 +116,9 @@ test("a member's Response reads as a plain one, in any order of reads", async ()
       blob: async (r) => (await r.blob()).text(),
       clone: async (r) => r.clone().text(),
       stream: async (r) => new Response(r.body).text(),
+      ...(typeof Response.prototype.bytes === 'function' && {
+        bytes: async (r) => new TextDecoder().decode(await r.bytes()),
+      }),
     };
     const outcome = async (read, r) => {
       try {

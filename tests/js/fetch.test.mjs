@@ -45,6 +45,9 @@ const READS = {
   blob: async (r) => (await r.blob()).text(),
   clone: async (r) => r.clone().text(),
   stream: async (r) => new Response(r.body).text(),
+  ...(typeof Response.prototype.bytes === 'function' && {
+    bytes: async (r) => new TextDecoder().decode(await r.bytes()),
+  }),
 };
 
 async function outcome(read, response) {
