@@ -49,8 +49,10 @@ build: $(PKG_WASM)
 $(RAW_WASM): Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 	cargo rustc -p etcd-sim --lib --release --target wasm32-unknown-unknown --crate-type cdylib
 
-$(PKG_WASM): $(RAW_WASM) $(NPM_STAMP)
+$(PKG_WASM): $(RAW_WASM) $(NPM_STAMP) tools/inline-snippets.mjs
+	rm -rf pkg/wasm/snippets
 	wasm-bindgen --target web --out-dir pkg/wasm --out-name etcd_sim $(RAW_WASM)
+	node tools/inline-snippets.mjs pkg/wasm/etcd_sim.js
 	# --converge repeats -Oz while it still shrinks; the stripped sections are metadata only
 	node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers $@ -o $@
 

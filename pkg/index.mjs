@@ -3,8 +3,20 @@
 
 import { Driver } from './src/driver.mjs';
 import { memberFetch } from './src/fetch.mjs';
-import { Sim } from './src/wasm.mjs';
 import { memberXMLHttpRequest } from './src/xhr.mjs';
+import init, { initSync, Sim } from './wasm/etcd_sim.js';
+
+// The core, loaded once per JS realm: from the file next to this module
+// under Node, over the network in a browser (compiled as it streams in).
+// Here rather than in a module of its own: a page fetches the module graph
+// level by level, and the wasm only once the graph is in.
+const wasmUrl = new URL('./wasm/etcd_sim_bg.wasm', import.meta.url);
+if (globalThis.process?.versions?.node) {
+  const { readFile } = await import('node:fs/promises');
+  initSync({ module: await readFile(wasmUrl) });
+} else {
+  await init({ module_or_path: wasmUrl });
+}
 
 export { Driver, Sim };
 

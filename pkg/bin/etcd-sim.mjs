@@ -5,10 +5,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Driver } from '../src/driver.mjs';
+import { Driver, Sim } from '../index.mjs';
 import { gatewayHandler } from '../src/node-server.mjs';
 import { staticHandler } from '../src/static.mjs';
-import { Sim } from '../src/wasm.mjs';
 
 const USAGE = `Usage: etcd-sim [options]
 
