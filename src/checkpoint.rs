@@ -1,0 +1,580 @@
+//! A checkpoint: a world's whole state as bytes, so that a saved world is
+//! a checkpoint plus the inputs since it (issue 10, docs/memory.md) rather
+//! than every input since the world started.
+//!
+//! Our own compact format, not serde: deriving serde on every type would
+//! bring its generic code per type into the wasm. Integers are varints
+//! (LEB128, signed ones zigzagged), bytes and strings are length-prefixed,
+//! a collection is its length then its elements. Each type writes its
+//! fields in order and reads them back in the same order; its `encode`
+//! destructures `self` without `..`, so a field added later does not
+//! compile until it is saved too.
+//!
+//! etcd's messages (`pb::*`) are written field by field from their
+//! `reflect` table ([`encode_message`]): one loop for every message.
+//! An `Rc` (a Raft entry's request, shared by every log, storage and
+//! message that holds the entry) is written once and referred to by number
+//! after that, so a decoded state shares it again as the encoded one did.
+
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+use std::rc::Rc;
+
+use crate::pb::{
+    self,
+    reflect::{fields, FieldInfo, ListMut, Reflect, ReflectMut, Type, Value, ValueMut},
+};
+
+/// The bytes could not be read back as a state: cut short, or not ours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Corrupt;
+
+impl fmt::Display for Corrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("corrupt checkpoint")
+    }
+}
+
+/// Writes a state.
+#[derive(Default)]
+pub struct Encoder {
+    buf: Vec<u8>,
+    /// Each `Rc` written so far (by address) and its number. The state
+    /// being written is borrowed for the encoder's life, so no address is
+    /// reused meanwhile.
+    shared: BTreeMap<usize, u64>,
+}
+
+impl Encoder {
+    pub fn new() -> Self {
+        Encoder::default()
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.buf
+    }
+
+    pub fn u64(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    pub fn i64(&mut self, v: i64) {
+        self.u64(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    pub fn bool(&mut self, v: bool) {
+        self.buf.push(v as u8);
+    }
+
+    pub fn bytes(&mut self, v: &[u8]) {
+        self.u64(v.len() as u64);
+        self.buf.extend_from_slice(v);
+    }
+
+    pub fn str(&mut self, v: &str) {
+        self.bytes(v.as_bytes());
+    }
+
+    /// A collection's length, before its elements.
+    pub fn count(&mut self, n: usize) {
+        self.u64(n as u64);
+    }
+
+    /// An `Rc`: its value the first time, its number after that. `0`
+    /// means "new", `n + 1` the `n`th value written.
+    fn shared<T: Checkpoint + 'static>(&mut self, v: &Rc<T>) {
+        let address = Rc::as_ptr(v) as usize;
+        if let Some(&n) = self.shared.get(&address) {
+            self.u64(n + 1);
+            return;
+        }
+        let n = self.shared.len() as u64;
+        self.shared.insert(address, n);
+        self.u64(0);
+        T::encode(v, self);
+    }
+}
+
+/// Reads a state written by [`Encoder`].
+pub struct Decoder<'a> {
+    buf: &'a [u8],
+    shared: Vec<Rc<dyn Any>>,
+}
+
+impl<'a> Decoder<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Decoder {
+            buf,
+            shared: Vec::new(),
+        }
+    }
+
+    /// Every byte was read: a checkpoint with bytes left over is not one
+    /// we wrote.
+    pub fn finish(self) -> Result<(), Corrupt> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(Corrupt)
+        }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Corrupt> {
+        if self.buf.len() < n {
+            return Err(Corrupt);
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Ok(a)
+    }
+
+    pub fn u64(&mut self) -> Result<u64, Corrupt> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.take(1)?[0];
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(Corrupt)
+    }
+
+    pub fn i64(&mut self) -> Result<i64, Corrupt> {
+        let v = self.u64()?;
+        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
+    }
+
+    pub fn u32(&mut self) -> Result<u32, Corrupt> {
+        u32::try_from(self.u64()?).map_err(|_| Corrupt)
+    }
+
+    pub fn i32(&mut self) -> Result<i32, Corrupt> {
+        i32::try_from(self.i64()?).map_err(|_| Corrupt)
+    }
+
+    pub fn usize(&mut self) -> Result<usize, Corrupt> {
+        usize::try_from(self.u64()?).map_err(|_| Corrupt)
+    }
+
+    pub fn bool(&mut self) -> Result<bool, Corrupt> {
+        match self.take(1)?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Corrupt),
+        }
+    }
+
+    pub fn bytes(&mut self) -> Result<Vec<u8>, Corrupt> {
+        let n = self.usize()?;
+        Ok(self.take(n)?.to_vec())
+    }
+
+    pub fn string(&mut self) -> Result<String, Corrupt> {
+        String::from_utf8(self.bytes()?).map_err(|_| Corrupt)
+    }
+
+    /// A collection's length. Every element takes at least one byte, so a
+    /// length past the bytes left is corrupt (and never allocated).
+    pub fn count(&mut self) -> Result<usize, Corrupt> {
+        let n = self.usize()?;
+        if n > self.buf.len() {
+            return Err(Corrupt);
+        }
+        Ok(n)
+    }
+
+    /// A variant's tag, checked to be below `n`.
+    pub fn tag(&mut self, n: u8) -> Result<u8, Corrupt> {
+        match self.take(1)?[0] {
+            t if t < n => Ok(t),
+            _ => Err(Corrupt),
+        }
+    }
+
+    fn shared<T: Checkpoint + 'static>(&mut self) -> Result<Rc<T>, Corrupt> {
+        match self.usize()? {
+            0 => {
+                let v = Rc::new(T::decode(self)?);
+                self.shared.push(v.clone());
+                Ok(v)
+            }
+            n => {
+                let any = self.shared.get(n - 1).ok_or(Corrupt)?.clone();
+                any.downcast::<T>().map_err(|_| Corrupt)
+            }
+        }
+    }
+}
+
+/// A type that is part of a world's state.
+pub trait Checkpoint: Sized {
+    fn encode(&self, e: &mut Encoder);
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt>;
+}
+
+/// `decode(encode(v))`, for tests: the bytes and the value read back.
+pub fn to_bytes<T: Checkpoint>(v: &T) -> Vec<u8> {
+    let mut e = Encoder::new();
+    v.encode(&mut e);
+    e.finish()
+}
+
+pub fn from_bytes<T: Checkpoint>(bytes: &[u8]) -> Result<T, Corrupt> {
+    let mut d = Decoder::new(bytes);
+    let v = T::decode(&mut d)?;
+    d.finish()?;
+    Ok(v)
+}
+
+macro_rules! unsigned {
+    ($($t:ty),*) => {$(
+        impl Checkpoint for $t {
+            fn encode(&self, e: &mut Encoder) {
+                e.u64(*self as u64);
+            }
+            fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+                <$t>::try_from(d.u64()?).map_err(|_| Corrupt)
+            }
+        }
+    )*};
+}
+
+unsigned!(u64, u32, u16, usize);
+
+macro_rules! signed {
+    ($($t:ty),*) => {$(
+        impl Checkpoint for $t {
+            fn encode(&self, e: &mut Encoder) {
+                e.i64(*self as i64);
+            }
+            fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+                <$t>::try_from(d.i64()?).map_err(|_| Corrupt)
+            }
+        }
+    )*};
+}
+
+signed!(i64, i32);
+
+impl Checkpoint for bool {
+    fn encode(&self, e: &mut Encoder) {
+        e.bool(*self);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        d.bool()
+    }
+}
+
+impl Checkpoint for String {
+    fn encode(&self, e: &mut Encoder) {
+        e.str(self);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        d.string()
+    }
+}
+
+/// Bytes (a key, a value): a `Vec<u8>` cannot be told apart from a
+/// `Vec<T>` by the trait, so bytes go through this wrapper or
+/// [`Encoder::bytes`] directly.
+impl Checkpoint for Box<[u8]> {
+    fn encode(&self, e: &mut Encoder) {
+        e.bytes(self);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        Ok(d.bytes()?.into_boxed_slice())
+    }
+}
+
+impl<T: Checkpoint> Checkpoint for Option<T> {
+    fn encode(&self, e: &mut Encoder) {
+        match self {
+            None => e.bool(false),
+            Some(v) => {
+                e.bool(true);
+                v.encode(e);
+            }
+        }
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        Ok(match d.bool()? {
+            false => None,
+            true => Some(T::decode(d)?),
+        })
+    }
+}
+
+impl<T: Checkpoint> Checkpoint for Box<T> {
+    fn encode(&self, e: &mut Encoder) {
+        T::encode(self, e);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        T::decode(d).map(Box::new)
+    }
+}
+
+impl<T: Checkpoint + 'static> Checkpoint for Rc<T> {
+    fn encode(&self, e: &mut Encoder) {
+        e.shared(self);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        d.shared()
+    }
+}
+
+impl<T: Checkpoint> Checkpoint for Vec<T> {
+    fn encode(&self, e: &mut Encoder) {
+        e.count(self.len());
+        for v in self {
+            v.encode(e);
+        }
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        let n = d.count()?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(T::decode(d)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<T: Checkpoint> Checkpoint for VecDeque<T> {
+    fn encode(&self, e: &mut Encoder) {
+        e.count(self.len());
+        for v in self {
+            v.encode(e);
+        }
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        Vec::decode(d).map(VecDeque::from)
+    }
+}
+
+impl<T: Checkpoint + Ord> Checkpoint for BTreeSet<T> {
+    fn encode(&self, e: &mut Encoder) {
+        e.count(self.len());
+        for v in self {
+            v.encode(e);
+        }
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        let n = d.count()?;
+        let mut out = BTreeSet::new();
+        for _ in 0..n {
+            out.insert(T::decode(d)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<K: Checkpoint + Ord, V: Checkpoint> Checkpoint for BTreeMap<K, V> {
+    fn encode(&self, e: &mut Encoder) {
+        e.count(self.len());
+        for (k, v) in self {
+            k.encode(e);
+            v.encode(e);
+        }
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        let n = d.count()?;
+        let mut out = BTreeMap::new();
+        for _ in 0..n {
+            let k = K::decode(d)?;
+            out.insert(k, V::decode(d)?);
+        }
+        Ok(out)
+    }
+}
+
+impl<A: Checkpoint, B: Checkpoint> Checkpoint for (A, B) {
+    fn encode(&self, e: &mut Encoder) {
+        self.0.encode(e);
+        self.1.encode(e);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        Ok((A::decode(d)?, B::decode(d)?))
+    }
+}
+
+impl<A: Checkpoint, B: Checkpoint, C: Checkpoint> Checkpoint for (A, B, C) {
+    fn encode(&self, e: &mut Encoder) {
+        self.0.encode(e);
+        self.1.encode(e);
+        self.2.encode(e);
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        Ok((A::decode(d)?, B::decode(d)?, C::decode(d)?))
+    }
+}
+
+/// Bytes as a map key or set element (`BTreeSet<Vec<u8>>`): a newtype
+/// would change the maps' types, so the collections of bytes have their
+/// own helpers.
+pub fn encode_byte_set(set: &BTreeSet<Vec<u8>>, e: &mut Encoder) {
+    e.count(set.len());
+    for v in set {
+        e.bytes(v);
+    }
+}
+
+pub fn decode_byte_set(d: &mut Decoder) -> Result<BTreeSet<Vec<u8>>, Corrupt> {
+    let n = d.count()?;
+    let mut out = BTreeSet::new();
+    for _ in 0..n {
+        out.insert(d.bytes()?);
+    }
+    Ok(out)
+}
+
+/// A map keyed by bytes.
+pub fn encode_byte_map<V: Checkpoint>(map: &BTreeMap<Vec<u8>, V>, e: &mut Encoder) {
+    e.count(map.len());
+    for (k, v) in map {
+        e.bytes(k);
+        v.encode(e);
+    }
+}
+
+pub fn decode_byte_map<V: Checkpoint>(d: &mut Decoder) -> Result<BTreeMap<Vec<u8>, V>, Corrupt> {
+    let n = d.count()?;
+    let mut out = BTreeMap::new();
+    for _ in 0..n {
+        let k = d.bytes()?;
+        out.insert(k, V::decode(d)?);
+    }
+    Ok(out)
+}
+
+/// An etcd message, field by field in declaration order from its
+/// `reflect` table. A field of message type (a repeated one too: the
+/// table does not tell) and a oneof member are preceded by whether they
+/// are there; other fields are always written.
+pub fn encode_message(m: &dyn Reflect, e: &mut Encoder) {
+    for (info, value) in fields(m) {
+        if optional(info) {
+            let present = !matches!(value, Value::Unset | Value::Message(None));
+            e.bool(present);
+            if !present {
+                continue;
+            }
+        }
+        encode_value(&value, e);
+    }
+}
+
+fn encode_value(value: &Value, e: &mut Encoder) {
+    match *value {
+        Value::Unset | Value::Message(None) => {}
+        Value::I64(v) => e.i64(v),
+        Value::U64(v) => e.u64(v),
+        Value::I32(v) => e.i64(v.into()),
+        Value::U32(v) => e.u64(v.into()),
+        Value::Bool(v) => e.bool(v),
+        Value::Str(v) => e.str(v),
+        Value::Bytes(v) => e.bytes(v),
+        Value::Message(Some(m)) => encode_message(m, e),
+        Value::List(l) => {
+            e.count(l.len());
+            for i in 0..l.len() {
+                encode_value(&l.get(i), e);
+            }
+        }
+    }
+}
+
+/// Reads into `m` (a default message) what [`encode_message`] wrote.
+pub fn decode_message(m: &mut dyn ReflectMut, d: &mut Decoder) -> Result<(), Corrupt> {
+    let mut i = 0;
+    while let Some(info) = m.info(i) {
+        if !optional(info) || d.bool()? {
+            let value = m.field_mut(i).ok_or(Corrupt)?;
+            decode_value(value, d)?;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Whether a field is written after a presence flag. Filling a oneof
+/// member or a message field makes it present, so the decoder fills only
+/// those that were.
+fn optional(info: &FieldInfo) -> bool {
+    info.oneof || info.ty == Type::Message
+}
+
+fn decode_value(value: ValueMut, d: &mut Decoder) -> Result<(), Corrupt> {
+    match value {
+        ValueMut::Unset => return Err(Corrupt),
+        ValueMut::I64(v) => *v = d.i64()?,
+        ValueMut::U64(v) => *v = d.u64()?,
+        ValueMut::I32(v) => *v = d.i32()?,
+        ValueMut::U32(v) => *v = d.u32()?,
+        ValueMut::Bool(v) => *v = d.bool()?,
+        ValueMut::Str(v) => *v = d.string()?,
+        ValueMut::Bytes(v) => *v = d.bytes()?,
+        ValueMut::Message(m) => decode_message(m, d)?,
+        ValueMut::List(l) => {
+            let n = d.count()?;
+            for _ in 0..n {
+                decode_list_element(l, d)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn decode_list_element(l: &mut dyn ListMut, d: &mut Decoder) -> Result<(), Corrupt> {
+    decode_value(l.push(), d)
+}
+
+/// `Checkpoint` for etcd messages, through [`encode_message`].
+macro_rules! messages {
+    ($($t:ty),* $(,)?) => {$(
+        impl $crate::checkpoint::Checkpoint for $t {
+            fn encode(&self, e: &mut $crate::checkpoint::Encoder) {
+                $crate::checkpoint::encode_message(self, e);
+            }
+            fn decode(
+                d: &mut $crate::checkpoint::Decoder,
+            ) -> Result<Self, $crate::checkpoint::Corrupt> {
+                let mut m = <$t>::default();
+                $crate::checkpoint::decode_message(&mut m, d)?;
+                Ok(m)
+            }
+        }
+    )*};
+}
+
+/// `Checkpoint` for an enum without data, as its variant's number. The
+/// match lists every variant, so one added later does not compile until
+/// it is listed (in declaration order: the number is its position).
+macro_rules! unit_enum {
+    ($t:ident { $($v:ident),* $(,)? }) => {
+        impl $crate::checkpoint::Checkpoint for $t {
+            fn encode(&self, e: &mut $crate::checkpoint::Encoder) {
+                match self {
+                    $($t::$v)|* => e.u64(*self as u64),
+                }
+            }
+            fn decode(
+                d: &mut $crate::checkpoint::Decoder,
+            ) -> Result<Self, $crate::checkpoint::Corrupt> {
+                const ALL: &[$t] = &[$($t::$v),*];
+                ALL.get(d.usize()?).copied().ok_or($crate::checkpoint::Corrupt)
+            }
+        }
+    };
+}
+pub(crate) use unit_enum;
+
+messages!(pb::KeyValue, pb::Member, pb::Permission);
+
+#[cfg(test)]
+mod tests;
