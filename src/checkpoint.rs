@@ -262,6 +262,13 @@ macro_rules! signed {
 
 signed!(i64, i32);
 
+impl Checkpoint for () {
+    fn encode(&self, _: &mut Encoder) {}
+    fn decode(_: &mut Decoder) -> Result<Self, Corrupt> {
+        Ok(())
+    }
+}
+
 impl Checkpoint for bool {
     fn encode(&self, e: &mut Encoder) {
         e.bool(*self);
@@ -390,6 +397,27 @@ impl<K: Checkpoint + Ord, V: Checkpoint> Checkpoint for BTreeMap<K, V> {
             out.insert(k, V::decode(d)?);
         }
         Ok(out)
+    }
+}
+
+impl<T: Checkpoint, E: Checkpoint> Checkpoint for Result<T, E> {
+    fn encode(&self, e: &mut Encoder) {
+        match self {
+            Ok(v) => {
+                e.bool(true);
+                v.encode(e);
+            }
+            Err(v) => {
+                e.bool(false);
+                v.encode(e);
+            }
+        }
+    }
+    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+        Ok(match d.bool()? {
+            true => Ok(T::decode(d)?),
+            false => Err(E::decode(d)?),
+        })
     }
 }
 
@@ -551,6 +579,173 @@ macro_rules! messages {
         }
     )*};
 }
+pub(crate) use messages;
+
+/// Fields written another way than their `Checkpoint` (bytes, which
+/// `Vec<T>` cannot tell apart), named after a field as `key: bytes` in
+/// [`record!`] and [`variants!`].
+pub mod via {
+    use super::{Corrupt, Decoder, Encoder};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    pub mod bytes {
+        use super::*;
+        pub fn encode(v: &[u8], e: &mut Encoder) {
+            e.bytes(v);
+        }
+        pub fn decode(d: &mut Decoder) -> Result<Vec<u8>, Corrupt> {
+            d.bytes()
+        }
+    }
+
+    pub mod opt_bytes {
+        use super::*;
+        pub fn encode(v: &Option<Vec<u8>>, e: &mut Encoder) {
+            e.bool(v.is_some());
+            if let Some(v) = v {
+                e.bytes(v);
+            }
+        }
+        pub fn decode(d: &mut Decoder) -> Result<Option<Vec<u8>>, Corrupt> {
+            Ok(match d.bool()? {
+                true => Some(d.bytes()?),
+                false => None,
+            })
+        }
+    }
+
+    /// A queue that is empty whenever a checkpoint is taken (a member's
+    /// outputs, which the cluster takes after each thing the member does):
+    /// its length only, and one that was not empty does not read back.
+    pub mod drained {
+        use super::*;
+        pub fn encode<T>(v: &[T], e: &mut Encoder) {
+            e.count(v.len());
+        }
+        pub fn decode<T>(d: &mut Decoder) -> Result<Vec<T>, Corrupt> {
+            match d.count()? {
+                0 => Ok(Vec::new()),
+                _ => Err(Corrupt),
+            }
+        }
+    }
+
+    /// A request's name (`put`, `lease_grant`) in the trace, read back as
+    /// the name the server has for it.
+    pub mod request_name {
+        use super::*;
+        pub fn encode(v: &str, e: &mut Encoder) {
+            e.str(v);
+        }
+        pub fn decode(d: &mut Decoder) -> Result<&'static str, Corrupt> {
+            let name = d.string()?;
+            crate::server::request_name(&name).ok_or(Corrupt)
+        }
+    }
+
+    pub mod byte_set {
+        use super::*;
+        pub fn encode(v: &BTreeSet<Vec<u8>>, e: &mut Encoder) {
+            super::super::encode_byte_set(v, e);
+        }
+        pub fn decode(d: &mut Decoder) -> Result<BTreeSet<Vec<u8>>, Corrupt> {
+            super::super::decode_byte_set(d)
+        }
+    }
+
+    pub mod byte_map {
+        use super::super::Checkpoint;
+        use super::*;
+        pub fn encode<V: Checkpoint>(v: &BTreeMap<Vec<u8>, V>, e: &mut Encoder) {
+            super::super::encode_byte_map(v, e);
+        }
+        pub fn decode<V: Checkpoint>(d: &mut Decoder) -> Result<BTreeMap<Vec<u8>, V>, Corrupt> {
+            super::super::decode_byte_map(d)
+        }
+    }
+}
+
+macro_rules! field_encode {
+    ($e:ident, $x:expr) => {
+        $crate::checkpoint::Checkpoint::encode($x, $e)
+    };
+    ($e:ident, $x:expr, $via:ident) => {
+        $crate::checkpoint::via::$via::encode($x, $e)
+    };
+}
+pub(crate) use field_encode;
+
+macro_rules! field_decode {
+    ($d:ident) => {
+        $crate::checkpoint::Checkpoint::decode($d)?
+    };
+    ($d:ident, $via:ident) => {
+        $crate::checkpoint::via::$via::decode($d)?
+    };
+}
+pub(crate) use field_decode;
+
+/// `Checkpoint` for a struct, its fields in order: `encode` destructures
+/// it without `..`, so a field added later does not compile until it is
+/// listed here. `name: bytes` writes a field through [`via`].
+macro_rules! record {
+    ($t:ident $(<$($g:ident),*>)? { $($f:ident $(: $via:ident)?),* $(,)? }) => {
+        impl$(<$($g: $crate::checkpoint::Checkpoint),*>)? $crate::checkpoint::Checkpoint
+            for $t$(<$($g),*>)?
+        {
+            fn encode(&self, e: &mut $crate::checkpoint::Encoder) {
+                let $t { $($f),* } = self;
+                $($crate::checkpoint::field_encode!(e, $f $(, $via)?);)*
+            }
+            fn decode(
+                d: &mut $crate::checkpoint::Decoder,
+            ) -> Result<Self, $crate::checkpoint::Corrupt> {
+                Ok($t { $($f: $crate::checkpoint::field_decode!(d $(, $via)?)),* })
+            }
+        }
+    };
+}
+pub(crate) use record;
+
+/// `Checkpoint` for an enum: the variant's position, then its fields.
+/// Every variant is listed (the match is exhaustive), with names for its
+/// fields: `Reply(ticket, reply)`, `Apply { index, term }`.
+macro_rules! variants {
+    ($t:ident {
+        $($v:ident
+            $(( $($tf:ident $(: $tvia:ident)?),* ))?
+            $({ $($sf:ident $(: $svia:ident)?),* })?
+        ),* $(,)?
+    }) => {
+        impl $crate::checkpoint::Checkpoint for $t {
+            fn encode(&self, e: &mut $crate::checkpoint::Encoder) {
+                #[allow(non_camel_case_types, clippy::enum_variant_names, dead_code)]
+                enum Tag { $($v),* }
+                match self {
+                    $($t::$v $(( $($tf),* ))? $({ $($sf),* })? => {
+                        e.u64(Tag::$v as u64);
+                        $($($crate::checkpoint::field_encode!(e, $tf $(, $tvia)?);)*)?
+                        $($($crate::checkpoint::field_encode!(e, $sf $(, $svia)?);)*)?
+                    })*
+                }
+            }
+            fn decode(
+                d: &mut $crate::checkpoint::Decoder,
+            ) -> Result<Self, $crate::checkpoint::Corrupt> {
+                #[allow(non_camel_case_types, clippy::enum_variant_names, dead_code)]
+                enum Tag { $($v),* }
+                let tag = d.u64()?;
+                $(if tag == Tag::$v as u64 {
+                    return Ok($t::$v
+                        $(( $($crate::checkpoint::field_decode!(d $(, $tvia)?)),* ))?
+                        $({ $($sf: $crate::checkpoint::field_decode!(d $(, $svia)?)),* })?);
+                })*
+                Err($crate::checkpoint::Corrupt)
+            }
+        }
+    };
+}
+pub(crate) use variants;
 
 /// `Checkpoint` for an enum without data, as its variant's number. The
 /// match lists every variant, so one added later does not compile until
@@ -574,7 +769,19 @@ macro_rules! unit_enum {
 }
 pub(crate) use unit_enum;
 
-messages!(pb::KeyValue, pb::Member, pb::Permission);
+messages!(
+    pb::KeyValue,
+    pb::Member,
+    pb::Permission,
+    pb::ResponseHeader,
+    pb::LeaderKey,
+    pb::WatchCreateRequest,
+    pb::WatchResponse,
+    pb::LeaseKeepAliveRequest,
+    pb::LeaseKeepAliveResponse,
+    pb::SnapshotResponse,
+    pb::WatchRequest,
+);
 
 #[cfg(test)]
 mod tests;

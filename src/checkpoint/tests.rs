@@ -86,8 +86,6 @@ fn short_trailing_or_malformed_bytes_are_corrupt() {
     assert_eq!(from_bytes::<u64>(&[0xff; 11]), Err(Corrupt));
 }
 
-messages!(TxnRequest);
-
 #[test]
 fn etcd_messages_go_field_by_field_with_oneofs_and_nested_messages() {
     let kv = KeyValue {

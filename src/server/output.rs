@@ -207,3 +207,20 @@ impl super::EtcdServer {
         self.answer(Answer::Reply(ticket, reply));
     }
 }
+
+/// Answers as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::Answer;
+    use crate::checkpoint::variants;
+
+    variants!(Answer {
+        Reply(ticket, reply),
+        Watch(ticket, response),
+        KeepAlive(ticket, response),
+        Snapshot(ticket, response),
+        Service(ticket, reply),
+        Observe(ticket, response),
+        StreamEnd(ticket),
+        Refused(ticket),
+    });
+}

@@ -323,3 +323,27 @@ fn put_if_absent(key: &[u8], value: &[u8], lease: i64, also: Option<Op>) -> Requ
         failure,
     })
 }
+
+/// Recipes under way as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Effect, Recipe};
+    use crate::checkpoint::variants;
+
+    variants!(Effect {
+        Submit(request),
+        Watch(request),
+        Answer(reply),
+        Message(response),
+        End,
+    });
+    variants!(Recipe {
+        Session(recipe),
+        Lock(lock),
+        Unlock,
+        Campaign(campaign),
+        Proclaim(proclaim),
+        Resign(resign),
+        Leader,
+        Observe(observe),
+    });
+}
