@@ -245,7 +245,7 @@ macro_rules! unsigned {
     )*};
 }
 
-unsigned!(u64, u32, u16, usize);
+unsigned!(u64, u32, u16, u8, usize);
 
 macro_rules! signed {
     ($($t:ty),*) => {$(
@@ -669,9 +669,13 @@ macro_rules! field_encode {
     ($e:ident, $x:expr) => {
         $crate::checkpoint::Checkpoint::encode($x, $e)
     };
-    ($e:ident, $x:expr, $via:ident) => {
-        $crate::checkpoint::via::$via::encode($x, $e)
-    };
+    // `via` names a module of `checkpoint::via` or one in scope where the
+    // type is declared
+    ($e:ident, $x:expr, $via:ident) => {{
+        #[allow(unused_imports)]
+        use $crate::checkpoint::via::*;
+        $via::encode($x, $e)
+    }};
 }
 pub(crate) use field_encode;
 
@@ -679,9 +683,11 @@ macro_rules! field_decode {
     ($d:ident) => {
         $crate::checkpoint::Checkpoint::decode($d)?
     };
-    ($d:ident, $via:ident) => {
-        $crate::checkpoint::via::$via::decode($d)?
-    };
+    ($d:ident, $via:ident) => {{
+        #[allow(unused_imports)]
+        use $crate::checkpoint::via::*;
+        $via::decode($d)?
+    }};
 }
 pub(crate) use field_decode;
 

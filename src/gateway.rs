@@ -740,3 +740,29 @@ fn encode_reply(reply: &Reply) -> HttpResponse {
         Err(e) => respond::etcd_error(e),
     }
 }
+
+/// The gateway as part of a checkpoint (see `crate::checkpoint`): the
+/// cluster, requests whose body is arriving (as far as their bounded
+/// readers hold it), open streams and lock/election calls.
+mod checkpoint {
+    use super::{Body, Gateway, Pending};
+    use crate::checkpoint::{record, variants};
+
+    record!(Pending {
+        member,
+        request,
+        body
+    });
+    variants!(Body {
+        Unread,
+        Reading(reader),
+        Read(kept)
+    });
+    record!(Gateway {
+        cluster,
+        pending,
+        streams,
+        services,
+        outputs,
+    });
+}
