@@ -249,6 +249,12 @@ impl Gateway {
         self.service_cancel(ticket);
     }
 
+    /// Forgets unary call `ticket` whose body is arriving, without an
+    /// answer: a loaded world replays it whole from its start.
+    pub fn forget_call(&mut self, ticket: Ticket) {
+        self.pending.remove(&ticket);
+    }
+
     /// Whether `ticket` is a request under way here that is already an
     /// input of the world: a stream or a lock or election call (a unary
     /// call becomes one only once its body is complete).

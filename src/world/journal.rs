@@ -25,7 +25,11 @@ use std::fmt::Write;
 
 /// The format's name and version, first in every saved world.
 const FORMAT: &str = "etcd-sim world";
+/// Version 1: the inputs since the world started. Version 2: a checkpoint
+/// (the world's state, base64) and the inputs since it; a world saves in
+/// version 1 until it took its first checkpoint.
 const FORMAT_VERSION: u64 = 1;
+const FORMAT_VERSION_CHECKPOINT: u64 = 2;
 
 /// One input the world was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +49,22 @@ pub enum Input {
     NextTicket(Ticket),
 }
 
+impl Input {
+    /// About the bytes it holds: itself and what it points to.
+    fn size(&self) -> usize {
+        let held = match self {
+            Input::Submit { request, .. } => {
+                let headers = request.headers.iter();
+                let headers: usize = headers.map(|(k, v)| 48 + k.len() + v.len()).sum();
+                request.method.len() + request.path.len() + headers
+            }
+            Input::Body(_, data) => data.len(),
+            _ => 0,
+        };
+        std::mem::size_of::<Input>() + held
+    }
+}
+
 /// Where the world started and what it was given since.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Journal {
@@ -53,10 +73,16 @@ pub struct Journal {
     /// The configuration of the current cluster.
     pub config: Config,
     pub first_ticket: Ticket,
+    /// The world's state at the last checkpoint (see `world::checkpoint`);
+    /// `inputs` are those since it. None: since the world started.
+    pub checkpoint: Option<Vec<u8>>,
     pub inputs: Vec<Input>,
     /// The last clock move must stay as it is: the gateway handed the
     /// cluster input of its own after it (see `seal`).
     sealed: bool,
+    /// About the bytes `inputs` hold (see `Input::size`), for the
+    /// checkpoint policy.
+    bytes: usize,
 }
 
 impl Journal {
@@ -65,9 +91,36 @@ impl Journal {
             base,
             config,
             first_ticket,
+            checkpoint: None,
             inputs: Vec::new(),
             sealed: false,
+            bytes: 0,
         }
+    }
+
+    /// The inputs start over after a checkpoint of the world's `state`.
+    /// A clock move before it never collapses with one after it: there is
+    /// none left to replace (and a sealed move is in the state).
+    pub fn restart_from(&mut self, state: Vec<u8>) {
+        self.checkpoint = Some(state);
+        self.inputs = Vec::new();
+        self.sealed = false;
+        self.bytes = 0;
+    }
+
+    /// Size of the last checkpoint (0: none).
+    pub fn checkpoint_len(&self) -> usize {
+        self.checkpoint.as_ref().map_or(0, Vec::len)
+    }
+
+    /// About the bytes the inputs since the last checkpoint hold.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn push(&mut self, input: Input) {
+        self.bytes += input.size();
+        self.inputs.push(input);
     }
 
     /// The next clock move does not replace the last one: between them the
@@ -89,15 +142,15 @@ impl Journal {
         body: Vec<u8>,
     ) {
         self.sealed = false;
-        self.inputs.push(Input::Submit {
+        self.push(Input::Submit {
             ticket,
             member,
             request,
         });
         if !body.is_empty() {
-            self.inputs.push(Input::Body(ticket, body));
+            self.push(Input::Body(ticket, body));
         }
-        self.inputs.push(Input::Finish(ticket));
+        self.push(Input::Finish(ticket));
     }
 
     /// Bytes of request bodies the journal holds.
@@ -112,11 +165,13 @@ impl Journal {
     pub fn record(&mut self, input: Input) {
         if matches!(input, Input::Time(_)) && !self.sealed {
             if let Some(Input::Time(_)) = self.inputs.last() {
-                self.inputs.pop();
+                if let Some(last) = self.inputs.pop() {
+                    self.bytes -= last.size();
+                }
             }
         }
         self.sealed = false;
-        self.inputs.push(input);
+        self.push(input);
     }
 
     /// The saved form: JSON, readable, with bodies in base64. `now` and
@@ -126,15 +181,25 @@ impl Journal {
     /// connections), and a loaded world must number the next ones as the
     /// saved world would.
     pub fn save(&self, now: u64, members: usize, next_ticket: Ticket) -> String {
-        let mut s = String::with_capacity(256 + 48 * self.inputs.len());
+        let state = self.checkpoint.as_deref();
+        let state_len = state.map_or(0, |b| b.len() / 3 * 4 + 32);
+        let mut s = String::with_capacity(256 + 48 * self.inputs.len() + state_len);
+        let version = match state {
+            None => FORMAT_VERSION,
+            Some(_) => FORMAT_VERSION_CHECKPOINT,
+        };
         let _ = write!(
             s,
-            r#"{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sim_version":"{}","now":{now},"members":{members},"base":{},"config":{},"first_ticket":{},"inputs":["#,
+            r#"{{"format":"{FORMAT}","format_version":{version},"sim_version":"{}","now":{now},"members":{members},"base":{},"config":{},"first_ticket":{},"#,
             env!("CARGO_PKG_VERSION"),
             self.base.to_json(),
             self.config.to_json(),
             self.first_ticket,
         );
+        if let Some(state) = state {
+            let _ = write!(s, "\n\"checkpoint\":\"{}\",", base64_encode(state));
+        }
+        s.push_str(r#""inputs":["#);
         for input in &self.inputs {
             s.push('\n');
             let _ = match input {
@@ -180,9 +245,12 @@ impl Journal {
             e.push(')');
             return Err(e);
         }
-        if v["format_version"].as_u64() != Some(FORMAT_VERSION) {
+        let format_version = v["format_version"].as_u64();
+        if format_version != Some(FORMAT_VERSION)
+            && format_version != Some(FORMAT_VERSION_CHECKPOINT)
+        {
             return Err(format!(
-                "saved in format version {}; this etcd-sim reads version {FORMAT_VERSION}",
+                "saved in format version {}; this etcd-sim reads versions {FORMAT_VERSION} and {FORMAT_VERSION_CHECKPOINT}",
                 v["format_version"].to_json()
             ));
         }
@@ -206,10 +274,18 @@ impl Journal {
                 .as_u64()
                 .ok_or("\"first_ticket\" must be a number")?,
         );
+        if format_version == Some(FORMAT_VERSION_CHECKPOINT) {
+            let state = v["checkpoint"]
+                .as_str()
+                .ok_or("\"checkpoint\" must be a string")?;
+            let state =
+                base64_decode(state.as_bytes()).map_err(|e| format!("\"checkpoint\": {e}"))?;
+            journal.checkpoint = Some(state);
+        }
         let inputs = v["inputs"].as_array().ok_or("\"inputs\" must be a list")?;
         for (i, input) in inputs.iter().enumerate() {
             let input = parse_input(input).map_err(|e| format!("inputs[{i}]: {e}"))?;
-            journal.inputs.push(input);
+            journal.push(input);
         }
         Ok(journal)
     }
@@ -347,7 +423,7 @@ mod tests {
         j.record(Input::Cancel(8));
         j.record(Input::NextTicket(99));
         let saved = j.save(1234, 5, 120);
-        j.inputs.push(Input::NextTicket(120));
+        j.record(Input::NextTicket(120));
         assert_eq!(Journal::load(saved.as_bytes()), Ok(j));
     }
 
@@ -358,8 +434,8 @@ mod tests {
             ("", "EOF"),
             ("[]", "not a saved world"),
             (
-                &good.replace("\"format_version\":1", "\"format_version\":2"),
-                "format version 2",
+                &good.replace("\"format_version\":1", "\"format_version\":3"),
+                "format version 3",
             ),
             (
                 &good.replace(env!("CARGO_PKG_VERSION"), "0.0.0-x"),
