@@ -100,113 +100,180 @@ impl Encoder {
     }
 }
 
-/// Reads a state written by [`Encoder`].
+/// Reads a state written by [`Encoder`]. Bytes that are not one leave it
+/// failed rather than returning an error at every read: each read then
+/// gives a zero value and consumes nothing, the caller checks once at the
+/// end ([`Decoder::finish`]). (An error at every read cost the wasm a
+/// branch and a `Result` per field of every type.)
 pub struct Decoder<'a> {
     buf: &'a [u8],
+    failed: bool,
+    /// Boxes and messages being read, one inside the other: a checkpoint
+    /// nests them only as deep as etcd's requests do.
+    depth: usize,
     shared: Vec<Rc<dyn Any>>,
 }
+
+/// Deeper than any state nests (a txn in a txn... as gRPC allows 100).
+const MAX_DEPTH: usize = 128;
 
 impl<'a> Decoder<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
         Decoder {
             buf,
+            failed: false,
+            depth: 0,
             shared: Vec::new(),
         }
     }
 
-    /// Every byte was read: a checkpoint with bytes left over is not one
-    /// we wrote.
+    /// Whether the bytes were a state, each read: not failed, and none
+    /// left over.
     pub fn finish(self) -> Result<(), Corrupt> {
-        if self.buf.is_empty() {
-            Ok(())
-        } else {
+        if self.failed || !self.buf.is_empty() {
             Err(Corrupt)
+        } else {
+            Ok(())
         }
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Corrupt> {
+    /// Not a state: from here on every read gives a zero value, so that
+    /// whatever is being read ends at once (the first variant of an enum is
+    /// never one that nests).
+    pub fn fail(&mut self) {
+        self.failed = true;
+        self.buf = &[];
+    }
+
+    fn take(&mut self, n: usize) -> &'a [u8] {
         if self.buf.len() < n {
-            return Err(Corrupt);
+            self.fail();
+            return &[];
         }
         let (a, b) = self.buf.split_at(n);
         self.buf = b;
-        Ok(a)
+        a
     }
 
-    pub fn u64(&mut self) -> Result<u64, Corrupt> {
+    fn byte(&mut self) -> u8 {
+        self.take(1).first().copied().unwrap_or(0)
+    }
+
+    pub fn u64(&mut self) -> u64 {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
-            let b = self.take(1)?[0];
+            let b = self.byte();
             v |= u64::from(b & 0x7f) << shift;
             if b < 0x80 {
-                return Ok(v);
+                return v;
             }
         }
-        Err(Corrupt)
+        self.fail();
+        0
     }
 
-    pub fn i64(&mut self) -> Result<i64, Corrupt> {
-        let v = self.u64()?;
-        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
+    pub fn i64(&mut self) -> i64 {
+        let v = self.u64();
+        ((v >> 1) as i64) ^ -((v & 1) as i64)
     }
 
-    pub fn u32(&mut self) -> Result<u32, Corrupt> {
-        u32::try_from(self.u64()?).map_err(|_| Corrupt)
+    /// A number that must fit `T`.
+    fn fit<T: TryFrom<u64> + Default>(&mut self) -> T {
+        let v = self.u64();
+        T::try_from(v).unwrap_or_else(|_| {
+            self.fail();
+            T::default()
+        })
     }
 
-    pub fn i32(&mut self) -> Result<i32, Corrupt> {
-        i32::try_from(self.i64()?).map_err(|_| Corrupt)
+    pub fn u32(&mut self) -> u32 {
+        self.fit()
     }
 
-    pub fn usize(&mut self) -> Result<usize, Corrupt> {
-        usize::try_from(self.u64()?).map_err(|_| Corrupt)
+    pub fn i32(&mut self) -> i32 {
+        let v = self.i64();
+        i32::try_from(v).unwrap_or_else(|_| {
+            self.fail();
+            0
+        })
     }
 
-    pub fn bool(&mut self) -> Result<bool, Corrupt> {
-        match self.take(1)?[0] {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(Corrupt),
+    pub fn usize(&mut self) -> usize {
+        self.fit()
+    }
+
+    pub fn bool(&mut self) -> bool {
+        match self.byte() {
+            0 => false,
+            1 => true,
+            _ => {
+                self.fail();
+                false
+            }
         }
     }
 
-    pub fn bytes(&mut self) -> Result<Vec<u8>, Corrupt> {
-        let n = self.usize()?;
-        Ok(self.take(n)?.to_vec())
+    pub fn bytes(&mut self) -> Vec<u8> {
+        let n = self.usize();
+        self.take(n).to_vec()
     }
 
-    pub fn string(&mut self) -> Result<String, Corrupt> {
-        String::from_utf8(self.bytes()?).map_err(|_| Corrupt)
+    pub fn string(&mut self) -> String {
+        String::from_utf8(self.bytes()).unwrap_or_else(|_| {
+            self.fail();
+            String::new()
+        })
     }
 
     /// A collection's length. Every element takes at least one byte, so a
-    /// length past the bytes left is corrupt (and never allocated).
-    pub fn count(&mut self) -> Result<usize, Corrupt> {
-        let n = self.usize()?;
+    /// length past the bytes left is not a state (and never allocated).
+    pub fn count(&mut self) -> usize {
+        let n = self.usize();
         if n > self.buf.len() {
-            return Err(Corrupt);
+            self.fail();
+            return 0;
         }
-        Ok(n)
+        n
     }
 
-    /// A variant's tag, checked to be below `n`.
-    pub fn tag(&mut self, n: u8) -> Result<u8, Corrupt> {
-        match self.take(1)?[0] {
-            t if t < n => Ok(t),
-            _ => Err(Corrupt),
+    /// A variant's tag, below `n` (0 once failed).
+    pub fn tag(&mut self, n: u64) -> u64 {
+        let t = self.u64();
+        if t >= n {
+            self.fail();
+            return 0;
         }
+        t
     }
 
-    fn shared<T: Checkpoint + 'static>(&mut self) -> Result<Rc<T>, Corrupt> {
-        match self.usize()? {
-            0 => {
-                let v = Rc::new(T::decode(self)?);
+    /// Reads a value nested in another (a box, a message): past
+    /// `MAX_DEPTH`, not a state.
+    pub fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> T) -> T {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.fail();
+        }
+        let v = read(self);
+        self.depth -= 1;
+        v
+    }
+
+    fn shared<T: Checkpoint + 'static>(&mut self) -> Rc<T> {
+        let n = self.usize();
+        let known = n
+            .checked_sub(1)
+            .and_then(|i| self.shared.get(i))
+            .and_then(|any| any.clone().downcast::<T>().ok());
+        match known {
+            Some(v) => v,
+            None => {
+                if n != 0 {
+                    // a number naming no value read so far, or one of another type
+                    self.fail();
+                }
+                let v = Rc::new(T::decode(self));
                 self.shared.push(v.clone());
-                Ok(v)
-            }
-            n => {
-                let any = self.shared.get(n - 1).ok_or(Corrupt)?.clone();
-                any.downcast::<T>().map_err(|_| Corrupt)
+                v
             }
         }
     }
@@ -215,19 +282,22 @@ impl<'a> Decoder<'a> {
 /// A type that is part of a world's state.
 pub trait Checkpoint: Sized {
     fn encode(&self, e: &mut Encoder);
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt>;
+    /// Reads what `encode` wrote; on bytes that are not that, some value,
+    /// the decoder failed (see [`Decoder`]).
+    fn decode(d: &mut Decoder) -> Self;
 }
 
-/// `decode(encode(v))`, for tests: the bytes and the value read back.
+/// `v` as bytes.
 pub fn to_bytes<T: Checkpoint>(v: &T) -> Vec<u8> {
     let mut e = Encoder::new();
     v.encode(&mut e);
     e.finish()
 }
 
+/// The value `bytes` hold, all of them.
 pub fn from_bytes<T: Checkpoint>(bytes: &[u8]) -> Result<T, Corrupt> {
     let mut d = Decoder::new(bytes);
-    let v = T::decode(&mut d)?;
+    let v = T::decode(&mut d);
     d.finish()?;
     Ok(v)
 }
@@ -238,8 +308,8 @@ macro_rules! unsigned {
             fn encode(&self, e: &mut Encoder) {
                 e.u64(*self as u64);
             }
-            fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-                <$t>::try_from(d.u64()?).map_err(|_| Corrupt)
+            fn decode(d: &mut Decoder) -> Self {
+                d.fit()
             }
         }
     )*};
@@ -247,33 +317,34 @@ macro_rules! unsigned {
 
 unsigned!(u64, u32, u16, u8, usize);
 
-macro_rules! signed {
-    ($($t:ty),*) => {$(
-        impl Checkpoint for $t {
-            fn encode(&self, e: &mut Encoder) {
-                e.i64(*self as i64);
-            }
-            fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-                <$t>::try_from(d.i64()?).map_err(|_| Corrupt)
-            }
-        }
-    )*};
+impl Checkpoint for i64 {
+    fn encode(&self, e: &mut Encoder) {
+        e.i64(*self);
+    }
+    fn decode(d: &mut Decoder) -> Self {
+        d.i64()
+    }
 }
 
-signed!(i64, i32);
+impl Checkpoint for i32 {
+    fn encode(&self, e: &mut Encoder) {
+        e.i64((*self).into());
+    }
+    fn decode(d: &mut Decoder) -> Self {
+        d.i32()
+    }
+}
 
 impl Checkpoint for () {
     fn encode(&self, _: &mut Encoder) {}
-    fn decode(_: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(())
-    }
+    fn decode(_: &mut Decoder) -> Self {}
 }
 
 impl Checkpoint for bool {
     fn encode(&self, e: &mut Encoder) {
         e.bool(*self);
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+    fn decode(d: &mut Decoder) -> Self {
         d.bool()
     }
 }
@@ -282,20 +353,8 @@ impl Checkpoint for String {
     fn encode(&self, e: &mut Encoder) {
         e.str(self);
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+    fn decode(d: &mut Decoder) -> Self {
         d.string()
-    }
-}
-
-/// Bytes (a key, a value): a `Vec<u8>` cannot be told apart from a
-/// `Vec<T>` by the trait, so bytes go through this wrapper or
-/// [`Encoder::bytes`] directly.
-impl Checkpoint for Box<[u8]> {
-    fn encode(&self, e: &mut Encoder) {
-        e.bytes(self);
-    }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(d.bytes()?.into_boxed_slice())
     }
 }
 
@@ -309,11 +368,11 @@ impl<T: Checkpoint> Checkpoint for Option<T> {
             }
         }
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(match d.bool()? {
+    fn decode(d: &mut Decoder) -> Self {
+        match d.bool() {
             false => None,
-            true => Some(T::decode(d)?),
-        })
+            true => Some(T::decode(d)),
+        }
     }
 }
 
@@ -321,8 +380,9 @@ impl<T: Checkpoint> Checkpoint for Box<T> {
     fn encode(&self, e: &mut Encoder) {
         T::encode(self, e);
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        T::decode(d).map(Box::new)
+    fn decode(d: &mut Decoder) -> Self {
+        // a type that nests (a recipe in a session) nests through a box
+        Box::new(d.nested(T::decode))
     }
 }
 
@@ -330,7 +390,7 @@ impl<T: Checkpoint + 'static> Checkpoint for Rc<T> {
     fn encode(&self, e: &mut Encoder) {
         e.shared(self);
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
+    fn decode(d: &mut Decoder) -> Self {
         d.shared()
     }
 }
@@ -342,13 +402,13 @@ impl<T: Checkpoint> Checkpoint for Vec<T> {
             v.encode(e);
         }
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        let n = d.count()?;
+    fn decode(d: &mut Decoder) -> Self {
+        let n = d.count();
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            out.push(T::decode(d)?);
+            out.push(T::decode(d));
         }
-        Ok(out)
+        out
     }
 }
 
@@ -359,8 +419,8 @@ impl<T: Checkpoint> Checkpoint for VecDeque<T> {
             v.encode(e);
         }
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Vec::decode(d).map(VecDeque::from)
+    fn decode(d: &mut Decoder) -> Self {
+        VecDeque::from(Vec::decode(d))
     }
 }
 
@@ -371,13 +431,14 @@ impl<T: Checkpoint + Ord> Checkpoint for BTreeSet<T> {
             v.encode(e);
         }
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        let n = d.count()?;
+    // (inserted one by one: collecting would bring a sort and a bulk
+    // build per type into the wasm)
+    fn decode(d: &mut Decoder) -> Self {
         let mut out = BTreeSet::new();
-        for _ in 0..n {
-            out.insert(T::decode(d)?);
+        for _ in 0..d.count() {
+            out.insert(T::decode(d));
         }
-        Ok(out)
+        out
     }
 }
 
@@ -389,14 +450,13 @@ impl<K: Checkpoint + Ord, V: Checkpoint> Checkpoint for BTreeMap<K, V> {
             v.encode(e);
         }
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        let n = d.count()?;
+    fn decode(d: &mut Decoder) -> Self {
         let mut out = BTreeMap::new();
-        for _ in 0..n {
-            let k = K::decode(d)?;
-            out.insert(k, V::decode(d)?);
+        for _ in 0..d.count() {
+            let k = K::decode(d);
+            out.insert(k, V::decode(d));
         }
-        Ok(out)
+        out
     }
 }
 
@@ -413,11 +473,11 @@ impl<T: Checkpoint, E: Checkpoint> Checkpoint for Result<T, E> {
             }
         }
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(match d.bool()? {
-            true => Ok(T::decode(d)?),
-            false => Err(E::decode(d)?),
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        match d.bool() {
+            true => Ok(T::decode(d)),
+            false => Err(E::decode(d)),
+        }
     }
 }
 
@@ -426,8 +486,9 @@ impl<A: Checkpoint, B: Checkpoint> Checkpoint for (A, B) {
         self.0.encode(e);
         self.1.encode(e);
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok((A::decode(d)?, B::decode(d)?))
+    fn decode(d: &mut Decoder) -> Self {
+        let a = A::decode(d);
+        (a, B::decode(d))
     }
 }
 
@@ -437,14 +498,16 @@ impl<A: Checkpoint, B: Checkpoint, C: Checkpoint> Checkpoint for (A, B, C) {
         self.1.encode(e);
         self.2.encode(e);
     }
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok((A::decode(d)?, B::decode(d)?, C::decode(d)?))
+    fn decode(d: &mut Decoder) -> Self {
+        let a = A::decode(d);
+        let b = B::decode(d);
+        (a, b, C::decode(d))
     }
 }
 
-/// Bytes as a map key or set element (`BTreeSet<Vec<u8>>`): a newtype
-/// would change the maps' types, so the collections of bytes have their
-/// own helpers.
+/// Bytes as a map key or set element (`BTreeSet<Vec<u8>>`): `Vec<u8>`
+/// cannot be told apart from a `Vec<T>` by the trait, so the collections
+/// of bytes have their own functions.
 pub fn encode_byte_set(set: &BTreeSet<Vec<u8>>, e: &mut Encoder) {
     e.count(set.len());
     for v in set {
@@ -452,13 +515,12 @@ pub fn encode_byte_set(set: &BTreeSet<Vec<u8>>, e: &mut Encoder) {
     }
 }
 
-pub fn decode_byte_set(d: &mut Decoder) -> Result<BTreeSet<Vec<u8>>, Corrupt> {
-    let n = d.count()?;
+pub fn decode_byte_set(d: &mut Decoder) -> BTreeSet<Vec<u8>> {
     let mut out = BTreeSet::new();
-    for _ in 0..n {
-        out.insert(d.bytes()?);
+    for _ in 0..d.count() {
+        out.insert(d.bytes());
     }
-    Ok(out)
+    out
 }
 
 /// A map keyed by bytes.
@@ -470,14 +532,13 @@ pub fn encode_byte_map<V: Checkpoint>(map: &BTreeMap<Vec<u8>, V>, e: &mut Encode
     }
 }
 
-pub fn decode_byte_map<V: Checkpoint>(d: &mut Decoder) -> Result<BTreeMap<Vec<u8>, V>, Corrupt> {
-    let n = d.count()?;
+pub fn decode_byte_map<V: Checkpoint>(d: &mut Decoder) -> BTreeMap<Vec<u8>, V> {
     let mut out = BTreeMap::new();
-    for _ in 0..n {
-        let k = d.bytes()?;
-        out.insert(k, V::decode(d)?);
+    for _ in 0..d.count() {
+        let k = d.bytes();
+        out.insert(k, V::decode(d));
     }
-    Ok(out)
+    out
 }
 
 /// An etcd message, field by field in declaration order from its
@@ -518,16 +579,19 @@ fn encode_value(value: &Value, e: &mut Encoder) {
 }
 
 /// Reads into `m` (a default message) what [`encode_message`] wrote.
-pub fn decode_message(m: &mut dyn ReflectMut, d: &mut Decoder) -> Result<(), Corrupt> {
-    let mut i = 0;
-    while let Some(info) = m.info(i) {
-        if !optional(info) || d.bool()? {
-            let value = m.field_mut(i).ok_or(Corrupt)?;
-            decode_value(value, d)?;
+pub fn decode_message(m: &mut dyn ReflectMut, d: &mut Decoder) {
+    d.nested(|d| {
+        let mut i = 0;
+        while let Some(info) = m.info(i) {
+            if !optional(info) || d.bool() {
+                match m.field_mut(i) {
+                    Some(value) => decode_value(value, d),
+                    None => d.fail(),
+                }
+            }
+            i += 1;
         }
-        i += 1;
-    }
-    Ok(())
+    })
 }
 
 /// Whether a field is written after a presence flag. Filling a oneof
@@ -537,28 +601,26 @@ fn optional(info: &FieldInfo) -> bool {
     info.oneof || info.ty == Type::Message
 }
 
-fn decode_value(value: ValueMut, d: &mut Decoder) -> Result<(), Corrupt> {
+fn decode_value(value: ValueMut, d: &mut Decoder) {
     match value {
-        ValueMut::Unset => return Err(Corrupt),
-        ValueMut::I64(v) => *v = d.i64()?,
-        ValueMut::U64(v) => *v = d.u64()?,
-        ValueMut::I32(v) => *v = d.i32()?,
-        ValueMut::U32(v) => *v = d.u32()?,
-        ValueMut::Bool(v) => *v = d.bool()?,
-        ValueMut::Str(v) => *v = d.string()?,
-        ValueMut::Bytes(v) => *v = d.bytes()?,
-        ValueMut::Message(m) => decode_message(m, d)?,
+        ValueMut::Unset => d.fail(),
+        ValueMut::I64(v) => *v = d.i64(),
+        ValueMut::U64(v) => *v = d.u64(),
+        ValueMut::I32(v) => *v = d.i32(),
+        ValueMut::U32(v) => *v = d.u32(),
+        ValueMut::Bool(v) => *v = d.bool(),
+        ValueMut::Str(v) => *v = d.string(),
+        ValueMut::Bytes(v) => *v = d.bytes(),
+        ValueMut::Message(m) => decode_message(m, d),
         ValueMut::List(l) => {
-            let n = d.count()?;
-            for _ in 0..n {
-                decode_list_element(l, d)?;
+            for _ in 0..d.count() {
+                decode_list_element(l, d);
             }
         }
     }
-    Ok(())
 }
 
-fn decode_list_element(l: &mut dyn ListMut, d: &mut Decoder) -> Result<(), Corrupt> {
+fn decode_list_element(l: &mut dyn ListMut, d: &mut Decoder) {
     decode_value(l.push(), d)
 }
 
@@ -569,12 +631,10 @@ macro_rules! messages {
             fn encode(&self, e: &mut $crate::checkpoint::Encoder) {
                 $crate::checkpoint::encode_message(self, e);
             }
-            fn decode(
-                d: &mut $crate::checkpoint::Decoder,
-            ) -> Result<Self, $crate::checkpoint::Corrupt> {
+            fn decode(d: &mut $crate::checkpoint::Decoder) -> Self {
                 let mut m = <$t>::default();
-                $crate::checkpoint::decode_message(&mut m, d)?;
-                Ok(m)
+                $crate::checkpoint::decode_message(&mut m, d);
+                m
             }
         }
     )*};
@@ -585,7 +645,7 @@ pub(crate) use messages;
 /// `Vec<T>` cannot tell apart), named after a field as `key: bytes` in
 /// [`record!`] and [`variants!`].
 pub mod via {
-    use super::{Corrupt, Decoder, Encoder};
+    use super::{Decoder, Encoder};
     use std::collections::{BTreeMap, BTreeSet};
 
     pub mod bytes {
@@ -593,7 +653,7 @@ pub mod via {
         pub fn encode(v: &[u8], e: &mut Encoder) {
             e.bytes(v);
         }
-        pub fn decode(d: &mut Decoder) -> Result<Vec<u8>, Corrupt> {
+        pub fn decode(d: &mut Decoder) -> Vec<u8> {
             d.bytes()
         }
     }
@@ -606,11 +666,11 @@ pub mod via {
                 e.bytes(v);
             }
         }
-        pub fn decode(d: &mut Decoder) -> Result<Option<Vec<u8>>, Corrupt> {
-            Ok(match d.bool()? {
-                true => Some(d.bytes()?),
+        pub fn decode(d: &mut Decoder) -> Option<Vec<u8>> {
+            match d.bool() {
+                true => Some(d.bytes()),
                 false => None,
-            })
+            }
         }
     }
 
@@ -622,11 +682,11 @@ pub mod via {
         pub fn encode<T>(v: &[T], e: &mut Encoder) {
             e.count(v.len());
         }
-        pub fn decode<T>(d: &mut Decoder) -> Result<Vec<T>, Corrupt> {
-            match d.count()? {
-                0 => Ok(Vec::new()),
-                _ => Err(Corrupt),
+        pub fn decode<T>(d: &mut Decoder) -> Vec<T> {
+            if d.count() != 0 {
+                d.fail();
             }
+            Vec::new()
         }
     }
 
@@ -637,9 +697,12 @@ pub mod via {
         pub fn encode(v: &str, e: &mut Encoder) {
             e.str(v);
         }
-        pub fn decode(d: &mut Decoder) -> Result<&'static str, Corrupt> {
-            let name = d.string()?;
-            crate::server::request_name(&name).ok_or(Corrupt)
+        pub fn decode(d: &mut Decoder) -> &'static str {
+            let name = d.string();
+            crate::server::request_name(&name).unwrap_or_else(|| {
+                d.fail();
+                ""
+            })
         }
     }
 
@@ -648,7 +711,7 @@ pub mod via {
         pub fn encode(v: &BTreeSet<Vec<u8>>, e: &mut Encoder) {
             super::super::encode_byte_set(v, e);
         }
-        pub fn decode(d: &mut Decoder) -> Result<BTreeSet<Vec<u8>>, Corrupt> {
+        pub fn decode(d: &mut Decoder) -> BTreeSet<Vec<u8>> {
             super::super::decode_byte_set(d)
         }
     }
@@ -659,7 +722,7 @@ pub mod via {
         pub fn encode<V: Checkpoint>(v: &BTreeMap<Vec<u8>, V>, e: &mut Encoder) {
             super::super::encode_byte_map(v, e);
         }
-        pub fn decode<V: Checkpoint>(d: &mut Decoder) -> Result<BTreeMap<Vec<u8>, V>, Corrupt> {
+        pub fn decode<V: Checkpoint>(d: &mut Decoder) -> BTreeMap<Vec<u8>, V> {
             super::super::decode_byte_map(d)
         }
     }
@@ -681,12 +744,12 @@ pub(crate) use field_encode;
 
 macro_rules! field_decode {
     ($d:ident) => {
-        $crate::checkpoint::Checkpoint::decode($d)?
+        $crate::checkpoint::Checkpoint::decode($d)
     };
     ($d:ident, $via:ident) => {{
         #[allow(unused_imports)]
         use $crate::checkpoint::via::*;
-        $via::decode($d)?
+        $via::decode($d)
     }};
 }
 pub(crate) use field_decode;
@@ -705,17 +768,18 @@ macro_rules! record {
             }
             fn decode(
                 d: &mut $crate::checkpoint::Decoder,
-            ) -> Result<Self, $crate::checkpoint::Corrupt> {
-                Ok($t { $($f: $crate::checkpoint::field_decode!(d $(, $via)?)),* })
+            ) -> Self {
+                $t { $($f: $crate::checkpoint::field_decode!(d $(, $via)?)),* }
             }
         }
     };
 }
 pub(crate) use record;
 
-/// `Checkpoint` for an enum: the variant's position, then its fields.
-/// Every variant is listed (the match is exhaustive), with names for its
-/// fields: `Reply(ticket, reply)`, `Apply { index, term }`.
+/// `Checkpoint` for an enum: the variant's position in the list, then its
+/// fields. Every variant is listed (the match is exhaustive), with names
+/// for its fields: `Reply(ticket, reply)`, `Apply { index, term }`. A
+/// failed read gives the first variant listed: it must not nest.
 macro_rules! variants {
     ($t:ident {
         $($v:ident
@@ -737,16 +801,20 @@ macro_rules! variants {
             }
             fn decode(
                 d: &mut $crate::checkpoint::Decoder,
-            ) -> Result<Self, $crate::checkpoint::Corrupt> {
+            ) -> Self {
                 #[allow(non_camel_case_types, clippy::enum_variant_names, dead_code)]
                 enum Tag { $($v),* }
-                let tag = d.u64()?;
-                $(if tag == Tag::$v as u64 {
-                    return Ok($t::$v
-                        $(( $($crate::checkpoint::field_decode!(d $(, $tvia)?)),* ))?
-                        $({ $($sf: $crate::checkpoint::field_decode!(d $(, $svia)?)),* })?);
-                })*
-                Err($crate::checkpoint::Corrupt)
+                let mut tag = d.u64();
+                // not a tag of ours: failed, and read as the first variant
+                loop {
+                    $(if tag == Tag::$v as u64 {
+                        break $t::$v
+                            $(( $($crate::checkpoint::field_decode!(d $(, $tvia)?)),* ))?
+                            $({ $($sf: $crate::checkpoint::field_decode!(d $(, $svia)?)),* })?;
+                    })*
+                    d.fail();
+                    tag = 0;
+                }
             }
         }
     };
@@ -766,9 +834,16 @@ macro_rules! unit_enum {
             }
             fn decode(
                 d: &mut $crate::checkpoint::Decoder,
-            ) -> Result<Self, $crate::checkpoint::Corrupt> {
+            ) -> Self {
                 const ALL: &[$t] = &[$($t::$v),*];
-                ALL.get(d.usize()?).copied().ok_or($crate::checkpoint::Corrupt)
+                let n = d.usize();
+                match ALL.get(n) {
+                    Some(v) => *v,
+                    None => {
+                        d.fail();
+                        ALL[0]
+                    }
+                }
             }
         }
     };

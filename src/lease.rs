@@ -284,7 +284,7 @@ mod tests {
 mod checkpoint {
     use super::{Lease, Lessor};
     use crate::checkpoint::{decode_byte_map, decode_byte_set, encode_byte_map, encode_byte_set};
-    use crate::checkpoint::{Checkpoint, Corrupt, Decoder, Encoder};
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
 
     impl Checkpoint for Lease {
         fn encode(&self, e: &mut Encoder) {
@@ -300,13 +300,13 @@ mod checkpoint {
             encode_byte_set(keys, e);
         }
 
-        fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-            Ok(Lease {
-                id: d.i64()?,
-                ttl: d.i64()?,
-                expiry: Checkpoint::decode(d)?,
-                keys: decode_byte_set(d)?,
-            })
+        fn decode(d: &mut Decoder) -> Self {
+            Lease {
+                id: d.i64(),
+                ttl: d.i64(),
+                expiry: Checkpoint::decode(d),
+                keys: decode_byte_set(d),
+            }
         }
     }
 
@@ -324,13 +324,13 @@ mod checkpoint {
             e.bool(*primary);
         }
 
-        fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-            Ok(Lessor {
-                leases: Checkpoint::decode(d)?,
-                key_leases: decode_byte_map(d)?,
-                min_ttl: d.i64()?,
-                primary: d.bool()?,
-            })
+        fn decode(d: &mut Decoder) -> Self {
+            Lessor {
+                leases: Checkpoint::decode(d),
+                key_leases: decode_byte_map(d),
+                min_ttl: d.i64(),
+                primary: d.bool(),
+            }
         }
     }
 }

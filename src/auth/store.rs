@@ -535,7 +535,7 @@ mod tests {
 /// The auth store as part of a checkpoint (see `crate::checkpoint`).
 mod checkpoint {
     use super::{AuthStore, User};
-    use crate::checkpoint::{Checkpoint, Corrupt, Decoder, Encoder};
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
 
     impl Checkpoint for User {
         fn encode(&self, e: &mut Encoder) {
@@ -544,11 +544,11 @@ mod checkpoint {
             roles.encode(e);
         }
 
-        fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-            Ok(User {
-                password: Checkpoint::decode(d)?,
-                roles: Checkpoint::decode(d)?,
-            })
+        fn decode(d: &mut Decoder) -> Self {
+            User {
+                password: Checkpoint::decode(d),
+                roles: Checkpoint::decode(d),
+            }
         }
     }
 
@@ -566,13 +566,13 @@ mod checkpoint {
             roles.encode(e);
         }
 
-        fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-            Ok(AuthStore {
-                enabled: d.bool()?,
-                revision: d.u64()?,
-                users: Checkpoint::decode(d)?,
-                roles: Checkpoint::decode(d)?,
-            })
+        fn decode(d: &mut Decoder) -> Self {
+            AuthStore {
+                enabled: d.bool(),
+                revision: d.u64(),
+                users: Checkpoint::decode(d),
+                roles: Checkpoint::decode(d),
+            }
         }
     }
 }

@@ -37,9 +37,9 @@ fn collections_are_a_length_then_their_elements() {
     let mut d = Decoder::new(&bytes);
     assert_eq!(
         decode_byte_map::<u64>(&mut d),
-        Ok(BTreeMap::from([(b"k".to_vec(), 7)]))
+        BTreeMap::from([(b"k".to_vec(), 7)])
     );
-    assert_eq!(decode_byte_set(&mut d), Ok(BTreeSet::from([b"x".to_vec()])));
+    assert_eq!(decode_byte_set(&mut d), BTreeSet::from([b"x".to_vec()]));
     assert_eq!(d.finish(), Ok(()));
 }
 
@@ -64,8 +64,9 @@ fn a_reference_to_a_shared_value_not_yet_read_is_corrupt() {
     e.u64(1);
     let bytes = e.finish();
     let mut d = Decoder::new(&bytes);
-    assert!(Rc::<u64>::decode(&mut d).is_ok());
-    assert_eq!(Rc::<String>::decode(&mut d), Err(Corrupt));
+    assert_eq!(*Rc::<u64>::decode(&mut d), 5);
+    Rc::<String>::decode(&mut d);
+    assert_eq!(d.finish(), Err(Corrupt));
 }
 
 #[test]
@@ -213,4 +214,15 @@ fn membership_and_alarms_read_back() {
     a.activate(2, 1);
     a.activate(1, 2);
     assert_eq!(reads_back(&a), a);
+}
+
+#[test]
+fn a_nesting_past_any_state_is_corrupt_and_ends() {
+    // a txn in a txn in a txn...: each level a few bytes
+    let mut bytes = Vec::new();
+    for _ in 0..100_000 {
+        // compare: absent; success: one op whose oneof is its 4th member, a txn
+        bytes.extend_from_slice(&[0, 1, 1, 0, 0, 0, 1]);
+    }
+    assert_eq!(from_bytes::<TxnRequest>(&bytes), Err(Corrupt));
 }

@@ -2,7 +2,7 @@
 //! `crate::checkpoint`). The backend holds the history etcd keeps until
 //! compaction, so it is written whole.
 
-use crate::checkpoint::{Checkpoint, Corrupt, Decoder, Encoder};
+use crate::checkpoint::{Checkpoint, Decoder, Encoder};
 
 use super::{Generation, KeyIndex, KvStore, Record, Revision, TreeIndex};
 
@@ -13,11 +13,11 @@ impl Checkpoint for Revision {
         e.i64(*sub);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Revision {
-            main: d.i64()?,
-            sub: d.i64()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Revision {
+            main: d.i64(),
+            sub: d.i64(),
+        }
     }
 }
 
@@ -29,12 +29,12 @@ impl Checkpoint for Generation {
         revs.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Generation {
-            ver: d.i64()?,
-            created: Checkpoint::decode(d)?,
-            revs: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Generation {
+            ver: d.i64(),
+            created: Checkpoint::decode(d),
+            revs: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -48,11 +48,11 @@ impl Checkpoint for KeyIndex {
         generations.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(KeyIndex {
-            modified: Checkpoint::decode(d)?,
-            generations: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        KeyIndex {
+            modified: Checkpoint::decode(d),
+            generations: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -62,10 +62,10 @@ impl Checkpoint for TreeIndex {
         crate::checkpoint::encode_byte_map(tree, e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(TreeIndex {
-            tree: crate::checkpoint::decode_byte_map(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        TreeIndex {
+            tree: crate::checkpoint::decode_byte_map(d),
+        }
     }
 }
 
@@ -76,11 +76,11 @@ impl Checkpoint for Record {
         e.bool(*tombstone);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Record {
-            kv: Checkpoint::decode(d)?,
-            tombstone: d.bool()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Record {
+            kv: Checkpoint::decode(d),
+            tombstone: d.bool(),
+        }
     }
 }
 
@@ -106,15 +106,15 @@ impl Checkpoint for KvStore {
         }
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(KvStore {
-            index: Checkpoint::decode(d)?,
-            backend: Checkpoint::decode(d)?,
-            current_rev: d.i64()?,
-            compact_main_rev: d.i64()?,
-            backend_bytes: d.i64()?,
-            db_size_high_water: d.i64()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        KvStore {
+            index: Checkpoint::decode(d),
+            backend: Checkpoint::decode(d),
+            current_rev: d.i64(),
+            compact_main_rev: d.i64(),
+            backend_bytes: d.i64(),
+            db_size_high_water: d.i64(),
+        }
     }
 }
 

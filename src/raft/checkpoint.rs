@@ -3,7 +3,7 @@
 //! ReadIndex queue, the RNG, the outbox), so that a loaded node goes on
 //! exactly as the saved one would.
 
-use crate::checkpoint::{unit_enum, Checkpoint, Corrupt, Decoder, Encoder};
+use crate::checkpoint::{unit_enum, Checkpoint, Decoder, Encoder};
 
 use super::log::RaftLog;
 use super::progress::{Inflights, Progress, ProgressState};
@@ -110,32 +110,32 @@ impl<D: Checkpoint, S: Checkpoint> Checkpoint for Raft<D, S> {
         prev_hard.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Raft {
-            id: d.u64()?,
-            term: d.u64()?,
-            vote: d.u64()?,
-            lead: d.u64()?,
-            role: Checkpoint::decode(d)?,
-            cfg: Checkpoint::decode(d)?,
-            rng: Checkpoint::decode(d)?,
-            log: Checkpoint::decode(d)?,
-            storage: Checkpoint::decode(d)?,
-            pending_snapshot: Checkpoint::decode(d)?,
-            tracker: Checkpoint::decode(d)?,
-            read_only: Checkpoint::decode(d)?,
-            pending_read_index: Checkpoint::decode(d)?,
-            read_states: Checkpoint::decode(d)?,
-            msgs: Checkpoint::decode(d)?,
-            events: Checkpoint::decode(d)?,
-            election_elapsed: d.u64()?,
-            heartbeat_elapsed: d.u64()?,
-            randomized_election_timeout: d.u64()?,
-            lead_transferee: d.u64()?,
-            pending_conf_index: d.u64()?,
-            prev_soft: Checkpoint::decode(d)?,
-            prev_hard: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Raft {
+            id: d.u64(),
+            term: d.u64(),
+            vote: d.u64(),
+            lead: d.u64(),
+            role: Checkpoint::decode(d),
+            cfg: Checkpoint::decode(d),
+            rng: Checkpoint::decode(d),
+            log: Checkpoint::decode(d),
+            storage: Checkpoint::decode(d),
+            pending_snapshot: Checkpoint::decode(d),
+            tracker: Checkpoint::decode(d),
+            read_only: Checkpoint::decode(d),
+            pending_read_index: Checkpoint::decode(d),
+            read_states: Checkpoint::decode(d),
+            msgs: Checkpoint::decode(d),
+            events: Checkpoint::decode(d),
+            election_elapsed: d.u64(),
+            heartbeat_elapsed: d.u64(),
+            randomized_election_timeout: d.u64(),
+            lead_transferee: d.u64(),
+            pending_conf_index: d.u64(),
+            prev_soft: Checkpoint::decode(d),
+            prev_hard: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -163,18 +163,18 @@ impl Checkpoint for Config {
         e.bool(*unsafe_vote_ignores_log);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Config {
-            id: d.u64()?,
-            election_tick: d.u64()?,
-            heartbeat_tick: d.u64()?,
-            check_quorum: d.bool()?,
-            pre_vote: d.bool()?,
-            max_inflight: d.usize()?,
-            max_entries_per_msg: d.usize()?,
-            seed: d.u64()?,
-            unsafe_vote_ignores_log: d.bool()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Config {
+            id: d.u64(),
+            election_tick: d.u64(),
+            heartbeat_tick: d.u64(),
+            check_quorum: d.bool(),
+            pre_vote: d.bool(),
+            max_inflight: d.usize(),
+            max_entries_per_msg: d.usize(),
+            seed: d.u64(),
+            unsafe_vote_ignores_log: d.bool(),
+        }
     }
 }
 
@@ -184,8 +184,8 @@ impl Checkpoint for SplitMix64 {
         e.u64(*state);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(SplitMix64 { state: d.u64()? })
+    fn decode(d: &mut Decoder) -> Self {
+        SplitMix64 { state: d.u64() }
     }
 }
 
@@ -207,15 +207,15 @@ impl<D: Checkpoint> Checkpoint for RaftLog<D> {
         e.u64(*stabled);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(RaftLog {
-            snap_index: d.u64()?,
-            snap_term: d.u64()?,
-            entries: Checkpoint::decode(d)?,
-            committed: d.u64()?,
-            applied: d.u64()?,
-            stabled: d.u64()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        RaftLog {
+            snap_index: d.u64(),
+            snap_term: d.u64(),
+            entries: Checkpoint::decode(d),
+            committed: d.u64(),
+            applied: d.u64(),
+            stabled: d.u64(),
+        }
     }
 }
 
@@ -233,13 +233,13 @@ impl<D: Checkpoint, S: Checkpoint> Checkpoint for Storage<D, S> {
         entries.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Storage {
-            hard_state: Checkpoint::decode(d)?,
-            snapshot: Checkpoint::decode(d)?,
-            snapshot_data: Checkpoint::decode(d)?,
-            entries: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Storage {
+            hard_state: Checkpoint::decode(d),
+            snapshot: Checkpoint::decode(d),
+            snapshot_data: Checkpoint::decode(d),
+            entries: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -251,12 +251,12 @@ impl Checkpoint for HardState {
         }
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(HardState {
-            term: d.u64()?,
-            vote: d.u64()?,
-            commit: d.u64()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        HardState {
+            term: d.u64(),
+            vote: d.u64(),
+            commit: d.u64(),
+        }
     }
 }
 
@@ -267,11 +267,11 @@ impl Checkpoint for SoftState {
         role.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(SoftState {
-            leader: d.u64()?,
-            role: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        SoftState {
+            leader: d.u64(),
+            role: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -282,11 +282,11 @@ impl Checkpoint for ConfState {
         learners.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(ConfState {
-            voters: Checkpoint::decode(d)?,
-            learners: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        ConfState {
+            voters: Checkpoint::decode(d),
+            learners: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -302,12 +302,12 @@ impl Checkpoint for SnapshotMetadata {
         conf_state.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(SnapshotMetadata {
-            index: d.u64()?,
-            term: d.u64()?,
-            conf_state: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        SnapshotMetadata {
+            index: d.u64(),
+            term: d.u64(),
+            conf_state: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -318,11 +318,11 @@ impl<S: Checkpoint> Checkpoint for Snapshot<S> {
         data.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Snapshot {
-            metadata: Checkpoint::decode(d)?,
-            data: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Snapshot {
+            metadata: Checkpoint::decode(d),
+            data: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -348,19 +348,19 @@ impl<D: Checkpoint> Checkpoint for Entry<D> {
         }
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        let term = d.u64()?;
-        let index = d.u64()?;
-        let payload = match d.tag(3)? {
+    fn decode(d: &mut Decoder) -> Self {
+        let term = d.u64();
+        let index = d.u64();
+        let payload = match d.tag(3) {
             0 => Payload::Empty,
-            1 => Payload::Normal(D::decode(d)?),
-            _ => Payload::ConfChange(Checkpoint::decode(d)?),
+            1 => Payload::Normal(D::decode(d)),
+            _ => Payload::ConfChange(Checkpoint::decode(d)),
         };
-        Ok(Entry {
+        Entry {
             term,
             index,
             payload,
-        })
+        }
     }
 }
 
@@ -376,12 +376,12 @@ impl Checkpoint for ConfChange {
         e.bytes(context);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(ConfChange {
-            change_type: Checkpoint::decode(d)?,
-            node_id: d.u64()?,
-            context: d.bytes()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        ConfChange {
+            change_type: Checkpoint::decode(d),
+            node_id: d.u64(),
+            context: d.bytes(),
+        }
     }
 }
 
@@ -397,12 +397,12 @@ impl Checkpoint for MessageContext {
         }
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(match d.tag(3)? {
+    fn decode(d: &mut Decoder) -> Self {
+        match d.tag(3) {
             0 => MessageContext::None,
-            1 => MessageContext::Read(d.u64()?),
+            1 => MessageContext::Read(d.u64()),
             _ => MessageContext::CampaignTransfer,
-        })
+        }
     }
 }
 
@@ -434,21 +434,21 @@ impl<D: Checkpoint, S: Checkpoint> Checkpoint for Message<D, S> {
         context.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Message {
-            msg_type: Checkpoint::decode(d)?,
-            from: d.u64()?,
-            to: d.u64()?,
-            term: d.u64()?,
-            log_term: d.u64()?,
-            index: d.u64()?,
-            entries: Checkpoint::decode(d)?,
-            commit: d.u64()?,
-            reject: d.bool()?,
-            reject_hint: d.u64()?,
-            snapshot: Checkpoint::decode(d)?,
-            context: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Message {
+            msg_type: Checkpoint::decode(d),
+            from: d.u64(),
+            to: d.u64(),
+            term: d.u64(),
+            log_term: d.u64(),
+            index: d.u64(),
+            entries: Checkpoint::decode(d),
+            commit: d.u64(),
+            reject: d.bool(),
+            reject_hint: d.u64(),
+            snapshot: Checkpoint::decode(d),
+            context: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -466,13 +466,13 @@ impl Checkpoint for ProgressTracker {
         max_inflight.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(ProgressTracker {
-            conf: Checkpoint::decode(d)?,
-            progress: Checkpoint::decode(d)?,
-            votes: Checkpoint::decode(d)?,
-            max_inflight: d.usize()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        ProgressTracker {
+            conf: Checkpoint::decode(d),
+            progress: Checkpoint::decode(d),
+            votes: Checkpoint::decode(d),
+            max_inflight: d.usize(),
+        }
     }
 }
 
@@ -498,17 +498,17 @@ impl Checkpoint for Progress {
         e.bool(*is_learner);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Progress {
-            matched: d.u64()?,
-            next: d.u64()?,
-            state: Checkpoint::decode(d)?,
-            pending_snapshot: d.u64()?,
-            recent_active: d.bool()?,
-            probe_sent: d.bool()?,
-            inflights: Checkpoint::decode(d)?,
-            is_learner: d.bool()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Progress {
+            matched: d.u64(),
+            next: d.u64(),
+            state: Checkpoint::decode(d),
+            pending_snapshot: d.u64(),
+            recent_active: d.bool(),
+            probe_sent: d.bool(),
+            inflights: Checkpoint::decode(d),
+            is_learner: d.bool(),
+        }
     }
 }
 
@@ -519,11 +519,11 @@ impl Checkpoint for Inflights {
         queue.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(Inflights {
-            cap: d.usize()?,
-            queue: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        Inflights {
+            cap: d.usize(),
+            queue: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -534,11 +534,11 @@ impl Checkpoint for ReadOnly {
         queue.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(ReadOnly {
-            pending: Checkpoint::decode(d)?,
-            queue: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        ReadOnly {
+            pending: Checkpoint::decode(d),
+            queue: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -556,13 +556,13 @@ impl Checkpoint for ReadIndexStatus {
         acks.encode(e);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(ReadIndexStatus {
-            from: d.u64()?,
-            ctx: d.u64()?,
-            index: d.u64()?,
-            acks: Checkpoint::decode(d)?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        ReadIndexStatus {
+            from: d.u64(),
+            ctx: d.u64(),
+            index: d.u64(),
+            acks: Checkpoint::decode(d),
+        }
     }
 }
 
@@ -573,11 +573,11 @@ impl Checkpoint for ReadState {
         e.u64(*request_ctx);
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(ReadState {
-            index: d.u64()?,
-            request_ctx: d.u64()?,
-        })
+    fn decode(d: &mut Decoder) -> Self {
+        ReadState {
+            index: d.u64(),
+            request_ctx: d.u64(),
+        }
     }
 }
 
@@ -648,35 +648,35 @@ impl<N: Checkpoint> Checkpoint for Event<N> {
         }
     }
 
-    fn decode(d: &mut Decoder) -> Result<Self, Corrupt> {
-        Ok(match d.tag(12)? {
+    fn decode(d: &mut Decoder) -> Self {
+        match d.tag(12) {
             0 => Event::BecameFollower {
-                term: d.u64()?,
-                leader: N::decode(d)?,
+                term: d.u64(),
+                leader: N::decode(d),
             },
-            1 => Event::BecamePreCandidate { term: d.u64()? },
-            2 => Event::BecameCandidate { term: d.u64()? },
-            3 => Event::BecameLeader { term: d.u64()? },
+            1 => Event::BecamePreCandidate { term: d.u64() },
+            2 => Event::BecameCandidate { term: d.u64() },
+            3 => Event::BecameLeader { term: d.u64() },
             4 => Event::Voted {
-                candidate: N::decode(d)?,
-                term: d.u64()?,
-                pre_vote: d.bool()?,
-                granted: d.bool()?,
+                candidate: N::decode(d),
+                term: d.u64(),
+                pre_vote: d.bool(),
+                granted: d.bool(),
             },
             5 => Event::VoteIgnoredInLease {
-                candidate: N::decode(d)?,
-                term: d.u64()?,
+                candidate: N::decode(d),
+                term: d.u64(),
             },
-            6 => Event::Committed { index: d.u64()? },
-            7 => Event::ConfChangeRefused { index: d.u64()? },
+            6 => Event::Committed { index: d.u64() },
+            7 => Event::ConfChangeRefused { index: d.u64() },
             8 => Event::SnapshotRestored {
-                index: d.u64()?,
-                term: d.u64()?,
+                index: d.u64(),
+                term: d.u64(),
             },
-            9 => Event::LeaderTransferStarted { to: N::decode(d)? },
-            10 => Event::LeaderTransferAborted { to: N::decode(d)? },
-            _ => Event::CheckQuorumFailed { term: d.u64()? },
-        })
+            9 => Event::LeaderTransferStarted { to: N::decode(d) },
+            10 => Event::LeaderTransferAborted { to: N::decode(d) },
+            _ => Event::CheckQuorumFailed { term: d.u64() },
+        }
     }
 }
 

@@ -336,10 +336,12 @@ mod checkpoint {
         Message(response),
         End,
     });
+    // (Unlock first: a failed read gives the first variant, and one that
+    // nests would never end)
     variants!(Recipe {
+        Unlock,
         Session(recipe),
         Lock(lock),
-        Unlock,
         Campaign(campaign),
         Proclaim(proclaim),
         Resign(resign),
