@@ -51,6 +51,14 @@ impl Encoder {
         Encoder::default()
     }
 
+    /// An encoder whose buffer starts with room for `n` bytes.
+    pub fn with_capacity(n: usize) -> Self {
+        Encoder {
+            buf: Vec::with_capacity(n),
+            shared: BTreeMap::new(),
+        }
+    }
+
     pub fn finish(self) -> Vec<u8> {
         self.buf
     }

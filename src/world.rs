@@ -154,7 +154,7 @@ impl World {
                 self.gateway.forget_call(ticket);
                 let next = self.next_ticket;
                 self.next_ticket = ticket;
-                self.submit_now(member, request);
+                self.submit_now(member, *request);
                 self.next_ticket = next.max(ticket + 1);
             }
             Input::Body(ticket, data) => {
@@ -245,7 +245,7 @@ impl World {
             self.journal.record(Input::Submit {
                 ticket,
                 member,
-                request,
+                request: Box::new(request),
             });
         }
         ticket
@@ -431,7 +431,10 @@ impl World {
     /// at this moment and the inputs since (see `checkpoint`). The world
     /// takes one itself as its journal grows (`checkpoint_if_due`).
     pub fn checkpoint(&mut self) {
-        let state = self.encode_state();
+        // the last one goes first (writing cannot fail): wasm memory never
+        // shrinks, so its peak is what stays
+        let last = self.journal.take_checkpoint().map_or(0, |c| c.len());
+        let state = self.encode_state(last + last / 8);
         self.journal.restart_from(state);
     }
 
