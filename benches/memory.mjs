@@ -131,7 +131,11 @@ function longrun(count, saveEvery) {
 
 const [mode, ...args] = process.argv.slice(2);
 const result =
-  mode === 'load' ? load(Number(args[0]), Number(args[1])) : mode === 'longrun' ? longrun(Number(args[0]), Number(args[1] ?? 0)) : null;
+  mode === 'load'
+    ? load(Number(args[0]), Number(args[1]))
+    : mode === 'longrun'
+      ? longrun(Number(args[0]), Number(args[1] ?? 0))
+      : null;
 if (result === null) {
   console.error('usage: memory.mjs load MEMBERS PUTS | longrun PUTS [SAVE_EVERY]');
   process.exit(2);
