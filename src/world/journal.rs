@@ -19,7 +19,7 @@
 //! journal holds no body beyond what its answer needed.
 
 use super::{Config, HttpRequest, Ticket};
-use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
+use crate::gateway::jsonpb::{base64_decode, base64_encode, base64_encode_into, quote_plain};
 use crate::world::json::{self, list, Value};
 use std::fmt::Write;
 
@@ -193,7 +193,7 @@ impl Journal {
     /// saved world would.
     pub fn save(&self, now: u64, members: usize, next_ticket: Ticket) -> String {
         let state = self.checkpoint.as_deref();
-        let state_len = state.map_or(0, |b| b.len() / 3 * 4 + 32);
+        let state_len = state.map_or(0, |b| b.len().div_ceil(3) * 4 + 32);
         let mut s = String::with_capacity(256 + 48 * self.inputs.len() + state_len);
         let version = match state {
             None => FORMAT_VERSION,
@@ -208,7 +208,9 @@ impl Journal {
             self.first_ticket,
         );
         if let Some(state) = state {
-            let _ = write!(s, "\n\"checkpoint\":\"{}\",", base64_encode(state));
+            s.push_str("\n\"checkpoint\":\"");
+            base64_encode_into(state, &mut s);
+            s.push_str("\",");
         }
         s.push_str(r#""inputs":["#);
         for input in &self.inputs {
