@@ -36,9 +36,17 @@ impl fmt::Display for Corrupt {
     }
 }
 
+/// A checkpoint's bytes come in pieces of this many (the last shorter):
+/// one buffer grown by doubling left up to three times the state of wasm
+/// memory behind (which never shrinks), and a checkpoint larger than the
+/// last never fit where the last one was. A multiple of 3, so that the
+/// pieces' base64 joined is the whole's.
+pub const PIECE: usize = 3 * 21_846;
+
 /// Writes a state.
 #[derive(Default)]
 pub struct Encoder {
+    pieces: Vec<Vec<u8>>,
     buf: Vec<u8>,
     /// Each `Rc` written so far (by address) and its number. The state
     /// being written is borrowed for the encoder's life, so no address is
@@ -51,24 +59,43 @@ impl Encoder {
         Encoder::default()
     }
 
-    /// An encoder whose buffer starts with room for `n` bytes.
-    pub fn with_capacity(n: usize) -> Self {
-        Encoder {
-            buf: Vec::with_capacity(n),
-            shared: BTreeMap::new(),
+    /// The bytes written, in pieces of [`PIECE`].
+    pub fn finish_pieces(mut self) -> Vec<Vec<u8>> {
+        if !self.buf.is_empty() {
+            self.pieces.push(self.buf);
         }
+        self.pieces
     }
 
+    /// The bytes written, in one buffer.
     pub fn finish(self) -> Vec<u8> {
-        self.buf
+        self.finish_pieces().concat()
+    }
+
+    fn put(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.buf.len() == PIECE {
+                let full = std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE));
+                self.pieces.push(full);
+            } else if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(PIECE);
+            }
+            let (now, rest) = data.split_at(data.len().min(PIECE - self.buf.len()));
+            self.buf.extend_from_slice(now);
+            data = rest;
+        }
     }
 
     pub fn u64(&mut self, mut v: u64) {
+        let mut bytes = [0u8; 10];
+        let mut n = 0;
         while v >= 0x80 {
-            self.buf.push((v as u8) | 0x80);
+            bytes[n] = (v as u8) | 0x80;
             v >>= 7;
+            n += 1;
         }
-        self.buf.push(v as u8);
+        bytes[n] = v as u8;
+        self.put(&bytes[..=n]);
     }
 
     pub fn i64(&mut self, v: i64) {
@@ -76,12 +103,12 @@ impl Encoder {
     }
 
     pub fn bool(&mut self, v: bool) {
-        self.buf.push(v as u8);
+        self.put(&[v as u8]);
     }
 
     pub fn bytes(&mut self, v: &[u8]) {
         self.u64(v.len() as u64);
-        self.buf.extend_from_slice(v);
+        self.put(v);
     }
 
     pub fn str(&mut self, v: &str) {

@@ -109,7 +109,8 @@ impl World {
     pub fn load(&mut self, saved: &[u8]) -> Result<(), String> {
         let mut journal = Journal::load(saved)?;
         let inputs = std::mem::take(&mut journal.inputs);
-        let mut world = match journal.checkpoint.clone() {
+        let state = journal.checkpoint.as_deref().map(<[Vec<u8>]>::concat);
+        let mut world = match state {
             None => World::fresh(
                 journal.base.clone(),
                 journal.config.clone(),
@@ -433,8 +434,8 @@ impl World {
     pub fn checkpoint(&mut self) {
         // the last one goes first (writing cannot fail): wasm memory never
         // shrinks, so its peak is what stays
-        let last = self.journal.take_checkpoint().map_or(0, |c| c.len());
-        let state = self.encode_state(last + last / 8);
+        self.journal.take_checkpoint();
+        let state = self.encode_state();
         self.journal.restart_from(state);
     }
 

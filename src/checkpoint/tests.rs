@@ -226,3 +226,22 @@ fn a_nesting_past_any_state_is_corrupt_and_ends() {
     }
     assert_eq!(from_bytes::<TxnRequest>(&bytes), Err(Corrupt));
 }
+
+#[test]
+fn a_large_state_comes_in_pieces_whose_base64_joins_as_the_whole() {
+    use crate::gateway::jsonpb::base64_encode;
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7) as u8).collect();
+    let mut e = Encoder::new();
+    e.bytes(&data);
+    e.u64(u64::MAX);
+    let pieces = e.finish_pieces();
+    assert_eq!(pieces.len(), 4);
+    assert!(pieces[..3].iter().all(|p| p.len() == PIECE));
+    let whole = pieces.concat();
+    let mut d = Decoder::new(&whole);
+    assert_eq!(d.bytes(), data);
+    assert_eq!(d.u64(), u64::MAX);
+    assert_eq!(d.finish(), Ok(()));
+    let joined: String = pieces.iter().map(|p| base64_encode(p)).collect();
+    assert_eq!(joined, base64_encode(&whole));
+}

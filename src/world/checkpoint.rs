@@ -44,10 +44,8 @@ mod pieces {
 }
 
 impl World {
-    /// The world now, as bytes (see the module), in a buffer of `capacity`
-    /// to start with (the size of the last checkpoint and some: grown by
-    /// doubling from nothing, it peaked at up to three times the state).
-    pub(super) fn encode_state(&self, capacity: usize) -> Vec<u8> {
+    /// The world now, as bytes in pieces (see the module).
+    pub(super) fn encode_state(&self) -> Vec<Vec<u8>> {
         let World {
             initial,
             gateway,
@@ -59,7 +57,7 @@ impl World {
             speed,
             epoch,
         } = self;
-        let mut e = Encoder::with_capacity(capacity);
+        let mut e = Encoder::new();
         e.str(&initial.to_json());
         gateway.encode(&mut e);
         e.u64(*next_ticket);
@@ -67,9 +65,7 @@ impl World {
         e.bool(*paused);
         e.u64(speed.to_bits());
         e.u64(*epoch);
-        let mut state = e.finish();
-        state.shrink_to_fit();
-        state
+        e.finish_pieces()
     }
 
     /// The world of checkpoint `bytes`, its journal `journal`.

@@ -79,9 +79,10 @@ pub struct Journal {
     /// The configuration of the current cluster.
     pub config: Config,
     pub first_ticket: Ticket,
-    /// The world's state at the last checkpoint (see `world::checkpoint`);
-    /// `inputs` are those since it. None: since the world started.
-    pub checkpoint: Option<Vec<u8>>,
+    /// The world's state at the last checkpoint (see `world::checkpoint`),
+    /// in pieces; `inputs` are those since it. None: since the world
+    /// started.
+    pub checkpoint: Option<Vec<Vec<u8>>>,
     pub inputs: Vec<Input>,
     /// The last clock move must stay as it is: the gateway handed the
     /// cluster input of its own after it (see `seal`).
@@ -107,7 +108,7 @@ impl Journal {
     /// The inputs start over after a checkpoint of the world's `state`.
     /// A clock move before it never collapses with one after it: there is
     /// none left to replace (and a sealed move is in the state).
-    pub fn restart_from(&mut self, state: Vec<u8>) {
+    pub fn restart_from(&mut self, state: Vec<Vec<u8>>) {
         self.checkpoint = Some(state);
         self.inputs = Vec::new();
         self.sealed = false;
@@ -115,13 +116,14 @@ impl Journal {
     }
 
     /// The last checkpoint, taken out (a new one replaces it).
-    pub fn take_checkpoint(&mut self) -> Option<Vec<u8>> {
+    pub fn take_checkpoint(&mut self) -> Option<Vec<Vec<u8>>> {
         self.checkpoint.take()
     }
 
     /// Size of the last checkpoint (0: none).
     pub fn checkpoint_len(&self) -> usize {
-        self.checkpoint.as_ref().map_or(0, Vec::len)
+        let pieces = self.checkpoint.iter().flatten();
+        pieces.map(Vec::len).sum()
     }
 
     /// About the bytes the inputs since the last checkpoint hold.
@@ -193,7 +195,7 @@ impl Journal {
     /// saved world would.
     pub fn save(&self, now: u64, members: usize, next_ticket: Ticket) -> String {
         let state = self.checkpoint.as_deref();
-        let state_len = state.map_or(0, |b| b.len().div_ceil(3) * 4 + 32);
+        let state_len = self.checkpoint_len().div_ceil(3) * 4 + 32;
         let mut s = String::with_capacity(256 + 48 * self.inputs.len() + state_len);
         let version = match state {
             None => FORMAT_VERSION,
@@ -209,7 +211,11 @@ impl Journal {
         );
         if let Some(state) = state {
             s.push_str("\n\"checkpoint\":\"");
-            base64_encode_into(state, &mut s);
+            // every piece but the last is a multiple of 3 bytes long: their
+            // base64 joined is the whole's
+            for piece in state {
+                base64_encode_into(piece, &mut s);
+            }
             s.push_str("\",");
         }
         s.push_str(r#""inputs":["#);
@@ -293,7 +299,7 @@ impl Journal {
                 .ok_or("\"checkpoint\" must be a string")?;
             let state =
                 base64_decode(state.as_bytes()).map_err(|e| format!("\"checkpoint\": {e}"))?;
-            journal.checkpoint = Some(state);
+            journal.checkpoint = Some(vec![state]);
         }
         let inputs = v["inputs"].as_array().ok_or("\"inputs\" must be a list")?;
         for (i, input) in inputs.iter().enumerate() {
