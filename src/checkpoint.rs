@@ -43,11 +43,29 @@ impl fmt::Display for Corrupt {
 /// pieces' base64 joined is the whole's.
 pub const PIECE: usize = 3 * 21_846;
 
+/// Byte strings this long or longer are written once and referred to
+/// after that: a value is in every member's store and in the Raft entry
+/// that put it (a key is shorter, and a table of every key would cost
+/// more memory than it saves).
+const REPEATED: usize = 32;
+
+/// FNV-1a: which strings may be the same (then compared).
+fn fnv1a(v: &[u8]) -> u64 {
+    v.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Writes a state.
 #[derive(Default)]
 pub struct Encoder {
     pieces: Vec<Vec<u8>>,
     buf: Vec<u8>,
+    /// Byte strings of at least `REPEATED` bytes written so far, by hash:
+    /// where each is in the output, and its number.
+    seen: BTreeMap<u64, (usize, u64)>,
+    /// How many such strings were written (each has the next number).
+    strings: u64,
     /// Each `Rc` written so far (by address) and its number. The state
     /// being written is borrowed for the encoder's life, so no address is
     /// reused meanwhile.
@@ -106,9 +124,52 @@ impl Encoder {
         self.put(&[v as u8]);
     }
 
+    /// Bytes: `0`, their length and themselves; or, for a string of at
+    /// least `REPEATED` bytes written before (a value in each member's
+    /// store, and in the Raft entry that put it), `n + 1` for the `n`th
+    /// such string.
     pub fn bytes(&mut self, v: &[u8]) {
+        if v.len() < REPEATED {
+            self.u64(0);
+            self.u64(v.len() as u64);
+            self.put(v);
+            return;
+        }
+        let hash = fnv1a(v);
+        if let Some(&(at, n)) = self.seen.get(&hash) {
+            if self.written_at(at, v) {
+                self.u64(n + 1);
+                return;
+            }
+        }
+        self.u64(0);
         self.u64(v.len() as u64);
+        let at = self.pieces.len() * PIECE + self.buf.len();
+        self.seen.insert(hash, (at, self.strings));
+        self.strings += 1;
         self.put(v);
+    }
+
+    /// Whether the output holds `v` at offset `at`.
+    fn written_at(&self, at: usize, v: &[u8]) -> bool {
+        let mut at = at;
+        let mut v = v;
+        while !v.is_empty() {
+            let piece = match self.pieces.get(at / PIECE) {
+                Some(p) => p.as_slice(),
+                None => self.buf.as_slice(),
+            };
+            let Some(have) = piece.get(at % PIECE..) else {
+                return false;
+            };
+            let n = have.len().min(v.len());
+            if n == 0 || have[..n] != v[..n] {
+                return false;
+            }
+            at += n;
+            v = &v[n..];
+        }
+        true
     }
 
     pub fn str(&mut self, v: &str) {
@@ -141,7 +202,10 @@ impl Encoder {
 /// end ([`Decoder::finish`]). (An error at every read cost the wasm a
 /// branch and a `Result` per field of every type.)
 pub struct Decoder<'a> {
+    whole: &'a [u8],
     buf: &'a [u8],
+    /// Where each byte string of at least `REPEATED` bytes read so far is.
+    strings: Vec<(usize, usize)>,
     failed: bool,
     /// Boxes and messages being read, one inside the other: a checkpoint
     /// nests them only as deep as etcd's requests do.
@@ -155,7 +219,9 @@ const MAX_DEPTH: usize = 128;
 impl<'a> Decoder<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
         Decoder {
+            whole: buf,
             buf,
+            strings: Vec::new(),
             failed: false,
             depth: 0,
             shared: Vec::new(),
@@ -249,8 +315,28 @@ impl<'a> Decoder<'a> {
     }
 
     pub fn bytes(&mut self) -> Vec<u8> {
-        let n = self.usize();
-        self.take(n).to_vec()
+        match self.usize() {
+            0 => {
+                let n = self.usize();
+                let at = self.whole.len() - self.buf.len();
+                let v = self.take(n);
+                if v.len() >= REPEATED {
+                    self.strings.push((at, v.len()));
+                }
+                v.to_vec()
+            }
+            n => {
+                let string = self.strings.get(n - 1).copied();
+                let v = string.and_then(|(at, len)| self.whole.get(at..at + len));
+                match v {
+                    Some(v) => v.to_vec(),
+                    None => {
+                        self.fail();
+                        Vec::new()
+                    }
+                }
+            }
+        }
     }
 
     pub fn string(&mut self) -> String {

@@ -49,7 +49,8 @@ fn a_shared_value_is_written_once_and_shared_again_on_load() {
     let b = Rc::new(String::from("another"));
     let v = vec![a.clone(), b.clone(), a.clone(), a];
     let bytes = round_trip(&v);
-    assert_eq!(bytes.len(), 1 + (1 + 1 + 29) + (1 + 1 + 7) + 1 + 1);
+    // (a string is its marker 0, its length, itself)
+    assert_eq!(bytes.len(), 1 + (1 + 1 + 1 + 29) + (1 + 1 + 1 + 7) + 1 + 1);
     let back: Vec<Rc<String>> = from_bytes(&bytes).unwrap();
     assert!(Rc::ptr_eq(&back[0], &back[2]) && Rc::ptr_eq(&back[0], &back[3]));
     assert!(!Rc::ptr_eq(&back[0], &back[1]));
@@ -244,4 +245,31 @@ fn a_large_state_comes_in_pieces_whose_base64_joins_as_the_whole() {
     assert_eq!(d.finish(), Ok(()));
     let joined: String = pieces.iter().map(|p| base64_encode(p)).collect();
     assert_eq!(joined, base64_encode(&whole));
+}
+
+#[test]
+fn a_long_byte_string_written_again_is_a_reference_to_the_first() {
+    let value = vec![7u8; 100];
+    let other = vec![8u8; 100];
+    // the first copy spans two pieces
+    let pad = vec![1u8; PIECE - 40];
+    let v = vec![
+        pad.clone(),
+        value.clone(),
+        other.clone(),
+        value.clone(),
+        value.clone(),
+    ];
+    let mut e = Encoder::new();
+    for b in &v {
+        e.bytes(b);
+    }
+    let bytes = e.finish();
+    assert_eq!(bytes.len(), (1 + 3 + pad.len()) + 2 * (1 + 1 + 100) + 2);
+    let mut d = Decoder::new(&bytes);
+    let back: Vec<Vec<u8>> = (0..5).map(|_| d.bytes()).collect();
+    assert_eq!(d.finish(), Ok(()));
+    assert_eq!(back, v);
+    // a reference to a string not read yet is corrupt
+    assert_eq!(from_bytes::<String>(&[1]), Err(Corrupt));
 }
