@@ -795,22 +795,6 @@ pub mod via {
         }
     }
 
-    /// A queue that is empty whenever a checkpoint is taken (a member's
-    /// outputs, which the cluster takes after each thing the member does):
-    /// its length only, and one that was not empty does not read back.
-    pub mod drained {
-        use super::*;
-        pub fn encode<T>(v: &[T], e: &mut Encoder) {
-            e.count(v.len());
-        }
-        pub fn decode<T>(d: &mut Decoder) -> Vec<T> {
-            if d.count() != 0 {
-                d.fail();
-            }
-            Vec::new()
-        }
-    }
-
     /// A request's name (`put`, `lease_grant`) in the trace, read back as
     /// the name the server has for it.
     pub mod request_name {

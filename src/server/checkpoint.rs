@@ -34,8 +34,7 @@ record!(EtcdServer {
     w,
     services,
     service_events,
-    // empty: the cluster takes a member's outputs after each thing it does
-    out: drained,
+    out,
     kv,
     lessor,
     alarms,
