@@ -5,9 +5,10 @@
 //   node --expose-gc benches/memory.mjs load MEMBERS PUTS
 //     PUTS puts of 16-byte keys and 100-byte values, 64 in flight, to a
 //     fresh cluster of MEMBERS: wasm memory and process RSS before and after.
-//   node --expose-gc benches/memory.mjs longrun PUTS
+//   node --expose-gc benches/memory.mjs longrun PUTS [SAVE_EVERY]
 //     PUTS puts over 1,000 keys to 3 members, a compaction every 10,000
-//     revisions: wasm memory along the way, then save() (size, time, growth).
+//     revisions: wasm memory along the way (and the save's size every
+//     SAVE_EVERY puts, if given), then save() (size, time, growth).
 
 import { readFile } from 'node:fs/promises';
 import { Sim } from '../pkg/index.mjs';
@@ -82,12 +83,20 @@ function load(members, count) {
   };
 }
 
-function longrun(count) {
+/** The world saved (`/_sim/save`): its bytes. */
+function save(sim) {
+  submit(sim, 'GET', '/_sim/save');
+  const [saved] = answers(sim);
+  return saved.body;
+}
+
+function longrun(count, saveEvery) {
   const sim = new Sim(JSON.stringify({ members: 3 }));
   sim.run_until_idle();
   const wasmStart = wasmBytes();
   const start = performance.now();
   const along = [];
+  const saves = [];
   let compacted = 0;
   const step = 10_000;
   for (let done = 0; done < count; done += step) {
@@ -98,12 +107,14 @@ function longrun(count) {
       compacted = revision;
     }
     along.push([Math.min(count, done + step), wasmBytes()]);
+    // the save along the way (a checkpoint and the inputs since it), when
+    // asked: saving costs wasm memory of its own
+    if (saveEvery && (done + step) % saveEvery === 0) saves.push([done + step, save(sim).length]);
   }
   const seconds = (performance.now() - start) / 1000;
   const wasmEnd = wasmBytes();
   const saveStart = performance.now();
-  submit(sim, 'GET', '/_sim/save');
-  const [saved] = answers(sim);
+  const saved = save(sim);
   const saveMs = performance.now() - saveStart;
   return {
     puts: count,
@@ -111,7 +122,8 @@ function longrun(count) {
     wasmStart,
     wasmEnd,
     along,
-    saveBytes: saved.body.length,
+    saveBytes: saved.length,
+    saves,
     saveMs,
     wasmAfterSave: wasmBytes(),
   };
@@ -119,9 +131,13 @@ function longrun(count) {
 
 const [mode, ...args] = process.argv.slice(2);
 const result =
-  mode === 'load' ? load(Number(args[0]), Number(args[1])) : mode === 'longrun' ? longrun(Number(args[0])) : null;
+  mode === 'load'
+    ? load(Number(args[0]), Number(args[1]))
+    : mode === 'longrun'
+      ? longrun(Number(args[0]), Number(args[1] ?? 0))
+      : null;
 if (result === null) {
-  console.error('usage: memory.mjs load MEMBERS PUTS | longrun PUTS');
+  console.error('usage: memory.mjs load MEMBERS PUTS | longrun PUTS [SAVE_EVERY]');
   process.exit(2);
 }
 console.log(JSON.stringify(result));

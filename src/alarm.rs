@@ -72,3 +72,22 @@ mod tests {
         assert!(!a.is_active(alarm_type::NOSPACE));
     }
 }
+
+/// The alarms as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::AlarmStore;
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
+
+    impl Checkpoint for AlarmStore {
+        fn encode(&self, e: &mut Encoder) {
+            let AlarmStore { active } = self;
+            active.encode(e);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            AlarmStore {
+                active: Checkpoint::decode(d),
+            }
+        }
+    }
+}

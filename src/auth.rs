@@ -46,6 +46,13 @@ macro_rules! auth_calls {
             $($rpc(pb::$resp),)*
         }
 
+        $crate::checkpoint::messages!($(pb::$req, pb::$resp),*);
+        $crate::checkpoint::variants!(AuthRequest {
+            $($rpc(message),)*
+            InternalAuthenticate { name, simple_token },
+        });
+        $crate::checkpoint::variants!(AuthResponse { $($rpc(message),)* });
+
         impl AuthRequest {
             /// The RPC it came in by (`None`: the member's own).
             pub fn rpc(&self) -> Option<Rpc> {
@@ -87,3 +94,11 @@ macro_rules! auth_calls {
 }
 
 pb::rpcs!(auth_calls);
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::AuthInfo;
+    use crate::checkpoint::record;
+
+    record!(AuthInfo { username, revision });
+}

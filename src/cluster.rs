@@ -20,6 +20,42 @@ pub mod network;
 mod pairs;
 mod rng;
 mod serve;
+/// The cluster as part of a checkpoint (see `crate::checkpoint`): its
+/// members, network, clocks, inbox, trace and RNGs.
+mod checkpoint {
+    use super::{Audit, Cluster, Outcome};
+    use crate::checkpoint::{record, variants};
+
+    record!(Cluster {
+        cluster_id,
+        token,
+        start_ms,
+        servers,
+        initial_cluster,
+        network,
+        token_rng,
+        now,
+        next_tick,
+        progress_interval,
+        snapshot_count,
+        inbox,
+        healed_at,
+        links,
+        outcomes,
+        monitor_checked,
+        trace,
+        audit,
+    });
+    record!(Audit { applied, leaders });
+    variants!(Outcome {
+        Answer(answer),
+        MemberDown(member),
+        NoLeader(member),
+    });
+}
+
+#[cfg(test)]
+mod checkpoint_tests;
 #[cfg(test)]
 mod tests;
 pub mod trace;

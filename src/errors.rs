@@ -312,6 +312,86 @@ impl AuthError {
     }
 }
 
+/// Errors as part of a checkpoint (answers waiting to go out, recipes
+/// releasing a lock on an error): see `crate::checkpoint`.
+mod checkpoint {
+    use super::{AuthError, EtcdError};
+    use crate::checkpoint::{unit_enum, variants};
+
+    variants!(EtcdError {
+        EmptyKey,
+        ValueProvided,
+        LeaseProvided,
+        KeyNotFound,
+        DuplicateKey,
+        TooManyOps,
+        RequestTooLarge,
+        UserEmpty,
+        RoleEmpty,
+        PermissionNotGiven,
+        InvalidAuthMgmt,
+        AuthFailed,
+        InvalidPeerUrls,
+        WrongDowngradeVersionFormat,
+        InvalidDowngradeTargetVersion,
+        LeaseExist,
+        RootUserNotExist,
+        RootRoleNotExist,
+        AuthNotEnabled,
+        UserAlreadyExist,
+        UserNotFound,
+        RoleAlreadyExist,
+        RoleNotFound,
+        RoleNotGranted,
+        PermissionNotGranted,
+        NotLeader,
+        BadLeaderTransferee,
+        MemberNotLearner,
+        MemberExist,
+        NotEnoughStartedMembers,
+        LearnerNotReady,
+        TooManyLearners,
+        PeerUrlExist,
+        NoInflightDowngrade,
+        DowngradeInProcess,
+        Compacted,
+        FutureRev,
+        TooLargeLeaseTtl,
+        InvalidAuthToken,
+        PermissionDenied,
+        LeaseNotFound,
+        MemberNotFound,
+        NoSpace,
+        MessageTooLarge { size, limit },
+        Corrupt,
+        UnhealthyCluster,
+        Timeout,
+        TimeoutDueToLeaderFail,
+        TimeoutDueToConnectionLost,
+        LeaderChanged,
+        NoLeader,
+        NotSupportedForLearner,
+        Stopped,
+        UnknownMethod,
+        ProposalDeadline,
+        Auth(error),
+        Decode(message),
+        ElectionNoLeader,
+        ElectionNotLeader,
+        MutexSessionExpired,
+        MissingLeaderKey,
+    });
+
+    unit_enum!(AuthError {
+        PermissionDenied,
+        UserEmpty,
+        UserNotFound,
+        NoPasswordUser,
+        OldRevision,
+        InvalidAuthToken,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

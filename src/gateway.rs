@@ -249,6 +249,12 @@ impl Gateway {
         self.service_cancel(ticket);
     }
 
+    /// Forgets unary call `ticket` whose body is arriving, without an
+    /// answer: a loaded world replays it whole from its start.
+    pub fn forget_call(&mut self, ticket: Ticket) {
+        self.pending.remove(&ticket);
+    }
+
     /// Whether `ticket` is a request under way here that is already an
     /// input of the world: a stream or a lock or election call (a unary
     /// call becomes one only once its body is complete).
@@ -739,4 +745,30 @@ fn encode_reply(reply: &Reply) -> HttpResponse {
         Ok(r) => respond::json_ok(jsonpb::encode(r.message())),
         Err(e) => respond::etcd_error(e),
     }
+}
+
+/// The gateway as part of a checkpoint (see `crate::checkpoint`): the
+/// cluster, requests whose body is arriving (as far as their bounded
+/// readers hold it), open streams and lock/election calls.
+mod checkpoint {
+    use super::{Body, Gateway, Pending};
+    use crate::checkpoint::{record, variants};
+
+    record!(Pending {
+        member,
+        request,
+        body
+    });
+    variants!(Body {
+        Unread,
+        Reading(reader),
+        Read(kept)
+    });
+    record!(Gateway {
+        cluster,
+        pending,
+        streams,
+        services,
+        outputs,
+    });
 }

@@ -279,3 +279,58 @@ mod tests {
         assert_eq!(forever.map(|l| l.remaining_secs(5)), Ok(None));
     }
 }
+
+/// The lessor as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Lease, Lessor};
+    use crate::checkpoint::{decode_byte_map, decode_byte_set, encode_byte_map, encode_byte_set};
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
+
+    impl Checkpoint for Lease {
+        fn encode(&self, e: &mut Encoder) {
+            let Lease {
+                id,
+                ttl,
+                expiry,
+                keys,
+            } = self;
+            e.i64(*id);
+            e.i64(*ttl);
+            expiry.encode(e);
+            encode_byte_set(keys, e);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            Lease {
+                id: d.i64(),
+                ttl: d.i64(),
+                expiry: Checkpoint::decode(d),
+                keys: decode_byte_set(d),
+            }
+        }
+    }
+
+    impl Checkpoint for Lessor {
+        fn encode(&self, e: &mut Encoder) {
+            let Lessor {
+                leases,
+                key_leases,
+                min_ttl,
+                primary,
+            } = self;
+            leases.encode(e);
+            encode_byte_map(key_leases, e);
+            e.i64(*min_ttl);
+            e.bool(*primary);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            Lessor {
+                leases: Checkpoint::decode(d),
+                key_leases: decode_byte_map(d),
+                min_ttl: d.i64(),
+                primary: d.bool(),
+            }
+        }
+    }
+}

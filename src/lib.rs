@@ -24,6 +24,7 @@
 pub mod alarm;
 pub mod auth;
 mod boxed_map;
+pub mod checkpoint;
 pub mod cluster;
 pub mod config;
 pub mod errors;

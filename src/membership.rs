@@ -513,3 +513,24 @@ mod tests {
         );
     }
 }
+
+/// The membership as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::Membership;
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
+
+    impl Checkpoint for Membership {
+        fn encode(&self, e: &mut Encoder) {
+            let Membership { members, removed } = self;
+            members.encode(e);
+            removed.encode(e);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            Membership {
+                members: Checkpoint::decode(d),
+                removed: Checkpoint::decode(d),
+            }
+        }
+    }
+}

@@ -27,6 +27,7 @@
 //! assert_eq!(r.kvs[0].value, b"bar");
 //! ```
 
+mod checkpoint;
 mod index;
 mod key_index;
 mod kvstore;

@@ -36,6 +36,7 @@
 //! node.advance(rd);
 //! ```
 
+mod checkpoint;
 mod errors;
 mod follower;
 mod leader;

@@ -32,6 +32,7 @@
 
 mod apply;
 mod apply_auth;
+mod checkpoint;
 mod config;
 mod env;
 mod gosort;
@@ -58,6 +59,7 @@ use crate::membership::{ConfChange, Membership};
 use crate::mvcc::KvStore;
 use crate::pb::size::embedded;
 use crate::pb::{self, Header, Message, Reflect, Rpc, TokenUse};
+pub use checkpoint::request_name;
 pub use config::{
     ServerConfig, ELECTION_MS, HEALTH_INTERVAL_MS, LEASE_REVOKE_RETRY_MS, MAX_RECV_BYTES,
     REQUEST_TIMEOUT_MS, TICK_MS,
@@ -120,6 +122,18 @@ macro_rules! server_calls {
             $($rpc(pb::$resp),)*
             Auth(AuthResponse),
         }
+
+        // A request waits in a checkpoint (proposals, reads, token waits),
+        // and so does an answer (deferred, for a recipe).
+        $crate::checkpoint::messages!($(pb::$req, pb::$resp),*);
+        $crate::checkpoint::variants!(Request {
+            $($rpc(message),)*
+            Auth(request),
+            DowngradeInfoSet { enabled },
+            MemberAttrSet { id, name, client_urls },
+            ClusterVersionSet { version },
+        });
+        $crate::checkpoint::variants!(Response { $($rpc(message),)* Auth(response) });
 
         impl Request {
             /// The RPC it came in by (`None`: the member's own requests).

@@ -12,6 +12,7 @@
 //! Everything else goes to the [`Gateway`], which maps HTTP/JSON to typed
 //! requests of the cluster and back.
 
+mod checkpoint;
 mod control;
 mod journal;
 pub(crate) mod json;
@@ -38,6 +39,10 @@ struct ControlCall {
     /// The body passed the cap: it is not read, the answer is 413.
     too_large: bool,
 }
+
+/// Inputs since the last checkpoint before the world takes another (and
+/// at least a quarter of its size in bytes, see `checkpoint_if_due`).
+const CHECKPOINT_INPUTS: usize = 10_000;
 
 /// A control's body is held in buffers of at least this many bytes.
 const CONTROL_PIECE: usize = 64 << 10;
@@ -102,13 +107,18 @@ impl World {
     /// the saved world are not part of it and are gone too (their watchers
     /// are freed, requests they left in flight still take effect).
     pub fn load(&mut self, saved: &[u8]) -> Result<(), String> {
-        let journal = Journal::load(saved)?;
-        let mut world = World::fresh(
-            journal.base.clone(),
-            journal.config.clone(),
-            journal.first_ticket,
-        );
-        for (n, input) in journal.inputs.into_iter().enumerate() {
+        let mut journal = Journal::load(saved)?;
+        let inputs = std::mem::take(&mut journal.inputs);
+        let state = journal.checkpoint.as_deref().map(<[Vec<u8>]>::concat);
+        let mut world = match state {
+            None => World::fresh(
+                journal.base.clone(),
+                journal.config.clone(),
+                journal.first_ticket,
+            ),
+            Some(state) => World::decode_state(&state, journal).map_err(|e| e.to_string())?,
+        };
+        for (n, input) in inputs.into_iter().enumerate() {
             world.replay(input);
             if n % 1024 == 1023 {
                 world.drain();
@@ -139,17 +149,21 @@ impl World {
                 member,
                 request,
             } => {
+                // a call whose body was arriving at the checkpoint is
+                // recorded whole once complete: it starts over from it
+                self.take_control(ticket);
+                self.gateway.forget_call(ticket);
                 let next = self.next_ticket;
                 self.next_ticket = ticket;
-                self.submit(member, request);
+                self.submit_now(member, *request);
                 self.next_ticket = next.max(ticket + 1);
             }
             Input::Body(ticket, data) => {
-                self.body(ticket, &data);
+                self.body_now(ticket, &data);
             }
-            Input::Finish(ticket) => self.finish(ticket),
-            Input::Cancel(ticket) => self.cancel(ticket),
-            Input::Time(ms) => self.advance_to(ms),
+            Input::Finish(ticket) => self.finish_now(ticket),
+            Input::Cancel(ticket) => self.cancel_now(ticket),
+            Input::Time(ms) => self.advance_to_now(ms),
             Input::NextTicket(ticket) => {
                 self.next_ticket = ticket;
                 self.journal.record(Input::NextTicket(ticket));
@@ -203,6 +217,12 @@ impl World {
     /// Starts a request to `member`; its body follows with [`World::body`]
     /// and [`World::finish`].
     pub fn submit(&mut self, member: usize, request: HttpRequest) -> Ticket {
+        let ticket = self.submit_now(member, request);
+        self.checkpoint_if_due();
+        ticket
+    }
+
+    fn submit_now(&mut self, member: usize, request: HttpRequest) -> Ticket {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         if is_control(&request) {
@@ -226,7 +246,7 @@ impl World {
             self.journal.record(Input::Submit {
                 ticket,
                 member,
-                request,
+                request: Box::new(request),
             });
         }
         ticket
@@ -238,6 +258,12 @@ impl World {
     /// not hand it over). No body is held whole: a `/_sim/` control's up to
     /// its cap, a gateway call's as `jsonpb::ValueReader` keeps it.
     pub fn body(&mut self, ticket: Ticket, data: &[u8]) -> bool {
+        let reads = self.body_now(ticket, data);
+        self.checkpoint_if_due();
+        reads
+    }
+
+    fn body_now(&mut self, ticket: Ticket, data: &[u8]) -> bool {
         if let Some(c) = self.controls.iter_mut().find(|c| c.ticket == ticket) {
             if c.too_large || c.len + data.len() > control::body_cap(&c.path) {
                 c.too_large = true;
@@ -283,6 +309,11 @@ impl World {
 
     /// The request body of `ticket` is complete.
     pub fn finish(&mut self, ticket: Ticket) {
+        self.finish_now(ticket);
+        self.checkpoint_if_due();
+    }
+
+    fn finish_now(&mut self, ticket: Ticket) {
         if let Some(c) = self.take_control(ticket) {
             let cmd = c.path.strip_prefix("/_sim/").unwrap_or_default();
             let body = c.body.concat();
@@ -320,6 +351,11 @@ impl World {
     /// stream's watchers are freed); no output for it follows, not even one
     /// produced before and not yet drained.
     pub fn cancel(&mut self, ticket: Ticket) {
+        self.cancel_now(ticket);
+        self.checkpoint_if_due();
+    }
+
+    fn cancel_now(&mut self, ticket: Ticket) {
         // a control cancelled before it ran changed nothing
         let control = self.take_control(ticket).is_some();
         if !control && self.gateway.is_open(ticket) {
@@ -358,6 +394,11 @@ impl World {
 
     /// Runs the world up to virtual time `ms` (never backwards).
     pub fn advance_to(&mut self, ms: u64) {
+        self.advance_to_now(ms);
+        self.checkpoint_if_due();
+    }
+
+    fn advance_to_now(&mut self, ms: u64) {
         self.gateway.advance_to(ms);
         self.clock_moved();
     }
@@ -383,6 +424,31 @@ impl World {
             if !self.gateway.has_input() {
                 break;
             }
+        }
+        self.checkpoint_if_due();
+    }
+
+    /// Takes a checkpoint now: a save from here on holds the world's state
+    /// at this moment and the inputs since (see `checkpoint`). The world
+    /// takes one itself as its journal grows (`checkpoint_if_due`).
+    pub fn checkpoint(&mut self) {
+        // the last one goes first (writing cannot fail): wasm memory never
+        // shrinks, so its peak is what stays
+        self.journal.take_checkpoint();
+        let state = self.encode_state();
+        self.journal.restart_from(state);
+    }
+
+    /// A checkpoint once the inputs since the last one are both many
+    /// (`CHECKPOINT_INPUTS`) and at least a quarter of its size in bytes:
+    /// writing the state then costs O(1) per input recorded, amortised,
+    /// and the journal in memory stays within a quarter of the state's
+    /// size (or `CHECKPOINT_INPUTS` inputs). Only at the end of a public
+    /// call, between two inputs: never inside a control or a replay.
+    fn checkpoint_if_due(&mut self) {
+        let j = &self.journal;
+        if j.inputs.len() >= CHECKPOINT_INPUTS && j.bytes() >= j.checkpoint_len() / 4 {
+            self.checkpoint();
         }
     }
 

@@ -108,3 +108,37 @@ mod tests {
         assert!(t.user(&b, 1).is_some());
     }
 }
+
+/// The tokens as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Entry, SimpleTokens};
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
+
+    impl Checkpoint for Entry {
+        fn encode(&self, e: &mut Encoder) {
+            let Entry { user, expires_at } = self;
+            e.str(user);
+            e.u64(*expires_at);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            Entry {
+                user: d.string(),
+                expires_at: d.u64(),
+            }
+        }
+    }
+
+    impl Checkpoint for SimpleTokens {
+        fn encode(&self, e: &mut Encoder) {
+            let SimpleTokens { tokens } = self;
+            tokens.encode(e);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            SimpleTokens {
+                tokens: Checkpoint::decode(d),
+            }
+        }
+    }
+}

@@ -531,3 +531,48 @@ mod tests {
         );
     }
 }
+
+/// The auth store as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{AuthStore, User};
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
+
+    impl Checkpoint for User {
+        fn encode(&self, e: &mut Encoder) {
+            let User { password, roles } = self;
+            password.encode(e);
+            roles.encode(e);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            User {
+                password: Checkpoint::decode(d),
+                roles: Checkpoint::decode(d),
+            }
+        }
+    }
+
+    impl Checkpoint for AuthStore {
+        fn encode(&self, e: &mut Encoder) {
+            let AuthStore {
+                enabled,
+                revision,
+                users,
+                roles,
+            } = self;
+            e.bool(*enabled);
+            e.u64(*revision);
+            users.encode(e);
+            roles.encode(e);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            AuthStore {
+                enabled: d.bool(),
+                revision: d.u64(),
+                users: Checkpoint::decode(d),
+                roles: Checkpoint::decode(d),
+            }
+        }
+    }
+}

@@ -225,6 +225,36 @@ impl<M> Network<M> {
     }
 }
 
+/// The network as part of a checkpoint (see `crate::checkpoint`): its
+/// links, faults, messages in flight and RNG.
+mod checkpoint {
+    use super::{InFlight, Link, Network};
+    use crate::checkpoint::record;
+
+    record!(Link {
+        latency_ms,
+        jitter_ms,
+        loss_ppm
+    });
+    record!(InFlight<M> {
+        id,
+        from,
+        to,
+        deliver_at,
+        msg
+    });
+    record!(Network<M> {
+        rng,
+        default_link,
+        links,
+        blocked,
+        queue,
+        seq,
+        sent,
+        dropped,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,3 +54,11 @@ impl<V> PairMap<V> {
         self.entries.iter().map(|(p, _)| *p)
     }
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::PairMap;
+    use crate::checkpoint::record;
+
+    record!(PairMap<V> { entries });
+}

@@ -41,6 +41,14 @@ impl crate::server::Draw for Rng {
     }
 }
 
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::Rng;
+    use crate::checkpoint::record;
+
+    record!(Rng { state });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

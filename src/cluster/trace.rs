@@ -323,6 +323,90 @@ impl Trace {
     }
 }
 
+/// The trace ring as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Control, DropReason, EntryKind, Envelope, Trace, TraceEvent, TraceKind};
+    use crate::checkpoint::{record, variants};
+
+    record!(TraceEvent { seq, at, kind });
+    record!(Envelope {
+        id,
+        from,
+        to,
+        msg_type
+    });
+    variants!(TraceKind {
+        Send {
+            envelope,
+            term,
+            log_term,
+            index,
+            commit,
+            entries,
+            reject
+        },
+        Deliver(envelope),
+        Drop(envelope, reason),
+        Raft { member, event },
+        Apply {
+            member,
+            index,
+            term,
+            entry,
+            revision
+        },
+        ApplySnapshot {
+            member,
+            index,
+            term
+        },
+        Snapshot { member, index },
+        Request {
+            member,
+            request: request_name,
+            ticket
+        },
+        Control(control),
+    });
+    variants!(DropReason {
+        Loss,
+        Blocked,
+        Down,
+        Crash,
+        Removed
+    });
+    variants!(EntryKind {
+        Empty,
+        Request(name: request_name),
+        ConfChange {
+            change,
+            node,
+            node_id
+        },
+    });
+    variants!(Control {
+        Started { members },
+        Crash { member },
+        Restart { member },
+        Partition { groups },
+        Block { from, to },
+        Heal,
+        Link { pair, link },
+        Transfer { to },
+        AddMember { member, learner },
+        RemoveMember { member },
+        StartMember { member },
+        Pause,
+        Resume,
+    });
+    record!(Trace {
+        events,
+        next_seq,
+        capacity,
+        messages
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,3 +65,34 @@ impl Output {
         }
     }
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{HttpRequest, HttpResponse, Output};
+    use crate::checkpoint::{record, variants};
+
+    record!(HttpRequest {
+        method,
+        path,
+        headers
+    });
+    record!(HttpResponse {
+        status,
+        headers,
+        body: bytes
+    });
+    variants!(Output {
+        Response { ticket, response },
+        StreamHead {
+            ticket,
+            status,
+            headers
+        },
+        StreamChunk {
+            ticket,
+            data: bytes
+        },
+        StreamEnd { ticket },
+        Refused { ticket },
+    });
+}

@@ -24,7 +24,9 @@ mod scanner;
 mod unmarshal;
 mod value;
 
-pub use base64::{decode as base64_decode, encode as base64_encode};
+pub use base64::{
+    decode as base64_decode, encode as base64_encode, encode_into as base64_encode_into,
+};
 pub use marshal::quote_plain;
 pub use reader::{decode_kept, Kept, ValueReader};
 

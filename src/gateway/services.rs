@@ -104,3 +104,20 @@ impl Calls {
             .collect()
     }
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::Calls;
+    use crate::checkpoint::{Checkpoint, Decoder, Encoder};
+
+    impl Checkpoint for Calls {
+        fn encode(&self, e: &mut Encoder) {
+            let Calls(calls) = self;
+            calls.encode(e);
+        }
+
+        fn decode(d: &mut Decoder) -> Self {
+            Calls(Checkpoint::decode(d))
+        }
+    }
+}

@@ -297,6 +297,28 @@ fn status_text(status: u16) -> &'static str {
     }
 }
 
+/// An open stream, as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Decoder, Stream};
+    use crate::checkpoint::{record, variants};
+
+    variants!(Decoder {
+        Watch,
+        KeepAlive,
+        None
+    });
+    record!(Stream {
+        member,
+        require_leader,
+        refusal,
+        decoder,
+        reader,
+        received,
+        reading,
+        head_sent,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

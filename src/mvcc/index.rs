@@ -43,7 +43,7 @@ pub fn in_range(k: &[u8], key: &[u8], end: &[u8]) -> bool {
 /// Every key ever written and not yet compacted away, with its generations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TreeIndex {
-    tree: BoxedMap<Vec<u8>, KeyIndex>,
+    pub(super) tree: BoxedMap<Vec<u8>, KeyIndex>,
 }
 
 impl TreeIndex {

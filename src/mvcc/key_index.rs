@@ -36,10 +36,10 @@ impl std::error::Error for RevisionNotFound {}
 pub struct Generation {
     /// Number of changes in this generation, including compacted ones, so
     /// versions stay right after compaction.
-    ver: i64,
+    pub(super) ver: i64,
     /// The revision of the put that created the key.
-    created: Revision,
-    revs: Vec<Revision>,
+    pub(super) created: Revision,
+    pub(super) revs: Vec<Revision>,
 }
 
 impl Generation {
@@ -68,8 +68,8 @@ impl Generation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyIndex {
     /// The last change of this key.
-    modified: Revision,
-    generations: Vec<Generation>,
+    pub(super) modified: Revision,
+    pub(super) generations: Vec<Generation>,
 }
 
 impl Default for KeyIndex {

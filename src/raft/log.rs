@@ -29,9 +29,9 @@ pub enum AppendOutcome {
 
 #[derive(Clone, Debug)]
 pub struct RaftLog<D> {
-    snap_index: u64,
-    snap_term: u64,
-    entries: Vec<Entry<D>>,
+    pub(super) snap_index: u64,
+    pub(super) snap_term: u64,
+    pub(super) entries: Vec<Entry<D>>,
     pub committed: u64,
     pub applied: u64,
     pub stabled: u64,

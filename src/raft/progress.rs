@@ -20,8 +20,8 @@ pub enum ProgressState {
 /// The last indexes of appends sent but not yet acknowledged, at most `cap`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inflights {
-    cap: usize,
-    queue: VecDeque<u64>,
+    pub(super) cap: usize,
+    pub(super) queue: VecDeque<u64>,
 }
 
 impl Inflights {

@@ -4,7 +4,7 @@
 
 #[derive(Clone, Debug)]
 pub struct SplitMix64 {
-    state: u64,
+    pub(super) state: u64,
 }
 
 impl SplitMix64 {

@@ -19,10 +19,10 @@ pub struct ReadIndexStatus {
 
 #[derive(Clone, Debug, Default)]
 pub struct ReadOnly {
-    pending: BoxedMap<u64, ReadIndexStatus>,
+    pub(super) pending: BoxedMap<u64, ReadIndexStatus>,
     /// Contexts in arrival order; a heartbeat acknowledging one acknowledges
     /// every earlier one too.
-    queue: Vec<u64>,
+    pub(super) queue: Vec<u64>,
 }
 
 impl ReadOnly {

@@ -10,15 +10,15 @@ use super::message::{ConfState, Entry, HardState, Snapshot, SnapshotMetadata};
 
 #[derive(Clone, Debug)]
 pub struct Storage<D, S> {
-    hard_state: HardState,
+    pub(super) hard_state: HardState,
     /// Where the log starts: entries up to `snapshot.index` are compacted.
     /// A fresh node has index 0, term 0 and its initial configuration here.
-    snapshot: SnapshotMetadata,
+    pub(super) snapshot: SnapshotMetadata,
     /// The application state at `snapshot.index`; None until the first
     /// compaction (or received snapshot).
-    snapshot_data: Option<S>,
+    pub(super) snapshot_data: Option<S>,
     /// Entries `snapshot.index + 1 ..= last_index()`.
-    entries: Vec<Entry<D>>,
+    pub(super) entries: Vec<Entry<D>>,
 }
 
 impl<D: Clone, S: Clone> Storage<D, S> {

@@ -2,6 +2,6 @@
 //! etcd-io/raft's `raft_paper_test.go` and `raft_test.go`).
 
 mod features;
-mod network;
+pub(super) mod network;
 mod paper;
 mod random;

@@ -62,3 +62,21 @@ impl ServerConfig {
         }
     }
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::ServerConfig;
+    use crate::checkpoint::record;
+
+    record!(ServerConfig {
+        name,
+        client_urls,
+        cluster_id,
+        initial_cluster,
+        initial_cluster_token,
+        wall_start_ms,
+        snapshot_count,
+        progress_interval_ms,
+        raft,
+    });
+}

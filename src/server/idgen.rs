@@ -32,6 +32,14 @@ impl IdGenerator {
     }
 }
 
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::IdGenerator;
+    use crate::checkpoint::record;
+
+    record!(IdGenerator { prefix, suffix });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

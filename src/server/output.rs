@@ -207,3 +207,81 @@ impl super::EtcdServer {
         self.answer(Answer::Reply(ticket, reply));
     }
 }
+
+/// Answers as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Answer, EntryKind, Event, Output};
+    use crate::checkpoint::variants;
+
+    // (the cluster takes a member's outputs after each thing it does, so
+    // they are rarely there at a checkpoint; written whole all the same)
+    variants!(Output {
+        Stopped,
+        Message(message),
+        Answer(answer),
+        Forward { to, forward },
+        NoLeader,
+        Event(event),
+    });
+    variants!(Event {
+        Request {
+            name: request_name,
+            ticket
+        },
+        Raft(event),
+        Applied { index, digest },
+        Apply {
+            index,
+            term,
+            entry,
+            revision
+        },
+        ApplySnapshot { index, term },
+        Compacted { index },
+    });
+    variants!(EntryKind {
+        Empty,
+        Request(name: request_name),
+        ConfChange { change, node_id },
+    });
+
+    #[cfg(test)]
+    #[test]
+    fn a_members_outputs_read_back_with_the_servers_names() {
+        use crate::checkpoint::{from_bytes, to_bytes};
+        let out = vec![
+            Output::Event(Event::Request {
+                name: "put",
+                ticket: 3,
+            }),
+            Output::Event(Event::Apply {
+                index: 4,
+                term: 2,
+                entry: EntryKind::Request("member_attr_set"),
+                revision: Some(7),
+            }),
+            Output::Answer(Answer::Refused(9)),
+            Output::NoLeader,
+        ];
+        let bytes = to_bytes(&out);
+        let back: Vec<Output> = from_bytes(&bytes).expect("reads back");
+        assert_eq!(format!("{back:?}"), format!("{out:?}"));
+        // a name the server does not have is not a state
+        let bad = Output::Event(Event::Request {
+            name: "fly",
+            ticket: 3,
+        });
+        assert!(from_bytes::<Output>(&to_bytes(&bad)).is_err());
+    }
+
+    variants!(Answer {
+        Reply(ticket, reply),
+        Watch(ticket, response),
+        KeepAlive(ticket, response),
+        Snapshot(ticket, response),
+        Service(ticket, reply),
+        Observe(ticket, response),
+        StreamEnd(ticket),
+        Refused(ticket),
+    });
+}

@@ -323,3 +323,29 @@ fn put_if_absent(key: &[u8], value: &[u8], lease: i64, also: Option<Op>) -> Requ
         failure,
     })
 }
+
+/// Recipes under way as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Effect, Recipe};
+    use crate::checkpoint::variants;
+
+    variants!(Effect {
+        Submit(request),
+        Watch(request),
+        Answer(reply),
+        Message(response),
+        End,
+    });
+    // (Unlock first: a failed read gives the first variant, and one that
+    // nests would never end)
+    variants!(Recipe {
+        Unlock,
+        Session(recipe),
+        Lock(lock),
+        Campaign(campaign),
+        Proclaim(proclaim),
+        Resign(resign),
+        Leader,
+        Observe(observe),
+    });
+}

@@ -651,3 +651,30 @@ fn conf_change(request_id: u64, change: ConfChange) -> raft::ConfChange {
         context,
     }
 }
+
+/// A client's input waiting in the cluster's inbox, as part of a
+/// checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::ClientInput;
+    use crate::checkpoint::variants;
+
+    variants!(ClientInput {
+        Unary {
+            ticket,
+            request,
+            token
+        },
+        WatchOpen { ticket, token },
+        Watch { ticket, request },
+        WatchClose { ticket },
+        KeepAlive { ticket, request },
+        KeepAliveEnd { ticket },
+        Snapshot { ticket, token },
+        Service {
+            ticket,
+            call,
+            token
+        },
+        ServiceCancel { ticket },
+    });
+}

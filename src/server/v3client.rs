@@ -39,6 +39,9 @@ macro_rules! service_calls {
             $($rpc($resp),)*
         }
 
+        $crate::checkpoint::variants!(ServiceCall { $($rpc(message),)* });
+        $crate::checkpoint::variants!(ServiceResponse { $($rpc(message),)* });
+
         impl ServiceCall {
             pub fn rpc(&self) -> Rpc {
                 match self {
@@ -66,6 +69,23 @@ macro_rules! service_calls {
 }
 
 crate::pb::rpcs!(service_calls);
+
+// The concurrency section's messages, once each (Leader and Observe share
+// theirs): a recipe's answer waits in a checkpoint.
+crate::checkpoint::messages!(
+    LockRequest,
+    UnlockRequest,
+    CampaignRequest,
+    ProclaimRequest,
+    LeaderRequest,
+    ResignRequest,
+    LockResponse,
+    UnlockResponse,
+    CampaignResponse,
+    ProclaimResponse,
+    LeaderResponse,
+    ResignResponse,
+);
 
 pub type ServiceReply = Result<ServiceResponse, EtcdError>;
 
@@ -294,4 +314,24 @@ impl EtcdServer {
         }
         out
     }
+}
+
+/// Lock and election calls under way as part of a checkpoint (see
+/// `crate::checkpoint`).
+mod checkpoint {
+    use super::{Running, ServiceEvent};
+    use crate::checkpoint::{record, variants};
+
+    record!(Running {
+        token,
+        recipe,
+        in_flight,
+        watching,
+        watch_id,
+        gone,
+    });
+    variants!(ServiceEvent {
+        Reply(reply),
+        Watch(response)
+    });
 }

@@ -231,6 +231,43 @@ impl Waits {
     }
 }
 
+/// The waits as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Forward, PendingRead, TokenWait, Waits};
+    use crate::checkpoint::{record, variants};
+
+    record!(PendingRead {
+        ticket,
+        request,
+        token,
+        index
+    });
+    record!(Waits {
+        proposals,
+        authentications,
+        held,
+        forwards,
+        reads,
+        token_waits,
+        next_read_ctx,
+        transfers,
+        deadlines,
+        deferred,
+    });
+    record!(TokenWait {
+        ticket,
+        index,
+        request,
+        token
+    });
+    variants!(Forward {
+        Request(ticket, request),
+        KeepAlive(ticket, request),
+        End(ticket),
+        MemberChange(ticket, request),
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

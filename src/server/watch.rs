@@ -615,6 +615,39 @@ fn fragments(resp: WatchResponse, max: usize) -> Vec<WatchResponse> {
     }
 }
 
+/// The watch hub as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{WatchHub, WatchStream, Watcher};
+    use crate::checkpoint::record;
+
+    record!(Watcher {
+        key: bytes,
+        end: bytes,
+        next_rev,
+        no_put,
+        no_delete,
+        prev_kv,
+        fragment,
+        progress_notify,
+        progress_due,
+        compacted,
+    });
+    record!(WatchStream {
+        watchers,
+        next_id,
+        opened_at,
+        progress_watchers,
+    });
+    record!(WatchHub {
+        streams,
+        max_request_bytes,
+        progress_interval,
+        progress_streams,
+        next_progress,
+        ticked_until,
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,21 +19,28 @@
 //! journal holds no body beyond what its answer needed.
 
 use super::{Config, HttpRequest, Ticket};
-use crate::gateway::jsonpb::{base64_decode, base64_encode, quote_plain};
+use crate::gateway::jsonpb::{base64_decode, base64_encode, base64_encode_into, quote_plain};
 use crate::world::json::{self, list, Value};
 use std::fmt::Write;
 
 /// The format's name and version, first in every saved world.
 const FORMAT: &str = "etcd-sim world";
+/// Version 1: the inputs since the world started. Version 2: a checkpoint
+/// (the world's state, base64) and the inputs since it; a world saves in
+/// version 1 until it took its first checkpoint.
 const FORMAT_VERSION: u64 = 1;
+const FORMAT_VERSION_CHECKPOINT: u64 = 2;
 
 /// One input the world was given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
+    /// Boxed: an `HttpRequest` is 72 bytes, and inline it made every
+    /// input 88 bytes (32 now) though most are bodies, finishes and clock
+    /// moves.
     Submit {
         ticket: Ticket,
         member: usize,
-        request: HttpRequest,
+        request: Box<HttpRequest>,
     },
     Body(Ticket, Vec<u8>),
     Finish(Ticket),
@@ -45,6 +52,25 @@ pub enum Input {
     NextTicket(Ticket),
 }
 
+impl Input {
+    /// About the bytes it holds: itself and what it points to.
+    fn size(&self) -> usize {
+        let held = match self {
+            Input::Submit { request, .. } => {
+                let headers = request.headers.iter();
+                let headers: usize = headers.map(|(k, v)| 48 + k.len() + v.len()).sum();
+                std::mem::size_of::<HttpRequest>()
+                    + request.method.len()
+                    + request.path.len()
+                    + headers
+            }
+            Input::Body(_, data) => data.len(),
+            _ => 0,
+        };
+        std::mem::size_of::<Input>() + held
+    }
+}
+
 /// Where the world started and what it was given since.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Journal {
@@ -53,10 +79,17 @@ pub struct Journal {
     /// The configuration of the current cluster.
     pub config: Config,
     pub first_ticket: Ticket,
+    /// The world's state at the last checkpoint (see `world::checkpoint`),
+    /// in pieces; `inputs` are those since it. None: since the world
+    /// started.
+    pub checkpoint: Option<Vec<Vec<u8>>>,
     pub inputs: Vec<Input>,
     /// The last clock move must stay as it is: the gateway handed the
     /// cluster input of its own after it (see `seal`).
     sealed: bool,
+    /// About the bytes `inputs` hold (see `Input::size`), for the
+    /// checkpoint policy.
+    bytes: usize,
 }
 
 impl Journal {
@@ -65,9 +98,42 @@ impl Journal {
             base,
             config,
             first_ticket,
+            checkpoint: None,
             inputs: Vec::new(),
             sealed: false,
+            bytes: 0,
         }
+    }
+
+    /// The inputs start over after a checkpoint of the world's `state`.
+    /// A clock move before it never collapses with one after it: there is
+    /// none left to replace (and a sealed move is in the state).
+    pub fn restart_from(&mut self, state: Vec<Vec<u8>>) {
+        self.checkpoint = Some(state);
+        self.inputs = Vec::new();
+        self.sealed = false;
+        self.bytes = 0;
+    }
+
+    /// The last checkpoint, taken out (a new one replaces it).
+    pub fn take_checkpoint(&mut self) -> Option<Vec<Vec<u8>>> {
+        self.checkpoint.take()
+    }
+
+    /// Size of the last checkpoint (0: none).
+    pub fn checkpoint_len(&self) -> usize {
+        let pieces = self.checkpoint.iter().flatten();
+        pieces.map(Vec::len).sum()
+    }
+
+    /// About the bytes the inputs since the last checkpoint hold.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn push(&mut self, input: Input) {
+        self.bytes += input.size();
+        self.inputs.push(input);
     }
 
     /// The next clock move does not replace the last one: between them the
@@ -89,15 +155,15 @@ impl Journal {
         body: Vec<u8>,
     ) {
         self.sealed = false;
-        self.inputs.push(Input::Submit {
+        self.push(Input::Submit {
             ticket,
             member,
-            request,
+            request: Box::new(request),
         });
         if !body.is_empty() {
-            self.inputs.push(Input::Body(ticket, body));
+            self.push(Input::Body(ticket, body));
         }
-        self.inputs.push(Input::Finish(ticket));
+        self.push(Input::Finish(ticket));
     }
 
     /// Bytes of request bodies the journal holds.
@@ -112,11 +178,13 @@ impl Journal {
     pub fn record(&mut self, input: Input) {
         if matches!(input, Input::Time(_)) && !self.sealed {
             if let Some(Input::Time(_)) = self.inputs.last() {
-                self.inputs.pop();
+                if let Some(last) = self.inputs.pop() {
+                    self.bytes -= last.size();
+                }
             }
         }
         self.sealed = false;
-        self.inputs.push(input);
+        self.push(input);
     }
 
     /// The saved form: JSON, readable, with bodies in base64. `now` and
@@ -126,15 +194,31 @@ impl Journal {
     /// connections), and a loaded world must number the next ones as the
     /// saved world would.
     pub fn save(&self, now: u64, members: usize, next_ticket: Ticket) -> String {
-        let mut s = String::with_capacity(256 + 48 * self.inputs.len());
+        let state = self.checkpoint.as_deref();
+        let state_len = self.checkpoint_len().div_ceil(3) * 4 + 32;
+        let mut s = String::with_capacity(256 + 48 * self.inputs.len() + state_len);
+        let version = match state {
+            None => FORMAT_VERSION,
+            Some(_) => FORMAT_VERSION_CHECKPOINT,
+        };
         let _ = write!(
             s,
-            r#"{{"format":"{FORMAT}","format_version":{FORMAT_VERSION},"sim_version":"{}","now":{now},"members":{members},"base":{},"config":{},"first_ticket":{},"inputs":["#,
+            r#"{{"format":"{FORMAT}","format_version":{version},"sim_version":"{}","now":{now},"members":{members},"base":{},"config":{},"first_ticket":{},"#,
             env!("CARGO_PKG_VERSION"),
             self.base.to_json(),
             self.config.to_json(),
             self.first_ticket,
         );
+        if let Some(state) = state {
+            s.push_str("\n\"checkpoint\":\"");
+            // every piece but the last is a multiple of 3 bytes long: their
+            // base64 joined is the whole's
+            for piece in state {
+                base64_encode_into(piece, &mut s);
+            }
+            s.push_str("\",");
+        }
+        s.push_str(r#""inputs":["#);
         for input in &self.inputs {
             s.push('\n');
             let _ = match input {
@@ -180,9 +264,12 @@ impl Journal {
             e.push(')');
             return Err(e);
         }
-        if v["format_version"].as_u64() != Some(FORMAT_VERSION) {
+        let format_version = v["format_version"].as_u64();
+        if format_version != Some(FORMAT_VERSION)
+            && format_version != Some(FORMAT_VERSION_CHECKPOINT)
+        {
             return Err(format!(
-                "saved in format version {}; this etcd-sim reads version {FORMAT_VERSION}",
+                "saved in format version {}; this etcd-sim reads versions {FORMAT_VERSION} and {FORMAT_VERSION_CHECKPOINT}",
                 v["format_version"].to_json()
             ));
         }
@@ -206,10 +293,18 @@ impl Journal {
                 .as_u64()
                 .ok_or("\"first_ticket\" must be a number")?,
         );
+        if format_version == Some(FORMAT_VERSION_CHECKPOINT) {
+            let state = v["checkpoint"]
+                .as_str()
+                .ok_or("\"checkpoint\" must be a string")?;
+            let state =
+                base64_decode(state.as_bytes()).map_err(|e| format!("\"checkpoint\": {e}"))?;
+            journal.checkpoint = Some(vec![state]);
+        }
         let inputs = v["inputs"].as_array().ok_or("\"inputs\" must be a list")?;
         for (i, input) in inputs.iter().enumerate() {
             let input = parse_input(input).map_err(|e| format!("inputs[{i}]: {e}"))?;
-            journal.inputs.push(input);
+            journal.push(input);
         }
         Ok(journal)
     }
@@ -244,11 +339,11 @@ fn parse_input(v: &Value) -> Result<Input, String> {
             Input::Submit {
                 ticket: num(1)?,
                 member: usize::try_from(num(2)?).map_err(|e| e.to_string())?,
-                request: HttpRequest {
+                request: Box::new(HttpRequest {
                     method: text(3)?,
                     path: text(4)?,
                     headers,
-                },
+                }),
             }
         }
         "body" => Input::Body(num(1)?, base64_decode(text(2)?.as_bytes())?),
@@ -267,6 +362,12 @@ fn parse_input(v: &Value) -> Result<Input, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_input_is_small() {
+        // the journal holds many: a request's head is boxed
+        assert_eq!(std::mem::size_of::<Input>(), 32);
+    }
 
     #[test]
     fn consecutive_clock_moves_collapse() {
@@ -305,7 +406,7 @@ mod tests {
                 Input::Submit {
                     ticket: 1,
                     member: 2,
-                    request: crash
+                    request: Box::new(crash)
                 },
                 Input::Body(1, b"{\"member\":0}".to_vec()),
                 Input::Finish(1),
@@ -335,11 +436,11 @@ mod tests {
         j.record(Input::Submit {
             ticket: 7,
             member: 2,
-            request: HttpRequest {
+            request: Box::new(HttpRequest {
                 method: "POST".into(),
                 path: "/v3/kv/put?x=\"1\"".into(),
                 headers: vec![("Content-Type".into(), "application/json".into())],
-            },
+            }),
         });
         j.record(Input::Body(7, vec![0, 255, b'{', b'"']));
         j.record(Input::Finish(7));
@@ -347,7 +448,7 @@ mod tests {
         j.record(Input::Cancel(8));
         j.record(Input::NextTicket(99));
         let saved = j.save(1234, 5, 120);
-        j.inputs.push(Input::NextTicket(120));
+        j.record(Input::NextTicket(120));
         assert_eq!(Journal::load(saved.as_bytes()), Ok(j));
     }
 
@@ -358,8 +459,8 @@ mod tests {
             ("", "EOF"),
             ("[]", "not a saved world"),
             (
-                &good.replace("\"format_version\":1", "\"format_version\":2"),
-                "format version 2",
+                &good.replace("\"format_version\":1", "\"format_version\":3"),
+                "format version 3",
             ),
             (
                 &good.replace(env!("CARGO_PKG_VERSION"), "0.0.0-x"),

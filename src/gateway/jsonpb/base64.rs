@@ -103,6 +103,13 @@ pub fn decode(src: &[u8]) -> Result<Vec<u8>, String> {
 /// less wasm than the `base64` crate's general engine.
 pub fn encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    encode_into(data, &mut out);
+    out
+}
+
+/// [`encode`], appended to `out` (a saved world's checkpoint is tens of
+/// MB: written in place, not copied).
+pub fn encode_into(data: &[u8], out: &mut String) {
     for chunk in data.chunks(3) {
         let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
         let val = b(0) << 16 | b(1) << 8 | b(2);
@@ -115,7 +122,6 @@ pub fn encode(data: &[u8]) -> String {
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

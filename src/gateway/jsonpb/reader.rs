@@ -289,3 +289,31 @@ fn decode_into_kept(
         _ => Err(too_large(kept.len)),
     }
 }
+
+/// A body half read, as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Kept, LeftOut, Run, ValueReader};
+    use crate::checkpoint::{record, variants};
+
+    record!(Kept {
+        value: bytes,
+        left_out,
+        len
+    });
+    variants!(LeftOut {
+        Nothing,
+        Run { at, groups },
+        All
+    });
+    record!(Run { at, groups, open });
+    record!(ValueReader {
+        scanner,
+        kept: bytes,
+        len,
+        begun,
+        space,
+        run,
+        counted,
+        failed,
+    });
+}

@@ -458,6 +458,67 @@ fn is_print(r: char) -> bool {
     }
 }
 
+/// A body half read, as part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Parse, Scanner, Step};
+    use crate::checkpoint::{record, variants};
+
+    variants!(Parse {
+        ObjectKey,
+        ObjectValue,
+        ArrayValue
+    });
+    variants!(Step {
+        BeginValue,
+        BeginValueOrEmpty,
+        BeginStringOrEmpty,
+        BeginString,
+        EndValue,
+        EndTop,
+        InString,
+        InStringEsc,
+        InStringEscU(digits),
+        Neg,
+        One,
+        Zero,
+        Dot,
+        Dot0,
+        E,
+        ESign,
+        E0,
+        Literal {
+            word: literal,
+            at
+        },
+        Error,
+    });
+    record!(Scanner {
+        step,
+        end_top,
+        parse_state,
+        err
+    });
+
+    /// A literal being read is one of JSON's three words.
+    mod literal {
+        use crate::checkpoint::{Decoder, Encoder};
+
+        const WORDS: [&str; 3] = ["true", "false", "null"];
+
+        pub fn encode(word: &str, e: &mut Encoder) {
+            e.u64(WORDS.iter().position(|w| *w == word).unwrap_or(WORDS.len()) as u64);
+        }
+
+        pub fn decode(d: &mut Decoder) -> &'static str {
+            let n = d.usize();
+            WORDS.get(n).copied().unwrap_or_else(|| {
+                d.fail();
+                WORDS[0]
+            })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

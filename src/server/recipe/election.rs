@@ -231,3 +231,31 @@ impl Resign {
         answer(header(reply).map(|header| ServiceResponse::Resign(ResignResponse { header })))
     }
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Campaign, CampaignState, Proclaim, Resign};
+    use crate::checkpoint::{record, variants};
+
+    record!(Campaign {
+        name: bytes,
+        key: bytes,
+        lease,
+        value: bytes,
+        rev,
+        header,
+        state,
+    });
+    variants!(CampaignState {
+        Put,
+        Proclaim,
+        Resign(error),
+        Wait(wait),
+        Done,
+    });
+    record!(Proclaim {
+        leader,
+        value: bytes
+    });
+    record!(Resign { leader });
+}

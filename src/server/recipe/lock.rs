@@ -139,3 +139,23 @@ impl Lock {
         }))
     }
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Lock, State};
+    use crate::checkpoint::{record, variants};
+
+    record!(Lock {
+        prefix: bytes,
+        key: bytes,
+        lease,
+        state
+    });
+    variants!(State {
+        Acquire,
+        Wait(wait),
+        Confirm,
+        Release(error),
+        Done,
+    });
+}

@@ -106,3 +106,19 @@ impl Observe {
 fn message(header: Option<ResponseHeader>, kv: Option<KeyValue>) -> Effect {
     Effect::Message(LeaderResponse { header, kv })
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::{Observe, State};
+    use crate::checkpoint::{record, variants};
+
+    record!(Observe {
+        prefix: bytes,
+        state
+    });
+    variants!(State {
+        Look,
+        AwaitLeader,
+        Follow
+    });
+}

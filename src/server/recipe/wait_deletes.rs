@@ -73,3 +73,14 @@ impl WaitDeletes {
         deleted.then(|| Waited::Pending(self.look()))
     }
 }
+
+/// As part of a checkpoint (see `crate::checkpoint`).
+mod checkpoint {
+    use super::WaitDeletes;
+    use crate::checkpoint::record;
+
+    record!(WaitDeletes {
+        prefix: bytes,
+        max_create_revision
+    });
+}
