@@ -764,7 +764,7 @@ pub(crate) use messages;
 
 /// Fields written another way than their `Checkpoint` (bytes, which
 /// `Vec<T>` cannot tell apart), named after a field as `key: bytes` in
-/// [`record!`] and [`variants!`].
+/// `record!` and `variants!`.
 pub mod via {
     use super::{Decoder, Encoder};
     use std::collections::{BTreeMap, BTreeSet};
