@@ -90,7 +90,19 @@ impl Encoder {
         self.finish_pieces().concat()
     }
 
-    fn put(&mut self, mut data: &[u8]) {
+    /// Appends `data` (most often a byte or a few, which fit the piece
+    /// under way).
+    #[inline]
+    fn put(&mut self, data: &[u8]) {
+        if self.buf.len() + data.len() <= PIECE && self.buf.capacity() != 0 {
+            self.buf.extend_from_slice(data);
+        } else {
+            self.put_across(data);
+        }
+    }
+
+    /// Appends `data` across pieces, starting the first if need be.
+    fn put_across(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             if self.buf.len() == PIECE {
                 let full = std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE));
@@ -105,6 +117,9 @@ impl Encoder {
     }
 
     pub fn u64(&mut self, mut v: u64) {
+        if v < 0x80 {
+            return self.put(&[v as u8]);
+        }
         let mut bytes = [0u8; 10];
         let mut n = 0;
         while v >= 0x80 {
@@ -955,8 +970,40 @@ macro_rules! unit_enum {
 }
 pub(crate) use unit_enum;
 
+/// The record the MVCC backend holds one of per revision and member: field
+/// by field, in the order and form `encode_message` gives them (no field is
+/// optional), without the reflect table's walk.
+impl Checkpoint for pb::KeyValue {
+    fn encode(&self, e: &mut Encoder) {
+        let pb::KeyValue {
+            key,
+            create_revision,
+            mod_revision,
+            version,
+            value,
+            lease,
+        } = self;
+        e.bytes(key);
+        e.i64(*create_revision);
+        e.i64(*mod_revision);
+        e.i64(*version);
+        e.bytes(value);
+        e.i64(*lease);
+    }
+
+    fn decode(d: &mut Decoder) -> Self {
+        pb::KeyValue {
+            key: d.bytes(),
+            create_revision: d.i64(),
+            mod_revision: d.i64(),
+            version: d.i64(),
+            value: d.bytes(),
+            lease: d.i64(),
+        }
+    }
+}
+
 messages!(
-    pb::KeyValue,
     pb::Member,
     pb::Permission,
     pb::ResponseHeader,

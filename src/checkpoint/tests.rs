@@ -273,3 +273,31 @@ fn a_long_byte_string_written_again_is_a_reference_to_the_first() {
     // a reference to a string not read yet is corrupt
     assert_eq!(from_bytes::<String>(&[1]), Err(Corrupt));
 }
+
+#[test]
+fn a_key_value_is_written_as_the_reflect_table_writes_it() {
+    let long = vec![b'v'; 40];
+    for kv in [
+        pb::KeyValue::default(),
+        pb::KeyValue {
+            key: b"foo".to_vec(),
+            create_revision: 2,
+            mod_revision: 9,
+            version: 3,
+            value: long.clone(),
+            lease: -7,
+        },
+    ] {
+        let mut direct = Encoder::new();
+        kv.encode(&mut direct);
+        kv.encode(&mut direct);
+        let mut reflected = Encoder::new();
+        encode_message(&kv, &mut reflected);
+        encode_message(&kv, &mut reflected);
+        let direct = direct.finish_pieces().concat();
+        assert_eq!(direct, reflected.finish_pieces().concat());
+        let mut d = Decoder::new(&direct);
+        assert_eq!(pb::KeyValue::decode(&mut d), kv);
+        assert_eq!(pb::KeyValue::decode(&mut d), kv);
+    }
+}
