@@ -266,13 +266,19 @@ test('a lease with TTL 3 expires with its key after 3 to 4 real seconds', async 
   assert.ok(elapsed >= 2998 && elapsed <= 4000, `expired after ${Math.round(elapsed)} ms`);
 });
 
-test('the playground panel shows the members and breaks, pauses, steps, saves and loads the cluster', async () => {
+/** A new page on the playground, once its table shows the 3 members; the page's errors. */
+async function openPlayground() {
   const pg = await browser.newPage();
   const errors = [];
   pg.on('pageerror', (err) => errors.push(err));
   await pg.goto(`http://127.0.0.1:${server.address().port}/pkg/www/index.html`);
   const rows = '#members tbody tr';
   await pg.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, rows, { timeout: 15_000 });
+  return { pg, errors, rows };
+}
+
+test('the playground panel shows the members and breaks, pauses, steps, saves and loads the cluster', async () => {
+  const { pg, errors, rows } = await openPlayground();
   const roles = () => pg.$$eval(rows, (trs) => trs.map((tr) => tr.className));
   assert.deepEqual(await roles(), ['leader', 'follower', 'follower']);
 
@@ -322,12 +328,7 @@ test('the playground panel shows the members and breaks, pauses, steps, saves an
 });
 
 test("the playground's event list tells the election that follows a leader crash", async () => {
-  const pg = await browser.newPage();
-  const errors = [];
-  pg.on('pageerror', (err) => errors.push(err));
-  await pg.goto(`http://127.0.0.1:${server.address().port}/pkg/www/index.html`);
-  const rows = '#members tbody tr';
-  await pg.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, rows, { timeout: 15_000 });
+  const { pg, errors, rows } = await openPlayground();
   await pg.click(`${rows}:nth-child(1) button[data-act=crash]`);
   // the table shows the new leader and its term; the list has caught up with it
   const [leader, term] = await pg
@@ -369,12 +370,7 @@ test("the playground's event list tells the election that follows a leader crash
 });
 
 test("the playground's links setting slows a write down to its round trips", async () => {
-  const pg = await browser.newPage();
-  const errors = [];
-  pg.on('pageerror', (err) => errors.push(err));
-  await pg.goto(`http://127.0.0.1:${server.address().port}/pkg/www/index.html`);
-  const rows = '#members tbody tr';
-  await pg.waitForFunction((sel) => document.querySelectorAll(sel).length === 3, rows, { timeout: 15_000 });
+  const { pg, errors } = await openPlayground();
   const put = () =>
     pg.evaluate(async () => {
       const start = performance.now();
